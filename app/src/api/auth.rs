@@ -1,0 +1,99 @@
+//! Signing in and out, and who is signed in.
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+/// The signed-in user as the pages see it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionUser {
+    pub username: String,
+    pub display_name: String,
+    pub is_admin: bool,
+}
+
+/// Where to go after signing in: only a path on this site, never another origin.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
+        _ => "/".to_owned(),
+    }
+}
+
+#[server(prefix = "/sfn", endpoint = "current_user")]
+pub async fn current_user() -> Result<Option<SessionUser>, AppError> {
+    let account = super::context::account().await?;
+    Ok(account.map(|a| SessionUser {
+        username: a.user.username,
+        display_name: a.user.display_name,
+        is_admin: a.is_admin,
+    }))
+}
+
+/// Answers the path to continue to. A plain HTML form (no WebAssembly yet) is redirected
+/// there by the server; the hydrated page navigates itself.
+#[server(prefix = "/sfn", endpoint = "sign_in")]
+pub async fn sign_in(
+    username: String,
+    password: String,
+    next: Option<String>,
+) -> Result<String, AppError> {
+    use super::context;
+    use crate::server::{service::auth, session};
+
+    let state = context::state()?;
+    let ip = context::client_ip().await;
+    let account = auth::sign_in(&state.db, &username, password, ip.as_deref()).await?;
+    session::sign_in(&context::session().await?, account.user.id).await?;
+    let next = safe_next(next.as_deref());
+    redirect_plain_form(&next);
+    Ok(next)
+}
+
+#[server(prefix = "/sfn", endpoint = "sign_out")]
+pub async fn sign_out() -> Result<(), AppError> {
+    use super::context;
+    use crate::server::{service::auth, session};
+
+    let state = context::state()?;
+    let session = context::session().await?;
+    if let Some(account) = context::account().await? {
+        let ip = context::client_ip().await;
+        auth::record_sign_out(&state.db, &account.user.username, ip.as_deref()).await?;
+    }
+    session::sign_out(&session).await?;
+    redirect_plain_form("/login");
+    Ok(())
+}
+
+/// Redirects only requests from a plain HTML form: the hydrated app does a full page load
+/// itself, so that every part of the page sees the new session.
+#[cfg(feature = "ssr")]
+fn redirect_plain_form(path: &str) {
+    let from_form = use_context::<axum::http::request::Parts>()
+        .and_then(|parts| {
+            parts
+                .headers
+                .get(axum::http::header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| v.contains("text/html"))
+        })
+        .unwrap_or(false);
+    if from_form {
+        leptos_axum::redirect(path);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_stays_on_this_site() {
+        assert_eq!(safe_next(Some("/admin/tokens?x=1")), "/admin/tokens?x=1");
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+}

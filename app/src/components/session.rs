@@ -1,0 +1,38 @@
+//! The signed-in user, loaded once per page load and shared through context.
+use leptos::prelude::*;
+
+use crate::api::auth::SessionUser;
+use crate::error::AppError;
+
+#[derive(Clone, Copy)]
+pub struct CurrentUser(pub Resource<Result<Option<SessionUser>, AppError>>);
+
+/// A full page load, so that every part of the page sees a changed session.
+pub fn load_page(path: &str) {
+    #[cfg(feature = "hydrate")]
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().set_href(path);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = path;
+}
+
+/// Shows `children` to administrators and the forbidden notice to anyone else. The server
+/// refuses the same people in its own checks; this only decides what the page shows.
+#[component]
+pub fn AdminOnly(children: ChildrenFn) -> impl IntoView {
+    let CurrentUser(user) = expect_context();
+    view! {
+        <Suspense>
+            {move || {
+                let children = children.clone();
+                Suspend::new(async move {
+                    match user.await {
+                        Ok(Some(u)) if u.is_admin => children().into_any(),
+                        _ => view! { <crate::pages::errors::Forbidden/> }.into_any(),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}

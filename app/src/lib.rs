@@ -1,0 +1,81 @@
+//! Tessera's pages, components and server functions, shared by the server (feature `ssr`)
+//! and the browser (feature `hydrate`).
+#![recursion_limit = "256"]
+
+pub mod api;
+pub mod components;
+pub mod error;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod server;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path,
+};
+
+use crate::api::auth::current_user;
+use crate::components::header::AppHeader;
+use crate::components::session::CurrentUser;
+use crate::pages::{account, admin, errors::NotFound, home::HomePage, login::LoginPage};
+
+/// The HTML document around the app; rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Blocking: the header is rendered with the user in the first HTML, so nothing jumps
+    // when the WebAssembly takes over.
+    let user = Resource::new_blocking(|| (), |_| current_user());
+    provide_context(CurrentUser(user));
+
+    // Effects run only in the browser: this marks the page as hydrated (tests wait for it).
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/tessera.css"/>
+        <Title formatter=|title: String| {
+            if title.is_empty() { "Tessera".to_owned() } else { format!("{title} · Tessera") }
+        }/>
+        <Router>
+            <AppHeader/>
+            <main id="main" data-hydrated=move || hydrated.get().then_some("true")>
+                <Routes fallback=NotFound>
+                    <Route path=path!("/") view=HomePage/>
+                    <Route path=path!("/login") view=LoginPage/>
+                    <Route path=path!("/me") view=account::MyAccountPage/>
+                    <Route path=path!("/me/tokens") view=account::MyTokensPage/>
+                    <Route path=path!("/admin/tokens") view=admin::TokensPage/>
+                    <Route path=path!("/admin/users") view=admin::UsersPage/>
+                    <Route path=path!("/admin/users/:id") view=admin::UserPage/>
+                    <Route path=path!("/admin/endpoints") view=admin::EndpointsPage/>
+                    <Route path=path!("/admin/endpoints/:id") view=admin::EndpointPage/>
+                    <Route path=path!("/admin/endpoint-tokens") view=admin::EndpointTokensPage/>
+                    <Route path=path!("/admin/audit") view=admin::AuditPage/>
+                    <Route path=path!("/admin/settings") view=admin::SettingsPage/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}

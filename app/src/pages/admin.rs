@@ -1,0 +1,111 @@
+//! Administration pages. Each is reachable only by administrators: the server answers 403
+//! to anyone else, and every server function checks again.
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::api::users::{list_users, UserRow};
+use crate::components::session::AdminOnly;
+
+#[component]
+fn AdminPlaceholder(title: &'static str, empty: &'static str) -> impl IntoView {
+    view! {
+        <AdminOnly>
+            <Title text=title/>
+            <h1>{title}</h1>
+            <p class="empty">{empty}</p>
+        </AdminOnly>
+    }
+}
+
+#[component]
+pub fn TokensPage() -> impl IntoView {
+    view! { <AdminPlaceholder title="Tokens" empty="No tokens have been issued yet."/> }
+}
+
+#[component]
+pub fn UsersPage() -> impl IntoView {
+    let users = Resource::new(|| (), |_| list_users());
+    view! {
+        <AdminOnly>
+            <Title text="Users"/>
+            <h1>"Users"</h1>
+            <Suspense fallback=|| view! { <p class="loading">"Loading users…"</p> }>
+                {move || Suspend::new(async move {
+                    match users.await {
+                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Ok(rows) => view! { <UsersTable rows/> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </AdminOnly>
+    }
+}
+
+#[component]
+fn UsersTable(rows: Vec<UserRow>) -> impl IntoView {
+    view! {
+        <div class="table-wrap">
+            <table>
+                <thead>
+                    <tr>
+                        <th scope="col">"Username"</th>
+                        <th scope="col">"Display name"</th>
+                        <th scope="col">"Role"</th>
+                        <th scope="col">"Status"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {rows.into_iter().map(|u| {
+                        let role = match (u.is_admin, u.technical) {
+                            (true, _) => "Administrator",
+                            (false, true) => "Technical user",
+                            (false, false) => "User",
+                        };
+                        let (badge, status) = match u.unusable {
+                            Some(reason) => ("badge muted", reason),
+                            None => ("badge ok", "Active".to_owned()),
+                        };
+                        view! {
+                            <tr>
+                                <td><a href=format!("/admin/users/{}", u.id)>{u.username}</a></td>
+                                <td>{u.display_name}</td>
+                                <td>{role}</td>
+                                <td><span class=badge>{status}</span></td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+#[component]
+pub fn UserPage() -> impl IntoView {
+    view! { <AdminPlaceholder title="User" empty="This user's details will appear here."/> }
+}
+
+#[component]
+pub fn EndpointsPage() -> impl IntoView {
+    view! { <AdminPlaceholder title="Endpoints" empty="No endpoints have been created yet."/> }
+}
+
+#[component]
+pub fn EndpointPage() -> impl IntoView {
+    view! { <AdminPlaceholder title="Endpoint" empty="This endpoint's settings will appear here."/> }
+}
+
+#[component]
+pub fn EndpointTokensPage() -> impl IntoView {
+    view! { <AdminPlaceholder title="Endpoint tokens" empty="No endpoint tokens yet."/> }
+}
+
+#[component]
+pub fn AuditPage() -> impl IntoView {
+    view! { <AdminPlaceholder title="Audit log" empty="Audit events will be listed here."/> }
+}
+
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    view! { <AdminPlaceholder title="Settings" empty="Settings will appear here."/> }
+}

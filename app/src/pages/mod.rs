@@ -1,0 +1,5 @@
+pub mod account;
+pub mod admin;
+pub mod errors;
+pub mod home;
+pub mod login;

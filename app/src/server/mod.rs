@@ -1,0 +1,7 @@
+//! Everything that runs only on the server: state, sessions, entities and the services
+//! that hold Tessera's rules. Server functions and REST handlers call the services.
+pub mod entity;
+pub mod error;
+pub mod service;
+pub mod session;
+pub mod state;

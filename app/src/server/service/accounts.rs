@@ -1,0 +1,326 @@
+//! Users, groups and the built-in Administrators group.
+use chrono::{NaiveDate, Utc};
+use rand::{distr::Alphanumeric, RngExt};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, NotSet,
+    PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+};
+
+use super::{audit, passwords};
+use crate::server::entity::{group, membership, user};
+use crate::server::error::{Result, ServiceError};
+use crate::server::session::DbSessionStore;
+
+pub const ADMINISTRATORS: &str = "Administrators";
+pub const USERNAME_MAX_LEN: usize = 64;
+
+/// A user together with what they may do.
+#[derive(Clone, Debug)]
+pub struct Account {
+    pub user: user::Model,
+    pub is_admin: bool,
+}
+
+/// What is needed to create a user; validated by [`create_user`].
+#[derive(Clone, Debug, Default)]
+pub struct NewUser {
+    pub username: String,
+    pub password: String,
+    pub display_name: Option<String>,
+    pub email: Option<String>,
+    pub admin: bool,
+    pub technical: bool,
+    pub active_until: Option<NaiveDate>,
+}
+
+/// The case-insensitive key under which a username is unique.
+pub fn username_key(username: &str) -> String {
+    username.trim().to_lowercase()
+}
+
+/// Letters, digits and `. _ - @`, up to 64 characters: safe in URLs, logs and audit lines.
+pub fn validate_username(username: &str) -> Result<&str> {
+    let username = username.trim();
+    if username.is_empty() {
+        return Err(ServiceError::validation("username", "Enter a username"));
+    }
+    if username.chars().count() > USERNAME_MAX_LEN {
+        return Err(ServiceError::validation(
+            "username",
+            format!("Username must be at most {USERNAME_MAX_LEN} characters"),
+        ));
+    }
+    if !username
+        .chars()
+        .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'))
+    {
+        return Err(ServiceError::validation(
+            "username",
+            "Username may contain only letters, digits and . _ - @",
+        ));
+    }
+    Ok(username)
+}
+
+fn validate_optional(value: Option<String>, field: &'static str, max: usize) -> Result<String> {
+    let value = value.unwrap_or_default().trim().to_owned();
+    if value.chars().count() > max {
+        return Err(ServiceError::validation(
+            field,
+            format!("{} must be at most {max} characters", capitalized(field)),
+        ));
+    }
+    Ok(value)
+}
+
+fn capitalized(field: &str) -> String {
+    let label = field.replace('_', " ");
+    let mut chars = label.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+async fn administrators_group(db: &impl ConnectionTrait) -> Result<group::Model> {
+    group::Entity::find()
+        .filter(group::Column::Name.eq(ADMINISTRATORS))
+        .one(db)
+        .await?
+        .ok_or_else(|| ServiceError::Internal("the Administrators group is missing".into()))
+}
+
+pub async fn is_admin(db: &impl ConnectionTrait, user_id: i64) -> Result<bool> {
+    let admins = administrators_group(db).await?;
+    Ok(membership::Entity::find_by_id((user_id, admins.id))
+        .one(db)
+        .await?
+        .is_some())
+}
+
+/// Creates a user, validating every field; `actor` is who did it (None for the system).
+pub async fn create_user(
+    db: &DatabaseConnection,
+    new: NewUser,
+    actor: Option<&str>,
+) -> Result<user::Model> {
+    let username = validate_username(&new.username)?.to_owned();
+    let display_name = validate_optional(new.display_name, "display_name", 200)?;
+    let email = validate_optional(new.email, "email", 254)?;
+    if !email.is_empty() && !email.contains('@') {
+        return Err(ServiceError::validation(
+            "email",
+            "Enter a valid email address",
+        ));
+    }
+    passwords::validate(&new.password, &[&username, &display_name, &email])?;
+    let password_hash = passwords::hash(new.password).await?;
+    let now = Utc::now();
+
+    let txn = db.begin().await?;
+    let created = user::ActiveModel {
+        id: NotSet,
+        username_key: Set(username_key(&username)),
+        display_name: Set(if display_name.is_empty() {
+            username.clone()
+        } else {
+            display_name
+        }),
+        username: Set(username),
+        email: Set(email),
+        password_hash: Set(password_hash),
+        technical: Set(new.technical),
+        locked: Set(false),
+        active_until: Set(new.active_until),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await
+    .map_err(|e| ServiceError::from_db_unique(e, "username", "This username is already taken"))?;
+    if new.admin {
+        let admins = administrators_group(&txn).await?;
+        membership::ActiveModel {
+            user_id: Set(created.id),
+            group_id: Set(admins.id),
+        }
+        .insert(&txn)
+        .await?;
+    }
+    audit::record(
+        &txn,
+        audit::Event {
+            actor,
+            action: "user.create",
+            target: Some(&created.username),
+            details: Some(serde_json::json!({
+                "admin": new.admin,
+                "technical": new.technical,
+            })),
+            ..Default::default()
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// The account behind `user_id` if it may act now: not locked and within `active_until`.
+pub async fn find_usable(db: &impl ConnectionTrait, user_id: i64) -> Result<Option<Account>> {
+    let Some(user) = user::Entity::find_by_id(user_id).one(db).await? else {
+        return Ok(None);
+    };
+    if unusable_reason(&user).is_some() {
+        return Ok(None);
+    }
+    let is_admin = is_admin(db, user.id).await?;
+    Ok(Some(Account { user, is_admin }))
+}
+
+/// Why a user may not act now, if they may not.
+pub fn unusable_reason(user: &user::Model) -> Option<&'static str> {
+    if user.locked {
+        return Some("This account is locked");
+    }
+    match user.active_until {
+        Some(until) if until < Utc::now().date_naive() => Some("This account is no longer active"),
+        _ => None,
+    }
+}
+
+pub async fn find_by_username(
+    db: &impl ConnectionTrait,
+    username: &str,
+) -> Result<Option<user::Model>> {
+    Ok(user::Entity::find()
+        .filter(user::Column::UsernameKey.eq(username_key(username)))
+        .one(db)
+        .await?)
+}
+
+/// Locks or unlocks a user; locking also ends every session of theirs.
+pub async fn set_locked(
+    db: &DatabaseConnection,
+    user_id: i64,
+    locked: bool,
+    actor: Option<&str>,
+) -> Result<()> {
+    let user = user::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let username = user.username.clone();
+    let mut active: user::ActiveModel = user.into();
+    active.locked = Set(locked);
+    active.updated_at = Set(Utc::now());
+    active.update(db).await?;
+    if locked {
+        DbSessionStore::delete_for_user(db, user_id).await?;
+    }
+    audit::record(
+        db,
+        audit::Event {
+            actor,
+            action: if locked { "user.lock" } else { "user.unlock" },
+            target: Some(&username),
+            ..Default::default()
+        },
+    )
+    .await
+}
+
+/// Sets or clears the last day a user may act.
+pub async fn set_active_until(
+    db: &DatabaseConnection,
+    user_id: i64,
+    active_until: Option<NaiveDate>,
+) -> Result<()> {
+    let mut active: user::ActiveModel = user::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+        .ok_or(ServiceError::NotFound)?
+        .into();
+    active.active_until = Set(active_until);
+    active.updated_at = Set(Utc::now());
+    active.update(db).await?;
+    Ok(())
+}
+
+/// Every user with their Administrators membership, ordered by username.
+pub async fn list_accounts(db: &impl ConnectionTrait) -> Result<Vec<Account>> {
+    let admins = administrators_group(db).await?;
+    let admin_ids: std::collections::HashSet<i64> = membership::Entity::find()
+        .filter(membership::Column::GroupId.eq(admins.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| m.user_id)
+        .collect();
+    Ok(user::Entity::find()
+        .order_by_asc(user::Column::UsernameKey)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|user| Account {
+            is_admin: admin_ids.contains(&user.id),
+            user,
+        })
+        .collect())
+}
+
+/// First start: with no users at all, create the administrator `admin`. Returns the generated
+/// password when none was given, for the caller to show exactly once.
+pub async fn bootstrap_admin(
+    db: &DatabaseConnection,
+    password: Option<String>,
+) -> Result<Option<String>> {
+    if user::Entity::find().count(db).await? > 0 {
+        return Ok(None);
+    }
+    let generated = password.is_none();
+    let password = password.unwrap_or_else(|| {
+        rand::rng()
+            .sample_iter(Alphanumeric)
+            .take(24)
+            .map(char::from)
+            .collect()
+    });
+    create_user(
+        db,
+        NewUser {
+            username: "admin".into(),
+            password: password.clone(),
+            display_name: Some("Administrator".into()),
+            admin: true,
+            ..Default::default()
+        },
+        None,
+    )
+    .await?;
+    Ok(generated.then_some(password))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_are_keyed_without_case() {
+        assert_eq!(username_key(" Alice "), "alice");
+    }
+
+    #[test]
+    fn username_rules_name_the_problem() {
+        assert!(validate_username("")
+            .unwrap_err()
+            .to_string()
+            .contains("Enter"));
+        assert!(validate_username(&"a".repeat(10_000))
+            .unwrap_err()
+            .to_string()
+            .contains("at most 64"));
+        assert!(validate_username("bob'; DROP TABLE users;--").is_err());
+        assert!(validate_username("<script>").is_err());
+        assert_eq!(validate_username("zoë.ops").unwrap(), "zoë.ops");
+    }
+}

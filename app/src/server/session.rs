@@ -1,0 +1,195 @@
+//! Browser sessions: a tower-sessions store over SeaORM (so every instance sharing the
+//! database sees the same sessions) and the rules that decide who a session belongs to.
+use async_trait::async_trait;
+use chrono::Utc;
+use sea_orm::{
+    sea_query::OnConflict, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
+};
+use serde::{Deserialize, Serialize};
+use tower_sessions::{
+    session::{Id, Record},
+    session_store::{self, ExpiredDeletion},
+    Session, SessionStore,
+};
+
+use super::entity::session as session_row;
+use super::error::Result;
+use super::service::accounts::{self, Account};
+use super::state::SessionConfig;
+
+const USER_KEY: &str = "user";
+
+/// What a signed-in session remembers.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+struct SignedIn {
+    user_id: i64,
+    /// Unix seconds; bounds the session's total life whatever its activity.
+    signed_in_at: i64,
+}
+
+#[derive(Clone, Debug)]
+pub struct DbSessionStore {
+    db: DatabaseConnection,
+}
+
+impl DbSessionStore {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+
+    /// Ends every session of a user at once (used when the user is locked).
+    pub async fn delete_for_user(db: &DatabaseConnection, user_id: i64) -> Result<()> {
+        session_row::Entity::delete_many()
+            .filter(session_row::Column::UserId.eq(user_id))
+            .exec(db)
+            .await?;
+        Ok(())
+    }
+}
+
+fn backend(err: impl std::fmt::Display) -> session_store::Error {
+    session_store::Error::Backend(err.to_string())
+}
+
+fn to_row(record: &Record) -> session_store::Result<session_row::ActiveModel> {
+    let data = serde_json::to_string(&record.data)
+        .map_err(|e| session_store::Error::Encode(e.to_string()))?;
+    let user_id = record
+        .data
+        .get(USER_KEY)
+        .and_then(|v| serde_json::from_value::<SignedIn>(v.clone()).ok())
+        .map(|s| s.user_id);
+    Ok(session_row::ActiveModel {
+        id: Set(record.id.to_string()),
+        data: Set(data),
+        expires_at: Set(record.expiry_date.unix_timestamp()),
+        user_id: Set(user_id),
+    })
+}
+
+#[async_trait]
+impl SessionStore for DbSessionStore {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        // Ids are 128 random bits; on the rare collision pick another instead of overwriting.
+        loop {
+            let exists = session_row::Entity::find_by_id(record.id.to_string())
+                .one(&self.db)
+                .await
+                .map_err(backend)?
+                .is_some();
+            if !exists {
+                break;
+            }
+            record.id = Id::default();
+        }
+        session_row::Entity::insert(to_row(record)?)
+            .exec(&self.db)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        session_row::Entity::insert(to_row(record)?)
+            .on_conflict(
+                OnConflict::column(session_row::Column::Id)
+                    .update_columns([
+                        session_row::Column::Data,
+                        session_row::Column::ExpiresAt,
+                        session_row::Column::UserId,
+                    ])
+                    .to_owned(),
+            )
+            .exec(&self.db)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn load(&self, session_id: &Id) -> session_store::Result<Option<Record>> {
+        let row = session_row::Entity::find_by_id(session_id.to_string())
+            .filter(session_row::Column::ExpiresAt.gt(Utc::now().timestamp()))
+            .one(&self.db)
+            .await
+            .map_err(backend)?;
+        let Some(row) = row else { return Ok(None) };
+        let data = serde_json::from_str(&row.data)
+            .map_err(|e| session_store::Error::Decode(e.to_string()))?;
+        let expiry_date = time::OffsetDateTime::from_unix_timestamp(row.expires_at)
+            .map_err(|e| session_store::Error::Decode(e.to_string()))?;
+        Ok(Some(Record {
+            id: *session_id,
+            data,
+            expiry_date,
+        }))
+    }
+
+    async fn delete(&self, session_id: &Id) -> session_store::Result<()> {
+        session_row::Entity::delete_by_id(session_id.to_string())
+            .exec(&self.db)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl ExpiredDeletion for DbSessionStore {
+    async fn delete_expired(&self) -> session_store::Result<()> {
+        session_row::Entity::delete_many()
+            .filter(session_row::Column::ExpiresAt.lte(Utc::now().timestamp()))
+            .exec(&self.db)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+}
+
+fn session_failed(err: tower_sessions::session::Error) -> super::error::ServiceError {
+    super::error::ServiceError::Internal(format!("session: {err}"))
+}
+
+/// Binds the session to `user_id` under a fresh id, so an id planted before sign-in is useless.
+pub async fn sign_in(session: &Session, user_id: i64) -> Result<()> {
+    session.cycle_id().await.map_err(session_failed)?;
+    let signed_in = SignedIn {
+        user_id,
+        signed_in_at: Utc::now().timestamp(),
+    };
+    session
+        .insert(USER_KEY, signed_in)
+        .await
+        .map_err(session_failed)
+}
+
+/// Ends the session on the server: the record is deleted, not merely the cookie.
+pub async fn sign_out(session: &Session) -> Result<()> {
+    session.flush().await.map_err(session_failed)
+}
+
+/// The account this session belongs to, if it still may act: checked on every request, so
+/// locking a user, or reaching `active_until` or the absolute lifetime, ends access at once.
+pub async fn current_account(
+    session: &Session,
+    db: &DatabaseConnection,
+    config: &SessionConfig,
+) -> Result<Option<Account>> {
+    let Some(signed_in) = session
+        .get::<SignedIn>(USER_KEY)
+        .await
+        .map_err(session_failed)?
+    else {
+        return Ok(None);
+    };
+    let age = Utc::now().timestamp() - signed_in.signed_in_at;
+    let max_age = i64::try_from(config.absolute_timeout.as_secs()).unwrap_or(i64::MAX);
+    let account = if age >= max_age {
+        None
+    } else {
+        accounts::find_usable(db, signed_in.user_id).await?
+    };
+    if account.is_none() {
+        sign_out(session).await?;
+    }
+    Ok(account)
+}

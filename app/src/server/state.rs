@@ -1,0 +1,30 @@
+use std::time::Duration;
+
+use sea_orm::DatabaseConnection;
+
+/// Shared by every request: the database pool and the settings read at start.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub sessions: SessionConfig,
+}
+
+#[derive(Clone, Debug)]
+pub struct SessionConfig {
+    /// A session ends after this long without a request.
+    pub idle_timeout: Duration,
+    /// A session ends this long after sign-in, active or not.
+    pub absolute_timeout: Duration,
+    /// Send the cookie only over HTTPS.
+    pub secure_cookie: bool,
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        Self {
+            idle_timeout: Duration::from_secs(30 * 60),
+            absolute_timeout: Duration::from_secs(12 * 60 * 60),
+            secure_cookie: false,
+        }
+    }
+}

@@ -1,0 +1,23 @@
+//! Schema migrations, run at start-up and by `tessera migrate`.
+//! They describe tables with `DeriveIden` enums and never import entities, so an old
+//! migration keeps compiling whatever the entities become.
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_create_accounts;
+mod m20261122_000002_create_sessions;
+mod m20261122_000003_create_settings;
+mod m20261122_000004_create_audit_events;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261122_000001_create_accounts::Migration),
+            Box::new(m20261122_000002_create_sessions::Migration),
+            Box::new(m20261122_000003_create_settings::Migration),
+            Box::new(m20261122_000004_create_audit_events::Migration),
+        ]
+    }
+}

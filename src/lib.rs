@@ -1,0 +1,78 @@
+//! The Tessera server: wiring of state, sessions, pages, server functions and health checks.
+pub mod config;
+mod guard;
+mod health;
+
+use axum::{middleware, routing::get, Router};
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
+
+use app::server::{session::DbSessionStore, state::AppState};
+use app::{shell, App};
+
+/// Connects and brings the schema up to date.
+pub async fn connect(database_url: &str) -> Result<DatabaseConnection, DbErr> {
+    if let Some(path) = database_url
+        .strip_prefix("sqlite://")
+        .and_then(|rest| rest.split('?').next())
+    {
+        if let Some(dir) = std::path::Path::new(path).parent() {
+            if !dir.as_os_str().is_empty() {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| DbErr::Custom(format!("cannot create {}: {e}", dir.display())))?;
+            }
+        }
+    }
+    let mut options = ConnectOptions::new(database_url);
+    options.sqlx_logging(false);
+    let db = Database::connect(options).await?;
+    Migrator::up(&db, None).await?;
+    Ok(db)
+}
+
+/// The whole HTTP application. `leptos_routes` also mounts the server functions (under /sfn).
+pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
+    let routes = generate_route_list(App);
+    let pages = Router::new()
+        .leptos_routes_with_context(
+            &leptos_options,
+            routes,
+            {
+                let state = state.clone();
+                move || provide_context(state.clone())
+            },
+            {
+                let options = leptos_options.clone();
+                move || shell(options.clone())
+            },
+        )
+        .route_layer(middleware::from_fn_with_state(state.clone(), guard::pages))
+        .fallback(leptos_axum::file_and_error_handler_with_context(
+            {
+                let state = state.clone();
+                move || provide_context(state.clone())
+            },
+            shell,
+        ))
+        .with_state(leptos_options);
+
+    let session_layer = SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
+        .with_name("tessera_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.sessions.secure_cookie)
+        .with_expiry(Expiry::OnInactivity(
+            time::Duration::try_from(state.sessions.idle_timeout)
+                .unwrap_or(time::Duration::minutes(30)),
+        ));
+
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .with_state(state)
+        .merge(pages)
+        .layer(session_layer)
+}
