@@ -34,7 +34,11 @@ impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        AppError::Request(value.to_string())
+        let err = AppError::Request(value.to_string());
+        // On the server this is an argument that did not decode: the caller's fault, 400.
+        #[cfg(feature = "ssr")]
+        err.set_response_status();
+        err
     }
 }
 

@@ -1,0 +1,239 @@
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use app::server::state::{AppState, SessionConfig};
+use rand::RngExt;
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use tokio::task::JoinHandle;
+
+/// Generates one test per backend from an `async fn(Backend)`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$name($crate::helpers::Backend::Sqlite).await
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    super::$name($crate::helpers::Backend::Postgres).await
+                }
+            }
+        )*
+    };
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub const ADMIN_PASSWORD: &str = "granite-meadow-lantern-77";
+pub const USER_PASSWORD: &str = "copper-violet-harbour-31";
+
+fn postgres_server() -> String {
+    std::env::var("TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+}
+
+/// A database of its own for one test, removed when dropped.
+pub struct TestDb {
+    pub url: String,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    // Held for its Drop, which removes the directory.
+    File(#[allow(dead_code)] tempfile::TempDir),
+    Postgres(String),
+}
+
+impl TestDb {
+    pub async fn new(backend: Backend) -> Self {
+        let suffix: u64 = rand::rng().random();
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}/tessera.db?mode=rwc", dir.path().display());
+                Self {
+                    url,
+                    cleanup: Cleanup::File(dir),
+                }
+            }
+            Backend::Postgres => {
+                let name = format!("tessera_test_{suffix:016x}");
+                let server = Database::connect(format!("{}/postgres", postgres_server()))
+                    .await
+                    .expect("PostgreSQL must listen on 127.0.0.1:5432 (see .ci/run)");
+                server
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .expect("create test database");
+                server.close().await.ok();
+                Self {
+                    url: format!("{}/{name}", postgres_server()),
+                    cleanup: Cleanup::Postgres(name),
+                }
+            }
+        }
+    }
+
+    pub async fn connect(&self) -> DatabaseConnection {
+        tessera::connect(&self.url)
+            .await
+            .expect("connect and migrate")
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Cleanup::Postgres(name) = &self.cleanup {
+            let name = name.clone();
+            // Drop runs inside the test's runtime; a thread with its own runtime can block.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()?;
+                rt.block_on(async {
+                    if let Ok(server) =
+                        Database::connect(format!("{}/postgres", postgres_server())).await
+                    {
+                        let _ = server
+                            .execute_unprepared(&format!(
+                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                            ))
+                            .await;
+                    }
+                });
+                Ok::<_, std::io::Error>(())
+            })
+            .join();
+        }
+    }
+}
+
+/// A running server on a random port over its own database.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub db: DatabaseConnection,
+    server: JoinHandle<()>,
+}
+
+impl TestApp {
+    pub async fn spawn(db: &TestDb) -> Self {
+        Self::spawn_with(db, SessionConfig::default()).await
+    }
+
+    pub async fn spawn_with(test_db: &TestDb, sessions: SessionConfig) -> Self {
+        let db = test_db.connect().await;
+        app::server::service::accounts::bootstrap_admin(&db, Some(ADMIN_PASSWORD.into()))
+            .await
+            .expect("bootstrap admin");
+        let options = leptos::prelude::get_configuration(None)
+            .expect("leptos options")
+            .leptos_options;
+        let state = AppState {
+            db: db.clone(),
+            sessions,
+        };
+        let router = tessera::router(state, options);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let server = tokio::spawn(async move {
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+            .expect("serve");
+        });
+        Self { addr, db, server }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// A client that keeps cookies, like a browser, and never follows redirects.
+    pub fn client(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("client")
+    }
+
+    pub async fn sign_in(
+        &self,
+        client: &reqwest::Client,
+        username: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        client
+            .post(self.url("/sfn/sign_in"))
+            .form(&[
+                ("username", username),
+                ("password", password),
+                ("next", "/admin/tokens"),
+            ])
+            .send()
+            .await
+            .expect("sign_in request")
+    }
+
+    /// The username the server sees behind `client`'s session, if any.
+    pub async fn whoami(&self, client: &reqwest::Client) -> Option<String> {
+        let response = client
+            .post(self.url("/sfn/current_user"))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 200);
+        let body: serde_json::Value = response.json().await.expect("json");
+        body.get("username")
+            .and_then(|u| u.as_str())
+            .map(str::to_owned)
+    }
+
+    pub async fn create_user(&self, username: &str, admin: bool) {
+        app::server::service::accounts::create_user(
+            &self.db,
+            app::server::service::accounts::NewUser {
+                username: username.into(),
+                password: USER_PASSWORD.into(),
+                admin,
+                ..Default::default()
+            },
+            None,
+        )
+        .await
+        .expect("create user");
+    }
+
+    pub async fn stop(self) {
+        self.server.abort();
+        let _ = self.server.await;
+        self.db.close().await.ok();
+    }
+}
+
+/// The session cookie's value in a `Set-Cookie` header, if the response set one.
+pub fn session_cookie(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.strip_prefix("tessera_session="))
+        .map(|v| v.split(';').next().unwrap_or_default().to_owned())
+}
+
+pub async fn error_body(response: reqwest::Response) -> String {
+    response.text().await.expect("body")
+}

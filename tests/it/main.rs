@@ -1,0 +1,10 @@
+//! Integration tests: the real router over a real database, each test run against a fresh
+//! SQLite file and a fresh PostgreSQL database.
+mod helpers;
+
+mod accounts;
+mod cli;
+mod health;
+mod migrations;
+mod pages;
+mod sign_in;

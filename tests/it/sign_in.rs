@@ -1,0 +1,361 @@
+use std::time::{Duration, Instant};
+
+use app::server::entity::audit_event;
+use app::server::service::accounts;
+use app::server::state::SessionConfig;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+use crate::helpers::*;
+use crate::on_both_backends;
+
+on_both_backends!(
+    the_right_password_signs_in_under_a_new_session_id,
+    a_wrong_password_is_refused_and_audited_without_the_password,
+    an_unknown_user_gets_the_same_message_in_similar_time,
+    a_locked_user_cannot_sign_in,
+    a_user_past_active_until_cannot_sign_in,
+    five_failures_refuse_further_attempts_without_hashing,
+    sign_out_ends_the_session_on_the_server,
+    a_session_survives_a_server_restart,
+    locking_a_user_ends_their_sessions_at_once,
+    a_session_ends_after_its_absolute_lifetime,
+    bad_input_gets_a_clear_message_and_never_a_500,
+);
+
+async fn the_right_password_signs_in_under_a_new_session_id(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(&db).await;
+    let client = app.client();
+
+    let first = app.sign_in(&client, "Admin", ADMIN_PASSWORD).await;
+    assert_eq!(first.status(), 200);
+    let first_id = session_cookie(&first).expect("session cookie");
+    let cookie = first
+        .headers()
+        .get(reqwest::header::SET_COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Lax"), "{cookie}");
+    assert_eq!(first.json::<String>().await.unwrap(), "/admin/tokens");
+    assert_eq!(app.whoami(&client).await.as_deref(), Some("admin"));
+
+    // Signing in again with a session in hand must not keep its id (session fixation).
+    let second = app.sign_in(&client, "admin", ADMIN_PASSWORD).await;
+    assert_eq!(second.status(), 200);
+    let second_id = session_cookie(&second).expect("a new session cookie");
+    assert_ne!(first_id, second_id);
+    let stale = app.client();
+    let stale_response = stale
+        .post(app.url("/sfn/current_user"))
+        .header("cookie", format!("tessera_session={first_id}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        stale_response.json::<serde_json::Value>().await.unwrap(),
+        serde_json::Value::Null
+    );
+    app.stop().await;
+}
+
+async fn a_wrong_password_is_refused_and_audited_without_the_password(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(&db).await;
+    let client = app.client();
+
+    let response = app.sign_in(&client, "admin", "not-the-password-123").await;
+    assert_eq!(response.status(), 401);
+    assert!(session_cookie(&response).is_none());
+    assert!(error_body(response)
+        .await
+        .contains("Invalid username or password"));
+    assert_eq!(app.whoami(&client).await, None);
+
+    let events = audit_event::Entity::find()
+        .filter(audit_event::Column::Action.eq("auth.sign_in_failed"))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].target.as_deref(), Some("admin"));
+    assert_eq!(events[0].ip.as_deref(), Some("127.0.0.1"));
+    let everything = format!("{events:?}");
+    assert!(!everything.contains("not-the-password-123"));
+    app.stop().await;
+}
+
+async fn timed_sign_in(app: &TestApp, username: &str, password: &str) -> (Duration, String) {
+    let client = app.client();
+    let start = Instant::now();
+    let response = app.sign_in(&client, username, password).await;
+    let elapsed = start.elapsed();
+    assert_eq!(response.status(), 401);
+    (elapsed, error_body(response).await)
+}
+
+async fn an_unknown_user_gets_the_same_message_in_similar_time(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(&db).await;
+    // Warm up the dummy hash, which is computed once per process.
+    timed_sign_in(&app, "warm-up", "whatever-password").await;
+
+    let (wrong, wrong_message) = timed_sign_in(&app, "admin", "wrong-password-1").await;
+    let (unknown, unknown_message) = timed_sign_in(&app, "nobody-here", "wrong-password-1").await;
+    assert_eq!(wrong_message, unknown_message);
+    // Both pay one argon2 verification; without it an unknown user answers far faster.
+    assert!(
+        unknown * 3 > wrong,
+        "unknown user took {unknown:?}, wrong password {wrong:?}"
+    );
+    app.stop().await;
+}
+
+async fn a_locked_user_cannot_sign_in(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(&db).await;
+    app.create_user("carol", false).await;
+    let carol = accounts::find_by_username(&app.db, "carol")
+        .await
+        .unwrap()
+        .unwrap();
+    accounts::set_locked(&app.db, carol.id, true, Some("admin"))
+        .await
+        .unwrap();
+
+    let client = app.client();
+    let response = app.sign_in(&client, "carol", USER_PASSWORD).await;
+    assert_eq!(response.status(), 401);
+    assert!(error_body(response)
+        .await
+        .contains("This account is locked"));
+    assert_eq!(app.whoami(&client).await, None);
+    app.stop().await;
+}
+
+async fn a_user_past_active_until_cannot_sign_in(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(&db).await;
+    app.create_user("dave", false).await;
+    let dave = accounts::find_by_username(&app.db, "dave")
+        .await
+        .unwrap()
+        .unwrap();
+    let yesterday = chrono::Utc::now().date_naive() - chrono::Duration::days(1);
+    accounts::set_active_until(&app.db, dave.id, Some(yesterday))
+        .await
+        .unwrap();
+
+    let client = app.client();
+    let response = app.sign_in(&client, "dave", USER_PASSWORD).await;
+    assert_eq!(response.status(), 401);
+    assert!(error_body(response).await.contains("no longer active"));
+
+    // Active until today still lets them in.
+    let today = chrono::Utc::now().date_naive();
+    accounts::set_active_until(&app.db, dave.id, Some(today))
+        .await
+        .unwrap();
+    assert_eq!(
+        app.sign_in(&client, "dave", USER_PASSWORD).await.status(),
+        200
+    );
+    app.stop().await;
+}
+
+async fn five_failures_refuse_further_attempts_without_hashing(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(&db).await;
+    let mut slowest_failure = Duration::ZERO;
+    for _ in 0..5 {
+        let (elapsed, message) = timed_sign_in(&app, "ADMIN", "wrong-password-1").await;
+        assert!(message.contains("Invalid username or password"));
+        slowest_failure = slowest_failure.max(elapsed);
+    }
+
+    let client = app.client();
+    let start = Instant::now();
+    let refused = app.sign_in(&client, "admin", ADMIN_PASSWORD).await;
+    let refused_time = start.elapsed();
+    assert_eq!(refused.status(), 429);
+    assert!(error_body(refused)
+        .await
+        .contains("Too many attempts, try again later"));
+    assert_eq!(app.whoami(&client).await, None);
+    assert!(
+        refused_time < slowest_failure,
+        "a refused attempt ({refused_time:?}) must not pay for argon2 ({slowest_failure:?})"
+    );
+
+    // The limit is per username: another account is unaffected.
+    app.create_user("erin", false).await;
+    assert_eq!(
+        app.sign_in(&client, "erin", USER_PASSWORD).await.status(),
+        200
+    );
+    app.stop().await;
+}
+
+async fn sign_out_ends_the_session_on_the_server(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(&db).await;
+    let client = app.client();
+    let response = app.sign_in(&client, "admin", ADMIN_PASSWORD).await;
+    let id = session_cookie(&response).unwrap();
+
+    let out = client.post(app.url("/sfn/sign_out")).send().await.unwrap();
+    assert_eq!(out.status(), 200);
+
+    // Replaying the old cookie, as a thief would, finds nothing.
+    let replay = app.client();
+    let response = replay
+        .post(app.url("/sfn/current_user"))
+        .header("cookie", format!("tessera_session={id}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.json::<serde_json::Value>().await.unwrap(),
+        serde_json::Value::Null
+    );
+    let row = app::server::entity::session::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .unwrap();
+    assert!(row.is_none());
+    let signed_out = audit_event::Entity::find()
+        .filter(audit_event::Column::Action.eq("auth.sign_out"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("sign-out audited");
+    assert_eq!(signed_out.actor.as_deref(), Some("admin"));
+    app.stop().await;
+}
+
+async fn a_session_survives_a_server_restart(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let first = TestApp::spawn(&db).await;
+    let response = first
+        .sign_in(&first.client(), "admin", ADMIN_PASSWORD)
+        .await;
+    let id = session_cookie(&response).unwrap();
+    first.stop().await;
+
+    let second = TestApp::spawn(&db).await;
+    let response = second
+        .client()
+        .post(second.url("/sfn/current_user"))
+        .header("cookie", format!("tessera_session={id}"))
+        .send()
+        .await
+        .unwrap();
+    let user: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(user["username"], "admin");
+    second.stop().await;
+}
+
+async fn locking_a_user_ends_their_sessions_at_once(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(&db).await;
+    app.create_user("frank", false).await;
+    let client = app.client();
+    assert_eq!(
+        app.sign_in(&client, "frank", USER_PASSWORD).await.status(),
+        200
+    );
+    assert_eq!(app.whoami(&client).await.as_deref(), Some("frank"));
+
+    let frank = accounts::find_by_username(&app.db, "frank")
+        .await
+        .unwrap()
+        .unwrap();
+    accounts::set_locked(&app.db, frank.id, true, Some("admin"))
+        .await
+        .unwrap();
+    assert_eq!(app.whoami(&client).await, None);
+    app.stop().await;
+}
+
+async fn a_session_ends_after_its_absolute_lifetime(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let sessions = SessionConfig {
+        absolute_timeout: Duration::from_secs(1),
+        ..SessionConfig::default()
+    };
+    let app = TestApp::spawn_with(&db, sessions).await;
+    let client = app.client();
+    let response = app.sign_in(&client, "admin", ADMIN_PASSWORD).await;
+    assert_eq!(response.status(), 200);
+    let id = session_cookie(&response).unwrap();
+    // Age the session instead of waiting: move its sign-in time back by an hour.
+    let row = app::server::entity::session::Entity::find_by_id(id.clone())
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut data: serde_json::Value = serde_json::from_str(&row.data).unwrap();
+    let signed_in_at = data["user"]["signed_in_at"].as_i64().unwrap();
+    data["user"]["signed_in_at"] = (signed_in_at - 3600).into();
+    let mut active: app::server::entity::session::ActiveModel = row.into();
+    active.data = sea_orm::Set(data.to_string());
+    sea_orm::ActiveModelTrait::update(active, &app.db)
+        .await
+        .unwrap();
+
+    assert_eq!(app.whoami(&client).await, None);
+    app.stop().await;
+}
+
+async fn bad_input_gets_a_clear_message_and_never_a_500(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(&db).await;
+    let client = app.client();
+    let long = "x".repeat(10_000);
+    let cases: [(&str, &str, u16, &str); 7] = [
+        ("", ADMIN_PASSWORD, 422, "Enter your username"),
+        ("admin", "", 422, "Enter your password"),
+        (
+            &long,
+            "whatever-password",
+            401,
+            "Invalid username or password",
+        ),
+        ("admin", &long, 401, "Invalid username or password"),
+        (
+            "ädmïn✓",
+            "pässwörd-ünïcode",
+            401,
+            "Invalid username or password",
+        ),
+        (
+            "admin' OR '1'='1",
+            "' OR 1=1 --",
+            401,
+            "Invalid username or password",
+        ),
+        (
+            "<script>alert(1)</script>",
+            "<b>x</b>",
+            401,
+            "Invalid username or password",
+        ),
+    ];
+    for (username, password, status, message) in cases {
+        let response = app.sign_in(&client, username, password).await;
+        assert_eq!(response.status(), status, "{username:.20} / {password:.20}");
+        let body = error_body(response).await;
+        assert!(body.contains(message), "{body}");
+    }
+    // A body that is not a form at all.
+    let response = client
+        .post(app.url("/sfn/sign_in"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("%%%")
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_client_error(), "{}", response.status());
+    app.stop().await;
+}
