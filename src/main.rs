@@ -34,6 +34,16 @@ async fn run(cli: Cli) -> Result<(), String> {
     let db = tessera::connect(&cli.database.database_url)
         .await
         .map_err(|e| format!("database: {e}"))?;
+    // "First start" is the first command that finds no users, whichever it is: an operator
+    // who creates a user with the CLI before serving still gets an administrator.
+    match accounts::bootstrap_admin(&db, cli.serve.bootstrap_admin_password.clone()).await {
+        Ok(Some(password)) => tracing::warn!(
+            "created the administrator 'admin' with the one-time password {password} \
+             (it is not shown again; change it after signing in)"
+        ),
+        Ok(None) => {}
+        Err(e) => return Err(format!("creating the first administrator: {e}")),
+    }
     match cli.command.unwrap_or(Command::Serve) {
         Command::Migrate => {
             tracing::info!("migrations applied");
@@ -70,14 +80,6 @@ async fn run(cli: Cli) -> Result<(), String> {
 }
 
 async fn serve(db: sea_orm::DatabaseConnection, args: ServeArgs) -> Result<(), String> {
-    match accounts::bootstrap_admin(&db, args.bootstrap_admin_password.clone()).await {
-        Ok(Some(password)) => tracing::warn!(
-            "created the administrator 'admin' with the one-time password {password} \
-             (it is not shown again; change it after signing in)"
-        ),
-        Ok(None) => {}
-        Err(e) => return Err(format!("creating the first administrator: {e}")),
-    }
     let leptos_options = leptos::prelude::get_configuration(None)
         .map_err(|e| format!("leptos configuration: {e}"))?
         .leptos_options;

@@ -1,0 +1,32 @@
+import { test as base, expect, Page } from "@playwright/test";
+
+export const ADMIN = { username: "admin", password: "granite-meadow-lantern-77" };
+export const VIEWER = { username: "viewer", password: "copper-violet-harbour-31" };
+
+/** Waits until the WebAssembly has taken over the server-rendered page. */
+export async function hydrated(page: Page) {
+  await expect(page.locator("main[data-hydrated=true]")).toBeAttached();
+}
+
+export class LoginPage {
+  constructor(readonly page: Page) {}
+
+  async open(path = "/login") {
+    await this.page.goto(path);
+    await hydrated(this.page);
+  }
+
+  async signIn(user: { username: string; password: string }) {
+    await this.page.getByLabel("Username").fill(user.username);
+    await this.page.getByRole("textbox", { name: "Password", exact: true }).fill(user.password);
+    await this.page.getByRole("button", { name: "Sign in" }).click();
+  }
+}
+
+export const test = base.extend<{ login: LoginPage }>({
+  login: async ({ page }, use) => {
+    await use(new LoginPage(page));
+  },
+});
+
+export { expect };
