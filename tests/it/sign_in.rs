@@ -95,16 +95,35 @@ async fn timed_sign_in(app: &TestApp, username: &str, password: &str) -> (Durati
     (elapsed, error_body(response).await)
 }
 
+/// The fastest of `n` attempts: the least disturbed by other tests sharing the machine.
+async fn fastest_sign_in(
+    app: &TestApp,
+    n: usize,
+    username: &str,
+    password: &str,
+) -> (Duration, String) {
+    let mut best = (Duration::MAX, String::new());
+    for _ in 0..n {
+        let attempt = timed_sign_in(app, username, password).await;
+        if attempt.0 < best.0 {
+            best = attempt;
+        }
+    }
+    best
+}
+
 async fn an_unknown_user_gets_the_same_message_in_similar_time(backend: Backend) {
     let db = TestDb::new(backend).await;
     let app = TestApp::spawn(&db).await;
     // Warm up the dummy hash, which is computed once per process.
     timed_sign_in(&app, "warm-up", "whatever-password").await;
 
-    let (wrong, wrong_message) = timed_sign_in(&app, "admin", "wrong-password-1").await;
-    let (unknown, unknown_message) = timed_sign_in(&app, "nobody-here", "wrong-password-1").await;
+    // Four wrong passwords stay under the limit of five.
+    let (wrong, wrong_message) = fastest_sign_in(&app, 4, "admin", "wrong-password-1").await;
+    let (unknown, unknown_message) =
+        fastest_sign_in(&app, 4, "nobody-here", "wrong-password-1").await;
     assert_eq!(wrong_message, unknown_message);
-    // Both pay one argon2 verification; without it an unknown user answers far faster.
+    // Both pay one argon2 verification; without it an unknown user answers many times faster.
     assert!(
         unknown * 3 > wrong,
         "unknown user took {unknown:?}, wrong password {wrong:?}"
