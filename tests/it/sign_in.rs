@@ -19,6 +19,7 @@ on_both_backends!(
     a_session_survives_a_server_restart,
     locking_a_user_ends_their_sessions_at_once,
     a_session_ends_after_its_absolute_lifetime,
+    an_idle_session_expires_and_its_cookie_follows_the_settings,
     bad_input_gets_a_clear_message_and_never_a_500,
 );
 
@@ -376,5 +377,48 @@ async fn bad_input_gets_a_clear_message_and_never_a_500(backend: Backend) {
         .await
         .unwrap();
     assert!(response.status().is_client_error(), "{}", response.status());
+    app.stop().await;
+}
+
+async fn an_idle_session_expires_and_its_cookie_follows_the_settings(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let sessions = SessionConfig {
+        idle_timeout: Duration::from_secs(5 * 60),
+        secure_cookie: true,
+        ..SessionConfig::default()
+    };
+    let app = TestApp::spawn_with(&db, sessions).await;
+    let response = app.sign_in(&app.client(), "admin", ADMIN_PASSWORD).await;
+    let header = response.headers()[reqwest::header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(header.contains("Max-Age=300"), "{header}");
+    assert!(header.contains("Secure"), "{header}");
+    let id = session_cookie(&response).unwrap();
+
+    // Let the idle time pass in the database instead of waiting for it.
+    let row = app::server::entity::session::Entity::find_by_id(id.clone())
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut active: app::server::entity::session::ActiveModel = row.into();
+    active.expires_at = sea_orm::Set(chrono::Utc::now().timestamp() - 1);
+    sea_orm::ActiveModelTrait::update(active, &app.db)
+        .await
+        .unwrap();
+
+    let response = app
+        .client()
+        .post(app.url("/sfn/current_user"))
+        .header("cookie", format!("tessera_session={id}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.json::<serde_json::Value>().await.unwrap(),
+        serde_json::Value::Null
+    );
     app.stop().await;
 }
