@@ -41,6 +41,27 @@ pub enum Command {
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Manage access tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token for a user and print only its secret on standard output.
+    Create {
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        name: String,
+        /// Comma-separated, e.g. profile:read,tokens:read.
+        #[arg(long, default_value = "profile:read")]
+        scopes: String,
+        /// Days until it expires; 0 for never (only when the policy has no maximum).
+        /// Without it, the policy's default lifetime.
+        #[arg(long)]
+        expires_in_days: Option<u32>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,4 +1,5 @@
 //! The Tessera server: wiring of state, sessions, pages, server functions and health checks.
+pub mod api;
 pub mod config;
 mod guard;
 mod health;
@@ -72,7 +73,48 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .merge(api::router())
         .with_state(state)
         .merge(pages)
         .layer(session_layer)
 }
+
+/// Work that runs beside the server: batched last-use writes, following changes made by
+/// other instances, and removal of expired sessions.
+pub fn spawn_background(state: &AppState) {
+    use tower_sessions::ExpiredDeletion;
+
+    let usage_state = state.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(USAGE_FLUSH_INTERVAL);
+        loop {
+            every.tick().await;
+            if let Err(err) = usage_state.usage.flush(&usage_state.db).await {
+                tracing::warn!(error = %err, "could not record token use");
+            }
+        }
+    });
+    let cache_state = state.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(1));
+        loop {
+            every.tick().await;
+            if let Err(err) = cache_state.auth.follow_generation(&cache_state.db).await {
+                tracing::warn!(error = %err, "could not follow other instances' changes");
+            }
+        }
+    });
+    let store = DbSessionStore::new(state.db.clone());
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            every.tick().await;
+            if let Err(err) = store.delete_expired().await {
+                tracing::warn!(error = %err, "could not delete expired sessions");
+            }
+        }
+    });
+}
+
+/// How long token use may wait in memory before it is written.
+pub const USAGE_FLUSH_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);

@@ -3,19 +3,22 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use clap::Parser;
-use tower_sessions::ExpiredDeletion;
 use tracing_subscriber::EnvFilter;
 
 use app::server::{
-    service::accounts::{self, NewUser},
-    session::DbSessionStore,
+    service::{
+        accounts::{self, NewUser},
+        tokens,
+    },
     state::AppState,
 };
-use tessera::config::{Cli, Command, ServeArgs, UserCommand};
+use tessera::config::{Cli, Command, ServeArgs, TokenCommand, UserCommand};
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // Logs go to standard error: standard output is for what a command prints (a secret).
     tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
         )
@@ -75,6 +78,46 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("created user {}", user.username);
             Ok(())
         }
+        Command::Token(TokenCommand::Create {
+            user,
+            name,
+            scopes,
+            expires_in_days,
+        }) => {
+            let owner = accounts::find_by_username(&db, &user)
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("no user has the username {user}"))?;
+            let is_admin = accounts::is_admin(&db, owner.id)
+                .await
+                .map_err(|e| e.to_string())?;
+            let account = accounts::Account {
+                user: owner,
+                is_admin,
+            };
+            let expires = match expires_in_days {
+                None => tokens::Expiry::Default,
+                Some(0) => tokens::Expiry::Never,
+                Some(days) => tokens::Expiry::On(
+                    chrono::Utc::now().date_naive() + chrono::Duration::days(i64::from(days)),
+                ),
+            };
+            let issued = tokens::create(
+                &db,
+                &account,
+                tokens::Owner::Myself,
+                tokens::NewToken {
+                    name,
+                    scopes: scopes.split(',').map(|s| s.trim().to_owned()).collect(),
+                    expires,
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            println!("{}", issued.secret);
+            Ok(())
+        }
         Command::Serve => serve(db, cli.serve).await,
     }
 }
@@ -84,34 +127,45 @@ async fn serve(db: sea_orm::DatabaseConnection, args: ServeArgs) -> Result<(), S
         .map_err(|e| format!("leptos configuration: {e}"))?
         .leptos_options;
     let addr = leptos_options.site_addr;
-    let state = AppState {
-        db: db.clone(),
-        sessions: args.session_config(),
-    };
-    tokio::spawn(delete_expired_sessions(DbSessionStore::new(db)));
+    let state = AppState::new(db.clone(), args.session_config());
+    tessera::spawn_background(&state);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     tracing::info!("listening on http://{addr}");
     axum::serve(
         listener,
-        tessera::router(state, leptos_options).into_make_service_with_connect_info::<SocketAddr>(),
+        tessera::router(state.clone(), leptos_options)
+            .into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown_signal())
     .await
-    .map_err(|e| format!("server: {e}"))
-}
-
-async fn delete_expired_sessions(store: DbSessionStore) {
-    let mut every_minute = tokio::time::interval(tokio::time::Duration::from_secs(60));
-    loop {
-        every_minute.tick().await;
-        if let Err(err) = store.delete_expired().await {
-            tracing::warn!(error = %err, "could not delete expired sessions");
-        }
-    }
+    .map_err(|e| format!("server: {e}"))?;
+    // What was used since the last batch is written before leaving.
+    state
+        .usage
+        .flush(&state.db)
+        .await
+        .map_err(|e| format!("recording token use: {e}"))
 }
 
 async fn shutdown_signal() {
-    let _ = tokio::signal::ctrl_c().await;
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
 }

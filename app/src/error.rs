@@ -85,6 +85,7 @@ mod ssr {
                     message,
                 },
                 ServiceError::NotFound => AppError::NotFound,
+                ServiceError::Unauthenticated(_) => AppError::Unauthorized,
                 ServiceError::Forbidden => AppError::Forbidden,
                 ServiceError::InvalidCredentials
                 | ServiceError::AccountUnavailable(_)

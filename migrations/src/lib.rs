@@ -7,6 +7,7 @@ mod m20261122_000001_create_accounts;
 mod m20261122_000002_create_sessions;
 mod m20261122_000003_create_settings;
 mod m20261122_000004_create_audit_events;
+mod m20261122_000005_create_access_tokens;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_create_sessions::Migration),
             Box::new(m20261122_000003_create_settings::Migration),
             Box::new(m20261122_000004_create_audit_events::Migration),
+            Box::new(m20261122_000005_create_access_tokens::Migration),
         ]
     }
 }

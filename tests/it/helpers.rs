@@ -1,6 +1,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use app::server::service::accounts;
 use app::server::state::{AppState, SessionConfig};
 use rand::RngExt;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
@@ -119,6 +120,7 @@ impl Drop for TestDb {
 pub struct TestApp {
     pub addr: SocketAddr,
     pub db: DatabaseConnection,
+    pub state: AppState,
     server: JoinHandle<()>,
 }
 
@@ -135,11 +137,8 @@ impl TestApp {
         let options = leptos::prelude::get_configuration(None)
             .expect("leptos options")
             .leptos_options;
-        let state = AppState {
-            db: db.clone(),
-            sessions,
-        };
-        let router = tessera::router(state, options);
+        let state = AppState::new(db.clone(), sessions);
+        let router = tessera::router(state.clone(), options);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -152,7 +151,12 @@ impl TestApp {
             .await
             .expect("serve");
         });
-        Self { addr, db, server }
+        Self {
+            addr,
+            db,
+            state,
+            server,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -202,9 +206,9 @@ impl TestApp {
     }
 
     pub async fn create_user(&self, username: &str, admin: bool) {
-        app::server::service::accounts::create_user(
+        accounts::create_user(
             &self.db,
-            app::server::service::accounts::NewUser {
+            accounts::NewUser {
                 username: username.into(),
                 password: USER_PASSWORD.into(),
                 admin,
@@ -214,6 +218,12 @@ impl TestApp {
         )
         .await
         .expect("create user");
+    }
+
+    pub async fn change_user(&self, user_id: i64, changes: accounts::UserChanges) {
+        accounts::update_user(&self.db, &self.state.auth, "admin", user_id, changes)
+            .await
+            .expect("update user");
     }
 
     pub async fn stop(self) {
@@ -236,4 +246,26 @@ pub fn session_cookie(response: &reqwest::Response) -> Option<String> {
 
 pub async fn error_body(response: reqwest::Response) -> String {
     response.text().await.expect("body")
+}
+
+pub async fn lock(app: &TestApp, user_id: i64) {
+    app.change_user(
+        user_id,
+        accounts::UserChanges {
+            locked: Some(true),
+            ..Default::default()
+        },
+    )
+    .await;
+}
+
+pub async fn set_active_until(app: &TestApp, user_id: i64, until: Option<chrono::NaiveDate>) {
+    app.change_user(
+        user_id,
+        accounts::UserChanges {
+            active_until: Some(until),
+            ..Default::default()
+        },
+    )
+    .await;
 }

@@ -140,9 +140,7 @@ async fn a_locked_user_cannot_sign_in(backend: Backend) {
         .await
         .unwrap()
         .unwrap();
-    accounts::set_locked(&app.db, carol.id, true, Some("admin"))
-        .await
-        .unwrap();
+    lock(&app, carol.id).await;
 
     let client = app.client();
     let response = app.sign_in(&client, "carol", USER_PASSWORD).await;
@@ -163,9 +161,7 @@ async fn a_user_past_active_until_cannot_sign_in(backend: Backend) {
         .unwrap()
         .unwrap();
     let yesterday = chrono::Utc::now().date_naive() - chrono::Duration::days(1);
-    accounts::set_active_until(&app.db, dave.id, Some(yesterday))
-        .await
-        .unwrap();
+    set_active_until(&app, dave.id, Some(yesterday)).await;
 
     let client = app.client();
     let response = app.sign_in(&client, "dave", USER_PASSWORD).await;
@@ -174,9 +170,7 @@ async fn a_user_past_active_until_cannot_sign_in(backend: Backend) {
 
     // Active until today still lets them in.
     let today = chrono::Utc::now().date_naive();
-    accounts::set_active_until(&app.db, dave.id, Some(today))
-        .await
-        .unwrap();
+    set_active_until(&app, dave.id, Some(today)).await;
     assert_eq!(
         app.sign_in(&client, "dave", USER_PASSWORD).await.status(),
         200
@@ -291,9 +285,7 @@ async fn locking_a_user_ends_their_sessions_at_once(backend: Backend) {
         .await
         .unwrap()
         .unwrap();
-    accounts::set_locked(&app.db, frank.id, true, Some("admin"))
-        .await
-        .unwrap();
+    lock(&app, frank.id).await;
     assert_eq!(app.whoami(&client).await, None);
     app.stop().await;
 }

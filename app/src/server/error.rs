@@ -23,10 +23,55 @@ pub enum ServiceError {
     AccountUnavailable(&'static str),
     #[error("Too many attempts, try again later")]
     TooManyAttempts,
+    /// A token did not authenticate; the code says why (DESIGN section 5).
+    #[error("{}", .0.message())]
+    Unauthenticated(AuthFailure),
     #[error("database error: {0}")]
     Db(#[from] DbErr),
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuthFailure {
+    MissingToken,
+    InvalidToken,
+    TokenExpired,
+    TokenRevoked,
+    OwnerLocked,
+    OwnerInactive,
+    TokensDisabled,
+    CredentialsRequired,
+}
+
+impl AuthFailure {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::MissingToken => "missing_token",
+            Self::InvalidToken => "invalid_token",
+            Self::TokenExpired => "token_expired",
+            Self::TokenRevoked => "token_revoked",
+            Self::OwnerLocked => "owner_locked",
+            Self::OwnerInactive => "owner_inactive",
+            Self::TokensDisabled => "tokens_disabled",
+            Self::CredentialsRequired => "credentials_required",
+        }
+    }
+
+    pub fn message(self) -> &'static str {
+        match self {
+            Self::MissingToken => "Send a token in the Authorization header: Bearer <token>",
+            Self::InvalidToken => "The token is not valid",
+            Self::TokenExpired => "The token has expired",
+            Self::TokenRevoked => "The token has been revoked",
+            Self::OwnerLocked => "The token's owner is locked",
+            Self::OwnerInactive => "The token's owner is no longer active",
+            Self::TokensDisabled => "API tokens are disabled",
+            Self::CredentialsRequired => {
+                "This token needs its identifier and pass code (X-Token-Identifier, X-Token-Pass-Code)"
+            }
+        }
+    }
 }
 
 pub type Result<T> = std::result::Result<T, ServiceError>;

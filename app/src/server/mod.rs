@@ -1,7 +1,10 @@
 //! Everything that runs only on the server: state, sessions, entities and the services
 //! that hold Tessera's rules. Server functions and REST handlers call the services.
+pub mod cache;
 pub mod entity;
 pub mod error;
+pub mod secrets;
 pub mod service;
 pub mod session;
 pub mod state;
+pub mod usage;

@@ -1,12 +1,30 @@
+use std::sync::Arc;
 use std::time::Duration;
 
 use sea_orm::DatabaseConnection;
 
-/// Shared by every request: the database pool and the settings read at start.
+use super::cache::AuthCache;
+use super::usage::UsageLog;
+
+/// Shared by every request: the database pool, the settings read at start, and what token
+/// verification keeps in memory.
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub db: DatabaseConnection,
     pub sessions: SessionConfig,
+    pub auth: Arc<AuthCache>,
+    pub usage: Arc<UsageLog>,
+}
+
+impl AppState {
+    pub fn new(db: DatabaseConnection, sessions: SessionConfig) -> Self {
+        Self {
+            db,
+            sessions,
+            auth: Arc::default(),
+            usage: Arc::default(),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]

@@ -1,3 +1,4 @@
+pub mod access_token;
 pub mod audit_event;
 pub mod group;
 pub mod membership;

@@ -3,10 +3,11 @@ use chrono::{NaiveDate, Utc};
 use rand::{distr::Alphanumeric, RngExt};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, NotSet,
-    PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 
 use super::{audit, passwords};
+use crate::server::cache::AuthCache;
 use crate::server::entity::{group, membership, user};
 use crate::server::error::{Result, ServiceError};
 use crate::server::session::DbSessionStore;
@@ -188,6 +189,10 @@ pub fn unusable_reason(user: &user::Model) -> Option<&'static str> {
     }
 }
 
+pub async fn find_by_id(db: &impl ConnectionTrait, id: i64) -> Result<Option<user::Model>> {
+    Ok(user::Entity::find_by_id(id).one(db).await?)
+}
+
 pub async fn find_by_username(
     db: &impl ConnectionTrait,
     username: &str,
@@ -198,56 +203,120 @@ pub async fn find_by_username(
         .await?)
 }
 
-/// Locks or unlocks a user; locking also ends every session of theirs.
-pub async fn set_locked(
+/// Changes to a user; `None` leaves a field as it is.
+#[derive(Clone, Debug, Default)]
+pub struct UserChanges {
+    pub display_name: Option<String>,
+    pub email: Option<String>,
+    pub admin: Option<bool>,
+    pub technical: Option<bool>,
+    pub locked: Option<bool>,
+    /// `Some(None)` clears the date.
+    pub active_until: Option<Option<NaiveDate>>,
+}
+
+/// Applies `changes`; whatever affects access (membership, lock, active until) takes effect
+/// on the user's next request, sessions and tokens alike.
+pub async fn update_user(
     db: &DatabaseConnection,
+    cache: &AuthCache,
+    actor: &str,
     user_id: i64,
-    locked: bool,
-    actor: Option<&str>,
-) -> Result<()> {
+    changes: UserChanges,
+) -> Result<Account> {
     let user = user::Entity::find_by_id(user_id)
         .one(db)
         .await?
         .ok_or(ServiceError::NotFound)?;
     let username = user.username.clone();
     let mut active: user::ActiveModel = user.into();
-    active.locked = Set(locked);
+    if let Some(name) = changes.display_name {
+        let name = validate_optional(Some(name), "display_name", 200)?;
+        active.display_name = Set(if name.is_empty() {
+            username.clone()
+        } else {
+            name
+        });
+    }
+    if let Some(email) = changes.email {
+        let email = validate_optional(Some(email), "email", 254)?;
+        if !email.is_empty() && !email.contains('@') {
+            return Err(ServiceError::validation(
+                "email",
+                "Enter a valid email address",
+            ));
+        }
+        active.email = Set(email);
+    }
+    if let Some(technical) = changes.technical {
+        active.technical = Set(technical);
+    }
+    if let Some(locked) = changes.locked {
+        active.locked = Set(locked);
+    }
+    if let Some(until) = changes.active_until {
+        active.active_until = Set(until);
+    }
     active.updated_at = Set(Utc::now());
-    active.update(db).await?;
-    if locked {
-        DbSessionStore::delete_for_user(db, user_id).await?;
+    let txn = db.begin().await?;
+    let user = active.update(&txn).await?;
+    if let Some(admin) = changes.admin {
+        let admins = administrators_group(&txn).await?;
+        let member = membership::Entity::find_by_id((user_id, admins.id))
+            .one(&txn)
+            .await?;
+        match (admin, member) {
+            (true, None) => {
+                membership::ActiveModel {
+                    user_id: Set(user_id),
+                    group_id: Set(admins.id),
+                }
+                .insert(&txn)
+                .await?;
+            }
+            (false, Some(m)) => {
+                membership::Entity::delete_by_id((m.user_id, m.group_id))
+                    .exec(&txn)
+                    .await?;
+            }
+            _ => {}
+        }
     }
     audit::record(
-        db,
+        &txn,
         audit::Event {
-            actor,
-            action: if locked { "user.lock" } else { "user.unlock" },
+            actor: Some(actor),
+            action: "user.update",
             target: Some(&username),
+            details: Some(serde_json::json!({
+                "admin": changes.admin,
+                "technical": changes.technical,
+                "locked": changes.locked,
+                "active_until": changes.active_until,
+            })),
             ..Default::default()
         },
     )
-    .await
-}
-
-/// Sets or clears the last day a user may act.
-pub async fn set_active_until(
-    db: &DatabaseConnection,
-    user_id: i64,
-    active_until: Option<NaiveDate>,
-) -> Result<()> {
-    let mut active: user::ActiveModel = user::Entity::find_by_id(user_id)
-        .one(db)
-        .await?
-        .ok_or(ServiceError::NotFound)?
-        .into();
-    active.active_until = Set(active_until);
-    active.updated_at = Set(Utc::now());
-    active.update(db).await?;
-    Ok(())
+    .await?;
+    txn.commit().await?;
+    if changes.locked == Some(true) {
+        DbSessionStore::delete_for_user(db, user_id).await?;
+    }
+    cache.changed(db).await?;
+    let is_admin = is_admin(db, user_id).await?;
+    Ok(Account { user, is_admin })
 }
 
 /// Every user with their Administrators membership, ordered by username.
 pub async fn list_accounts(db: &impl ConnectionTrait) -> Result<Vec<Account>> {
+    let users = user::Entity::find()
+        .order_by_asc(user::Column::UsernameKey)
+        .all(db)
+        .await?;
+    with_roles(db, users).await
+}
+
+async fn with_roles(db: &impl ConnectionTrait, users: Vec<user::Model>) -> Result<Vec<Account>> {
     let admins = administrators_group(db).await?;
     let admin_ids: std::collections::HashSet<i64> = membership::Entity::find()
         .filter(membership::Column::GroupId.eq(admins.id))
@@ -256,16 +325,36 @@ pub async fn list_accounts(db: &impl ConnectionTrait) -> Result<Vec<Account>> {
         .into_iter()
         .map(|m| m.user_id)
         .collect();
-    Ok(user::Entity::find()
-        .order_by_asc(user::Column::UsernameKey)
-        .all(db)
-        .await?
+    Ok(users
         .into_iter()
         .map(|user| Account {
             is_admin: admin_ids.contains(&user.id),
             user,
         })
         .collect())
+}
+
+pub const PAGE_LIMIT_MAX: u64 = 200;
+
+/// A page of users in id order after `after`, and the cursor of the next page.
+pub async fn list_accounts_page(
+    db: &impl ConnectionTrait,
+    after: Option<i64>,
+    limit: Option<u64>,
+) -> Result<(Vec<Account>, Option<i64>)> {
+    let limit = limit.unwrap_or(50).clamp(1, PAGE_LIMIT_MAX);
+    let mut select = user::Entity::find().order_by_asc(user::Column::Id);
+    if let Some(after) = after {
+        select = select.filter(user::Column::Id.gt(after));
+    }
+    let mut users = select.limit(limit + 1).all(db).await?;
+    let next = if users.len() as u64 > limit {
+        users.truncate(limit as usize);
+        users.last().map(|u| u.id)
+    } else {
+        None
+    };
+    Ok((with_roles(db, users).await?, next))
 }
 
 /// First start: with no users at all, create the administrator `admin`. Returns the generated

@@ -3,3 +3,6 @@ pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod passwords;
+pub mod settings;
+pub mod token_auth;
+pub mod tokens;

@@ -1,0 +1,47 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "access_tokens")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub name: String,
+    pub description: String,
+    pub owner_id: i64,
+    pub issuer_id: Option<i64>,
+    /// Space-separated.
+    pub scopes: String,
+    pub expires_at: Option<Date>,
+    pub identifier: Option<String>,
+    pub pass_code_hash: Option<String>,
+    #[sea_orm(unique)]
+    pub secret_digest: String,
+    pub hint: String,
+    pub created_at: DateTimeUtc,
+    pub created_by: Option<String>,
+    pub updated_at: DateTimeUtc,
+    pub updated_by: Option<String>,
+    pub last_used_at: Option<DateTimeUtc>,
+    /// JSON array of up to 5 distinct addresses, most recent first.
+    pub last_used_ips: Option<String>,
+    pub revoked_at: Option<DateTimeUtc>,
+    pub revoked_by: Option<String>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::user::Entity",
+        from = "Column::OwnerId",
+        to = "super::user::Column::Id"
+    )]
+    Owner,
+}
+
+impl Related<super::user::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Owner.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

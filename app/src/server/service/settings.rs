@@ -1,0 +1,111 @@
+//! Settings that govern tokens, stored in the database as one JSON value.
+use chrono::Utc;
+use sea_orm::{sea_query::OnConflict, ConnectionTrait, EntityTrait, Set};
+use serde::{Deserialize, Serialize};
+
+use super::audit;
+use crate::server::cache::AuthCache;
+use crate::server::entity::setting;
+use crate::server::error::{Result, ServiceError};
+
+const TOKENS_KEY: &str = "tokens";
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TokenSettings {
+    /// The feature flag "API tokens": off, every token is refused.
+    pub api_tokens_enabled: bool,
+    /// Token definitions.
+    pub identifier_mandatory: bool,
+    pub pass_code_mandatory: bool,
+    /// Token policy. A maximum of 0 means "no limit", and only then may a token never expire.
+    pub default_lifetime_days: u32,
+    pub max_lifetime_days: u32,
+    pub admin_issued_only_for_technical_users: bool,
+}
+
+impl Default for TokenSettings {
+    fn default() -> Self {
+        Self {
+            api_tokens_enabled: true,
+            identifier_mandatory: false,
+            pass_code_mandatory: false,
+            default_lifetime_days: 90,
+            max_lifetime_days: 365,
+            admin_issued_only_for_technical_users: false,
+        }
+    }
+}
+
+/// Longest lifetime a policy may set: about a hundred years.
+const LIFETIME_LIMIT_DAYS: u32 = 36_500;
+
+impl TokenSettings {
+    pub fn validate(&self) -> Result<()> {
+        if self.default_lifetime_days == 0 {
+            return Err(ServiceError::validation(
+                "default_lifetime_days",
+                "The default lifetime must be at least 1 day",
+            ));
+        }
+        if self.default_lifetime_days > LIFETIME_LIMIT_DAYS
+            || self.max_lifetime_days > LIFETIME_LIMIT_DAYS
+        {
+            return Err(ServiceError::validation(
+                "max_lifetime_days",
+                format!("Lifetimes may be at most {LIFETIME_LIMIT_DAYS} days"),
+            ));
+        }
+        if self.max_lifetime_days != 0 && self.default_lifetime_days > self.max_lifetime_days {
+            return Err(ServiceError::validation(
+                "default_lifetime_days",
+                "The default lifetime cannot exceed the maximum lifetime",
+            ));
+        }
+        Ok(())
+    }
+}
+
+pub async fn load(db: &impl ConnectionTrait) -> Result<TokenSettings> {
+    let Some(row) = setting::Entity::find_by_id(TOKENS_KEY).one(db).await? else {
+        return Ok(TokenSettings::default());
+    };
+    serde_json::from_str(&row.value)
+        .map_err(|e| ServiceError::Internal(format!("stored token settings do not parse: {e}")))
+}
+
+/// Saves validated settings; every instance sees them on its next request.
+pub async fn save(
+    db: &impl ConnectionTrait,
+    cache: &AuthCache,
+    settings: &TokenSettings,
+    actor: &str,
+) -> Result<()> {
+    settings.validate()?;
+    let value = serde_json::to_string(settings)
+        .map_err(|e| ServiceError::Internal(format!("encoding settings: {e}")))?;
+    setting::Entity::insert(setting::ActiveModel {
+        key: Set(TOKENS_KEY.to_owned()),
+        value: Set(value),
+        updated_at: Set(Utc::now()),
+    })
+    .on_conflict(
+        OnConflict::column(setting::Column::Key)
+            .update_columns([setting::Column::Value, setting::Column::UpdatedAt])
+            .to_owned(),
+    )
+    .exec(db)
+    .await?;
+    audit::record(
+        db,
+        audit::Event {
+            actor: Some(actor),
+            action: "settings.update",
+            target: Some(TOKENS_KEY),
+            details: serde_json::to_value(settings).ok(),
+            ..Default::default()
+        },
+    )
+    .await?;
+    cache.changed(db).await
+}

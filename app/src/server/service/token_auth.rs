@@ -1,0 +1,170 @@
+//! Verifying a bearer token on each API request. The hot path touches only memory: the
+//! checksum rejects malformed tokens offline, verified tokens and owners are cached until a
+//! change invalidates them, pass codes pay argon2 once per (token, pass code), and last use
+//! is recorded in memory for a batched write.
+use std::sync::Arc;
+
+use chrono::Utc;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use subtle::ConstantTimeEq;
+
+use super::accounts::{self, Account};
+use super::passwords;
+use super::tokens::{self, Reason};
+use crate::server::entity::access_token;
+use crate::server::error::{AuthFailure, Result, ServiceError};
+use crate::server::secrets;
+use crate::server::state::AppState;
+
+/// What the request presented.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Credentials<'a> {
+    /// The whole `Authorization` header.
+    pub authorization: Option<&'a str>,
+    pub identifier: Option<&'a str>,
+    pub pass_code: Option<&'a str>,
+    pub ip: Option<&'a str>,
+}
+
+/// Who is calling, through which token, allowed to do what.
+#[derive(Clone, Debug)]
+pub struct Principal {
+    pub token: Arc<access_token::Model>,
+    pub owner: Arc<Account>,
+    pub scopes: Vec<&'static str>,
+}
+
+impl Principal {
+    pub fn allows(&self, scope: &str) -> bool {
+        self.scopes.contains(&scope)
+    }
+}
+
+fn failed(failure: AuthFailure) -> ServiceError {
+    ServiceError::Unauthenticated(failure)
+}
+
+fn bearer(authorization: Option<&str>) -> Result<&str> {
+    let header = authorization.ok_or(failed(AuthFailure::MissingToken))?;
+    let (scheme, token) = header
+        .trim()
+        .split_once(' ')
+        .ok_or(failed(AuthFailure::InvalidToken))?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(failed(AuthFailure::InvalidToken));
+    }
+    Ok(token.trim())
+}
+
+async fn token_by_digest(
+    db: &DatabaseConnection,
+    state: &AppState,
+    digest: &str,
+) -> Result<Option<Arc<access_token::Model>>> {
+    if let Some(token) = state.auth.token(digest) {
+        return Ok(Some(token));
+    }
+    Ok(access_token::Entity::find()
+        .filter(access_token::Column::SecretDigest.eq(digest))
+        .one(db)
+        .await?
+        .map(|token| state.auth.put_token(token)))
+}
+
+async fn owner(db: &DatabaseConnection, state: &AppState, id: i64) -> Result<Arc<Account>> {
+    if let Some(owner) = state.auth.owner(id) {
+        return Ok(owner);
+    }
+    let user = accounts::find_by_id(db, id)
+        .await?
+        .ok_or(failed(AuthFailure::InvalidToken))?;
+    let is_admin = accounts::is_admin(db, id).await?;
+    Ok(state.auth.put_owner(Account { user, is_admin }))
+}
+
+async fn check_second_factor(
+    state: &AppState,
+    token: &access_token::Model,
+    credentials: &Credentials<'_>,
+) -> Result<()> {
+    if let Some(expected) = token.identifier.as_deref() {
+        let presented = credentials.identifier.unwrap_or_default();
+        if !bool::from(presented.as_bytes().ct_eq(expected.as_bytes())) {
+            return Err(failed(AuthFailure::CredentialsRequired));
+        }
+    }
+    if let Some(hash) = token.pass_code_hash.clone() {
+        let presented = credentials
+            .pass_code
+            .ok_or(failed(AuthFailure::CredentialsRequired))?;
+        if !state
+            .auth
+            .pass_code_verified(&token.secret_digest, presented)
+        {
+            if !passwords::verify(presented.to_owned(), Some(hash)).await? {
+                return Err(failed(AuthFailure::CredentialsRequired));
+            }
+            state
+                .auth
+                .remember_pass_code(&token.secret_digest, presented);
+        }
+    }
+    Ok(())
+}
+
+pub async fn authenticate(state: &AppState, credentials: Credentials<'_>) -> Result<Principal> {
+    let secret = bearer(credentials.authorization)?;
+    let (token, owner) = resolve(state, secret).await?;
+    check_second_factor(state, &token, &credentials).await?;
+    state.usage.record(token.id, credentials.ip);
+    Ok(Principal {
+        scopes: tokens::effective_scopes(&token.scopes, owner.is_admin),
+        token,
+        owner,
+    })
+}
+
+/// Introspection: the token and its owner if it is effective now, else `None`. The second
+/// factor is the presenting client's business and is not checked here; nor is this a use.
+pub async fn inspect(
+    state: &AppState,
+    secret: &str,
+) -> Result<Option<(Arc<access_token::Model>, Arc<Account>)>> {
+    match resolve(state, secret.trim()).await {
+        Ok(found) => Ok(Some(found)),
+        Err(ServiceError::Unauthenticated(_)) => Ok(None),
+        Err(other) => Err(other),
+    }
+}
+
+/// The token behind `secret` and its owner, if the token is effective now.
+async fn resolve(
+    state: &AppState,
+    secret: &str,
+) -> Result<(Arc<access_token::Model>, Arc<Account>)> {
+    let db = &state.db;
+    if !secrets::is_well_formed(secret) {
+        return Err(failed(AuthFailure::InvalidToken));
+    }
+    let settings = tokens::current_settings(db, &state.auth).await?;
+    if !settings.api_tokens_enabled {
+        return Err(failed(AuthFailure::TokensDisabled));
+    }
+    let digest = secrets::digest(secret);
+    let token = token_by_digest(db, state, &digest)
+        .await?
+        .ok_or(failed(AuthFailure::InvalidToken))?;
+    let owner = owner(db, state, token.owner_id).await?;
+    if let Some(reason) =
+        tokens::life_cycle(&token, &owner.user, &settings, Utc::now().date_naive())
+    {
+        return Err(failed(match reason {
+            Reason::Revoked => AuthFailure::TokenRevoked,
+            Reason::Expired => AuthFailure::TokenExpired,
+            Reason::OwnerLocked => AuthFailure::OwnerLocked,
+            Reason::OwnerInactive => AuthFailure::OwnerInactive,
+            Reason::TokensDisabled => AuthFailure::TokensDisabled,
+        }));
+    }
+    Ok((token, owner))
+}

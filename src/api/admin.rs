@@ -1,0 +1,198 @@
+//! Users and tokens, for callers whose token carries `admin` (and whose owner still is one).
+use axum::{extract::State, http::StatusCode, Json};
+
+use super::dto::{
+    AdminCreateTokenRequest, CreateUserRequest, ListParams, Page, UpdateUserRequest, UserObject,
+};
+use super::error::{ApiError, ApiResult};
+use super::extract::{ApiJson, ApiQuery, Caller, Id};
+use super::me::user_object;
+use super::tokens::{page, token_query};
+use app::api::tokens::{IssuedToken, TokenView};
+use app::server::service::{
+    accounts::{self, NewUser, UserChanges},
+    token_auth::Principal,
+    tokens::{self, Owner, SCOPE_ADMIN},
+};
+use app::server::state::AppState;
+
+fn admin(caller: Caller) -> ApiResult<Principal> {
+    caller.require(SCOPE_ADMIN)
+}
+
+#[utoipa::path(get, path = "/api/v1/admin/users", tag = "admin", params(ListParams),
+    responses((status = 200, body = Page<UserObject>)), security(("bearer" = [])))]
+pub async fn list_users(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(params): ApiQuery<ListParams>,
+) -> ApiResult<Json<Page<UserObject>>> {
+    admin(caller)?;
+    let after = match params.cursor.as_deref() {
+        None | Some("") => None,
+        Some(c) => Some(c.parse::<i64>().map_err(|_| {
+            ApiError::validation(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("cursor"),
+                "The cursor is not valid",
+            )
+        })?),
+    };
+    let (accounts, next) = accounts::list_accounts_page(&state.db, after, params.limit).await?;
+    Ok(Json(Page {
+        items: accounts.iter().map(user_object).collect(),
+        next_cursor: next.map(|id| id.to_string()),
+    }))
+}
+
+#[utoipa::path(post, path = "/api/v1/admin/users", tag = "admin", request_body = CreateUserRequest,
+    responses((status = 201, body = UserObject), (status = 409, body = super::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn create_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<CreateUserRequest>,
+) -> ApiResult<(StatusCode, Json<UserObject>)> {
+    let principal = admin(caller)?;
+    let user = accounts::create_user(
+        &state.db,
+        NewUser {
+            username: body.username,
+            password: body.password,
+            display_name: body.display_name,
+            email: body.email,
+            admin: body.admin,
+            technical: body.technical,
+            active_until: None,
+        },
+        Some(&principal.owner.user.username),
+    )
+    .await?;
+    let account = accounts::Account {
+        is_admin: body.admin,
+        user,
+    };
+    Ok((StatusCode::CREATED, Json(user_object(&account))))
+}
+
+#[utoipa::path(patch, path = "/api/v1/admin/users/{id}", tag = "admin", request_body = UpdateUserRequest,
+    responses((status = 200, body = UserObject), (status = 404, body = super::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn update_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+    ApiJson(body): ApiJson<UpdateUserRequest>,
+) -> ApiResult<Json<UserObject>> {
+    let principal = admin(caller)?;
+    let changes = UserChanges {
+        display_name: body.display_name,
+        email: body.email,
+        admin: body.admin,
+        technical: body.technical,
+        locked: body.locked,
+        active_until: body.active_until,
+    };
+    let account = accounts::update_user(
+        &state.db,
+        &state.auth,
+        &principal.owner.user.username,
+        id,
+        changes,
+    )
+    .await?;
+    Ok(Json(user_object(&account)))
+}
+
+#[utoipa::path(get, path = "/api/v1/admin/tokens", tag = "admin", params(ListParams),
+    responses((status = 200, body = Page<TokenView>)), security(("bearer" = [])))]
+pub async fn list_tokens(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(params): ApiQuery<ListParams>,
+) -> ApiResult<Json<Page<TokenView>>> {
+    admin(caller)?;
+    let owner_id = match params.user.as_deref().filter(|u| !u.is_empty()) {
+        None => None,
+        // An unknown user has no tokens: an empty page, not an error.
+        Some(username) => Some(
+            accounts::find_by_username(&state.db, username)
+                .await?
+                .map_or(-1, |u| u.id),
+        ),
+    };
+    let query = token_query(params, owner_id)?;
+    Ok(Json(page(tokens::list(&state.db, query).await?)))
+}
+
+#[utoipa::path(post, path = "/api/v1/admin/tokens", tag = "admin", request_body = AdminCreateTokenRequest,
+    responses((status = 201, body = IssuedToken), (status = 422, body = super::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn create_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<AdminCreateTokenRequest>,
+) -> ApiResult<(StatusCode, Json<IssuedToken>)> {
+    let principal = admin(caller)?;
+    let issued = tokens::create(
+        &state.db,
+        &principal.owner,
+        Owner::User(&body.user),
+        body.token.into(),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(issued)))
+}
+
+#[utoipa::path(get, path = "/api/v1/admin/tokens/{id}", tag = "admin",
+    responses((status = 200, body = TokenView), (status = 404, body = super::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn get_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+) -> ApiResult<Json<TokenView>> {
+    let principal = admin(caller)?;
+    Ok(Json(
+        tokens::get(&state.db, &principal.owner, id, true).await?,
+    ))
+}
+
+/// Deletes a token: the row is gone, the audit log keeps the fact.
+#[utoipa::path(delete, path = "/api/v1/admin/tokens/{id}", tag = "admin",
+    responses((status = 204), (status = 404, body = super::error::ErrorBody)), security(("bearer" = [])))]
+pub async fn delete_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+) -> ApiResult<StatusCode> {
+    let principal = admin(caller)?;
+    tokens::delete(&state.db, &state.auth, &principal.owner, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(post, path = "/api/v1/admin/tokens/{id}/revoke", tag = "admin",
+    responses((status = 204), (status = 404, body = super::error::ErrorBody)), security(("bearer" = [])))]
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+) -> ApiResult<StatusCode> {
+    let principal = admin(caller)?;
+    tokens::revoke(&state.db, &state.auth, &principal.owner, id, true).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(post, path = "/api/v1/admin/tokens/{id}/regenerate", tag = "admin",
+    responses((status = 200, body = IssuedToken), (status = 404, body = super::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn regenerate_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+) -> ApiResult<Json<IssuedToken>> {
+    let principal = admin(caller)?;
+    Ok(Json(
+        tokens::regenerate(&state.db, &state.auth, &principal.owner, id, true).await?,
+    ))
+}

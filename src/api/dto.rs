@@ -1,0 +1,155 @@
+//! Request and response bodies of the REST API.
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use app::server::service::tokens::{Expiry, NewToken};
+
+/// Tells an absent field (`None`) from an explicit null (`Some(None)`).
+fn explicit_null<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CreateTokenRequest {
+    pub name: String,
+    pub description: Option<String>,
+    pub scopes: Vec<String>,
+    /// The last day the token works. Absent: the policy's default lifetime; null: never
+    /// expires (only when the policy has no maximum).
+    #[serde(default, deserialize_with = "explicit_null")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub expires_at: Option<Option<NaiveDate>>,
+    pub identifier: Option<String>,
+    pub pass_code: Option<String>,
+}
+
+impl From<CreateTokenRequest> for NewToken {
+    fn from(r: CreateTokenRequest) -> Self {
+        NewToken {
+            name: r.name,
+            description: r.description,
+            scopes: r.scopes,
+            expires: match r.expires_at {
+                None => Expiry::Default,
+                Some(None) => Expiry::Never,
+                Some(Some(day)) => Expiry::On(day),
+            },
+            identifier: r.identifier,
+            pass_code: r.pass_code,
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct AdminCreateTokenRequest {
+    /// The owner's username.
+    pub user: String,
+    #[serde(flatten)]
+    pub token: CreateTokenRequest,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// At most 200; 50 when absent.
+    pub limit: Option<u64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// `effective` or `not_effective`.
+    pub state: Option<String>,
+    /// Matches names, usernames and numbers (`AT-000012`).
+    pub q: Option<String>,
+    /// Only this user's tokens (administrators).
+    pub user: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Page<T: ToSchema> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MeResponse {
+    pub user: UserObject,
+    pub token: TokenInUse,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TokenInUse {
+    pub id: i64,
+    pub number: String,
+    pub name: String,
+    /// What this request may do: the token's scopes within the owner's permissions now.
+    pub scopes: Vec<String>,
+    pub expires_at: Option<NaiveDate>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UserObject {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub email: String,
+    pub admin: bool,
+    pub technical: bool,
+    pub locked: bool,
+    pub active_until: Option<NaiveDate>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUserRequest {
+    pub username: String,
+    pub password: String,
+    pub display_name: Option<String>,
+    pub email: Option<String>,
+    #[serde(default)]
+    pub admin: bool,
+    #[serde(default)]
+    pub technical: bool,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUserRequest {
+    pub display_name: Option<String>,
+    pub email: Option<String>,
+    pub admin: Option<bool>,
+    pub technical: Option<bool>,
+    pub locked: Option<bool>,
+    /// null clears it.
+    #[serde(default, deserialize_with = "explicit_null")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub active_until: Option<Option<NaiveDate>>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct IntrospectRequest {
+    pub token: String,
+}
+
+/// RFC 7662: an inactive token says only `{"active": false}`.
+#[derive(Serialize, ToSchema, Default)]
+pub struct IntrospectResponse {
+    pub active: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sub: Option<String>,
+    /// Unix time at which the token stops working.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exp: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub number: Option<String>,
+}

@@ -1,0 +1,116 @@
+//! The REST API's error: DESIGN section 5's shape `{"error": {"code", "message", "field"?}}`.
+use axum::{
+    http::{header, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+    Json,
+};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use app::server::error::ServiceError;
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    pub field: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ErrorDetail {
+    pub code: String,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    pub fn forbidden() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "This token does not allow this action",
+        )
+    }
+
+    pub fn not_found() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", "Not found")
+    }
+
+    pub fn validation(status: StatusCode, field: Option<&str>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.map(str::to_owned),
+            ..Self::new(status, "validation_failed", message)
+        }
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(err: ServiceError) -> Self {
+        match err {
+            ServiceError::Validation { field, message } => {
+                Self::validation(StatusCode::UNPROCESSABLE_ENTITY, Some(field), message)
+            }
+            ServiceError::Conflict { field, message } => Self {
+                field: Some(field.to_owned()),
+                ..Self::new(StatusCode::CONFLICT, "conflict", message)
+            },
+            ServiceError::NotFound => Self::not_found(),
+            ServiceError::Forbidden => Self::forbidden(),
+            ServiceError::Unauthenticated(failure) => {
+                Self::new(StatusCode::UNAUTHORIZED, failure.code(), failure.message())
+            }
+            ServiceError::InvalidCredentials
+            | ServiceError::AccountUnavailable(_)
+            | ServiceError::TooManyAttempts => {
+                Self::new(StatusCode::UNAUTHORIZED, "invalid_token", err.to_string())
+            }
+            ServiceError::Db(_) | ServiceError::Internal(_) => {
+                tracing::error!(error = %err, "API request failed");
+                Self::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal_error",
+                    "Something went wrong on our side; please try again",
+                )
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code.to_owned(),
+                message: self.message,
+                field: self.field,
+            },
+        };
+        let mut response = (self.status, Json(body)).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            // RFC 6750: tell the client the token was the problem.
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(r#"Bearer error="invalid_token""#),
+            );
+        }
+        response
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,138 @@
+//! Extractors whose failures answer in the API's error shape, never axum's plain text.
+use std::net::SocketAddr;
+
+use axum::{
+    extract::{
+        rejection::{FormRejection, JsonRejection, QueryRejection},
+        ConnectInfo, FromRequest, FromRequestParts, Request,
+    },
+    http::{request::Parts, StatusCode},
+};
+use serde::de::DeserializeOwned;
+
+use super::error::ApiError;
+use app::server::service::token_auth::{self, Credentials, Principal};
+use app::server::state::AppState;
+
+/// The caller, authenticated by a bearer token (never a query string).
+pub struct Caller(pub Principal);
+
+impl Caller {
+    /// The principal if its token carries `scope` (within the owner's permissions), or 403.
+    pub fn require(self, scope: &str) -> Result<Principal, ApiError> {
+        if self.0.allows(scope) {
+            Ok(self.0)
+        } else {
+            Err(ApiError::forbidden())
+        }
+    }
+}
+
+fn header<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
+    parts.headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let ip = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip().to_string());
+        let credentials = Credentials {
+            authorization: header(parts, "authorization"),
+            identifier: header(parts, "x-token-identifier"),
+            pass_code: header(parts, "x-token-pass-code"),
+            ip: ip.as_deref(),
+        };
+        Ok(Caller(token_auth::authenticate(state, credentials).await?))
+    }
+}
+
+/// JSON body: 400 when it does not parse, 422 naming the problem when it has the wrong
+/// shape, 413 when it is over the limit.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) => Err(json_rejection(rejection)),
+        }
+    }
+}
+
+pub fn json_rejection(rejection: JsonRejection) -> ApiError {
+    match rejection {
+        JsonRejection::JsonDataError(e) => {
+            ApiError::validation(StatusCode::UNPROCESSABLE_ENTITY, None, e.body_text())
+        }
+        JsonRejection::JsonSyntaxError(e) => ApiError::validation(
+            StatusCode::BAD_REQUEST,
+            None,
+            format!("The body is not valid JSON: {}", e.body_text()),
+        ),
+        JsonRejection::MissingJsonContentType(_) => ApiError::validation(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            None,
+            "Send JSON with Content-Type: application/json",
+        ),
+        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => payload_too_large(),
+        other => ApiError::validation(StatusCode::BAD_REQUEST, None, other.body_text()),
+    }
+}
+
+pub fn form_rejection(rejection: FormRejection) -> ApiError {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        payload_too_large()
+    } else {
+        ApiError::validation(StatusCode::BAD_REQUEST, None, rejection.body_text())
+    }
+}
+
+fn payload_too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        format!("The body is larger than {} KiB", super::BODY_LIMIT / 1024),
+    )
+}
+
+/// Query string parameters, refused with 422 naming the problem.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(value)) => Ok(ApiQuery(value)),
+            Err(rejection) => Err(query_rejection(rejection)),
+        }
+    }
+}
+
+fn query_rejection(rejection: QueryRejection) -> ApiError {
+    ApiError::validation(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        None,
+        rejection.body_text(),
+    )
+}
+
+/// A path id that is not a number names nothing: 404, like an unknown id.
+pub struct Id(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for Id {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match axum::extract::Path::<i64>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(id)) => Ok(Id(id)),
+            Err(_) => Err(ApiError::not_found()),
+        }
+    }
+}

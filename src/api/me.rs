@@ -1,0 +1,40 @@
+use axum::Json;
+
+use super::dto::{MeResponse, TokenInUse, UserObject};
+use super::error::ApiResult;
+use super::extract::Caller;
+use app::api::tokens::number;
+use app::server::service::{accounts::Account, tokens::SCOPE_PROFILE_READ};
+
+pub fn user_object(account: &Account) -> UserObject {
+    let user = &account.user;
+    UserObject {
+        id: user.id,
+        username: user.username.clone(),
+        display_name: user.display_name.clone(),
+        email: user.email.clone(),
+        admin: account.is_admin,
+        technical: user.technical,
+        locked: user.locked,
+        active_until: user.active_until,
+        created_at: user.created_at,
+    }
+}
+
+/// The owner and the token in use.
+#[utoipa::path(get, path = "/api/v1/me", tag = "me",
+    responses((status = 200, body = MeResponse), (status = 401, body = super::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn me(caller: Caller) -> ApiResult<Json<MeResponse>> {
+    let principal = caller.require(SCOPE_PROFILE_READ)?;
+    Ok(Json(MeResponse {
+        user: user_object(&principal.owner),
+        token: TokenInUse {
+            id: principal.token.id,
+            number: number(principal.token.id),
+            name: principal.token.name.clone(),
+            scopes: principal.scopes.iter().map(|s| (*s).to_owned()).collect(),
+            expires_at: principal.token.expires_at,
+        },
+    }))
+}

@@ -1,0 +1,157 @@
+//! The caller's own tokens, and introspection for gateways.
+use axum::{
+    extract::{FromRequest, Request, State},
+    http::{header, StatusCode},
+    Form, Json,
+};
+
+use super::dto::{CreateTokenRequest, IntrospectRequest, IntrospectResponse, ListParams, Page};
+use super::error::{ApiError, ApiResult};
+use super::extract::{form_rejection, json_rejection, ApiJson, ApiQuery, Caller, Id};
+use app::api::tokens::{number, IssuedToken, TokenView};
+use app::server::service::{
+    token_auth,
+    tokens::{
+        self, Owner, TokenQuery, SCOPE_TOKENS_INTROSPECT, SCOPE_TOKENS_READ, SCOPE_TOKENS_WRITE,
+    },
+};
+use app::server::state::AppState;
+
+/// Turns list parameters into a query; `owner_id` is fixed by the caller's rights.
+pub fn token_query(params: ListParams, owner_id: Option<i64>) -> ApiResult<TokenQuery> {
+    let cursor = match params.cursor.as_deref() {
+        None | Some("") => None,
+        Some(c) => Some(c.parse().map_err(|_| {
+            ApiError::validation(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("cursor"),
+                "The cursor is not valid",
+            )
+        })?),
+    };
+    let effective = match params.state.as_deref() {
+        None | Some("") => None,
+        Some("effective") => Some(true),
+        Some("not_effective") => Some(false),
+        Some(_) => {
+            return Err(ApiError::validation(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("state"),
+                "state must be effective or not_effective",
+            ))
+        }
+    };
+    Ok(TokenQuery {
+        owner_id,
+        effective,
+        text: params.q,
+        limit: params.limit,
+        cursor,
+    })
+}
+
+pub fn page(result: tokens::TokenPage) -> Page<TokenView> {
+    Page {
+        items: result.items,
+        next_cursor: result.next_cursor.map(|c| c.to_string()),
+    }
+}
+
+/// The caller's tokens, newest first.
+#[utoipa::path(get, path = "/api/v1/tokens", tag = "tokens", params(ListParams),
+    responses((status = 200, body = Page<TokenView>)), security(("bearer" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(params): ApiQuery<ListParams>,
+) -> ApiResult<Json<Page<TokenView>>> {
+    let principal = caller.require(SCOPE_TOKENS_READ)?;
+    let query = token_query(params, Some(principal.owner.user.id))?;
+    Ok(Json(page(tokens::list(&state.db, query).await?)))
+}
+
+/// Creates a token for the caller; the secret is in this answer and nowhere else.
+#[utoipa::path(post, path = "/api/v1/tokens", tag = "tokens", request_body = CreateTokenRequest,
+    responses((status = 201, body = IssuedToken), (status = 422, body = super::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<CreateTokenRequest>,
+) -> ApiResult<(StatusCode, Json<IssuedToken>)> {
+    let principal = caller.require(SCOPE_TOKENS_WRITE)?;
+    let issued = tokens::create(&state.db, &principal.owner, Owner::Myself, body.into()).await?;
+    Ok((StatusCode::CREATED, Json(issued)))
+}
+
+/// Revokes one of the caller's tokens: it stays listed with its removal date.
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "tokens",
+    responses((status = 204), (status = 404, body = super::error::ErrorBody)), security(("bearer" = [])))]
+pub async fn revoke(
+    State(state): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+) -> ApiResult<StatusCode> {
+    let principal = caller.require(SCOPE_TOKENS_WRITE)?;
+    tokens::revoke(&state.db, &state.auth, &principal.owner, id, false).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A new secret for one of the caller's tokens; the old one stops working at once.
+#[utoipa::path(post, path = "/api/v1/tokens/{id}/regenerate", tag = "tokens",
+    responses((status = 200, body = IssuedToken), (status = 404, body = super::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn regenerate(
+    State(state): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+) -> ApiResult<Json<IssuedToken>> {
+    let principal = caller.require(SCOPE_TOKENS_WRITE)?;
+    Ok(Json(
+        tokens::regenerate(&state.db, &state.auth, &principal.owner, id, false).await?,
+    ))
+}
+
+/// RFC 7662 introspection: JSON `{"token"}` or the form `token=...`.
+#[utoipa::path(post, path = "/api/v1/tokens/introspect", tag = "tokens", request_body = IntrospectRequest,
+    responses((status = 200, body = IntrospectResponse)), security(("bearer" = [])))]
+pub async fn introspect(
+    State(state): State<AppState>,
+    caller: Caller,
+    request: Request,
+) -> ApiResult<Json<IntrospectResponse>> {
+    caller.require(SCOPE_TOKENS_INTROSPECT)?;
+    let is_form = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let body = if is_form {
+        Form::<IntrospectRequest>::from_request(request, &())
+            .await
+            .map_err(form_rejection)?
+            .0
+    } else {
+        Json::<IntrospectRequest>::from_request(request, &())
+            .await
+            .map_err(json_rejection)?
+            .0
+    };
+    let Some((token, owner)) = token_auth::inspect(&state, &body.token).await? else {
+        return Ok(Json(IntrospectResponse::default()));
+    };
+    let exp = token
+        .expires_at
+        .and_then(|day| day.succ_opt())
+        .and_then(|day| day.and_hms_opt(0, 0, 0))
+        .map(|end| end.and_utc().timestamp());
+    Ok(Json(IntrospectResponse {
+        active: true,
+        sub: Some(owner.user.username.clone()),
+        exp,
+        scope: Some(tokens::effective_scopes(&token.scopes, owner.is_admin).join(" ")),
+        token_type: Some("Bearer".into()),
+        id: Some(token.id),
+        number: Some(number(token.id)),
+    }))
+}
