@@ -269,3 +269,64 @@ pub async fn set_active_until(app: &TestApp, user_id: i64, until: Option<chrono:
     )
     .await;
 }
+
+impl TestApp {
+    /// A client call to the REST API with `token` as the bearer, if any.
+    pub fn api(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+    ) -> reqwest::RequestBuilder {
+        let request = self.client().request(method, self.url(path));
+        match token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
+    }
+
+    /// Issues a token for `username` through the service, as an administrator would.
+    pub async fn issue(&self, username: &str, scopes: &[&str]) -> app::api::tokens::IssuedToken {
+        let owner = accounts::find_by_username(&self.db, username)
+            .await
+            .unwrap()
+            .expect("owner");
+        let is_admin = accounts::is_admin(&self.db, owner.id).await.unwrap();
+        app::server::service::tokens::create(
+            &self.db,
+            &accounts::Account {
+                user: owner,
+                is_admin,
+            },
+            app::server::service::tokens::Owner::Myself,
+            app::server::service::tokens::NewToken {
+                name: format!("{username}'s token"),
+                scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("issue token")
+    }
+
+    pub async fn user_id(&self, username: &str) -> i64 {
+        accounts::find_by_username(&self.db, username)
+            .await
+            .unwrap()
+            .expect("user")
+            .id
+    }
+}
+
+/// Status and the error code of an API answer.
+pub async fn status_and_code(response: reqwest::Response) -> (u16, String) {
+    let status = response.status().as_u16();
+    let body: serde_json::Value = response.json().await.unwrap_or_default();
+    (
+        status,
+        body["error"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+    )
+}

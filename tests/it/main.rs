@@ -8,3 +8,4 @@ mod health;
 mod migrations;
 mod pages;
 mod sign_in;
+mod token_api;

@@ -1,0 +1,810 @@
+use app::server::entity::{access_token, audit_event};
+use app::server::secrets;
+use app::server::service::settings::{self, TokenSettings};
+use reqwest::Method;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+use crate::on_both_backends;
+
+on_both_backends!(
+    each_refused_token_gets_401_with_its_code,
+    identifier_and_pass_code_are_required_when_the_definitions_say_so,
+    a_demoted_owner_loses_admin_routes_on_the_next_request,
+    regenerate_cuts_the_old_secret_at_once,
+    nobody_sees_or_touches_another_users_token,
+    bad_input_gets_a_clear_4xx,
+    fifty_parallel_revokes_and_regenerates_leave_one_state,
+    last_use_is_recorded_in_batches,
+    lists_page_by_cursor_and_filter_by_state,
+    introspection_answers_for_gateways,
+    the_cli_prints_only_a_working_secret,
+    the_api_is_described_by_openapi,
+);
+
+const ALL: [&str; 4] = [
+    "profile:read",
+    "tokens:read",
+    "tokens:write",
+    "tokens:introspect",
+];
+
+async fn me(app: &TestApp, token: &str) -> (u16, String) {
+    status_and_code(
+        app.api(Method::GET, "/api/v1/me", Some(token))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+async fn save_settings(app: &TestApp, settings: TokenSettings) {
+    settings::save(&app.db, &app.state.auth, &settings, "admin")
+        .await
+        .unwrap();
+}
+
+async fn each_refused_token_gets_401_with_its_code(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(&db).await;
+    app.create_user("lena", false).await;
+    let fresh = app.issue("lena", &ALL).await;
+    assert_eq!(me(&app, &fresh.secret).await, (200, String::new()));
+
+    let no_header = app
+        .api(Method::GET, "/api/v1/me", None)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        no_header.headers()["www-authenticate"],
+        r#"Bearer error="invalid_token""#
+    );
+    assert_eq!(
+        status_and_code(no_header).await,
+        (401, "missing_token".into())
+    );
+    let basic = app
+        .api(Method::GET, "/api/v1/me", None)
+        .header("authorization", "Basic bGVuYTpwdw==")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status_and_code(basic).await, (401, "invalid_token".into()));
+    assert_eq!(me(&app, "not-a-token").await, (401, "invalid_token".into()));
+    assert_eq!(
+        me(&app, &secrets::new_access_token()).await,
+        (401, "invalid_token".into())
+    );
+    let mut typo = fresh.secret.clone().into_bytes();
+    typo[6] = if typo[6] == b'a' { b'b' } else { b'a' };
+    assert_eq!(
+        me(&app, &String::from_utf8(typo).unwrap()).await,
+        (401, "invalid_token".into())
+    );
+    // A token in the query string is never read.
+    let in_query = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/me?access_token={}", fresh.secret),
+            None,
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        status_and_code(in_query).await,
+        (401, "missing_token".into())
+    );
+
+    // Expired: its last day was yesterday.
+    let expired = app.issue("lena", &ALL).await;
+    let row = access_token::Entity::find_by_id(expired.token.id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut row: access_token::ActiveModel = row.into();
+    row.expires_at = Set(Some(
+        chrono::Utc::now().date_naive() - chrono::Duration::days(1),
+    ));
+    row.update(&app.db).await.unwrap();
+    app.state.auth.changed(&app.db).await.unwrap();
+    assert_eq!(
+        me(&app, &expired.secret).await,
+        (401, "token_expired".into())
+    );
+
+    let revoked = app.issue("lena", &ALL).await;
+    let path = format!("/api/v1/tokens/{}", revoked.token.id);
+    let response = app
+        .api(Method::DELETE, &path, Some(&revoked.secret))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    assert_eq!(
+        me(&app, &revoked.secret).await,
+        (401, "token_revoked".into())
+    );
+
+    app.create_user("boss", true).await;
+    let boss = app.issue("boss", &["admin"]).await;
+    let deleted = app.issue("lena", &ALL).await;
+    assert_eq!(me(&app, &deleted.secret).await.0, 200);
+    let path = format!("/api/v1/admin/tokens/{}", deleted.token.id);
+    let response = app
+        .api(Method::DELETE, &path, Some(&boss.secret))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    assert_eq!(
+        me(&app, &deleted.secret).await,
+        (401, "invalid_token".into())
+    );
+
+    // The owner's state follows at once.
+    let lena = app.user_id("lena").await;
+    let yesterday = chrono::Utc::now().date_naive() - chrono::Duration::days(1);
+    set_active_until(&app, lena, Some(yesterday)).await;
+    assert_eq!(
+        me(&app, &fresh.secret).await,
+        (401, "owner_inactive".into())
+    );
+    set_active_until(&app, lena, None).await;
+    lock(&app, lena).await;
+    assert_eq!(me(&app, &fresh.secret).await, (401, "owner_locked".into()));
+    app.change_user(
+        lena,
+        app::server::service::accounts::UserChanges {
+            locked: Some(false),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(me(&app, &fresh.secret).await.0, 200);
+
+    save_settings(
+        &app,
+        TokenSettings {
+            api_tokens_enabled: false,
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(
+        me(&app, &fresh.secret).await,
+        (401, "tokens_disabled".into())
+    );
+    save_settings(&app, TokenSettings::default()).await;
+    assert_eq!(me(&app, &fresh.secret).await.0, 200);
+    app.stop().await;
+}
+
+async fn identifier_and_pass_code_are_required_when_the_definitions_say_so(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(&db).await;
+    let admin = app.issue("admin", &["tokens:write"]).await;
+    save_settings(
+        &app,
+        TokenSettings {
+            identifier_mandatory: true,
+            pass_code_mandatory: true,
+            ..Default::default()
+        },
+    )
+    .await;
+    let create = |body: Value| {
+        app.api(Method::POST, "/api/v1/tokens", Some(&admin.secret))
+            .json(&body)
+            .send()
+    };
+
+    let response =
+        create(json!({"name": "gw", "scopes": ["profile:read"], "pass_code": "hunter-22-x"}))
+            .await
+            .unwrap();
+    assert_eq!(response.status(), 422);
+    assert_eq!(
+        response.json::<Value>().await.unwrap()["error"]["field"],
+        "identifier"
+    );
+    let response = create(json!({"name": "gw", "scopes": ["profile:read"], "identifier": "gw-1"}))
+        .await
+        .unwrap();
+    assert_eq!(
+        response.json::<Value>().await.unwrap()["error"]["field"],
+        "pass_code"
+    );
+
+    let response = create(json!({"name": "gw", "scopes": ["profile:read"], "identifier": "gw-1", "pass_code": "hunter-22-x"}))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let secret = response.json::<Value>().await.unwrap()["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let call = |identifier: Option<&str>, pass_code: Option<&str>| {
+        let mut request = app.api(Method::GET, "/api/v1/me", Some(&secret));
+        if let Some(identifier) = identifier {
+            request = request.header("x-token-identifier", identifier);
+        }
+        if let Some(pass_code) = pass_code {
+            request = request.header("x-token-pass-code", pass_code);
+        }
+        request.send()
+    };
+    for (identifier, pass_code) in [
+        (None, None),
+        (Some("gw-1"), None),
+        (Some("gw-2"), Some("hunter-22-x")),
+        (Some("gw-1"), Some("wrong")),
+    ] {
+        let response = call(identifier, pass_code).await.unwrap();
+        assert_eq!(
+            status_and_code(response).await,
+            (401, "credentials_required".into()),
+            "{identifier:?} {pass_code:?}"
+        );
+    }
+    for _ in 0..2 {
+        assert_eq!(
+            call(Some("gw-1"), Some("hunter-22-x"))
+                .await
+                .unwrap()
+                .status(),
+            200
+        );
+    }
+    app.stop().await;
+}
+
+async fn a_demoted_owner_loses_admin_routes_on_the_next_request(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(&db).await;
+    app.create_user("ops", true).await;
+    let ops = app.issue("ops", &["admin", "profile:read"]).await;
+    let users = app.api(Method::GET, "/api/v1/admin/users", Some(&ops.secret));
+    assert_eq!(users.send().await.unwrap().status(), 200);
+
+    let admin = app.issue("admin", &["admin"]).await;
+    let id = app.user_id("ops").await;
+    let response = app
+        .api(
+            Method::PATCH,
+            &format!("/api/v1/admin/users/{id}"),
+            Some(&admin.secret),
+        )
+        .json(&json!({"admin": false}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let users = app.api(Method::GET, "/api/v1/admin/users", Some(&ops.secret));
+    assert_eq!(
+        status_and_code(users.send().await.unwrap()).await,
+        (403, "forbidden".into())
+    );
+    // What remains within the owner's rights still works.
+    assert_eq!(me(&app, &ops.secret).await.0, 200);
+    app.stop().await;
+}
+
+async fn regenerate_cuts_the_old_secret_at_once(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(&db).await;
+    let old = app.issue("admin", &ALL).await;
+    assert_eq!(me(&app, &old.secret).await.0, 200);
+    let path = format!("/api/v1/tokens/{}/regenerate", old.token.id);
+    let response = app
+        .api(Method::POST, &path, Some(&old.secret))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let new: Value = response.json().await.unwrap();
+    let new_secret = new["secret"].as_str().unwrap();
+    assert_eq!(new["token"]["id"], old.token.id);
+    assert_eq!(new["token"]["number"], old.token.number);
+    assert_eq!(me(&app, &old.secret).await, (401, "invalid_token".into()));
+    assert_eq!(me(&app, new_secret).await.0, 200);
+    // Only the digest is stored.
+    let row = access_token::Entity::find_by_id(old.token.id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.secret_digest, secrets::digest(new_secret));
+    assert!(!format!("{row:?}").contains(new_secret));
+    app.stop().await;
+}
+
+async fn nobody_sees_or_touches_another_users_token(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(&db).await;
+    app.create_user("mia", false).await;
+    app.create_user("noah", false).await;
+    let mia = app.issue("mia", &ALL).await;
+    let noah = app.issue("noah", &ALL).await;
+
+    let list: Value = app
+        .api(Method::GET, "/api/v1/tokens", Some(&noah.secret))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ids: Vec<i64> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, [noah.token.id]);
+    for (method, path) in [
+        (Method::DELETE, format!("/api/v1/tokens/{}", mia.token.id)),
+        (
+            Method::POST,
+            format!("/api/v1/tokens/{}/regenerate", mia.token.id),
+        ),
+        (Method::DELETE, "/api/v1/tokens/999999".to_owned()),
+        (Method::DELETE, "/api/v1/tokens/not-a-number".to_owned()),
+    ] {
+        let response = app
+            .api(method, &path, Some(&noah.secret))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            status_and_code(response).await,
+            (404, "not_found".into()),
+            "{path}"
+        );
+    }
+    assert_eq!(me(&app, &mia.secret).await.0, 200);
+    // Administrator routes: only with a token of an administrator carrying "admin".
+    for path in ["/api/v1/admin/users", "/api/v1/admin/tokens"] {
+        let response = app
+            .api(Method::GET, path, Some(&noah.secret))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(status_and_code(response).await, (403, "forbidden".into()));
+    }
+    let admin_without_scope = app.issue("admin", &ALL).await;
+    let response = app
+        .api(
+            Method::GET,
+            "/api/v1/admin/tokens",
+            Some(&admin_without_scope.secret),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status_and_code(response).await, (403, "forbidden".into()));
+    // Nor can a non-administrator ask for the admin scope.
+    let response = app
+        .api(Method::POST, "/api/v1/tokens", Some(&noah.secret))
+        .json(&json!({"name": "escalate", "scopes": ["admin"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        status_and_code(response).await,
+        (422, "validation_failed".into())
+    );
+    app.stop().await;
+}
+
+async fn bad_input_gets_a_clear_4xx(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(&db).await;
+    let admin = app
+        .issue("admin", &["tokens:write", "tokens:read", "admin"])
+        .await;
+    let yesterday = (chrono::Utc::now().date_naive() - chrono::Duration::days(1)).to_string();
+    let far = (chrono::Utc::now().date_naive() + chrono::Duration::days(400)).to_string();
+    let cases = [
+        (
+            json!({"name": "x".repeat(201), "scopes": ["profile:read"]}),
+            422,
+            Some("name"),
+        ),
+        (
+            json!({"name": "   ", "scopes": ["profile:read"]}),
+            422,
+            Some("name"),
+        ),
+        (
+            json!({"name": "ok", "scopes": ["profile:read"], "expires_at": yesterday}),
+            422,
+            Some("expires_at"),
+        ),
+        (
+            json!({"name": "ok", "scopes": ["profile:read"], "expires_at": far}),
+            422,
+            Some("expires_at"),
+        ),
+        (
+            json!({"name": "ok", "scopes": ["profile:read"], "expires_at": null}),
+            422,
+            Some("expires_at"),
+        ),
+        (
+            json!({"name": "ok", "scopes": ["profile:read"], "expires_at": "not-a-date"}),
+            422,
+            None,
+        ),
+        (
+            json!({"name": "ok", "scopes": ["everything"]}),
+            422,
+            Some("scopes"),
+        ),
+        (json!({"name": "ok", "scopes": []}), 422, Some("scopes")),
+        (json!({"name": "ok"}), 422, None),
+        (json!({"name": 42, "scopes": ["profile:read"]}), 422, None),
+    ];
+    for (body, status, field) in cases {
+        let response = app
+            .api(Method::POST, "/api/v1/tokens", Some(&admin.secret))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), status, "{body}");
+        let error: Value = response.json().await.unwrap();
+        assert_eq!(error["error"]["code"], "validation_failed", "{body}");
+        assert!(!error["error"]["message"].as_str().unwrap().is_empty());
+        if let Some(field) = field {
+            assert_eq!(error["error"]["field"], field, "{body}");
+        }
+    }
+    let malformed = app
+        .api(Method::POST, "/api/v1/tokens", Some(&admin.secret))
+        .header("content-type", "application/json")
+        .body("{\"name\": ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        status_and_code(malformed).await,
+        (400, "validation_failed".into())
+    );
+    let huge = app
+        .api(Method::POST, "/api/v1/tokens", Some(&admin.secret))
+        .header("content-type", "application/json")
+        .body(format!(
+            "{{\"name\": \"{}\", \"scopes\": []}}",
+            "x".repeat(70 * 1024)
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        status_and_code(huge).await,
+        (413, "payload_too_large".into())
+    );
+    let unknown_user = app
+        .api(Method::POST, "/api/v1/admin/tokens", Some(&admin.secret))
+        .json(&json!({"user": "ghost", "name": "x", "scopes": ["profile:read"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown_user.status(), 422);
+    let bad_cursor = app
+        .api(
+            Method::GET,
+            "/api/v1/tokens?cursor=abc&limit=-1",
+            Some(&admin.secret),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad_cursor.status(), 422);
+    // Nothing was created by any of it.
+    let list: Value = app
+        .api(Method::GET, "/api/v1/tokens", Some(&admin.secret))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+    app.stop().await;
+}
+
+async fn fifty_parallel_revokes_and_regenerates_leave_one_state(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(&db).await;
+    let admin = app.issue("admin", &["admin"]).await;
+    app.create_user("olga", false).await;
+    let target = app.issue("olga", &ALL).await;
+    let id = target.token.id;
+    let calls = (0..50).map(|i| {
+        let path = if i % 2 == 0 {
+            format!("/api/v1/admin/tokens/{id}/revoke")
+        } else {
+            format!("/api/v1/admin/tokens/{id}/regenerate")
+        };
+        app.api(Method::POST, &path, Some(&admin.secret)).send()
+    });
+    let responses = futures_util::future::join_all(calls).await;
+    let mut secrets_issued = Vec::new();
+    for response in responses {
+        let response = response.unwrap();
+        let status = response.status().as_u16();
+        assert!([200, 204, 409].contains(&status), "unexpected {status}");
+        if status == 200 {
+            let body: Value = response.json().await.unwrap();
+            secrets_issued.push(body["secret"].as_str().unwrap().to_owned());
+        }
+    }
+    let token: Value = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/admin/tokens/{id}"),
+            Some(&admin.secret),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(token["reason"], "revoked");
+    let revocations = audit_event::Entity::find()
+        .filter(audit_event::Column::Action.eq("token.revoke"))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(revocations.len(), 1);
+    for secret in secrets_issued.iter().chain([&target.secret]) {
+        let (status, _) = me(&app, secret).await;
+        assert_eq!(status, 401);
+    }
+    app.stop().await;
+}
+
+async fn last_use_is_recorded_in_batches(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(&db).await;
+    let token = app.issue("admin", &ALL).await;
+    for _ in 0..3 {
+        assert_eq!(me(&app, &token.secret).await.0, 200);
+    }
+    let row = access_token::Entity::find_by_id(token.token.id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.last_used_at, None, "verification itself never writes");
+    app.state.usage.flush(&app.db).await.unwrap();
+    let list: Value = app
+        .api(Method::GET, "/api/v1/tokens", Some(&token.secret))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let item = &list["items"][0];
+    assert!(item["last_used_at"].is_string());
+    assert_eq!(item["last_used_ips"], json!(["127.0.0.1"]));
+    app.stop().await;
+}
+
+async fn lists_page_by_cursor_and_filter_by_state(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(&db).await;
+    let reader = app.issue("admin", &ALL).await;
+    let mut ids = vec![reader.token.id];
+    for _ in 0..4 {
+        ids.push(app.issue("admin", &["profile:read"]).await.token.id);
+    }
+    let revoked = *ids.last().unwrap();
+    let response = app
+        .api(
+            Method::DELETE,
+            &format!("/api/v1/tokens/{revoked}"),
+            Some(&reader.secret),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+
+    let mut seen = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let page: Value = app
+            .api(
+                Method::GET,
+                &format!("/api/v1/tokens?limit=2&cursor={cursor}"),
+                Some(&reader.secret),
+            )
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        seen.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t["id"].as_i64().unwrap()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = next.to_owned(),
+            None => break,
+        }
+    }
+    ids.reverse();
+    assert_eq!(seen, ids, "newest first, each exactly once");
+
+    let not_effective: Value = app
+        .api(
+            Method::GET,
+            "/api/v1/tokens?state=not_effective",
+            Some(&reader.secret),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(not_effective["items"].as_array().unwrap().len(), 1);
+    assert_eq!(not_effective["items"][0]["id"], revoked);
+    assert!(not_effective["items"][0]["revoked_at"].is_string());
+    let effective: Value = app
+        .api(
+            Method::GET,
+            "/api/v1/tokens?state=effective",
+            Some(&reader.secret),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(effective["items"].as_array().unwrap().len(), 4);
+    let by_number: Value = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/tokens?q=AT-{:06}", reader.token.id),
+            Some(&reader.secret),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(by_number["items"][0]["id"], reader.token.id);
+    app.stop().await;
+}
+
+async fn introspection_answers_for_gateways(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(&db).await;
+    let gateway = app.issue("admin", &["tokens:introspect"]).await;
+    let subject = app.issue("admin", &["profile:read"]).await;
+    let json_answer: Value = app
+        .api(
+            Method::POST,
+            "/api/v1/tokens/introspect",
+            Some(&gateway.secret),
+        )
+        .json(&json!({"token": subject.secret}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(json_answer["active"], true);
+    assert_eq!(json_answer["sub"], "admin");
+    assert_eq!(json_answer["scope"], "profile:read");
+    assert_eq!(json_answer["number"], subject.token.number);
+    assert!(json_answer["exp"].is_i64());
+    let form_answer: Value = app
+        .api(
+            Method::POST,
+            "/api/v1/tokens/introspect",
+            Some(&gateway.secret),
+        )
+        .form(&[("token", "tsr_unknown")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(form_answer, json!({"active": false}));
+    let without_scope = app
+        .api(
+            Method::POST,
+            "/api/v1/tokens/introspect",
+            Some(&subject.secret),
+        )
+        .json(&json!({"token": gateway.secret}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        status_and_code(without_scope).await,
+        (403, "forbidden".into())
+    );
+    app.stop().await;
+}
+
+async fn the_cli_prints_only_a_working_secret(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(&db).await;
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_tessera"))
+        .args([
+            "token",
+            "create",
+            "--user",
+            "admin",
+            "--name",
+            "automation",
+            "--scopes",
+            "profile:read,tokens:read",
+        ])
+        .env("DATABASE_URL", &db.url)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let secret = stdout.trim_end();
+    assert_eq!(stdout.lines().count(), 1);
+    assert!(secrets::is_well_formed(secret), "{stdout}");
+    assert!(!String::from_utf8_lossy(&output.stderr).contains(secret));
+    assert_eq!(me(&app, secret).await.0, 200);
+    app.stop().await;
+}
+
+async fn the_api_is_described_by_openapi(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(&db).await;
+    let spec: Value = app
+        .client()
+        .get(app.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(spec["openapi"].as_str().unwrap().starts_with("3."));
+    for path in [
+        "/api/v1/me",
+        "/api/v1/tokens",
+        "/api/v1/tokens/introspect",
+        "/api/v1/admin/tokens/{id}",
+    ] {
+        assert!(spec["paths"][path].is_object(), "{path} missing");
+    }
+    let docs = app.client().get(app.url("/api/docs")).send().await.unwrap();
+    assert_eq!(docs.status(), 200);
+    assert!(docs
+        .text()
+        .await
+        .unwrap()
+        .contains("/api/v1/tokens/introspect"));
+    app.stop().await;
+}
