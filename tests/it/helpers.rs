@@ -309,6 +309,16 @@ impl TestApp {
         .expect("issue token")
     }
 
+    /// The JSON answer of a GET to the REST API.
+    pub async fn get_json(&self, path: &str, token: &str) -> serde_json::Value {
+        let response = self
+            .api(reqwest::Method::GET, path, Some(token))
+            .send()
+            .await
+            .unwrap();
+        response.json().await.expect("a JSON answer")
+    }
+
     pub async fn user_id(&self, username: &str) -> i64 {
         accounts::find_by_username(&self.db, username)
             .await

@@ -331,14 +331,7 @@ async fn nobody_sees_or_touches_another_users_token(backend: Backend) {
     let mia = app.issue("mia", &ALL).await;
     let noah = app.issue("noah", &ALL).await;
 
-    let list: Value = app
-        .api(Method::GET, "/api/v1/tokens", Some(&noah.secret))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list = app.get_json("/api/v1/tokens", &noah.secret).await;
     let ids: Vec<i64> = list["items"]
         .as_array()
         .unwrap()
@@ -507,14 +500,7 @@ async fn bad_input_gets_a_clear_4xx(backend: Backend) {
         .unwrap();
     assert_eq!(bad_cursor.status(), 422);
     // Nothing was created by any of it.
-    let list: Value = app
-        .api(Method::GET, "/api/v1/tokens", Some(&admin.secret))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list = app.get_json("/api/v1/tokens", &admin.secret).await;
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
     app.stop().await;
 }
@@ -585,14 +571,7 @@ async fn last_use_is_recorded_in_batches(backend: Backend) {
         .unwrap();
     assert_eq!(row.last_used_at, None, "verification itself never writes");
     app.state.usage.flush(&app.db).await.unwrap();
-    let list: Value = app
-        .api(Method::GET, "/api/v1/tokens", Some(&token.secret))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list = app.get_json("/api/v1/tokens", &token.secret).await;
     let item = &list["items"][0];
     assert!(item["last_used_at"].is_string());
     assert_eq!(item["last_used_ips"], json!(["127.0.0.1"]));

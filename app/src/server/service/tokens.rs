@@ -4,7 +4,7 @@ use chrono::{Duration, NaiveDate, Utc};
 use sea_orm::{
     sea_query::{Expr, ExprTrait, Func},
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    NotSet, QueryFilter, QueryOrder, QuerySelect, Set,
+    NotSet, QueryFilter, QueryOrder, QuerySelect, Set, UpdateMany,
 };
 
 use super::accounts::{self, Account};
@@ -509,6 +509,26 @@ pub async fn get(
     ))
 }
 
+/// Applies `change` to the token unless it is revoked, stamping who changed it; a single
+/// conditional UPDATE, so concurrent revokes and regenerations cannot interleave.
+async fn update_unrevoked(
+    db: &DatabaseConnection,
+    actor: &Account,
+    id: i64,
+    change: impl FnOnce(UpdateMany<access_token::Entity>) -> UpdateMany<access_token::Entity>,
+) -> Result<sea_orm::UpdateResult> {
+    Ok(change(access_token::Entity::update_many())
+        .col_expr(access_token::Column::UpdatedAt, Expr::value(Utc::now()))
+        .col_expr(
+            access_token::Column::UpdatedBy,
+            Expr::value(actor.user.username.clone()),
+        )
+        .filter(access_token::Column::Id.eq(id))
+        .filter(access_token::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?)
+}
+
 /// Soft: the row stays with its removal date and stops working at once. Revoking a revoked
 /// token changes nothing.
 pub async fn revoke(
@@ -519,22 +539,15 @@ pub async fn revoke(
     any: bool,
 ) -> Result<()> {
     find_visible(db, actor, id, any).await?;
-    let now = Utc::now();
-    let updated = access_token::Entity::update_many()
-        .col_expr(access_token::Column::RevokedAt, Expr::value(now))
-        .col_expr(
-            access_token::Column::RevokedBy,
-            Expr::value(actor.user.username.clone()),
-        )
-        .col_expr(access_token::Column::UpdatedAt, Expr::value(now))
-        .col_expr(
-            access_token::Column::UpdatedBy,
-            Expr::value(actor.user.username.clone()),
-        )
-        .filter(access_token::Column::Id.eq(id))
-        .filter(access_token::Column::RevokedAt.is_null())
-        .exec(db)
-        .await?;
+    let updated = update_unrevoked(db, actor, id, |update| {
+        update
+            .col_expr(access_token::Column::RevokedAt, Expr::value(Utc::now()))
+            .col_expr(
+                access_token::Column::RevokedBy,
+                Expr::value(actor.user.username.clone()),
+            )
+    })
+    .await?;
     if updated.rows_affected > 0 {
         cache.changed(db).await?;
         audit::record(
@@ -588,24 +601,18 @@ pub async fn regenerate(
     find_visible(db, actor, id, any).await?;
     let secret = secrets::new_access_token();
     let now = Utc::now();
-    let updated = access_token::Entity::update_many()
-        .col_expr(
-            access_token::Column::SecretDigest,
-            Expr::value(secrets::digest(&secret)),
-        )
-        .col_expr(
-            access_token::Column::Hint,
-            Expr::value(secrets::hint(&secret)),
-        )
-        .col_expr(access_token::Column::UpdatedAt, Expr::value(now))
-        .col_expr(
-            access_token::Column::UpdatedBy,
-            Expr::value(actor.user.username.clone()),
-        )
-        .filter(access_token::Column::Id.eq(id))
-        .filter(access_token::Column::RevokedAt.is_null())
-        .exec(db)
-        .await?;
+    let updated = update_unrevoked(db, actor, id, |update| {
+        update
+            .col_expr(
+                access_token::Column::SecretDigest,
+                Expr::value(secrets::digest(&secret)),
+            )
+            .col_expr(
+                access_token::Column::Hint,
+                Expr::value(secrets::hint(&secret)),
+            )
+    })
+    .await?;
     if updated.rows_affected == 0 {
         return Err(ServiceError::Conflict {
             field: "id",

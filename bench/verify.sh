@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Token verification under load, against the server's own ceiling measured in the same run.
+# Starts the release server on a fresh SQLite database, seeds 10,000 tokens over 100 owners
+# through the API, then loads over loopback with wrk:
+#   (a) GET /healthz       the ceiling: no authentication, no database
+#   (b) GET /api/v1/me     a different valid token on each request
+# and prints requests/s, p50/p99 latency, the ratio (b)/(a) and the server's peak RSS.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-${TESSERA_CACHE:-$HOME/.cache/tessera}/target}
+DURATION=${DURATION:-20s}
+CONNECTIONS=${CONNECTIONS:-32}
+THREADS=${THREADS:-2}
+PORT=${PORT:-3900}
+TOKENS=${TOKENS:-10000}
+USERS=${USERS:-100}
+
+command -v wrk >/dev/null || { sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo; $sudo apt-get install -y -qq wrk; }
+(cd "$ROOT" && cargo build --release -p tessera -q)
+BIN="$CARGO_TARGET_DIR/release/tessera"
+
+WORK=$(mktemp -d)
+export DATABASE_URL="sqlite://$WORK/bench.db?mode=rwc"
+export TESSERA_BOOTSTRAP_ADMIN_PASSWORD="bench-admin-password-2026"
+export RUST_LOG=warn LEPTOS_SITE_ADDR="127.0.0.1:$PORT" LEPTOS_SITE_ROOT="$ROOT/target/site"
+ADMIN_TOKEN=$("$BIN" token create --user admin --name bench --scopes admin,profile:read)
+"$BIN" serve 2>"$WORK/server.log" &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.1; done
+
+echo "seeding $USERS users and $TOKENS tokens through the API..."
+python3 "$ROOT/bench/seed.py" 127.0.0.1 "$PORT" "$ADMIN_TOKEN" "$USERS" "$TOKENS" "$WORK/tokens.txt"
+
+run() { # name, wrk arguments...
+  local name=$1; shift
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$@" > "$WORK/$name.out"
+  local rps p50 p99
+  rps=$(awk '/^Requests\/sec/ {print $2}' "$WORK/$name.out")
+  p50=$(awk '$1 == "50%" {print $2}' "$WORK/$name.out")
+  p99=$(awk '$1 == "99%" {print $2}' "$WORK/$name.out")
+  printf '%-28s %12s req/s   p50 %-9s p99 %-9s\n' "$name" "$rps" "$p50" "$p99"
+  echo "$rps" > "$WORK/$name.rps"
+}
+
+echo "wrk: $THREADS threads, $CONNECTIONS connections, $DURATION each, loopback, $(nproc) cores"
+run "(a) GET /healthz" "http://127.0.0.1:$PORT/healthz"
+TOKENS_FILE="$WORK/tokens.txt" run "(b) GET /api/v1/me" -s "$ROOT/bench/me.lua" "http://127.0.0.1:$PORT/api/v1/me"
+# wrk reports refused requests this way; any would make the numbers meaningless.
+if grep -h "Non-2xx" "$WORK"/*.out; then echo "some requests were refused" >&2; exit 1; fi
+awk -v a="$(cat "$WORK/(a) GET /healthz.rps")" -v b="$(cat "$WORK/(b) GET /api/v1/me.rps")" \
+  'BEGIN { printf "ratio (b)/(a): %.0f%%\n", 100 * b / a }'
+echo "server peak RSS: $(awk '/VmHWM/ {print $2, $3}' /proc/$SERVER/status)"
