@@ -181,6 +181,14 @@ async fn each_refused_token_gets_401_with_its_code(backend: Backend) {
     );
     save_settings(&app, TokenSettings::default()).await;
     assert_eq!(me(&app, &fresh.secret).await.0, 200);
+
+    // A bad checksum is refused before any lookup: with the database gone it is still a
+    // clean 401, not a failure to reach storage.
+    app.db.clone().close().await.unwrap();
+    let mut typo = fresh.secret.clone().into_bytes();
+    typo[20] = if typo[20] == b'x' { b'y' } else { b'x' };
+    let typo = String::from_utf8(typo).unwrap();
+    assert_eq!(me(&app, &typo).await, (401, "invalid_token".into()));
     app.stop().await;
 }
 
