@@ -30,24 +30,27 @@ trap 'kill $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.1; done
 
 echo "seeding $USERS users and $TOKENS tokens through the API..."
+SECONDS=0
 python3 "$ROOT/bench/seed.py" 127.0.0.1 "$PORT" "$ADMIN_TOKEN" "$USERS" "$TOKENS" "$WORK/tokens.txt"
 
-run() { # name, wrk arguments...
-  local name=$1; shift
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$@" > "$WORK/$name.out"
+echo "seeded in ${SECONDS}s"
+
+run() { # key, label, wrk arguments...
+  local key=$1 label=$2; shift 2
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$@" > "$WORK/$key.out"
   local rps p50 p99
-  rps=$(awk '/^Requests\/sec/ {print $2}' "$WORK/$name.out")
-  p50=$(awk '$1 == "50%" {print $2}' "$WORK/$name.out")
-  p99=$(awk '$1 == "99%" {print $2}' "$WORK/$name.out")
-  printf '%-28s %12s req/s   p50 %-9s p99 %-9s\n' "$name" "$rps" "$p50" "$p99"
-  echo "$rps" > "$WORK/$name.rps"
+  rps=$(awk '/^Requests\/sec/ {print $2}' "$WORK/$key.out")
+  p50=$(awk '$1 == "50%" {print $2}' "$WORK/$key.out")
+  p99=$(awk '$1 == "99%" {print $2}' "$WORK/$key.out")
+  printf '%-22s %12s req/s   p50 %-9s p99 %-9s\n' "$label" "$rps" "$p50" "$p99"
+  echo "$rps" > "$WORK/$key.rps"
 }
 
 echo "wrk: $THREADS threads, $CONNECTIONS connections, $DURATION each, loopback, $(nproc) cores"
-run "(a) GET /healthz" "http://127.0.0.1:$PORT/healthz"
-TOKENS_FILE="$WORK/tokens.txt" run "(b) GET /api/v1/me" -s "$ROOT/bench/me.lua" "http://127.0.0.1:$PORT/api/v1/me"
+run healthz "(a) GET /healthz" "http://127.0.0.1:$PORT/healthz"
+TOKENS_FILE="$WORK/tokens.txt" run me "(b) GET /api/v1/me" -s "$ROOT/bench/me.lua" "http://127.0.0.1:$PORT/api/v1/me"
 # wrk reports refused requests this way; any would make the numbers meaningless.
 if grep -h "Non-2xx" "$WORK"/*.out; then echo "some requests were refused" >&2; exit 1; fi
-awk -v a="$(cat "$WORK/(a) GET /healthz.rps")" -v b="$(cat "$WORK/(b) GET /api/v1/me.rps")" \
+awk -v a="$(cat "$WORK/healthz.rps")" -v b="$(cat "$WORK/me.rps")" \
   'BEGIN { printf "ratio (b)/(a): %.0f%%\n", 100 * b / a }'
 echo "server peak RSS: $(awk '/VmHWM/ {print $2, $3}' /proc/$SERVER/status)"
