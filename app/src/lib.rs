@@ -19,7 +19,7 @@ use leptos_router::{
 use crate::api::auth::current_user;
 use crate::components::header::AppHeader;
 use crate::components::session::CurrentUser;
-use crate::pages::{account, admin, errors::NotFound, home::HomePage, login::LoginPage};
+use crate::pages::{account, admin, errors::NotFound, home::HomePage, login::LoginPage, tokens};
 
 /// The HTML document around the app; rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -66,7 +66,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view=LoginPage/>
                     <Route path=path!("/me") view=account::MyAccountPage/>
                     <Route path=path!("/me/tokens") view=account::MyTokensPage/>
-                    <Route path=path!("/admin/tokens") view=admin::TokensPage/>
+                    <Route path=path!("/admin/tokens") view=tokens::TokensPage/>
                     <Route path=path!("/admin/users") view=admin::UsersPage/>
                     <Route path=path!("/admin/users/:id") view=admin::UserPage/>
                     <Route path=path!("/admin/endpoints") view=admin::EndpointsPage/>

@@ -1,5 +1,10 @@
 //! Access tokens as clients see them: the token object of DESIGN section 5.
 use chrono::{DateTime, NaiveDate, Utc};
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+
+use crate::error::AppError;
+
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -45,4 +50,241 @@ pub fn number(id: i64) -> String {
 pub fn parse_number(text: &str) -> Option<i64> {
     let digits = text.trim().to_ascii_uppercase();
     digits.strip_prefix("AT-")?.parse().ok()
+}
+
+/// One page of a token list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenList {
+    pub items: Vec<TokenView>,
+    pub next_cursor: Option<i64>,
+}
+
+/// What the administrators' token list shows.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenFilter {
+    pub user: Option<String>,
+    /// `effective` or `not_effective`.
+    pub state: Option<String>,
+    pub q: Option<String>,
+    pub cursor: Option<i64>,
+}
+
+/// The "Create token" form.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateTokenForm {
+    pub user: String,
+    pub name: String,
+    pub description: String,
+    /// `YYYY-MM-DD`; empty means "never" (allowed only without a maximum lifetime).
+    pub expires_at: String,
+    pub scopes: Vec<String>,
+    pub identifier: String,
+    pub pass_code: String,
+}
+
+/// What a creation form needs to know in advance.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenPrefill {
+    pub expires_at: Option<NaiveDate>,
+    pub max_expires_at: Option<NaiveDate>,
+    pub identifier_mandatory: bool,
+    pub pass_code_mandatory: bool,
+    pub scopes: Vec<String>,
+}
+
+#[cfg(feature = "ssr")]
+fn parse_expiry(text: &str) -> Result<crate::server::service::tokens::Expiry, AppError> {
+    use crate::server::service::tokens::Expiry;
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(Expiry::Never);
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map(Expiry::On)
+        .map_err(|_| {
+            let err = AppError::Invalid {
+                field: Some("expires_at".into()),
+                message: "Enter the expiration date as YYYY-MM-DD".into(),
+            };
+            err.set_response_status();
+            err
+        })
+}
+
+#[server(prefix = "/sfn", endpoint = "token_form_defaults")]
+pub async fn token_form_defaults() -> Result<TokenPrefill, AppError> {
+    use crate::server::service::{settings, tokens};
+    let account = super::context::require_account().await?;
+    let state = super::context::state()?;
+    let policy = settings::load(&state.db).await?;
+    let today = Utc::now().date_naive();
+    let days = |n: u32| today + chrono::Duration::days(i64::from(n));
+    Ok(TokenPrefill {
+        expires_at: Some(days(policy.default_lifetime_days)),
+        max_expires_at: (policy.max_lifetime_days > 0).then(|| days(policy.max_lifetime_days)),
+        identifier_mandatory: policy.identifier_mandatory,
+        pass_code_mandatory: policy.pass_code_mandatory,
+        scopes: tokens::owner_permissions(account.is_admin)
+            .map(str::to_owned)
+            .collect(),
+    })
+}
+
+#[server(prefix = "/sfn", endpoint = "list_tokens", input = Json)]
+pub async fn list_tokens(filter: TokenFilter) -> Result<TokenList, AppError> {
+    use crate::server::service::{accounts, tokens};
+    super::context::require_admin().await?;
+    let state = super::context::state()?;
+    let owner_id = match filter
+        .user
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+    {
+        None => None,
+        Some(username) => Some(
+            accounts::find_by_username(&state.db, username)
+                .await?
+                .map_or(-1, |u| u.id),
+        ),
+    };
+    let page = tokens::list(
+        &state.db,
+        tokens::TokenQuery {
+            owner_id,
+            effective: match filter.state.as_deref() {
+                Some("effective") => Some(true),
+                Some("not_effective") => Some(false),
+                _ => None,
+            },
+            text: filter.q,
+            limit: Some(25),
+            cursor: filter.cursor,
+        },
+    )
+    .await?;
+    Ok(TokenList {
+        items: page.items,
+        next_cursor: page.next_cursor,
+    })
+}
+
+#[server(prefix = "/sfn", endpoint = "create_token", input = Json)]
+pub async fn create_token(form: CreateTokenForm) -> Result<IssuedToken, AppError> {
+    use crate::server::service::tokens;
+    let actor = super::context::require_admin().await?;
+    let state = super::context::state()?;
+    let new = tokens::NewToken {
+        name: form.name,
+        description: Some(form.description),
+        scopes: form.scopes,
+        expires: parse_expiry(&form.expires_at)?,
+        identifier: Some(form.identifier),
+        pass_code: Some(form.pass_code),
+    };
+    let user = form.user.trim();
+    if user.is_empty() {
+        let err = AppError::Invalid {
+            field: Some("user".into()),
+            message: "Choose a user".into(),
+        };
+        err.set_response_status();
+        return Err(err);
+    }
+    Ok(tokens::create(&state.db, &actor, tokens::Owner::User(user), new).await?)
+}
+
+#[server(prefix = "/sfn", endpoint = "revoke_token")]
+pub async fn revoke_token(id: i64) -> Result<(), AppError> {
+    use crate::server::service::tokens;
+    let actor = super::context::require_account().await?;
+    let state = super::context::state()?;
+    Ok(tokens::revoke(&state.db, &state.auth, &actor, id, actor.is_admin).await?)
+}
+
+#[server(prefix = "/sfn", endpoint = "delete_token")]
+pub async fn delete_token(id: i64) -> Result<(), AppError> {
+    use crate::server::service::tokens;
+    let actor = super::context::require_admin().await?;
+    let state = super::context::state()?;
+    Ok(tokens::delete(&state.db, &state.auth, &actor, id).await?)
+}
+
+/// The tokens of `user_id` (administrators), or of the caller when `None`.
+#[server(prefix = "/sfn", endpoint = "account_tokens")]
+pub async fn account_tokens(user_id: Option<i64>) -> Result<Vec<TokenView>, AppError> {
+    use crate::server::service::tokens;
+    let owner_id = owner_for(user_id).await?;
+    let state = super::context::state()?;
+    let mut items = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = tokens::list(
+            &state.db,
+            tokens::TokenQuery {
+                owner_id: Some(owner_id),
+                limit: Some(tokens::LIST_LIMIT_MAX),
+                cursor,
+                ..Default::default()
+            },
+        )
+        .await?;
+        items.extend(page.items);
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    Ok(items)
+}
+
+/// "Generate Access Token": a token for `user_id` (administrators) or the caller, named
+/// by its creation time, with the policy's default lifetime.
+#[server(prefix = "/sfn", endpoint = "generate_access_token")]
+pub async fn generate_access_token(user_id: Option<i64>) -> Result<IssuedToken, AppError> {
+    use crate::server::service::{accounts, tokens};
+    let actor = super::context::require_account().await?;
+    let state = super::context::state()?;
+    let owner_id = owner_for(user_id).await?;
+    let owner = accounts::find_by_id(&state.db, owner_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let new = tokens::NewToken {
+        name: format!("Access token {}", Utc::now().format("%Y-%m-%d %H:%M")),
+        scopes: vec![
+            tokens::SCOPE_PROFILE_READ.into(),
+            tokens::SCOPE_TOKENS_READ.into(),
+        ],
+        ..Default::default()
+    };
+    let whose = if owner.id == actor.user.id {
+        tokens::Owner::Myself
+    } else {
+        tokens::Owner::User(&owner.username)
+    };
+    Ok(tokens::create(&state.db, &actor, whose, new).await?)
+}
+
+#[server(prefix = "/sfn", endpoint = "describe_token")]
+pub async fn describe_token(id: i64, description: String) -> Result<(), AppError> {
+    use crate::server::service::tokens;
+    let actor = super::context::require_account().await?;
+    let state = super::context::state()?;
+    Ok(tokens::describe(&state.db, &actor, id, &description, actor.is_admin).await?)
+}
+
+/// The owner a token page is about: the caller, or any user for administrators. Someone
+/// else's id answers "not found" to a non-administrator.
+#[cfg(feature = "ssr")]
+async fn owner_for(user_id: Option<i64>) -> Result<i64, AppError> {
+    let actor = super::context::require_account().await?;
+    match user_id {
+        None => Ok(actor.user.id),
+        Some(id) if id == actor.user.id || actor.is_admin => Ok(id),
+        Some(_) => {
+            let err = AppError::NotFound;
+            err.set_response_status();
+            Err(err)
+        }
+    }
 }

@@ -2,6 +2,8 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::components::access_tokens::AccessTokensTab;
+
 #[component]
 fn AccountTabs(current: &'static str) -> impl IntoView {
     let tab = move |href: &'static str, label: &'static str| {
@@ -32,6 +34,6 @@ pub fn MyTokensPage() -> impl IntoView {
     view! {
         <Title text="Access Tokens"/>
         <AccountTabs current="/me/tokens"/>
-        <p class="empty">"You have no access tokens yet."</p>
+        <AccessTokensTab user_id=None/>
     }
 }

@@ -4,7 +4,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::users::{list_users, UserRow};
+use crate::components::access_tokens::AccessTokensTab;
 use crate::components::session::AdminOnly;
+use leptos_router::hooks::use_params_map;
 
 #[component]
 fn AdminPlaceholder(title: &'static str, empty: &'static str) -> impl IntoView {
@@ -15,11 +17,6 @@ fn AdminPlaceholder(title: &'static str, empty: &'static str) -> impl IntoView {
             <p class="empty">{empty}</p>
         </AdminOnly>
     }
-}
-
-#[component]
-pub fn TokensPage() -> impl IntoView {
-    view! { <AdminPlaceholder title="Tokens" empty="No tokens have been issued yet."/> }
 }
 
 #[component]
@@ -82,7 +79,24 @@ fn UsersTable(rows: Vec<UserRow>) -> impl IntoView {
 
 #[component]
 pub fn UserPage() -> impl IntoView {
-    view! { <AdminPlaceholder title="User" empty="This user's details will appear here."/> }
+    let params = use_params_map();
+    let user_id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| id.parse::<i64>().ok())
+    };
+    view! {
+        <AdminOnly>
+            <Title text="User"/>
+            <h1>"User"</h1>
+            <h2>"Access Tokens"</h2>
+            {move || match user_id() {
+                Some(id) => view! { <AccessTokensTab user_id=Some(id)/> }.into_any(),
+                None => view! { <p class="error">"No such user."</p> }.into_any(),
+            }}
+        </AdminOnly>
+    }
 }
 
 #[component]

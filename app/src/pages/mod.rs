@@ -3,3 +3,4 @@ pub mod admin;
 pub mod errors;
 pub mod home;
 pub mod login;
+pub mod tokens;

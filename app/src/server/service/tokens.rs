@@ -564,6 +564,33 @@ pub async fn revoke(
     Ok(())
 }
 
+/// Sets the description, e.g. right after "Generate Access Token".
+pub async fn describe(
+    db: &DatabaseConnection,
+    actor: &Account,
+    id: i64,
+    description: &str,
+    any: bool,
+) -> Result<()> {
+    let (token, _) = find_visible(db, actor, id, any).await?;
+    let description = trimmed_within(description, "description", "Description", DESCRIPTION_MAX)?;
+    let mut active: access_token::ActiveModel = token.into();
+    active.description = Set(description);
+    active.updated_at = Set(Utc::now());
+    active.updated_by = Set(Some(actor.user.username.clone()));
+    active.update(db).await?;
+    audit::record(
+        db,
+        audit::Event {
+            actor: Some(&actor.user.username),
+            action: "token.describe",
+            target: Some(&number(id)),
+            ..Default::default()
+        },
+    )
+    .await
+}
+
 /// Hard: the row is gone; the audit log keeps the fact.
 pub async fn delete(
     db: &DatabaseConnection,

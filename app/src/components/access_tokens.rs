@@ -1,0 +1,152 @@
+//! The Access Tokens tab, shared by My account and Administration > Users > (user).
+use leptos::prelude::*;
+
+use crate::api::tokens::{
+    account_tokens, DescribeToken, GenerateAccessToken, IssuedToken, RevokeToken, TokenView,
+};
+use crate::components::token::{copy_to_clipboard, days_left, StatusBadge, When};
+
+#[component]
+pub fn AccessTokensTab(
+    /// Whose tokens: `None` for the signed-in user.
+    user_id: Option<i64>,
+) -> impl IntoView {
+    let generate = ServerAction::<GenerateAccessToken>::new();
+    let revoke = ServerAction::<RevokeToken>::new();
+    let tokens = Resource::new(
+        move || (generate.version().get(), revoke.version().get()),
+        move |_| account_tokens(user_id),
+    );
+    let revoke_error = move || {
+        revoke
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| e.to_string())
+    };
+    view! {
+        <p class="doc-link"><a href="/api/docs">"API documentation"</a></p>
+        <p class="hint">
+            "Tokens act with all the rights of their owner. For an integration, create a dedicated "
+            "user with only the rights it needs and issue the token to that user."
+        </p>
+        <Transition>
+            {move || Suspend::new(async move {
+                let soon: Vec<String> = tokens.await.unwrap_or_default().into_iter()
+                    .filter(|t| t.reason.is_none() && days_left(t.expires_at).is_some_and(|d| d <= 7))
+                    .map(|t| t.name)
+                    .collect();
+                (!soon.is_empty()).then(|| view! {
+                    <p class="banner" role="status">
+                        {format!("Expiring within 7 days: {}. Generate a new token before then.", soon.join(", "))}
+                    </p>
+                })
+            })}
+        </Transition>
+        <button type="button" class="primary-inline" disabled=move || generate.pending().get()
+            on:click=move |_| { generate.dispatch(GenerateAccessToken { user_id }); }>
+            {move || if generate.pending().get() { "Generating…" } else { "Generate Access Token" }}
+        </button>
+        {move || generate.value().get().map(|result| match result {
+            Ok(issued) => view! { <NewTokenSection issued/> }.into_any(),
+            Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+        })}
+        <p class="error" role="alert">{revoke_error}</p>
+        <Transition fallback=|| view! { <p class="loading">"Loading tokens…"</p> }>
+            {move || Suspend::new(async move {
+                match tokens.await {
+                    Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                    Ok(items) if items.is_empty() => view! {
+                        <p class="empty">"No access tokens yet. “Generate Access Token” creates one."</p>
+                    }.into_any(),
+                    Ok(items) => view! { <AccountTokenTable items revoke/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// The once-only section: the whole token, Copy, and an optional description.
+#[component]
+fn NewTokenSection(issued: IssuedToken) -> impl IntoView {
+    let describe = ServerAction::<DescribeToken>::new();
+    let description = RwSignal::new(String::new());
+    let id = issued.token.id;
+    let secret = issued.secret.clone();
+    let copied = RwSignal::new(false);
+    view! {
+        <section class="section" aria-label="New access token">
+            <h2>"New access token " {issued.token.number.clone()}</h2>
+            <p class="warning" role="note">"This is the only time the token is shown. Copy it now."</p>
+            <div class="secret">
+                <code aria-label="Access token">{issued.secret.clone()}</code>
+                <button type="button" class="secondary" on:click=move |_| {
+                    copy_to_clipboard(&secret);
+                    copied.set(true);
+                }>"Copy"</button>
+            </div>
+            <p class="status-line" role="status">{move || copied.get().then_some("Copied.")}</p>
+            <form class="field" on:submit=move |ev| {
+                ev.prevent_default();
+                describe.dispatch(DescribeToken { id, description: description.get_untracked() });
+            }>
+                <label for="new-token-description">"Description"</label>
+                <div class="with-button">
+                    <input id="new-token-description" type="text" placeholder="optional: what uses this token"
+                        on:input=move |ev| description.set(event_target_value(&ev))/>
+                    <button type="submit" class="secondary">"Save description"</button>
+                </div>
+                <p role="status">{move || describe.value().get().map(|r| match r {
+                    Ok(()) => "Description saved.".to_owned(),
+                    Err(e) => e.to_string(),
+                })}</p>
+            </form>
+        </section>
+    }
+}
+
+#[component]
+fn AccountTokenTable(items: Vec<TokenView>, revoke: ServerAction<RevokeToken>) -> impl IntoView {
+    view! {
+        <div class="table-wrap">
+            <table>
+                <thead>
+                    <tr>
+                        <th scope="col">"Number"</th>
+                        <th scope="col">"Name"</th>
+                        <th scope="col">"Description"</th>
+                        <th scope="col">"Token"</th>
+                        <th scope="col">"Created"</th>
+                        <th scope="col">"Expires"</th>
+                        <th scope="col">"Last used"</th>
+                        <th scope="col">"Status"</th>
+                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {items.into_iter().map(|token| {
+                        let id = token.id;
+                        let revoked = token.revoked_at.is_some();
+                        view! {
+                            <tr>
+                                <td><code>{token.number.clone()}</code></td>
+                                <td>{token.name.clone()}</td>
+                                <td>{token.description.clone()}</td>
+                                <td><code>{token.hint.clone()}</code></td>
+                                <td><When at=Some(token.created_at)/></td>
+                                <td>{token.expires_at.map_or_else(|| "Never".to_owned(), |d| d.to_string())}</td>
+                                <td><When at=token.last_used_at never="Never"/></td>
+                                <td><StatusBadge token=token.clone()/></td>
+                                <td>
+                                    <button type="button" class="secondary" disabled=revoked
+                                        aria-label=format!("Revoke {}", token.name)
+                                        on:click=move |_| { revoke.dispatch(RevokeToken { id }); }>"Revoke"</button>
+                                </td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}

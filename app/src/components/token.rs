@@ -1,0 +1,123 @@
+//! Pieces every token list shares: status badges, times, and the one-time reveal.
+use chrono::{DateTime, NaiveDate, Utc};
+use leptos::prelude::*;
+
+use crate::api::tokens::TokenView;
+
+/// "3 days ago", "in 5 hours"; the exact UTC time is on hover.
+#[component]
+pub fn When(
+    at: Option<DateTime<Utc>>,
+    #[prop(optional, into)] never: Option<String>,
+) -> impl IntoView {
+    match at {
+        None => {
+            view! { <span class="muted">{never.unwrap_or_else(|| "—".into())}</span> }.into_any()
+        }
+        Some(at) => view! {
+            <time datetime=at.to_rfc3339() title=at.format("%Y-%m-%d %H:%M:%S UTC").to_string()>
+                {relative(at, Utc::now())}
+            </time>
+        }
+        .into_any(),
+    }
+}
+
+pub fn relative(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let seconds = (now - at).num_seconds();
+    let (amount, unit) = match seconds.abs() {
+        s if s < 60 => return "just now".into(),
+        s if s < 3600 => (s / 60, "minute"),
+        s if s < 86_400 => (s / 3600, "hour"),
+        s => (s / 86_400, "day"),
+    };
+    let plural = if amount == 1 { "" } else { "s" };
+    if seconds >= 0 {
+        format!("{amount} {unit}{plural} ago")
+    } else {
+        format!("in {amount} {unit}{plural}")
+    }
+}
+
+/// Days from today until the last day a token works, if it expires.
+pub fn days_left(expires_at: Option<NaiveDate>) -> Option<i64> {
+    expires_at.map(|day| (day - Utc::now().date_naive()).num_days())
+}
+
+fn reason_text(reason: &str) -> &'static str {
+    match reason {
+        "revoked" => "revoked",
+        "expired" => "expired",
+        "owner_locked" => "owner locked",
+        "owner_inactive" => "owner inactive",
+        "tokens_disabled" => "API tokens off",
+        _ => "unknown",
+    }
+}
+
+/// Effective, Expires in N days (within 7), or Not effective with the reason.
+#[component]
+pub fn StatusBadge(token: TokenView) -> impl IntoView {
+    let (class, text) = match token.reason.as_deref() {
+        Some(reason) => (
+            "badge muted",
+            format!("Not effective ({})", reason_text(reason)),
+        ),
+        None => match days_left(token.expires_at) {
+            Some(0) => ("badge warn", "Expires today".to_owned()),
+            Some(1) => ("badge warn", "Expires in 1 day".to_owned()),
+            Some(n @ 2..=7) => ("badge warn", format!("Expires in {n} days")),
+            _ => ("badge ok", "Effective".to_owned()),
+        },
+    };
+    view! { <span class=class>{text}</span> }
+}
+
+/// Copies `text` to the clipboard; in the browser only.
+pub fn copy_to_clipboard(text: &str) {
+    #[cfg(feature = "hydrate")]
+    if let Some(window) = web_sys::window() {
+        let _ = window.navigator().clipboard().write_text(text);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = text;
+}
+
+/// A secret shown once: masked until "Show token".
+#[component]
+pub fn SecretField(secret: String, #[prop(into)] label: String) -> impl IntoView {
+    let shown = RwSignal::new(false);
+    let masked = format!("{}{}", &secret[..secret.len().min(4)], "•".repeat(20));
+    view! {
+        <div class="secret">
+            <code aria-label=label>{move || if shown.get() { secret.clone() } else { masked.clone() }}</code>
+            <button type="button" class="secondary" aria-pressed=move || shown.get().to_string()
+                on:click=move |_| shown.update(|s| *s = !*s)>
+                {move || if shown.get() { "Hide token" } else { "Show token" }}
+            </button>
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_times_read_naturally() {
+        let now = Utc::now();
+        assert_eq!(
+            relative(now - chrono::Duration::seconds(5), now),
+            "just now"
+        );
+        assert_eq!(
+            relative(now - chrono::Duration::minutes(1), now),
+            "1 minute ago"
+        );
+        assert_eq!(
+            relative(now - chrono::Duration::hours(3), now),
+            "3 hours ago"
+        );
+        assert_eq!(relative(now + chrono::Duration::days(2), now), "in 2 days");
+    }
+}

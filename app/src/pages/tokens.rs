@@ -1,0 +1,411 @@
+//! Administration > Tokens.
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::api::tokens::{
+    create_token, list_tokens, token_form_defaults, CreateTokenForm, DeleteToken, IssuedToken,
+    RevokeToken, TokenFilter, TokenView,
+};
+use crate::api::users::list_users;
+use crate::components::dialog::Modal;
+use crate::components::session::AdminOnly;
+use crate::components::token::{copy_to_clipboard, SecretField, StatusBadge, When};
+use crate::error::AppError;
+
+#[component]
+pub fn TokensPage() -> impl IntoView {
+    view! {
+        <AdminOnly>
+            <Title text="Tokens"/>
+            <TokensAdmin/>
+        </AdminOnly>
+    }
+}
+
+/// What a confirmation dialog is about to do.
+#[derive(Clone, Copy, PartialEq)]
+enum Pending {
+    Revoke,
+    Delete,
+}
+
+#[component]
+fn TokensAdmin() -> impl IntoView {
+    let user = RwSignal::new(String::new());
+    let status = RwSignal::new(String::new());
+    let text = RwSignal::new(String::new());
+    // Cursors of the pages before the current one, for "Previous".
+    let cursors = RwSignal::new(Vec::<Option<i64>>::new());
+    let cursor = RwSignal::new(None::<i64>);
+    let revoke = ServerAction::<RevokeToken>::new();
+    let delete = ServerAction::<DeleteToken>::new();
+    let created = RwSignal::new(None::<IssuedToken>);
+    let message = RwSignal::new(None::<String>);
+
+    let tokens = Resource::new(
+        move || {
+            (
+                user.get(),
+                status.get(),
+                text.get(),
+                cursor.get(),
+                revoke.version().get(),
+                delete.version().get(),
+                created.with(|c| c.as_ref().map(|c| c.token.id)),
+            )
+        },
+        |(user, status, text, cursor, ..)| {
+            list_tokens(TokenFilter {
+                user: Some(user),
+                state: Some(status),
+                q: Some(text),
+                cursor,
+            })
+        },
+    );
+    let reset_paging = move || {
+        cursors.set(Vec::new());
+        cursor.set(None);
+    };
+
+    let confirm = RwSignal::new(None::<(Pending, TokenView)>);
+    let confirm_open = RwSignal::new(false);
+    for (action, verb) in [(revoke.value(), "revoked"), (delete.value(), "deleted")] {
+        Effect::new(move |_| match action.get() {
+            Some(Ok(())) => message.set(Some(format!("Token {verb}."))),
+            Some(Err(e)) => message.set(Some(e.to_string())),
+            None => {}
+        });
+    }
+
+    let create_open = RwSignal::new(false);
+    view! {
+        <div class="page-head">
+            <h1>"Tokens"</h1>
+            <button type="button" class="primary-inline" on:click=move |_| create_open.set(true)>"+ Token"</button>
+        </div>
+        <p class="status-line" role="status">{move || message.get()}</p>
+        <form class="filters" on:submit=|ev| ev.prevent_default()>
+            <label>"User"
+                <input type="text" placeholder="username" prop:value=user
+                    on:change=move |ev| { user.set(event_target_value(&ev)); reset_paging(); }/>
+            </label>
+            <label>"Status"
+                <select on:change=move |ev| { status.set(event_target_value(&ev)); reset_paging(); }>
+                    <option value="">"All"</option>
+                    <option value="effective">"Effective"</option>
+                    <option value="not_effective">"Not effective"</option>
+                </select>
+            </label>
+            <label>"Search"
+                <input type="search" placeholder="name or AT-number" prop:value=text
+                    on:change=move |ev| { text.set(event_target_value(&ev)); reset_paging(); }/>
+            </label>
+        </form>
+        <Transition fallback=|| view! { <p class="loading">"Loading tokens…"</p> }>
+            {move || Suspend::new(async move {
+                match tokens.await {
+                    Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                    Ok(list) if list.items.is_empty() && cursors.with(Vec::is_empty) => view! {
+                        <p class="empty">"No tokens match. Use “+ Token” to issue one for a user."</p>
+                    }.into_any(),
+                    Ok(list) => {
+                        let next = list.next_cursor;
+                        view! {
+                            <TokenTable items=list.items on_action=move |pending, token| {
+                                confirm.set(Some((pending, token)));
+                                confirm_open.set(true);
+                            }/>
+                            <nav class="pager" aria-label="Pages">
+                                <button type="button" class="secondary" disabled=move || cursors.with(Vec::is_empty)
+                                    on:click=move |_| {
+                                        let previous = cursors.try_update(|c| c.pop()).flatten().flatten();
+                                        cursor.set(previous);
+                                    }>"Previous"</button>
+                                <button type="button" class="secondary" disabled=next.is_none()
+                                    on:click=move |_| {
+                                        cursors.update(|c| c.push(cursor.get_untracked()));
+                                        cursor.set(next);
+                                    }>"Next"</button>
+                            </nav>
+                        }.into_any()
+                    }
+                }
+            })}
+        </Transition>
+        <Modal title="Create token" open=create_open>
+            <CreateTokenForm open=create_open created/>
+        </Modal>
+        <TokenCreatedDialog created/>
+        <ConfirmDialog confirm open=confirm_open revoke delete/>
+    }
+}
+
+#[component]
+fn TokenTable(
+    items: Vec<TokenView>,
+    on_action: impl Fn(Pending, TokenView) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    view! {
+        <div class="table-wrap">
+            <table>
+                <thead>
+                    <tr>
+                        <th scope="col">"Number"</th>
+                        <th scope="col">"Name"</th>
+                        <th scope="col">"User"</th>
+                        <th scope="col">"Created"</th>
+                        <th scope="col">"Expires"</th>
+                        <th scope="col">"Last used"</th>
+                        <th scope="col">"Status"</th>
+                        <th scope="col">"Removal date"</th>
+                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {items.into_iter().map(|token| {
+                        let revoke_target = token.clone();
+                        let delete_target = token.clone();
+                        let revoked = token.revoked_at.is_some();
+                        view! {
+                            <tr>
+                                <td><code>{token.number.clone()}</code></td>
+                                <td>{token.name.clone()}</td>
+                                <td>{token.owner.clone()}</td>
+                                <td><When at=Some(token.created_at)/></td>
+                                <td>{token.expires_at.map_or_else(|| "Never".to_owned(), |d| d.to_string())}</td>
+                                <td><When at=token.last_used_at never="Never"/></td>
+                                <td><StatusBadge token=token.clone()/></td>
+                                <td><When at=token.revoked_at/></td>
+                                <td class="actions">
+                                    <button type="button" class="secondary" disabled=revoked
+                                        aria-label=format!("Revoke {}", token.name)
+                                        on:click=move |_| on_action(Pending::Revoke, revoke_target.clone())>"Revoke"</button>
+                                    <button type="button" class="danger icon"
+                                        aria-label=format!("Delete {}", token.name)
+                                        title="Delete"
+                                        on:click=move |_| on_action(Pending::Delete, delete_target.clone())>
+                                        <svg aria-hidden="true" width="16" height="16" viewBox="0 0 16 16"><path fill="currentColor" d="M6 1h4l1 1h3v2H2V2h3zM3 5h10l-1 10H4z"/></svg>
+                                    </button>
+                                </td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+#[component]
+fn ConfirmDialog(
+    confirm: RwSignal<Option<(Pending, TokenView)>>,
+    open: RwSignal<bool>,
+    revoke: ServerAction<RevokeToken>,
+    delete: ServerAction<DeleteToken>,
+) -> impl IntoView {
+    view! {
+        <Modal title="Please confirm" open>
+            <p>{move || confirm.get().map(|(pending, token)| match pending {
+                Pending::Revoke => format!("Revoke “{}” ({})? It stops working at once and stays listed with its removal date.", token.name, token.number),
+                Pending::Delete => format!("Delete “{}” ({})? The row is removed; the audit log keeps the fact.", token.name, token.number),
+            })}</p>
+            <div class="buttons">
+                <button type="button" class="danger" on:click=move |_| {
+                    if let Some((pending, token)) = confirm.get_untracked() {
+                        match pending {
+                            Pending::Revoke => { revoke.dispatch(RevokeToken { id: token.id }); }
+                            Pending::Delete => { delete.dispatch(DeleteToken { id: token.id }); }
+                        }
+                    }
+                    open.set(false);
+                }>{move || match confirm.get() { Some((Pending::Delete, _)) => "Delete", _ => "Revoke" }}</button>
+                <button type="button" class="secondary" on:click=move |_| open.set(false)>"Cancel"</button>
+            </div>
+        </Modal>
+    }
+}
+
+#[component]
+fn CreateTokenForm(open: RwSignal<bool>, created: RwSignal<Option<IssuedToken>>) -> impl IntoView {
+    let prefill = Resource::new(|| (), |_| token_form_defaults());
+    let users = Resource::new(|| (), |_| list_users());
+    let form = RwSignal::new(CreateTokenForm {
+        scopes: vec!["profile:read".into()],
+        ..Default::default()
+    });
+    let error = RwSignal::new(None::<AppError>);
+    let pending = RwSignal::new(false);
+    // Prefill the expiration date from the policy once it is known.
+    Effect::new(move |_| {
+        if let Some(Ok(defaults)) = prefill.get() {
+            if form.with_untracked(|f| f.expires_at.is_empty()) {
+                let day = defaults
+                    .expires_at
+                    .map(|d| d.to_string())
+                    .unwrap_or_default();
+                form.update(|f| f.expires_at = day);
+            }
+        }
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        // A second click while the first is on its way creates nothing more.
+        if pending.get_untracked() {
+            return;
+        }
+        pending.set(true);
+        let request = form.get_untracked();
+        leptos::task::spawn_local(async move {
+            match create_token(request).await {
+                Ok(issued) => {
+                    error.set(None);
+                    form.update(|f| {
+                        f.name.clear();
+                        f.description.clear();
+                    });
+                    open.set(false);
+                    created.set(Some(issued));
+                }
+                Err(e) => error.set(Some(e)),
+            }
+            pending.set(false);
+        });
+    };
+    let field_error = move |field: &'static str| {
+        move || {
+            error
+                .get()
+                .filter(|e| e.field() == Some(field))
+                .map(|e| view! { <span class="field-error">{e.to_string()}</span> })
+        }
+    };
+    let text_input = move |id: &'static str,
+                           get: fn(&CreateTokenForm) -> String,
+                           set: fn(&mut CreateTokenForm, String)| {
+        view! {
+            <input id=id type="text" prop:value=move || form.with(get)
+                on:input=move |ev| form.update(|f| set(f, event_target_value(&ev)))/>
+        }
+    };
+    view! {
+        <form on:submit=submit novalidate>
+            <div class="field">
+                <label for="token-user">"User"</label>
+                <input id="token-user" type="text" list="token-users" autocomplete="off"
+                    prop:value=move || form.with(|f| f.user.clone())
+                    on:input=move |ev| form.update(|f| f.user = event_target_value(&ev))/>
+                <datalist id="token-users">
+                    <Suspense>
+                        {move || Suspend::new(async move {
+                            users.await.unwrap_or_default().into_iter()
+                                .filter(|u| u.unusable.is_none())
+                                .map(|u| view! { <option value=u.username.clone()>{u.display_name.clone()}</option> })
+                                .collect_view()
+                        })}
+                    </Suspense>
+                </datalist>
+                {field_error("user")}
+            </div>
+            <div class="field">
+                <label for="token-name">"Name"</label>
+                {text_input("token-name", |f| f.name.clone(), |f, v| f.name = v)}
+                {field_error("name")}
+            </div>
+            <div class="field">
+                <label for="token-description">"Description"</label>
+                {text_input("token-description", |f| f.description.clone(), |f, v| f.description = v)}
+                {field_error("description")}
+            </div>
+            <div class="field">
+                <label for="token-expires">"Expiration date"</label>
+                <input id="token-expires" type="date" prop:value=move || form.with(|f| f.expires_at.clone())
+                    on:input=move |ev| form.update(|f| f.expires_at = event_target_value(&ev))/>
+                {field_error("expires_at")}
+            </div>
+            <fieldset class="field">
+                <legend>"Scopes"</legend>
+                <Suspense>
+                    {move || Suspend::new(async move {
+                        prefill.await.map(|d| d.scopes).unwrap_or_default().into_iter().map(|scope| {
+                            let checked_scope = scope.clone();
+                            let toggled_scope = scope.clone();
+                            view! {
+                                <label class="check">
+                                    <input type="checkbox"
+                                        prop:checked=move || form.with(|f| f.scopes.contains(&checked_scope))
+                                        on:change=move |ev| {
+                                            let on = event_target_checked(&ev);
+                                            let scope = toggled_scope.clone();
+                                            form.update(|f| {
+                                                f.scopes.retain(|s| *s != scope);
+                                                if on { f.scopes.push(scope); }
+                                            });
+                                        }/>
+                                    {scope}
+                                </label>
+                            }
+                        }).collect_view()
+                    })}
+                </Suspense>
+                {field_error("scopes")}
+            </fieldset>
+            <Suspense>
+                {move || Suspend::new(async move {
+                    let defaults = prefill.await.ok();
+                    let identifier = defaults.as_ref().is_some_and(|d| d.identifier_mandatory);
+                    let pass_code = defaults.as_ref().is_some_and(|d| d.pass_code_mandatory);
+                    view! {
+                        {identifier.then(|| view! {
+                            <div class="field">
+                                <label for="token-identifier">"Identifier"</label>
+                                {text_input("token-identifier", |f| f.identifier.clone(), |f, v| f.identifier = v)}
+                                {field_error("identifier")}
+                            </div>
+                        })}
+                        {pass_code.then(|| view! {
+                            <div class="field">
+                                <label for="token-pass-code">"Pass code"</label>
+                                <input id="token-pass-code" type="password" autocomplete="new-password"
+                                    on:input=move |ev| form.update(|f| f.pass_code = event_target_value(&ev))/>
+                                {field_error("pass_code")}
+                            </div>
+                        })}
+                    }
+                })}
+            </Suspense>
+            <p class="error" role="alert">{move || error.get().filter(|e| e.field().is_none()).map(|e| e.to_string())}</p>
+            <div class="buttons">
+                <button type="submit" class="primary-inline" disabled=move || pending.get()>
+                    {move || if pending.get() { "Creating…" } else { "Create" }}
+                </button>
+                <button type="button" class="secondary" on:click=move |_| open.set(false)>"Cancel"</button>
+            </div>
+        </form>
+    }
+}
+
+#[component]
+fn TokenCreatedDialog(created: RwSignal<Option<IssuedToken>>) -> impl IntoView {
+    let open = RwSignal::new(false);
+    Effect::new(move |_| open.set(created.with(Option::is_some)));
+    view! {
+        <Modal title="Token created" open>
+            {move || created.get().map(|issued| {
+                let secret = issued.secret.clone();
+                view! {
+                    <p>"Token " <strong>{issued.token.name.clone()}</strong> " (" {issued.token.number.clone()} ") for " {issued.token.owner.clone()} "."</p>
+                    <SecretField secret=issued.secret.clone() label="New token"/>
+                    <p class="warning" role="note">"Copy it now: it will not be shown again."</p>
+                    <div class="buttons">
+                        <button type="button" class="primary-inline" on:click=move |_| {
+                            copy_to_clipboard(&secret);
+                            open.set(false);
+                        }>"Copy to clipboard"</button>
+                        <button type="button" class="secondary" on:click=move |_| open.set(false)>"Close"</button>
+                    </div>
+                }
+            })}
+        </Modal>
+    }
+}

@@ -1,0 +1,113 @@
+import { test, expect, hydrated, ADMIN, VIEWER } from "./fixtures";
+
+test.use({ permissions: ["clipboard-read", "clipboard-write"] });
+
+test("an administrator creates a token, reads it once, copies it, uses it, revokes it and deletes another", async ({ page, login, request }) => {
+  await login.open("/admin/tokens");
+  await login.signIn(ADMIN);
+  await expect(page).toHaveURL("/admin/tokens");
+  await hydrated(page);
+  const name = `ci-${Date.now()}`;
+
+  await page.getByRole("button", { name: "+ Token" }).click();
+  const create = page.getByRole("dialog", { name: "Create token" });
+  await expect(create).toBeVisible();
+  await create.getByLabel("User").fill(VIEWER.username);
+  await create.getByLabel("Name").fill(name);
+  await create.getByLabel("Description").fill("made by the end-to-end suite");
+  await expect(create.getByLabel("Expiration date")).not.toHaveValue("");
+  await create.getByRole("button", { name: "Create" }).click();
+
+  const created = page.getByRole("dialog", { name: "Token created" });
+  await expect(created).toBeVisible();
+  await expect(created).toContainText("will not be shown again");
+  await expect(created.getByText(/^tsr_[•]+$/)).toBeVisible();
+  await created.getByRole("button", { name: "Show token" }).click();
+  const secret = (await created.getByLabel("New token").textContent())!.trim();
+  expect(secret).toMatch(/^tsr_[0-9A-Za-z]{38}$/);
+  await expect(created.getByRole("button", { name: "Hide token" })).toBeVisible();
+  await created.getByRole("button", { name: "Copy to clipboard" }).click();
+  await expect(created).toBeHidden();
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(secret);
+
+  const me = await request.get("/api/v1/me", { headers: { Authorization: `Bearer ${secret}` } });
+  expect(me.status()).toBe(200);
+  expect((await me.json()).user.username).toBe(VIEWER.username);
+
+  const row = page.getByRole("row").filter({ hasText: name });
+  await expect(row).toContainText("Effective");
+  await row.getByRole("button", { name: `Revoke ${name}` }).click();
+  const confirm = page.getByRole("dialog", { name: "Please confirm" });
+  await confirm.getByRole("button", { name: "Revoke", exact: true }).click();
+  await expect(row).toContainText("Not effective (revoked)");
+  const revoked = await request.get("/api/v1/me", { headers: { Authorization: `Bearer ${secret}` } });
+  expect(revoked.status()).toBe(401);
+  expect((await revoked.json()).error.code).toBe("token_revoked");
+
+  await row.getByRole("button", { name: `Delete ${name}` }).click();
+  await confirm.getByRole("button", { name: "Delete", exact: true }).click();
+  await expect(page.getByRole("row").filter({ hasText: name })).toHaveCount(0);
+});
+
+test("the create dialog names what is wrong and Escape closes it", async ({ page, login }) => {
+  await login.open("/admin/tokens");
+  await login.signIn(ADMIN);
+  await hydrated(page);
+  await page.getByRole("button", { name: "+ Token" }).click();
+  const create = page.getByRole("dialog", { name: "Create token" });
+  await create.getByLabel("User").fill("nobody-by-this-name");
+  await create.getByLabel("Name").fill("x");
+  await create.getByRole("button", { name: "Create" }).click();
+  await expect(create).toContainText("No user has this username");
+  await create.getByLabel("User").fill(VIEWER.username);
+  await create.getByLabel("Name").fill("");
+  await create.getByRole("button", { name: "Create" }).click();
+  await expect(create).toContainText("Enter a name");
+  await page.keyboard.press("Escape");
+  await expect(create).toBeHidden();
+  await expect(page.getByRole("button", { name: "+ Token" })).toBeFocused();
+});
+
+test("a user generates their own token, sees it once, and sees nobody else's", async ({ page, login, request }) => {
+  await login.open("/me/tokens");
+  await login.signIn(VIEWER);
+  await expect(page).toHaveURL("/me/tokens");
+  await hydrated(page);
+  await expect(page.getByRole("link", { name: "API documentation" })).toHaveAttribute("href", "/api/docs");
+  await page.getByRole("button", { name: "Generate Access Token" }).click();
+  const section = page.getByRole("region", { name: "New access token" });
+  await expect(section).toContainText("only time the token is shown");
+  const secret = (await section.getByLabel("Access token").textContent())!.trim();
+  await section.getByRole("button", { name: "Copy" }).click();
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(secret);
+  await section.getByRole("textbox", { name: "Description" }).fill("laptop script");
+  await section.getByRole("button", { name: "Save description" }).click();
+  await expect(section).toContainText("Description saved.");
+
+  const me = await request.get("/api/v1/me", { headers: { Authorization: `Bearer ${secret}` } });
+  expect((await me.json()).user.username).toBe(VIEWER.username);
+
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByRole("region", { name: "New access token" })).toHaveCount(0);
+  await expect(page.getByRole("row").filter({ hasText: "laptop script" })).toBeVisible();
+  // Only the viewer's own tokens are listed.
+  await expect(page.getByRole("cell", { name: ADMIN.username, exact: true })).toHaveCount(0);
+});
+
+test("the admin server functions refuse a non-administrator called directly", async ({ page, login }) => {
+  await login.open();
+  await login.signIn(VIEWER);
+  await expect(page).toHaveURL("/");
+  for (const fn of ["list_users", "list_tokens", "delete_token"]) {
+    const status = await page.evaluate(async (name) => {
+      const response = await fetch(`/sfn/${name}`, {
+        method: "POST",
+        headers: { "Content-Type": name === "list_tokens" ? "application/json" : "application/x-www-form-urlencoded" },
+        body: name === "list_tokens" ? JSON.stringify({ filter: {} }) : name === "delete_token" ? "id=1" : "",
+      });
+      return response.status;
+    }, fn);
+    expect(status, fn).toBe(403);
+  }
+});
