@@ -4,7 +4,10 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set, TransactionTrait,
+};
 
 use super::entity::access_token;
 use super::error::Result;
@@ -32,41 +35,67 @@ pub fn merge_ip(ips: &mut Vec<String>, ip: &str) {
 
 impl UsageLog {
     pub fn record(&self, token_id: i64, ip: Option<&str>) {
+        let now = Utc::now();
         if let Ok(mut pending) = self.pending.lock() {
             let entry = pending.entry(token_id).or_default();
-            entry.at = Some(Utc::now());
-            if let Some(ip) = ip {
+            entry.at = Some(now);
+            // The usual case, the same client again, costs no allocation.
+            if let Some(ip) = ip.filter(|ip| entry.ips.first().map(String::as_str) != Some(*ip)) {
                 merge_ip(&mut entry.ips, ip);
             }
         }
     }
 
-    /// Writes what was gathered since the last flush: one update per token used.
-    pub async fn flush(&self, db: &impl ConnectionTrait) -> Result<()> {
-        let batch = match self.pending.lock() {
+    /// Writes what was gathered since the last flush: one update per token used, all in
+    /// one transaction (one sync to disk however many tokens were used).
+    pub async fn flush(&self, db: &DatabaseConnection) -> Result<()> {
+        let mut batch = match self.pending.lock() {
             Ok(mut pending) => std::mem::take(&mut *pending),
             Err(_) => return Ok(()),
         };
-        for (token_id, usage) in batch {
-            // The token may have been deleted meanwhile; then there is nothing to record.
-            let Some(token) = access_token::Entity::find_by_id(token_id).one(db).await? else {
-                continue;
-            };
-            let mut ips: Vec<String> = token
-                .last_used_ips
-                .as_deref()
-                .and_then(|s| serde_json::from_str(s).ok())
-                .unwrap_or_default();
-            for ip in usage.ips.iter().rev() {
-                merge_ip(&mut ips, ip);
-            }
-            let mut active: access_token::ActiveModel = token.into();
-            active.last_used_at = Set(usage.at);
-            active.last_used_ips = Set(serde_json::to_string(&ips).ok());
-            active.update(db).await?;
+        if batch.is_empty() {
+            return Ok(());
         }
+        let ids: Vec<i64> = batch.keys().copied().collect();
+        let txn = db.begin().await?;
+        for chunk in ids.chunks(FLUSH_CHUNK) {
+            // A token deleted meanwhile is simply not found; there is nothing to record.
+            let tokens = access_token::Entity::find()
+                .filter(access_token::Column::Id.is_in(chunk.iter().copied()))
+                .all(&txn)
+                .await?;
+            for token in tokens {
+                if let Some(usage) = batch.remove(&token.id) {
+                    record_use(&txn, token, usage).await?;
+                }
+            }
+        }
+        txn.commit().await?;
         Ok(())
     }
+}
+
+/// How many tokens one query of a flush reads.
+const FLUSH_CHUNK: usize = 500;
+
+async fn record_use(
+    db: &impl ConnectionTrait,
+    token: access_token::Model,
+    usage: Pending,
+) -> Result<()> {
+    let mut ips: Vec<String> = token
+        .last_used_ips
+        .as_deref()
+        .and_then(|s| serde_json::from_str(s).ok())
+        .unwrap_or_default();
+    for ip in usage.ips.iter().rev() {
+        merge_ip(&mut ips, ip);
+    }
+    let mut active: access_token::ActiveModel = token.into();
+    active.last_used_at = Set(usage.at);
+    active.last_used_ips = Set(serde_json::to_string(&ips).ok());
+    active.update(db).await?;
+    Ok(())
 }
 
 #[cfg(test)]
