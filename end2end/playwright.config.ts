@@ -15,7 +15,8 @@ export default defineConfig({
   testDir: "./tests",
   forbidOnly: !!process.env.CI,
   retries: 0,
-  workers: 2,
+  // One worker: the settings spec switches the API off for everyone while it runs.
+  workers: 1,
   reporter: process.env.CI ? [["list"]] : [["list"], ["html", { open: "never" }]],
   use: {
     baseURL,

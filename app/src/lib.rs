@@ -19,7 +19,9 @@ use leptos_router::{
 use crate::api::auth::current_user;
 use crate::components::header::AppHeader;
 use crate::components::session::CurrentUser;
-use crate::pages::{account, admin, errors::NotFound, home::HomePage, login::LoginPage, tokens};
+use crate::pages::{
+    account, admin, audit, errors::NotFound, home::HomePage, login::LoginPage, settings, tokens,
+};
 
 /// The HTML document around the app; rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -72,8 +74,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/endpoints") view=admin::EndpointsPage/>
                     <Route path=path!("/admin/endpoints/:id") view=admin::EndpointPage/>
                     <Route path=path!("/admin/endpoint-tokens") view=admin::EndpointTokensPage/>
-                    <Route path=path!("/admin/audit") view=admin::AuditPage/>
-                    <Route path=path!("/admin/settings") view=admin::SettingsPage/>
+                    <Route path=path!("/admin/audit") view=audit::AuditPage/>
+                    <Route path=path!("/admin/settings") view=settings::SettingsPage/>
                 </Routes>
             </main>
         </Router>

@@ -113,13 +113,3 @@ pub fn EndpointPage() -> impl IntoView {
 pub fn EndpointTokensPage() -> impl IntoView {
     view! { <AdminPlaceholder title="Endpoint tokens" empty="No endpoint tokens yet."/> }
 }
-
-#[component]
-pub fn AuditPage() -> impl IntoView {
-    view! { <AdminPlaceholder title="Audit log" empty="Audit events will be listed here."/> }
-}
-
-#[component]
-pub fn SettingsPage() -> impl IntoView {
-    view! { <AdminPlaceholder title="Settings" empty="Settings will appear here."/> }
-}

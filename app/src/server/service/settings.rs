@@ -1,7 +1,8 @@
 //! Settings that govern tokens, stored in the database as one JSON value.
 use chrono::Utc;
 use sea_orm::{sea_query::OnConflict, ConnectionTrait, EntityTrait, Set};
-use serde::{Deserialize, Serialize};
+
+pub use crate::api::settings::TokenSettings;
 
 use super::audit;
 use crate::server::cache::AuthCache;
@@ -9,33 +10,6 @@ use crate::server::entity::setting;
 use crate::server::error::{Result, ServiceError};
 
 const TOKENS_KEY: &str = "tokens";
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct TokenSettings {
-    /// The feature flag "API tokens": off, every token is refused.
-    pub api_tokens_enabled: bool,
-    /// Token definitions.
-    pub identifier_mandatory: bool,
-    pub pass_code_mandatory: bool,
-    /// Token policy. A maximum of 0 means "no limit", and only then may a token never expire.
-    pub default_lifetime_days: u32,
-    pub max_lifetime_days: u32,
-    pub admin_issued_only_for_technical_users: bool,
-}
-
-impl Default for TokenSettings {
-    fn default() -> Self {
-        Self {
-            api_tokens_enabled: true,
-            identifier_mandatory: false,
-            pass_code_mandatory: false,
-            default_lifetime_days: 90,
-            max_lifetime_days: 365,
-            admin_issued_only_for_technical_users: false,
-        }
-    }
-}
 
 /// Longest lifetime a policy may set: about a hundred years.
 const LIFETIME_LIMIT_DAYS: u32 = 36_500;

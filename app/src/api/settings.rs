@@ -1,0 +1,104 @@
+//! Settings that govern tokens, and the audit log, for administrators.
+use chrono::{DateTime, NaiveDate, Utc};
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TokenSettings {
+    /// The feature flag "API tokens": off, every token is refused.
+    pub api_tokens_enabled: bool,
+    /// Token definitions.
+    pub identifier_mandatory: bool,
+    pub pass_code_mandatory: bool,
+    /// Token policy. A maximum of 0 means "no limit", and only then may a token never expire.
+    pub default_lifetime_days: u32,
+    pub max_lifetime_days: u32,
+    pub admin_issued_only_for_technical_users: bool,
+}
+
+impl Default for TokenSettings {
+    fn default() -> Self {
+        Self {
+            api_tokens_enabled: true,
+            identifier_mandatory: false,
+            pass_code_mandatory: false,
+            default_lifetime_days: 90,
+            max_lifetime_days: 365,
+            admin_issued_only_for_technical_users: false,
+        }
+    }
+}
+
+#[server(prefix = "/sfn", endpoint = "get_token_settings")]
+pub async fn get_token_settings() -> Result<TokenSettings, AppError> {
+    super::context::require_admin().await?;
+    let state = super::context::state()?;
+    Ok(crate::server::service::settings::load(&state.db).await?)
+}
+
+#[server(prefix = "/sfn", endpoint = "save_token_settings", input = Json)]
+pub async fn save_token_settings(settings: TokenSettings) -> Result<(), AppError> {
+    let actor = super::context::require_admin().await?;
+    let state = super::context::state()?;
+    Ok(crate::server::service::settings::save(
+        &state.db,
+        &state.auth,
+        &settings,
+        &actor.user.username,
+    )
+    .await?)
+}
+
+/// One line of the audit log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRow {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor: Option<String>,
+    pub action: String,
+    pub target: Option<String>,
+    pub ip: Option<String>,
+    pub details: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditFilter {
+    pub actor: String,
+    pub action: String,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    /// The id of the last event of the previous page.
+    pub cursor: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditList {
+    pub items: Vec<AuditRow>,
+    pub next_cursor: Option<i64>,
+}
+
+#[server(prefix = "/sfn", endpoint = "list_audit", input = Json)]
+pub async fn list_audit(filter: AuditFilter) -> Result<AuditList, AppError> {
+    super::context::require_admin().await?;
+    let state = super::context::state()?;
+    let (events, next_cursor) = crate::server::service::audit::list(&state.db, &filter, 50).await?;
+    Ok(AuditList {
+        items: events
+            .into_iter()
+            .map(|e| AuditRow {
+                id: e.id,
+                at: e.at,
+                actor: e.actor,
+                action: e.action,
+                target: e.target,
+                ip: e.ip,
+                details: e.details,
+            })
+            .collect(),
+        next_cursor,
+    })
+}

@@ -1,0 +1,103 @@
+//! Administration > Settings: the API tokens switch, Token definitions and the token policy.
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::api::settings::{get_token_settings, save_token_settings, TokenSettings};
+use crate::components::session::AdminOnly;
+
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    let loaded = Resource::new(|| (), |_| get_token_settings());
+    view! {
+        <AdminOnly>
+            <Title text="Settings"/>
+            <h1>"Settings"</h1>
+            <Suspense fallback=|| view! { <p class="loading">"Loading settings…"</p> }>
+                {move || Suspend::new(async move {
+                    match loaded.await {
+                        Ok(settings) => view! { <SettingsForm settings/> }.into_any(),
+                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </AdminOnly>
+    }
+}
+
+#[component]
+fn SettingsForm(settings: TokenSettings) -> impl IntoView {
+    let form = RwSignal::new(settings);
+    let outcome = RwSignal::new(None::<Result<(), String>>);
+    let saving = RwSignal::new(false);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        saving.set(true);
+        let settings = form.get_untracked();
+        leptos::task::spawn_local(async move {
+            outcome.set(Some(
+                save_token_settings(settings)
+                    .await
+                    .map_err(|e| e.to_string()),
+            ));
+            saving.set(false);
+        });
+    };
+    let switch = move |label: &'static str,
+                       get: fn(&TokenSettings) -> bool,
+                       set: fn(&mut TokenSettings, bool)| {
+        view! {
+            <label class="check">
+                <input type="checkbox" role="switch" prop:checked=move || form.with(get)
+                    on:change=move |ev| form.update(|f| set(f, event_target_checked(&ev)))/>
+                {label}
+            </label>
+        }
+    };
+    let days = move |id: &'static str,
+                     label: &'static str,
+                     get: fn(&TokenSettings) -> u32,
+                     set: fn(&mut TokenSettings, u32)| {
+        view! {
+            <div class="field">
+                <label for=id>{label}</label>
+                <input id=id type="number" min="0" max="36500" prop:value=move || form.with(get).to_string()
+                    on:input=move |ev| {
+                        let value = event_target_value(&ev).trim().parse().unwrap_or(0);
+                        form.update(|f| set(f, value));
+                    }/>
+            </div>
+        }
+    };
+    view! {
+        <form class="settings" on:submit=submit>
+            <section class="section">
+                <h2>"Feature"</h2>
+                {switch("API tokens", |s| s.api_tokens_enabled, |s, v| s.api_tokens_enabled = v)}
+                <p class="hint">"Off: every token is refused at once (401 tokens_disabled)."</p>
+            </section>
+            <section class="section">
+                <h2>"Token definitions"</h2>
+                {switch("Identifier mandatory", |s| s.identifier_mandatory, |s, v| s.identifier_mandatory = v)}
+                {switch("Pass code mandatory", |s| s.pass_code_mandatory, |s, v| s.pass_code_mandatory = v)}
+            </section>
+            <section class="section">
+                <h2>"Token policy"</h2>
+                {days("default-lifetime", "Default lifetime (days)", |s| s.default_lifetime_days, |s, v| s.default_lifetime_days = v)}
+                {days("max-lifetime", "Maximum lifetime (days, 0 for no limit)", |s| s.max_lifetime_days, |s, v| s.max_lifetime_days = v)}
+                {switch(
+                    "Administrators issue tokens only to technical users active on the creation date",
+                    |s| s.admin_issued_only_for_technical_users,
+                    |s, v| s.admin_issued_only_for_technical_users = v,
+                )}
+            </section>
+            <p role="status" class="status-line">{move || match outcome.get() {
+                Some(Ok(())) => Some("Settings saved.".to_owned()),
+                _ => None,
+            }}</p>
+            <p role="alert" class="error">{move || outcome.get().and_then(Result::err)}</p>
+            <button type="submit" class="primary-inline" disabled=move || saving.get()>
+                {move || if saving.get() { "Saving…" } else { "Save" }}
+            </button>
+        </form>
+    }
+}

@@ -1,0 +1,61 @@
+import { test, expect, hydrated, ADMIN } from "./fixtures";
+
+test("switching API tokens off makes the token API refuse, and back on restores it", async ({ page, login, request }) => {
+  await login.open("/me/tokens");
+  await login.signIn(ADMIN);
+  await hydrated(page);
+  await page.getByRole("button", { name: "Generate Access Token" }).click();
+  const secret = (await page.getByRole("region", { name: "New access token" }).getByLabel("Access token").textContent())!.trim();
+  const me = () => request.get("/api/v1/me", { headers: { Authorization: `Bearer ${secret}` } });
+  expect((await me()).status()).toBe(200);
+
+  await page.goto("/admin/settings");
+  await hydrated(page);
+  const toggle = page.getByRole("switch", { name: "API tokens" });
+  await expect(toggle).toBeChecked();
+  await toggle.uncheck();
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Settings saved." })).toBeVisible();
+  const refused = await me();
+  expect(refused.status()).toBe(401);
+  expect((await refused.json()).error.code).toBe("tokens_disabled");
+
+  await page.reload();
+  await hydrated(page);
+  await expect(toggle).not.toBeChecked();
+  await toggle.check();
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Settings saved." })).toBeVisible();
+  expect((await me()).status()).toBe(200);
+});
+
+test("an inconsistent policy is refused with a message naming it", async ({ page, login }) => {
+  await login.open("/admin/settings");
+  await login.signIn(ADMIN);
+  await hydrated(page);
+  await page.getByLabel("Default lifetime (days)").fill("400");
+  await page.getByLabel("Maximum lifetime (days, 0 for no limit)").fill("30");
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "cannot exceed the maximum" })).toBeVisible();
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByLabel("Default lifetime (days)")).toHaveValue("90");
+});
+
+test("the audit log lists sign-ins newest first and filters by action", async ({ page, login }) => {
+  await login.open("/admin/audit");
+  await login.signIn(ADMIN);
+  await expect(page).toHaveURL("/admin/audit");
+  await hydrated(page);
+  await expect(page.getByRole("heading", { level: 1, name: "Audit log" })).toBeVisible();
+  const firstRow = page.getByRole("row").nth(1);
+  await expect(firstRow).toContainText("auth.sign_in");
+  await expect(firstRow).toContainText("admin");
+  await page.getByLabel("Action").fill("auth.sign_in");
+  await page.getByLabel("Action").blur();
+  await expect(page.getByRole("cell", { name: "auth.sign_out" })).toHaveCount(0);
+  await expect(page.getByRole("cell", { name: "auth.sign_in", exact: true }).first()).toBeVisible();
+  await page.getByLabel("Action").fill("no.such.action");
+  await page.getByLabel("Action").blur();
+  await expect(page.getByText("No events match these filters.")).toBeVisible();
+});
