@@ -21,6 +21,7 @@ use crate::components::header::AppHeader;
 use crate::components::session::CurrentUser;
 use crate::pages::{
     account, admin, audit, errors::NotFound, home::HomePage, login::LoginPage, settings, tokens,
+    users,
 };
 
 /// The HTML document around the app; rendered on the server only.
@@ -69,8 +70,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/me") view=account::MyAccountPage/>
                     <Route path=path!("/me/tokens") view=account::MyTokensPage/>
                     <Route path=path!("/admin/tokens") view=tokens::TokensPage/>
-                    <Route path=path!("/admin/users") view=admin::UsersPage/>
-                    <Route path=path!("/admin/users/:id") view=admin::UserPage/>
+                    <Route path=path!("/admin/users") view=users::UsersPage/>
+                    <Route path=path!("/admin/users/:id") view=users::UserPage/>
                     <Route path=path!("/admin/endpoints") view=admin::EndpointsPage/>
                     <Route path=path!("/admin/endpoints/:id") view=admin::EndpointPage/>
                     <Route path=path!("/admin/endpoint-tokens") view=admin::EndpointTokensPage/>

@@ -34,3 +34,102 @@ pub async fn list_users() -> Result<Vec<UserRow>, AppError> {
         })
         .collect())
 }
+
+/// A user as the General tab edits them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserForm {
+    pub username: String,
+    pub display_name: String,
+    pub email: String,
+    /// Only when creating.
+    pub password: String,
+    pub admin: bool,
+    pub technical: bool,
+    pub locked: bool,
+    /// `YYYY-MM-DD` or empty.
+    pub active_until: String,
+}
+
+#[cfg(feature = "ssr")]
+fn parse_active_until(text: &str) -> Result<Option<chrono::NaiveDate>, AppError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map(Some)
+        .map_err(|_| {
+            let err = AppError::Invalid {
+                field: Some("active_until".into()),
+                message: "Enter the date as YYYY-MM-DD".into(),
+            };
+            err.set_response_status();
+            err
+        })
+}
+
+#[server(prefix = "/sfn", endpoint = "get_user")]
+pub async fn get_user(id: i64) -> Result<UserForm, AppError> {
+    use crate::server::service::accounts;
+    super::context::require_admin().await?;
+    let state = super::context::state()?;
+    let user = accounts::find_by_id(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(UserForm {
+        admin: accounts::is_admin(&state.db, id).await?,
+        username: user.username,
+        display_name: user.display_name,
+        email: user.email,
+        password: String::new(),
+        technical: user.technical,
+        locked: user.locked,
+        active_until: user.active_until.map(|d| d.to_string()).unwrap_or_default(),
+    })
+}
+
+/// Creates a user and answers their id.
+#[server(prefix = "/sfn", endpoint = "create_user", input = leptos::server_fn::codec::Json)]
+pub async fn create_user(form: UserForm) -> Result<i64, AppError> {
+    use crate::server::service::accounts;
+    let actor = super::context::require_admin().await?;
+    let state = super::context::state()?;
+    let user = accounts::create_user(
+        &state.db,
+        accounts::NewUser {
+            username: form.username,
+            password: form.password,
+            display_name: Some(form.display_name),
+            email: Some(form.email),
+            admin: form.admin,
+            technical: form.technical,
+            active_until: parse_active_until(&form.active_until)?,
+        },
+        Some(&actor.user.username),
+    )
+    .await?;
+    Ok(user.id)
+}
+
+#[server(prefix = "/sfn", endpoint = "update_user", input = leptos::server_fn::codec::Json)]
+pub async fn update_user(id: i64, form: UserForm) -> Result<(), AppError> {
+    use crate::server::service::accounts;
+    let actor = super::context::require_admin().await?;
+    let state = super::context::state()?;
+    accounts::update_user(
+        &state.db,
+        &state.auth,
+        &actor.user.username,
+        id,
+        accounts::UserChanges {
+            display_name: Some(form.display_name),
+            email: Some(form.email),
+            admin: Some(form.admin),
+            technical: Some(form.technical),
+            locked: Some(form.locked),
+            active_until: Some(parse_active_until(&form.active_until)?),
+        },
+    )
+    .await?;
+    Ok(())
+}

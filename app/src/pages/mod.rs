@@ -6,3 +6,4 @@ pub mod home;
 pub mod login;
 pub mod settings;
 pub mod tokens;
+pub mod users;
