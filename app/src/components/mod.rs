@@ -1,5 +1,6 @@
 pub mod access_tokens;
 pub mod dialog;
 pub mod header;
+pub mod pager;
 pub mod session;
 pub mod token;

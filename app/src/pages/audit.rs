@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::settings::{list_audit, AuditFilter};
+use crate::components::pager::Pager;
 use crate::components::session::AdminOnly;
 use crate::components::token::When;
 
@@ -67,18 +68,8 @@ pub fn AuditPage() -> impl IntoView {
                                         </tbody>
                                     </table>
                                 </div>
-                                <nav class="pager" aria-label="Pages">
-                                    <button type="button" class="secondary" disabled=move || previous.with(Vec::is_empty)
-                                        on:click=move |_| {
-                                            let back = previous.try_update(|p| p.pop()).flatten().flatten();
-                                            filter.update(|f| f.cursor = back);
-                                        }>"Previous"</button>
-                                    <button type="button" class="secondary" disabled=next.is_none()
-                                        on:click=move |_| {
-                                            previous.update(|p| p.push(filter.get_untracked().cursor));
-                                            filter.update(|f| f.cursor = next);
-                                        }>"Next"</button>
-                                </nav>
+                                <Pager trail=previous current=Signal::derive(move || filter.with(|f| f.cursor)) next
+                                    go=move |c| filter.update(|f| f.cursor = c)/>
                             }.into_any()
                         }
                     }

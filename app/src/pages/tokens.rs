@@ -8,6 +8,7 @@ use crate::api::tokens::{
 };
 use crate::api::users::list_users;
 use crate::components::dialog::Modal;
+use crate::components::pager::Pager;
 use crate::components::session::AdminOnly;
 use crate::components::token::{copy_to_clipboard, SecretField, StatusBadge, When};
 use crate::error::AppError;
@@ -116,18 +117,7 @@ fn TokensAdmin() -> impl IntoView {
                                 confirm.set(Some((pending, token)));
                                 confirm_open.set(true);
                             }/>
-                            <nav class="pager" aria-label="Pages">
-                                <button type="button" class="secondary" disabled=move || cursors.with(Vec::is_empty)
-                                    on:click=move |_| {
-                                        let previous = cursors.try_update(|c| c.pop()).flatten().flatten();
-                                        cursor.set(previous);
-                                    }>"Previous"</button>
-                                <button type="button" class="secondary" disabled=next.is_none()
-                                    on:click=move |_| {
-                                        cursors.update(|c| c.push(cursor.get_untracked()));
-                                        cursor.set(next);
-                                    }>"Next"</button>
-                            </nav>
+                            <Pager trail=cursors current=cursor next go=move |c| cursor.set(c)/>
                         }.into_any()
                     }
                 }

@@ -5,14 +5,16 @@
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use chrono::Utc;
 use moka::sync::Cache;
-use sea_orm::{sea_query::OnConflict, ConnectionTrait, EntityTrait, Set};
+use sea_orm::{ConnectionTrait, EntityTrait};
 
 use super::entity::{access_token, setting};
 use super::error::Result;
 use super::secrets;
-use super::service::{accounts::Account, settings::TokenSettings};
+use super::service::{
+    accounts::Account,
+    settings::{self, TokenSettings},
+};
 
 const GENERATION_KEY: &str = "cache_generation";
 /// A backstop only: changes invalidate explicitly.
@@ -114,18 +116,7 @@ impl AuthCache {
     pub async fn changed(&self, db: &impl ConnectionTrait) -> Result<()> {
         self.clear();
         let generation = secrets::random_alphanumeric(16);
-        setting::Entity::insert(setting::ActiveModel {
-            key: Set(GENERATION_KEY.to_owned()),
-            value: Set(generation.clone()),
-            updated_at: Set(Utc::now()),
-        })
-        .on_conflict(
-            OnConflict::column(setting::Column::Key)
-                .update_columns([setting::Column::Value, setting::Column::UpdatedAt])
-                .to_owned(),
-        )
-        .exec(db)
-        .await?;
+        settings::put(db, GENERATION_KEY, generation.clone()).await?;
         if let Ok(mut slot) = self.generation.write() {
             *slot = Some(generation);
         }

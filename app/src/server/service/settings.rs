@@ -40,6 +40,23 @@ impl TokenSettings {
     }
 }
 
+/// Writes one settings row, creating or replacing it.
+pub async fn put(db: &impl ConnectionTrait, key: &str, value: String) -> Result<()> {
+    setting::Entity::insert(setting::ActiveModel {
+        key: Set(key.to_owned()),
+        value: Set(value),
+        updated_at: Set(Utc::now()),
+    })
+    .on_conflict(
+        OnConflict::column(setting::Column::Key)
+            .update_columns([setting::Column::Value, setting::Column::UpdatedAt])
+            .to_owned(),
+    )
+    .exec(db)
+    .await?;
+    Ok(())
+}
+
 pub async fn load(db: &impl ConnectionTrait) -> Result<TokenSettings> {
     let Some(row) = setting::Entity::find_by_id(TOKENS_KEY).one(db).await? else {
         return Ok(TokenSettings::default());
@@ -58,18 +75,7 @@ pub async fn save(
     settings.validate()?;
     let value = serde_json::to_string(settings)
         .map_err(|e| ServiceError::Internal(format!("encoding settings: {e}")))?;
-    setting::Entity::insert(setting::ActiveModel {
-        key: Set(TOKENS_KEY.to_owned()),
-        value: Set(value),
-        updated_at: Set(Utc::now()),
-    })
-    .on_conflict(
-        OnConflict::column(setting::Column::Key)
-            .update_columns([setting::Column::Value, setting::Column::UpdatedAt])
-            .to_owned(),
-    )
-    .exec(db)
-    .await?;
+    put(db, TOKENS_KEY, value).await?;
     audit::record(
         db,
         audit::Event {
