@@ -2,11 +2,10 @@
 //! and how it is invalidated: at once on this instance by the change itself, and within a
 //! second on every other instance sharing the database, through a generation value that
 //! each change rewrites and each instance polls.
-use std::sync::{Arc, RwLock};
-use std::time::Duration;
-
-use moka::sync::Cache;
 use sea_orm::{ConnectionTrait, EntityTrait};
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::{Arc, RwLock};
 
 use super::entity::{access_token, setting};
 use super::error::Result;
@@ -17,41 +16,53 @@ use super::service::{
 };
 
 const GENERATION_KEY: &str = "cache_generation";
-/// A backstop only: changes invalidate explicitly.
-const TIME_TO_LIVE: Duration = Duration::from_secs(60);
-const CAPACITY: u64 = 200_000;
+/// Entries per map before it starts afresh: only tokens that verified are kept, so this is
+/// reached only with more live tokens than that, and then costs one reload each.
+const CAPACITY: usize = 200_000;
 
+/// A read-mostly map: lookups share a read lock and never wait for each other, which is
+/// what verification needs (an LRU cache records every read and made requests queue).
 #[derive(Debug)]
-pub struct AuthCache {
-    tokens: Cache<String, Arc<access_token::Model>>,
-    owners: Cache<i64, Arc<Account>>,
-    /// Digests of (token, pass code) pairs already verified with argon2.
-    pass_codes: Cache<String, ()>,
-    settings: RwLock<Option<Arc<TokenSettings>>>,
-    generation: RwLock<Option<String>>,
+struct Map<K, V>(RwLock<HashMap<K, V>>);
+
+impl<K, V> Default for Map<K, V> {
+    fn default() -> Self {
+        Self(RwLock::new(HashMap::new()))
+    }
 }
 
-impl Default for AuthCache {
-    fn default() -> Self {
-        Self {
-            tokens: bounded(),
-            owners: bounded(),
-            pass_codes: bounded(),
-            settings: RwLock::new(None),
-            generation: RwLock::new(None),
+impl<K: Hash + Eq, V: Clone> Map<K, V> {
+    fn get<Q: Hash + Eq + ?Sized>(&self, key: &Q) -> Option<V>
+    where
+        K: std::borrow::Borrow<Q>,
+    {
+        self.0.read().ok()?.get(key).cloned()
+    }
+
+    fn insert(&self, key: K, value: V) {
+        if let Ok(mut map) = self.0.write() {
+            if map.len() >= CAPACITY {
+                map.clear();
+            }
+            map.insert(key, value);
+        }
+    }
+
+    fn clear(&self) {
+        if let Ok(mut map) = self.0.write() {
+            map.clear();
         }
     }
 }
 
-fn bounded<K, V>() -> Cache<K, V>
-where
-    K: std::hash::Hash + Eq + Send + Sync + 'static,
-    V: Clone + Send + Sync + 'static,
-{
-    Cache::builder()
-        .max_capacity(CAPACITY)
-        .time_to_live(TIME_TO_LIVE)
-        .build()
+#[derive(Debug, Default)]
+pub struct AuthCache {
+    tokens: Map<String, Arc<access_token::Model>>,
+    owners: Map<i64, Arc<Account>>,
+    /// Digests of (token, pass code) pairs already verified with argon2.
+    pass_codes: Map<String, ()>,
+    settings: RwLock<Option<Arc<TokenSettings>>>,
+    generation: RwLock<Option<String>>,
 }
 
 impl AuthCache {
@@ -82,7 +93,8 @@ impl AuthCache {
 
     pub fn pass_code_verified(&self, token_digest: &str, pass_code: &str) -> bool {
         self.pass_codes
-            .contains_key(&Self::pass_code_key(token_digest, pass_code))
+            .get(&Self::pass_code_key(token_digest, pass_code))
+            .is_some()
     }
 
     pub fn remember_pass_code(&self, token_digest: &str, pass_code: &str) {
@@ -103,9 +115,9 @@ impl AuthCache {
     }
 
     fn clear(&self) {
-        self.tokens.invalidate_all();
-        self.owners.invalidate_all();
-        self.pass_codes.invalidate_all();
+        self.tokens.clear();
+        self.owners.clear();
+        self.pass_codes.clear();
         if let Ok(mut slot) = self.settings.write() {
             *slot = None;
         }

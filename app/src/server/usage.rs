@@ -21,9 +21,12 @@ struct Pending {
     ips: Vec<String>,
 }
 
+/// Requests on both workers record at once; one lock would make them queue (and sleep).
+const SHARDS: usize = 16;
+
 #[derive(Debug, Default)]
 pub struct UsageLog {
-    pending: Mutex<HashMap<i64, Pending>>,
+    pending: [Mutex<HashMap<i64, Pending>>; SHARDS],
 }
 
 /// Puts `ip` first in `ips`, keeping them distinct and at most [`MAX_IPS`].
@@ -36,7 +39,8 @@ pub fn merge_ip(ips: &mut Vec<String>, ip: &str) {
 impl UsageLog {
     pub fn record(&self, token_id: i64, ip: Option<&str>) {
         let now = Utc::now();
-        if let Ok(mut pending) = self.pending.lock() {
+        let shard = &self.pending[token_id.unsigned_abs() as usize % SHARDS];
+        if let Ok(mut pending) = shard.lock() {
             let entry = pending.entry(token_id).or_default();
             entry.at = Some(now);
             // The usual case, the same client again, costs no allocation.
@@ -49,10 +53,12 @@ impl UsageLog {
     /// Writes what was gathered since the last flush: one update per token used, all in
     /// one transaction (one sync to disk however many tokens were used).
     pub async fn flush(&self, db: &DatabaseConnection) -> Result<()> {
-        let mut batch = match self.pending.lock() {
-            Ok(mut pending) => std::mem::take(&mut *pending),
-            Err(_) => return Ok(()),
-        };
+        let mut batch: HashMap<i64, Pending> = HashMap::new();
+        for shard in &self.pending {
+            if let Ok(mut pending) = shard.lock() {
+                batch.extend(pending.drain());
+            }
+        }
         if batch.is_empty() {
             return Ok(());
         }
