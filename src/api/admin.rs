@@ -112,15 +112,7 @@ pub async fn list_tokens(
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> ApiResult<Json<Page<TokenView>>> {
     admin(caller)?;
-    let owner_id = match params.user.as_deref().filter(|u| !u.is_empty()) {
-        None => None,
-        // An unknown user has no tokens: an empty page, not an error.
-        Some(username) => Some(
-            accounts::find_by_username(&state.db, username)
-                .await?
-                .map_or(-1, |u| u.id),
-        ),
-    };
+    let owner_id = tokens::owner_filter(&state.db, params.user.as_deref()).await?;
     let query = token_query(params, owner_id)?;
     Ok(Json(page(tokens::list(&state.db, query).await?)))
 }

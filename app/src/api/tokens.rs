@@ -132,22 +132,10 @@ pub async fn token_form_defaults() -> Result<TokenPrefill, AppError> {
 
 #[server(prefix = "/sfn", endpoint = "list_tokens", input = Json)]
 pub async fn list_tokens(filter: TokenFilter) -> Result<TokenList, AppError> {
-    use crate::server::service::{accounts, tokens};
+    use crate::server::service::tokens;
     super::context::require_admin().await?;
     let state = super::context::state()?;
-    let owner_id = match filter
-        .user
-        .as_deref()
-        .map(str::trim)
-        .filter(|u| !u.is_empty())
-    {
-        None => None,
-        Some(username) => Some(
-            accounts::find_by_username(&state.db, username)
-                .await?
-                .map_or(-1, |u| u.id),
-        ),
-    };
+    let owner_id = tokens::owner_filter(&state.db, filter.user.as_deref()).await?;
     let page = tokens::list(
         &state.db,
         tokens::TokenQuery {
@@ -249,20 +237,12 @@ pub async fn generate_access_token(user_id: Option<i64>) -> Result<IssuedToken, 
     let owner = accounts::find_by_id(&state.db, owner_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let new = tokens::NewToken {
-        name: format!("Access token {}", Utc::now().format("%Y-%m-%d %H:%M")),
-        scopes: vec![
-            tokens::SCOPE_PROFILE_READ.into(),
-            tokens::SCOPE_TOKENS_READ.into(),
-        ],
-        ..Default::default()
-    };
     let whose = if owner.id == actor.user.id {
         tokens::Owner::Myself
     } else {
         tokens::Owner::User(&owner.username)
     };
-    Ok(tokens::create(&state.db, &actor, whose, new).await?)
+    Ok(tokens::create(&state.db, &actor, whose, tokens::generated_token()).await?)
 }
 
 #[server(prefix = "/sfn", endpoint = "describe_token")]

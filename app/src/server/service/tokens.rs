@@ -376,6 +376,32 @@ pub async fn create(
     })
 }
 
+/// "Generate Access Token": named by its creation time, reading the owner's profile and
+/// tokens, with the policy's default lifetime.
+pub fn generated_token() -> NewToken {
+    NewToken {
+        name: format!("Access token {}", Utc::now().format("%Y-%m-%d %H:%M")),
+        scopes: vec![SCOPE_PROFILE_READ.into(), SCOPE_TOKENS_READ.into()],
+        ..Default::default()
+    }
+}
+
+/// The owner id a "user" filter means; an unknown username matches no token (an empty list,
+/// not an error).
+pub async fn owner_filter(
+    db: &impl ConnectionTrait,
+    username: Option<&str>,
+) -> Result<Option<i64>> {
+    match username.map(str::trim).filter(|u| !u.is_empty()) {
+        None => Ok(None),
+        Some(username) => Ok(Some(
+            accounts::find_by_username(db, username)
+                .await?
+                .map_or(-1, |u| u.id),
+        )),
+    }
+}
+
 /// Which tokens a list shows.
 #[derive(Clone, Debug, Default)]
 pub struct TokenQuery {
