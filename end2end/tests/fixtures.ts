@@ -16,6 +16,13 @@ export class LoginPage {
     await hydrated(this.page);
   }
 
+  /** Signs in and waits for the page it leads to to be hydrated (not the login page's). */
+  async signInAndWait(user: { username: string; password: string }) {
+    await this.signIn(user);
+    await expect(this.page).not.toHaveURL(/\/login/);
+    await hydrated(this.page);
+  }
+
   async signIn(user: { username: string; password: string }) {
     await this.page.getByLabel("Username").fill(user.username);
     await this.page.getByRole("textbox", { name: "Password", exact: true }).fill(user.password);

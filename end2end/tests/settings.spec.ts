@@ -2,8 +2,7 @@ import { test, expect, hydrated, ADMIN } from "./fixtures";
 
 test("switching API tokens off makes the token API refuse, and back on restores it", async ({ page, login, request }) => {
   await login.open("/me/tokens");
-  await login.signIn(ADMIN);
-  await hydrated(page);
+  await login.signInAndWait(ADMIN);
   await page.getByRole("button", { name: "Generate Access Token" }).click();
   const secret = (await page.getByRole("region", { name: "New access token" }).getByLabel("Access token").textContent())!.trim();
   const me = () => request.get("/api/v1/me", { headers: { Authorization: `Bearer ${secret}` } });
@@ -31,8 +30,7 @@ test("switching API tokens off makes the token API refuse, and back on restores 
 
 test("an inconsistent policy is refused with a message naming it", async ({ page, login }) => {
   await login.open("/admin/settings");
-  await login.signIn(ADMIN);
-  await hydrated(page);
+  await login.signInAndWait(ADMIN);
   await page.getByLabel("Default lifetime (days)").fill("400");
   await page.getByLabel("Maximum lifetime (days, 0 for no limit)").fill("30");
   await page.getByRole("button", { name: "Save" }).click();

@@ -51,8 +51,7 @@ test("an administrator creates a token, reads it once, copies it, uses it, revok
 
 test("the create dialog names what is wrong and Escape closes it", async ({ page, login }) => {
   await login.open("/admin/tokens");
-  await login.signIn(ADMIN);
-  await hydrated(page);
+  await login.signInAndWait(ADMIN);
   await page.getByRole("button", { name: "+ Token" }).click();
   const create = page.getByRole("dialog", { name: "Create token" });
   await create.getByLabel("User").fill("nobody-by-this-name");
