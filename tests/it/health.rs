@@ -7,44 +7,16 @@ async fn readiness_follows_the_database(backend: Backend) {
     let db = TestDb::new(backend).await;
     let app = TestApp::spawn(&db).await;
     let client = app.client();
-    assert_eq!(
-        client
-            .get(app.url("/healthz"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
-    assert_eq!(
-        client
-            .get(app.url("/readyz"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    let status = |path: &str| {
+        let request = client.get(app.url(path)).send();
+        async move { request.await.unwrap().status().as_u16() }
+    };
+    assert_eq!(status("/healthz").await, 200);
+    assert_eq!(status("/readyz").await, 200);
 
     // Closing the pool the server uses makes the database unreachable for it.
     app.db.clone().close().await.unwrap();
-    assert_eq!(
-        client
-            .get(app.url("/healthz"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
-    assert_eq!(
-        client
-            .get(app.url("/readyz"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        503
-    );
+    assert_eq!(status("/healthz").await, 200);
+    assert_eq!(status("/readyz").await, 503);
     app.stop().await;
 }

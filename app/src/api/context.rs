@@ -56,3 +56,21 @@ pub async fn require_admin() -> Result<Account, AppError> {
         Err(err)
     }
 }
+
+/// An optional `YYYY-MM-DD` form field: empty is `None`, anything else must parse.
+pub fn optional_date(text: &str, field: &str) -> Result<Option<chrono::NaiveDate>, AppError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map(Some)
+        .map_err(|_| {
+            let err = AppError::Invalid {
+                field: Some(field.to_owned()),
+                message: "Enter the date as YYYY-MM-DD".into(),
+            };
+            err.set_response_status();
+            err
+        })
+}

@@ -92,25 +92,6 @@ pub struct TokenPrefill {
     pub scopes: Vec<String>,
 }
 
-#[cfg(feature = "ssr")]
-fn parse_expiry(text: &str) -> Result<crate::server::service::tokens::Expiry, AppError> {
-    use crate::server::service::tokens::Expiry;
-    let text = text.trim();
-    if text.is_empty() {
-        return Ok(Expiry::Never);
-    }
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .map(Expiry::On)
-        .map_err(|_| {
-            let err = AppError::Invalid {
-                field: Some("expires_at".into()),
-                message: "Enter the expiration date as YYYY-MM-DD".into(),
-            };
-            err.set_response_status();
-            err
-        })
-}
-
 #[server(prefix = "/sfn", endpoint = "token_form_defaults")]
 pub async fn token_form_defaults() -> Result<TokenPrefill, AppError> {
     use crate::server::service::{settings, tokens};
@@ -166,7 +147,8 @@ pub async fn create_token(form: CreateTokenForm) -> Result<IssuedToken, AppError
         name: form.name,
         description: Some(form.description),
         scopes: form.scopes,
-        expires: parse_expiry(&form.expires_at)?,
+        expires: super::context::optional_date(&form.expires_at, "expires_at")?
+            .map_or(tokens::Expiry::Never, tokens::Expiry::On),
         identifier: Some(form.identifier),
         pass_code: Some(form.pass_code),
     };

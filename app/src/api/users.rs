@@ -50,24 +50,6 @@ pub struct UserForm {
     pub active_until: String,
 }
 
-#[cfg(feature = "ssr")]
-fn parse_active_until(text: &str) -> Result<Option<chrono::NaiveDate>, AppError> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Ok(None);
-    }
-    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .map(Some)
-        .map_err(|_| {
-            let err = AppError::Invalid {
-                field: Some("active_until".into()),
-                message: "Enter the date as YYYY-MM-DD".into(),
-            };
-            err.set_response_status();
-            err
-        })
-}
-
 #[server(prefix = "/sfn", endpoint = "get_user")]
 pub async fn get_user(id: i64) -> Result<UserForm, AppError> {
     use crate::server::service::accounts;
@@ -103,7 +85,7 @@ pub async fn create_user(form: UserForm) -> Result<i64, AppError> {
             email: Some(form.email),
             admin: form.admin,
             technical: form.technical,
-            active_until: parse_active_until(&form.active_until)?,
+            active_until: super::context::optional_date(&form.active_until, "active_until")?,
         },
         Some(&actor.user.username),
     )
@@ -127,7 +109,10 @@ pub async fn update_user(id: i64, form: UserForm) -> Result<(), AppError> {
             admin: Some(form.admin),
             technical: Some(form.technical),
             locked: Some(form.locked),
-            active_until: Some(parse_active_until(&form.active_until)?),
+            active_until: Some(super::context::optional_date(
+                &form.active_until,
+                "active_until",
+            )?),
         },
     )
     .await?;
