@@ -39,12 +39,12 @@ impl FromRequestParts<AppState> for Caller {
         let ip = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(addr)| addr.ip().to_string());
+            .map(|ConnectInfo(addr)| addr.ip());
         let credentials = Credentials {
             authorization: header(parts, "authorization"),
             identifier: header(parts, "x-token-identifier"),
             pass_code: header(parts, "x-token-pass-code"),
-            ip: ip.as_deref(),
+            ip,
         };
         Ok(Caller(token_auth::authenticate(state, credentials).await?))
     }

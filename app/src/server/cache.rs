@@ -2,8 +2,8 @@
 //! and how it is invalidated: at once on this instance by the change itself, and within a
 //! second on every other instance sharing the database, through a generation value that
 //! each change rewrites and each instance polls.
+use rustc_hash::FxHashMap as HashMap;
 use sea_orm::{ConnectionTrait, EntityTrait};
-use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::{Arc, RwLock};
 
@@ -27,7 +27,7 @@ struct Map<K, V>(RwLock<HashMap<K, V>>);
 
 impl<K, V> Default for Map<K, V> {
     fn default() -> Self {
-        Self(RwLock::new(HashMap::new()))
+        Self(RwLock::new(HashMap::default()))
     }
 }
 
@@ -57,7 +57,8 @@ impl<K: Hash + Eq, V: Clone> Map<K, V> {
 
 #[derive(Debug, Default)]
 pub struct AuthCache {
-    tokens: Map<String, Arc<access_token::Model>>,
+    /// Keyed by the secret's SHA-256 digest (random bytes, so a fast non-keyed hash is safe).
+    tokens: Map<[u8; 32], Arc<access_token::Model>>,
     owners: Map<i64, Arc<Account>>,
     /// Digests of (token, pass code) pairs already verified with argon2.
     pass_codes: Map<String, ()>,
@@ -66,14 +67,17 @@ pub struct AuthCache {
 }
 
 impl AuthCache {
-    pub fn token(&self, digest: &str) -> Option<Arc<access_token::Model>> {
+    pub fn token(&self, digest: &[u8; 32]) -> Option<Arc<access_token::Model>> {
         self.tokens.get(digest)
     }
 
-    pub fn put_token(&self, token: access_token::Model) -> Arc<access_token::Model> {
+    pub fn put_token(
+        &self,
+        digest: [u8; 32],
+        token: access_token::Model,
+    ) -> Arc<access_token::Model> {
         let token = Arc::new(token);
-        self.tokens
-            .insert(token.secret_digest.clone(), token.clone());
+        self.tokens.insert(digest, token.clone());
         token
     }
 

@@ -19,21 +19,21 @@ pub fn random_alphanumeric(n: usize) -> String {
         .collect()
 }
 
-fn checksum(body: &str) -> String {
+fn checksum(body: &str) -> [u8; CHECKSUM_LEN] {
     let mut value = crc32fast::hash(body.as_bytes());
     let mut out = [b'0'; CHECKSUM_LEN];
     for slot in out.iter_mut().rev() {
         *slot = BASE62[(value % 62) as usize];
         value /= 62;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    out
 }
 
 /// A new user access token.
 pub fn new_access_token() -> String {
     let body = format!("{PREFIX}{}", random_alphanumeric(RANDOM_LEN));
     let check = checksum(&body);
-    format!("{body}{check}")
+    format!("{body}{}", String::from_utf8_lossy(&check))
 }
 
 /// Whether `token` has the shape and checksum of an access token; decided without storage.
@@ -43,14 +43,25 @@ pub fn is_well_formed(token: &str) -> bool {
         && token[PREFIX.len()..]
             .bytes()
             .all(|b| b.is_ascii_alphanumeric())
-        && checksum(&token[..TOKEN_LEN - CHECKSUM_LEN]) == token[TOKEN_LEN - CHECKSUM_LEN..]
+        && checksum(&token[..TOKEN_LEN - CHECKSUM_LEN])
+            == token.as_bytes()[TOKEN_LEN - CHECKSUM_LEN..]
 }
 
 /// Hex SHA-256: high-entropy secrets need no slow hash, and the digest indexes the lookup.
 pub fn digest(secret: &str) -> String {
+    hex(&digest_bytes(secret))
+}
+
+/// The SHA-256 digest itself, which keys the verification cache without a text copy.
+pub fn digest_bytes(secret: &str) -> [u8; 32] {
+    Sha256::digest(secret.as_bytes()).into()
+}
+
+/// Lower-case hex, as digests are stored.
+pub fn hex(bytes: &[u8]) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut hex = String::with_capacity(64);
-    for byte in Sha256::digest(secret.as_bytes()) {
+    let mut hex = String::with_capacity(2 * bytes.len());
+    for byte in bytes {
         hex.push(char::from(HEX[usize::from(byte >> 4)]));
         hex.push(char::from(HEX[usize::from(byte & 0x0f)]));
     }

@@ -1,6 +1,7 @@
 //! Last use of each token, gathered in memory and written in batches: verification itself
 //! never writes, and a busy token costs at most one write per flush interval.
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
@@ -17,8 +18,8 @@ pub const MAX_IPS: usize = 5;
 #[derive(Debug, Default)]
 struct Pending {
     at: Option<DateTime<Utc>>,
-    /// Most recent first, distinct.
-    ips: Vec<String>,
+    /// Most recent first, distinct; text only when written.
+    ips: Vec<IpAddr>,
 }
 
 /// Requests on both workers record at once; one lock would make them queue (and sleep).
@@ -30,21 +31,21 @@ pub struct UsageLog {
 }
 
 /// Puts `ip` first in `ips`, keeping them distinct and at most [`MAX_IPS`].
-pub fn merge_ip(ips: &mut Vec<String>, ip: &str) {
-    ips.retain(|known| known != ip);
-    ips.insert(0, ip.to_owned());
+pub fn merge_ip<T: PartialEq>(ips: &mut Vec<T>, ip: T) {
+    ips.retain(|known| *known != ip);
+    ips.insert(0, ip);
     ips.truncate(MAX_IPS);
 }
 
 impl UsageLog {
-    pub fn record(&self, token_id: i64, ip: Option<&str>) {
+    pub fn record(&self, token_id: i64, ip: Option<IpAddr>) {
         let now = Utc::now();
         let shard = &self.pending[token_id.unsigned_abs() as usize % SHARDS];
         if let Ok(mut pending) = shard.lock() {
             let entry = pending.entry(token_id).or_default();
             entry.at = Some(now);
-            // The usual case, the same client again, costs no allocation.
-            if let Some(ip) = ip.filter(|ip| entry.ips.first().map(String::as_str) != Some(*ip)) {
+            // The usual case, the same client again, changes nothing.
+            if let Some(ip) = ip.filter(|ip| entry.ips.first() != Some(ip)) {
                 merge_ip(&mut entry.ips, ip);
             }
         }
@@ -95,7 +96,7 @@ async fn record_use(
         .and_then(|s| serde_json::from_str(s).ok())
         .unwrap_or_default();
     for ip in usage.ips.iter().rev() {
-        merge_ip(&mut ips, ip);
+        merge_ip(&mut ips, ip.to_string());
     }
     let mut active: access_token::ActiveModel = token.into();
     active.last_used_at = Set(usage.at);

@@ -2,6 +2,7 @@
 //! checksum rejects malformed tokens offline, verified tokens and owners are cached until a
 //! change invalidates them, pass codes pay argon2 once per (token, pass code), and last use
 //! is recorded in memory for a batched write.
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use chrono::Utc;
@@ -23,7 +24,7 @@ pub struct Credentials<'a> {
     pub authorization: Option<&'a str>,
     pub identifier: Option<&'a str>,
     pub pass_code: Option<&'a str>,
-    pub ip: Option<&'a str>,
+    pub ip: Option<IpAddr>,
 }
 
 /// Who is calling, through which token, allowed to do what.
@@ -59,16 +60,16 @@ fn bearer(authorization: Option<&str>) -> Result<&str> {
 async fn token_by_digest(
     db: &DatabaseConnection,
     state: &AppState,
-    digest: &str,
+    digest: [u8; 32],
 ) -> Result<Option<Arc<access_token::Model>>> {
-    if let Some(token) = state.auth.token(digest) {
+    if let Some(token) = state.auth.token(&digest) {
         return Ok(Some(token));
     }
     Ok(access_token::Entity::find()
-        .filter(access_token::Column::SecretDigest.eq(digest))
+        .filter(access_token::Column::SecretDigest.eq(secrets::hex(&digest)))
         .one(db)
         .await?
-        .map(|token| state.auth.put_token(token)))
+        .map(|token| state.auth.put_token(digest, token)))
 }
 
 async fn owner(db: &DatabaseConnection, state: &AppState, id: i64) -> Result<Arc<Account>> {
@@ -150,8 +151,7 @@ async fn resolve(
     if !settings.api_tokens_enabled {
         return Err(failed(AuthFailure::TokensDisabled));
     }
-    let digest = secrets::digest(secret);
-    let token = token_by_digest(db, state, &digest)
+    let token = token_by_digest(db, state, secrets::digest_bytes(secret))
         .await?
         .ok_or(failed(AuthFailure::InvalidToken))?;
     let owner = owner(db, state, token.owner_id).await?;
