@@ -110,3 +110,73 @@ test("the admin server functions refuse a non-administrator called directly", as
     expect(status, fn).toBe(403);
   }
 });
+
+test("a double click on Create issues one token, not two", async ({ page, login }) => {
+  await login.open("/admin/tokens");
+  await login.signInAndWait(ADMIN);
+  const name = `double-${Date.now()}`;
+  await page.getByRole("button", { name: "+ Token" }).click();
+  const create = page.getByRole("dialog", { name: "Create token" });
+  await create.getByLabel("User").fill(VIEWER.username);
+  await create.getByLabel("Name").fill(name);
+  await create.getByRole("button", { name: "Create" }).dblclick();
+  const created = page.getByRole("dialog", { name: "Token created" });
+  await expect(created).toBeVisible();
+  await created.getByRole("button", { name: "Close" }).click();
+  await page.getByRole("searchbox", { name: "Search" }).fill(name);
+  await page.getByRole("searchbox", { name: "Search" }).press("Tab");
+  await expect(page.getByRole("row").filter({ hasText: name })).toHaveCount(1);
+  // A reload asks the server again: still exactly one.
+  await page.reload();
+  await hydrated(page);
+  await page.getByRole("searchbox", { name: "Search" }).fill(name);
+  await page.getByRole("searchbox", { name: "Search" }).press("Tab");
+  await expect(page.getByRole("row").filter({ hasText: name })).toHaveCount(1);
+});
+
+test("a second tab that revoked and deleted the token first leaves the first tab with a clear message", async ({ page, context, login }) => {
+  await login.open("/admin/tokens");
+  await login.signInAndWait(ADMIN);
+  const name = `two-tabs-${Date.now()}`;
+  await page.getByRole("button", { name: "+ Token" }).click();
+  const create = page.getByRole("dialog", { name: "Create token" });
+  await create.getByLabel("User").fill(VIEWER.username);
+  await create.getByLabel("Name").fill(name);
+  await create.getByRole("button", { name: "Create" }).click();
+  await page.getByRole("dialog", { name: "Token created" }).getByRole("button", { name: "Close" }).click();
+  const row = page.getByRole("row").filter({ hasText: name });
+  await expect(row).toContainText("Effective");
+
+  // The same administrator in a second tab revokes, then deletes the token.
+  const other = await context.newPage();
+  await other.goto("/admin/tokens");
+  await hydrated(other);
+  const otherRow = other.getByRole("row").filter({ hasText: name });
+  const otherConfirm = other.getByRole("dialog", { name: "Please confirm" });
+  await otherRow.getByRole("button", { name: `Revoke ${name}` }).click();
+  await otherConfirm.getByRole("button", { name: "Revoke", exact: true }).click();
+  await expect(otherRow).toContainText("Not effective (revoked)");
+  await otherRow.getByRole("button", { name: `Delete ${name}` }).click();
+  await otherConfirm.getByRole("button", { name: "Delete", exact: true }).click();
+  await expect(otherRow).toHaveCount(0);
+
+  // The first tab still shows the token; revoking it now says what happened.
+  await row.getByRole("button", { name: `Revoke ${name}` }).click();
+  await page.getByRole("dialog", { name: "Please confirm" }).getByRole("button", { name: "Revoke", exact: true }).click();
+  await expect(page.getByRole("status").filter({ hasText: "deleted elsewhere" })).toBeVisible();
+  await expect(page.getByRole("row").filter({ hasText: name })).toHaveCount(0);
+});
+
+test("the token list sorts by expiry, soonest first, across pages", async ({ page, login }) => {
+  await login.open("/admin/tokens");
+  await login.signInAndWait(ADMIN);
+  await page.getByLabel("Sort by").selectOption("expires");
+  await expect(page.getByRole("columnheader", { name: "Expires" })).toHaveAttribute("aria-sort", "ascending");
+  await expect(page.locator("tbody tr").first()).toBeVisible();
+  const days = (await page.locator("tbody tr td:nth-child(5)").allTextContents())
+    .map((text) => (text.trim() === "Never" ? "9999-12-31" : text.trim()));
+  expect(days.length).toBeGreaterThan(0);
+  expect([...days].sort()).toEqual(days);
+  await page.getByLabel("Sort by").selectOption("created");
+  await expect(page.getByRole("columnheader", { name: "Created" })).toHaveAttribute("aria-sort", "descending");
+});

@@ -66,6 +66,9 @@ pub struct ListParams {
     pub q: Option<String>,
     /// Only this user's tokens (administrators).
     pub user: Option<String>,
+    /// `created` (newest first, the default), `expires` (soonest first, never last) or
+    /// `last_used` (most recent first, never used last).
+    pub sort: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]

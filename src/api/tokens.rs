@@ -19,16 +19,6 @@ use app::server::state::AppState;
 
 /// Turns list parameters into a query; `owner_id` is fixed by the caller's rights.
 pub fn token_query(params: ListParams, owner_id: Option<i64>) -> ApiResult<TokenQuery> {
-    let cursor = match params.cursor.as_deref() {
-        None | Some("") => None,
-        Some(c) => Some(c.parse().map_err(|_| {
-            ApiError::validation(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some("cursor"),
-                "The cursor is not valid",
-            )
-        })?),
-    };
     let effective = match params.state.as_deref() {
         None | Some("") => None,
         Some("effective") => Some(true),
@@ -46,14 +36,15 @@ pub fn token_query(params: ListParams, owner_id: Option<i64>) -> ApiResult<Token
         effective,
         text: params.q,
         limit: params.limit,
-        cursor,
+        sort: tokens::TokenSort::parse(params.sort.as_deref().unwrap_or_default())?,
+        cursor: params.cursor,
     })
 }
 
 pub fn page(result: tokens::TokenPage) -> Page<TokenView> {
     Page {
         items: result.items,
-        next_cursor: result.next_cursor.map(|c| c.to_string()),
+        next_cursor: result.next_cursor,
     }
 }
 

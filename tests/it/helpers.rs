@@ -287,6 +287,23 @@ impl TestApp {
 
     /// Issues a token for `username` through the service, as an administrator would.
     pub async fn issue(&self, username: &str, scopes: &[&str]) -> app::api::tokens::IssuedToken {
+        self.issue_with(
+            username,
+            app::server::service::tokens::NewToken {
+                name: format!("{username}'s token"),
+                scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+                ..Default::default()
+            },
+        )
+        .await
+    }
+
+    /// Issues `token` for `username` through the service.
+    pub async fn issue_with(
+        &self,
+        username: &str,
+        token: app::server::service::tokens::NewToken,
+    ) -> app::api::tokens::IssuedToken {
         let owner = accounts::find_by_username(&self.db, username)
             .await
             .unwrap()
@@ -299,11 +316,7 @@ impl TestApp {
                 is_admin,
             },
             app::server::service::tokens::Owner::Myself,
-            app::server::service::tokens::NewToken {
-                name: format!("{username}'s token"),
-                scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
-                ..Default::default()
-            },
+            token,
         )
         .await
         .expect("issue token")
@@ -317,6 +330,29 @@ impl TestApp {
             .await
             .unwrap();
         response.json().await.expect("a JSON answer")
+    }
+
+    /// The ids of every item of a paginated list, following `next_cursor` to the end.
+    pub async fn ids_in_pages(&self, path: &str, token: &str) -> Vec<i64> {
+        let mut ids = Vec::new();
+        let mut cursor = String::new();
+        loop {
+            let separator = if path.contains('?') { '&' } else { '?' };
+            let page = self
+                .get_json(&format!("{path}{separator}cursor={cursor}"), token)
+                .await;
+            ids.extend(
+                page["items"]
+                    .as_array()
+                    .expect("items")
+                    .iter()
+                    .map(|t| t["id"].as_i64().expect("id")),
+            );
+            match page["next_cursor"].as_str() {
+                Some(next) => cursor = next.to_owned(),
+                None => return ids,
+            }
+        }
     }
 
     pub async fn user_id(&self, username: &str) -> i64 {

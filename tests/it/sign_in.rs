@@ -21,6 +21,7 @@ on_both_backends!(
     a_session_ends_after_its_absolute_lifetime,
     an_idle_session_expires_and_its_cookie_follows_the_settings,
     bad_input_gets_a_clear_message_and_never_a_500,
+    changing_ones_password_needs_the_current_one_and_ends_other_sessions,
 );
 
 async fn the_right_password_signs_in_under_a_new_session_id(backend: Backend) {
@@ -416,6 +417,101 @@ async fn an_idle_session_expires_and_its_cookie_follows_the_settings(backend: Ba
     assert_eq!(
         response.json::<serde_json::Value>().await.unwrap(),
         serde_json::Value::Null
+    );
+    app.stop().await;
+}
+
+async fn changing_ones_password_needs_the_current_one_and_ends_other_sessions(backend: Backend) {
+    const NEW_PASSWORD: &str = "sandstone-quiver-meadow-94";
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(&db).await;
+    app.create_user("nora", false).await;
+    let laptop = app.client();
+    let phone = app.client();
+    app.sign_in(&laptop, "nora", USER_PASSWORD).await;
+    app.sign_in(&phone, "nora", USER_PASSWORD).await;
+    let change = |current: &str, new: &str, confirm: &str| {
+        laptop
+            .post(app.url("/sfn/change_password"))
+            .form(&[
+                ("current_password", current),
+                ("new_password", new),
+                ("confirm_password", confirm),
+            ])
+            .send()
+    };
+
+    let wrong = change("not-the-password", NEW_PASSWORD, NEW_PASSWORD)
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 422);
+    assert!(error_body(wrong)
+        .await
+        .contains("The current password is not correct"));
+    let mismatch = change(USER_PASSWORD, NEW_PASSWORD, "something-else-entirely-42")
+        .await
+        .unwrap();
+    assert_eq!(mismatch.status(), 422);
+    assert!(error_body(mismatch).await.contains("do not match"));
+    let weak = change(USER_PASSWORD, "password", "password").await.unwrap();
+    assert_eq!(weak.status(), 422);
+    assert!(error_body(weak).await.contains("too common"));
+    let anonymous = app
+        .client()
+        .post(app.url("/sfn/change_password"))
+        .form(&[
+            ("current_password", USER_PASSWORD),
+            ("new_password", NEW_PASSWORD),
+            ("confirm_password", NEW_PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
+    // Nothing changed so far: the old password still signs in.
+    assert_eq!(
+        app.sign_in(&app.client(), "nora", USER_PASSWORD)
+            .await
+            .status(),
+        200
+    );
+
+    let done = change(USER_PASSWORD, NEW_PASSWORD, NEW_PASSWORD)
+        .await
+        .unwrap();
+    assert_eq!(done.status(), 200);
+    assert_eq!(app.whoami(&laptop).await.as_deref(), Some("nora"));
+    assert_eq!(app.whoami(&phone).await, None, "other sessions end");
+    assert_eq!(
+        app.sign_in(&app.client(), "nora", USER_PASSWORD)
+            .await
+            .status(),
+        401
+    );
+    assert_eq!(
+        app.sign_in(&app.client(), "nora", NEW_PASSWORD)
+            .await
+            .status(),
+        200
+    );
+    let audited = audit_event::Entity::find()
+        .filter(audit_event::Column::Action.eq("user.password_changed"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("audit event");
+    assert_eq!(audited.actor.as_deref(), Some("nora"));
+    // The wrong guess counted as a failed sign-in, so the form cannot bypass the limit.
+    let failures = audit_event::Entity::find()
+        .filter(audit_event::Column::Action.eq("auth.sign_in_failed"))
+        .filter(audit_event::Column::Target.eq("nora"))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        failures.len(),
+        2,
+        "the wrong guess here and the old password after"
     );
     app.stop().await;
 }

@@ -18,6 +18,7 @@ on_both_backends!(
     fifty_parallel_revokes_and_regenerates_leave_one_state,
     last_use_is_recorded_in_batches,
     lists_page_by_cursor_and_filter_by_state,
+    lists_sort_by_expiry_and_last_use_across_pages,
     introspection_answers_for_gateways,
     the_cli_prints_only_a_working_secret,
     the_api_is_described_by_openapi,
@@ -606,33 +607,9 @@ async fn lists_page_by_cursor_and_filter_by_state(backend: Backend) {
         .unwrap();
     assert_eq!(response.status(), 204);
 
-    let mut seen = Vec::new();
-    let mut cursor = String::new();
-    loop {
-        let page: Value = app
-            .api(
-                Method::GET,
-                &format!("/api/v1/tokens?limit=2&cursor={cursor}"),
-                Some(&reader.secret),
-            )
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        seen.extend(
-            page["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|t| t["id"].as_i64().unwrap()),
-        );
-        match page["next_cursor"].as_str() {
-            Some(next) => cursor = next.to_owned(),
-            None => break,
-        }
-    }
+    let seen = app
+        .ids_in_pages("/api/v1/tokens?limit=2", &reader.secret)
+        .await;
     ids.reverse();
     assert_eq!(seen, ids, "newest first, each exactly once");
 
@@ -793,5 +770,103 @@ async fn the_api_is_described_by_openapi(backend: Backend) {
         .await
         .unwrap()
         .contains("/api/v1/tokens/introspect"));
+    app.stop().await;
+}
+
+async fn lists_sort_by_expiry_and_last_use_across_pages(backend: Backend) {
+    use app::server::service::tokens::{Expiry, NewToken};
+    use chrono::{Duration, NaiveDate, Utc};
+
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(&db).await;
+    // No maximum lifetime, so that a token may never expire.
+    save_settings(
+        &app,
+        TokenSettings {
+            max_lifetime_days: 0,
+            ..Default::default()
+        },
+    )
+    .await;
+    let reader = app.issue("admin", &ALL).await;
+    let today = Utc::now().date_naive();
+    let mut tokens = vec![reader.token.clone()];
+    for expires in [
+        Expiry::On(today + Duration::days(20)),
+        Expiry::Never,
+        Expiry::On(today + Duration::days(3)),
+        Expiry::On(today + Duration::days(3)),
+        Expiry::On(today + Duration::days(10)),
+    ] {
+        let name = format!("token {}", tokens.len());
+        let issued = app
+            .issue_with(
+                "admin",
+                NewToken {
+                    name,
+                    scopes: vec!["profile:read".into()],
+                    expires,
+                    ..Default::default()
+                },
+            )
+            .await;
+        tokens.push(issued.token);
+    }
+    let mut by_expiry: Vec<(NaiveDate, i64)> = tokens
+        .iter()
+        .map(|t| (t.expires_at.unwrap_or(app::server::service::tokens::NEVER), t.id))
+        .collect();
+    by_expiry.sort();
+    let expected: Vec<i64> = by_expiry.iter().map(|(_, id)| *id).collect();
+    assert_eq!(
+        app.ids_in_pages("/api/v1/tokens?sort=expires&limit=2", &reader.secret)
+            .await,
+        expected,
+        "soonest first, equal days by id, never last; each once across pages"
+    );
+
+    // Two tokens used at the same moment, one earlier, the rest never.
+    let now = Utc::now();
+    for (index, at) in [(3, now), (4, now), (1, now - Duration::hours(1))] {
+        let mut row: access_token::ActiveModel = access_token::Entity::find_by_id(tokens[index].id)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .into();
+        row.last_used_at = Set(Some(at));
+        row.update(&app.db).await.unwrap();
+    }
+    let never_used: Vec<i64> = [5, 2, 0].iter().map(|&i| tokens[i].id).collect();
+    let mut expected = vec![tokens[4].id, tokens[3].id, tokens[1].id];
+    expected.extend(never_used);
+    assert_eq!(
+        app.ids_in_pages("/api/v1/tokens?sort=last_used&limit=2", &reader.secret)
+            .await,
+        expected,
+        "most recent first, ties by id, never used last"
+    );
+
+    let bad_sort = app
+        .api(
+            Method::GET,
+            "/api/v1/tokens?sort=name",
+            Some(&reader.secret),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad_sort.status(), 422);
+    assert!(error_body(bad_sort).await.contains("sort must be"));
+    let foreign_cursor = app
+        .api(
+            Method::GET,
+            "/api/v1/tokens?sort=expires&cursor=12",
+            Some(&reader.secret),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(foreign_cursor.status(), 422);
     app.stop().await;
 }

@@ -66,6 +66,39 @@ pub async fn sign_out() -> Result<(), AppError> {
     Ok(())
 }
 
+/// Changes the signed-in user's password; other sessions end, this one stays signed in.
+#[server(prefix = "/sfn", endpoint = "change_password")]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+    confirm_password: String,
+) -> Result<(), AppError> {
+    use super::context;
+    use crate::server::{service::auth, session};
+
+    let account = context::require_account().await?;
+    if new_password != confirm_password {
+        let err = AppError::Invalid {
+            field: Some("confirm_password".into()),
+            message: "The new passwords do not match".into(),
+        };
+        err.set_response_status();
+        return Err(err);
+    }
+    let state = context::state()?;
+    let ip = context::client_ip().await;
+    auth::change_password(
+        &state.db,
+        &account,
+        current_password,
+        new_password,
+        ip.as_deref(),
+    )
+    .await?;
+    session::sign_in(&context::session().await?, account.user.id).await?;
+    Ok(())
+}
+
 /// Redirects only requests from a plain HTML form: the hydrated app does a full page load
 /// itself, so that every part of the page sees the new session.
 #[cfg(feature = "ssr")]

@@ -56,7 +56,7 @@ pub fn parse_number(text: &str) -> Option<i64> {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenList {
     pub items: Vec<TokenView>,
-    pub next_cursor: Option<i64>,
+    pub next_cursor: Option<String>,
 }
 
 /// What the administrators' token list shows.
@@ -66,7 +66,9 @@ pub struct TokenFilter {
     /// `effective` or `not_effective`.
     pub state: Option<String>,
     pub q: Option<String>,
-    pub cursor: Option<i64>,
+    /// `created`, `expires` or `last_used`.
+    pub sort: Option<String>,
+    pub cursor: Option<String>,
 }
 
 /// The "Create token" form.
@@ -89,6 +91,8 @@ pub struct TokenPrefill {
     pub max_expires_at: Option<NaiveDate>,
     pub identifier_mandatory: bool,
     pub pass_code_mandatory: bool,
+    /// Administrators may issue tokens for other users only when those are technical users.
+    pub technical_users_only: bool,
     pub scopes: Vec<String>,
 }
 
@@ -105,6 +109,7 @@ pub async fn token_form_defaults() -> Result<TokenPrefill, AppError> {
         max_expires_at: (policy.max_lifetime_days > 0).then(|| days(policy.max_lifetime_days)),
         identifier_mandatory: policy.identifier_mandatory,
         pass_code_mandatory: policy.pass_code_mandatory,
+        technical_users_only: policy.admin_issued_only_for_technical_users,
         scopes: tokens::owner_permissions(account.is_admin)
             .map(str::to_owned)
             .collect(),
@@ -128,6 +133,7 @@ pub async fn list_tokens(filter: TokenFilter) -> Result<TokenList, AppError> {
             },
             text: filter.q,
             limit: Some(25),
+            sort: tokens::TokenSort::parse(filter.sort.as_deref().unwrap_or_default())?,
             cursor: filter.cursor,
         },
     )

@@ -35,9 +35,10 @@ fn TokensAdmin() -> impl IntoView {
     let user = RwSignal::new(String::new());
     let status = RwSignal::new(String::new());
     let text = RwSignal::new(String::new());
+    let sort = RwSignal::new(String::from("created"));
     // Cursors of the pages before the current one, for "Previous".
-    let cursors = RwSignal::new(Vec::<Option<i64>>::new());
-    let cursor = RwSignal::new(None::<i64>);
+    let cursors = RwSignal::new(Vec::<Option<String>>::new());
+    let cursor = RwSignal::new(None::<String>);
     let revoke = ServerAction::<RevokeToken>::new();
     let delete = ServerAction::<DeleteToken>::new();
     let created = RwSignal::new(None::<IssuedToken>);
@@ -49,17 +50,19 @@ fn TokensAdmin() -> impl IntoView {
                 user.get(),
                 status.get(),
                 text.get(),
+                sort.get(),
                 cursor.get(),
                 revoke.version().get(),
                 delete.version().get(),
                 created.with(|c| c.as_ref().map(|c| c.token.id)),
             )
         },
-        |(user, status, text, cursor, ..)| {
+        |(user, status, text, sort, cursor, ..)| {
             list_tokens(TokenFilter {
                 user: Some(user),
                 state: Some(status),
                 q: Some(text),
+                sort: Some(sort),
                 cursor,
             })
         },
@@ -72,10 +75,17 @@ fn TokensAdmin() -> impl IntoView {
     let confirm = RwSignal::new(None::<(Pending, TokenView)>);
     let confirm_open = RwSignal::new(false);
     for (action, verb) in [(revoke.value(), "revoked"), (delete.value(), "deleted")] {
-        Effect::new(move |_| match action.get() {
+        Effect::new(move |_| {
+            match action.get() {
             Some(Ok(())) => message.set(Some(format!("Token {verb}."))),
+            // Another tab or administrator got there first; the list refreshes to show it.
+            Some(Err(AppError::NotFound)) => message.set(Some(
+                "This token no longer exists: it was deleted elsewhere. The list is up to date now."
+                    .into(),
+            )),
             Some(Err(e)) => message.set(Some(e.to_string())),
             None => {}
+        }
         });
     }
 
@@ -102,6 +112,13 @@ fn TokensAdmin() -> impl IntoView {
                 <input type="search" placeholder="name or AT-number" prop:value=text
                     on:change=move |ev| { text.set(event_target_value(&ev)); reset_paging(); }/>
             </label>
+            <label>"Sort by"
+                <select on:change=move |ev| { sort.set(event_target_value(&ev)); reset_paging(); }>
+                    <option value="created">"Created (newest first)"</option>
+                    <option value="expires">"Expires (soonest first)"</option>
+                    <option value="last_used">"Last used (most recent first)"</option>
+                </select>
+            </label>
         </form>
         <Transition fallback=|| view! { <p class="loading">"Loading tokens…"</p> }>
             {move || Suspend::new(async move {
@@ -113,7 +130,7 @@ fn TokensAdmin() -> impl IntoView {
                     Ok(list) => {
                         let next = list.next_cursor;
                         view! {
-                            <TokenTable items=list.items on_action=move |pending, token| {
+                            <TokenTable items=list.items sort=sort.get_untracked() on_action=move |pending, token| {
                                 confirm.set(Some((pending, token)));
                                 confirm_open.set(true);
                             }/>
@@ -134,8 +151,17 @@ fn TokensAdmin() -> impl IntoView {
 #[component]
 fn TokenTable(
     items: Vec<TokenView>,
+    /// The order the rows are in, announced on its column.
+    sort: String,
     on_action: impl Fn(Pending, TokenView) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
+    let aria_sort = move |column: &str| {
+        (sort == column).then_some(if column == "expires" {
+            "ascending"
+        } else {
+            "descending"
+        })
+    };
     view! {
         <div class="table-wrap">
             <table>
@@ -144,9 +170,9 @@ fn TokenTable(
                         <th scope="col">"Number"</th>
                         <th scope="col">"Name"</th>
                         <th scope="col">"User"</th>
-                        <th scope="col">"Created"</th>
-                        <th scope="col">"Expires"</th>
-                        <th scope="col">"Last used"</th>
+                        <th scope="col" aria-sort=aria_sort("created")>"Created"</th>
+                        <th scope="col" aria-sort=aria_sort("expires")>"Expires"</th>
+                        <th scope="col" aria-sort=aria_sort("last_used")>"Last used"</th>
                         <th scope="col">"Status"</th>
                         <th scope="col">"Removal date"</th>
                         <th scope="col"><span class="visually-hidden">"Actions"</span></th>
@@ -288,13 +314,17 @@ fn CreateTokenForm(open: RwSignal<bool>, created: RwSignal<Option<IssuedToken>>)
                 <datalist id="token-users">
                     <Suspense>
                         {move || Suspend::new(async move {
+                            let technical_only = prefill.await.is_ok_and(|p| p.technical_users_only);
                             users.await.unwrap_or_default().into_iter()
-                                .filter(|u| u.unusable.is_none())
+                                .filter(|u| u.unusable.is_none() && (u.technical || !technical_only))
                                 .map(|u| view! { <option value=u.username.clone()>{u.display_name.clone()}</option> })
                                 .collect_view()
                         })}
                     </Suspense>
                 </datalist>
+                {move || prefill.get().and_then(Result::ok).filter(|p| p.technical_users_only).map(|_| view! {
+                    <p class="hint">"Only technical users are offered: the token policy reserves administrator-issued tokens for them."</p>
+                })}
                 {field_error("user")}
             </div>
             <div class="field">

@@ -3,14 +3,15 @@
 //! shares the database.
 use chrono::{Duration, Utc};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    sea_query::Expr, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 
 use super::accounts::{self, Account};
 use super::{audit, passwords};
-use crate::server::entity::audit_event;
+use crate::server::entity::{audit_event, user};
 use crate::server::error::{Result, ServiceError};
+use crate::server::session::DbSessionStore;
 
 pub const MAX_FAILURES: u64 = 5;
 pub const FAILURE_WINDOW_MINUTES: i64 = 15;
@@ -21,6 +22,7 @@ pub const SIGN_IN: &str = "auth.sign_in";
 pub const SIGN_IN_FAILED: &str = "auth.sign_in_failed";
 pub const SIGN_IN_REFUSED: &str = "auth.sign_in_refused";
 pub const SIGN_OUT: &str = "auth.sign_out";
+pub const PASSWORD_CHANGED: &str = "user.password_changed";
 
 /// Checks the credentials and answers the account that may act, or why not. Every outcome
 /// is written to the audit log with the username tried and the client IP, never the password.
@@ -84,6 +86,62 @@ pub async fn sign_in(
     .await?;
     let is_admin = accounts::is_admin(db, user.id).await?;
     Ok(Account { user, is_admin })
+}
+
+/// Changes the caller's own password after checking the current one. A wrong current
+/// password counts as a failed sign-in, so this form is no way around the rate limit. Every
+/// session of the user ends; the caller signs the current one in again.
+pub async fn change_password(
+    db: &DatabaseConnection,
+    account: &Account,
+    current: String,
+    new: String,
+    ip: Option<&str>,
+) -> Result<()> {
+    let user = &account.user;
+    if current.is_empty() {
+        return Err(ServiceError::validation(
+            "current_password",
+            "Enter your current password",
+        ));
+    }
+    let key = accounts::username_key(&user.username);
+    let event = |action| audit::Event {
+        actor: Some(&user.username),
+        action,
+        target: Some(&key),
+        ip,
+        ..Default::default()
+    };
+    if recent_failures(db, &key).await? >= MAX_FAILURES {
+        audit::record(db, event(SIGN_IN_REFUSED)).await?;
+        return Err(ServiceError::TooManyAttempts);
+    }
+    let matches = current.chars().count() <= PASSWORD_INPUT_MAX
+        && passwords::verify(current.clone(), Some(user.password_hash.clone())).await?;
+    if !matches {
+        audit::record(db, event(SIGN_IN_FAILED)).await?;
+        return Err(ServiceError::validation(
+            "current_password",
+            "The current password is not correct",
+        ));
+    }
+    if new == current {
+        return Err(ServiceError::validation(
+            "password",
+            "Choose a password different from the current one",
+        ));
+    }
+    passwords::validate(&new, &[&user.username, &user.display_name, &user.email])?;
+    let hash = passwords::hash(new).await?;
+    user::Entity::update_many()
+        .col_expr(user::Column::PasswordHash, Expr::value(hash))
+        .col_expr(user::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(user::Column::Id.eq(user.id))
+        .exec(db)
+        .await?;
+    audit::record(db, event(PASSWORD_CHANGED)).await?;
+    DbSessionStore::delete_for_user(db, user.id).await
 }
 
 /// Failed attempts for `key` within the window and since its last successful sign-in.

@@ -1,0 +1,59 @@
+import AxeBuilder from "@axe-core/playwright";
+import { Page } from "@playwright/test";
+import { test, expect, hydrated, ADMIN } from "./fixtures";
+
+// Every page an administrator can reach, and the sign-in page.
+const PAGES = [
+  "/",
+  "/me",
+  "/me/tokens",
+  "/admin/tokens",
+  "/admin/users",
+  "/admin/users/1",
+  "/admin/settings",
+  "/admin/audit",
+  "/admin/endpoints",
+  "/admin/endpoint-tokens",
+];
+const WIDTHS = [1280, 375];
+
+function fileName(path: string, width: number) {
+  const slug = path === "/" ? "home" : path.slice(1).replace(/\//g, "-");
+  return `test-results/screenshots/${slug}-${width}.png`;
+}
+
+/** Serious and critical axe findings, as readable lines (empty when there are none). */
+async function seriousFindings(page: Page) {
+  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21aa"]).analyze();
+  return results.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+}
+
+test("the sign-in page has no serious accessibility findings", async ({ page }) => {
+  for (const width of WIDTHS) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.goto("/login");
+    await hydrated(page);
+    expect(await seriousFindings(page)).toEqual([]);
+    await page.screenshot({ path: fileName("/login", width), fullPage: true });
+  }
+});
+
+test("every page has no serious accessibility findings and fits 1280 and 375 px", async ({ page, login }) => {
+  await login.open();
+  await login.signInAndWait(ADMIN);
+  for (const width of WIDTHS) {
+    await page.setViewportSize({ width, height: 900 });
+    for (const path of PAGES) {
+      await page.goto(path);
+      await hydrated(page);
+      await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
+      expect(await seriousFindings(page), path).toEqual([]);
+      // Nothing may force sideways scrolling of the whole page (wide tables scroll inside).
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow, `${path} at ${width}px`).toBeLessThanOrEqual(0);
+      await page.screenshot({ path: fileName(path, width), fullPage: true });
+    }
+  }
+});
