@@ -94,6 +94,16 @@ pub fn spawn_background(state: &AppState) {
             }
         }
     });
+    let requests_state = state.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(REQUEST_LOG_FLUSH_INTERVAL);
+        loop {
+            every.tick().await;
+            if let Err(err) = requests_state.requests.flush(&requests_state.db).await {
+                tracing::warn!(error = %err, "could not write the endpoint request log");
+            }
+        }
+    });
     let cache_state = state.clone();
     tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(1));
@@ -115,6 +125,15 @@ pub fn spawn_background(state: &AppState) {
         }
     });
 }
+
+/// Writes the batched logs now: token use and the endpoints' request log.
+pub async fn flush_logs(state: &AppState) -> Result<(), app::server::error::ServiceError> {
+    state.usage.flush(&state.db).await?;
+    state.requests.flush(&state.db).await
+}
+
+/// How long endpoint calls may wait in memory before they are logged.
+pub const REQUEST_LOG_FLUSH_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// How long token use may wait in memory before it is written.
 pub const USAGE_FLUSH_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);

@@ -141,12 +141,10 @@ async fn serve(db: sea_orm::DatabaseConnection, args: ServeArgs) -> Result<(), S
     .with_graceful_shutdown(shutdown_signal())
     .await
     .map_err(|e| format!("server: {e}"))?;
-    // What was used since the last batch is written before leaving.
-    state
-        .usage
-        .flush(&state.db)
+    // What was used and called since the last batches is written before leaving.
+    tessera::flush_logs(&state)
         .await
-        .map_err(|e| format!("recording token use: {e}"))
+        .map_err(|e| format!("writing logs at shutdown: {e}"))
 }
 
 async fn shutdown_signal() {

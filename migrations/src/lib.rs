@@ -8,6 +8,7 @@ mod m20261122_000002_create_sessions;
 mod m20261122_000003_create_settings;
 mod m20261122_000004_create_audit_events;
 mod m20261122_000005_create_access_tokens;
+mod m20261122_000006_create_endpoints;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_create_settings::Migration),
             Box::new(m20261122_000004_create_audit_events::Migration),
             Box::new(m20261122_000005_create_access_tokens::Migration),
+            Box::new(m20261122_000006_create_endpoints::Migration),
         ]
     }
 }

@@ -6,7 +6,7 @@ use utoipa::{
     Modify, OpenApi,
 };
 
-use super::{admin, dto, error, me, tokens};
+use super::{admin, dto, endpoints, error, me, records, tokens};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -17,6 +17,11 @@ use super::{admin, dto, error, me, tokens};
         admin::list_users, admin::create_user, admin::update_user,
         admin::list_tokens, admin::create_token, admin::get_token, admin::delete_token,
         admin::revoke_token, admin::regenerate_token,
+        endpoints::list, endpoints::create, endpoints::get, endpoints::update,
+        endpoints::regenerate_primary, endpoints::list_assignments, endpoints::assign,
+        endpoints::unassign, endpoints::requests, endpoints::list_tokens,
+        endpoints::create_token, endpoints::update_token, endpoints::regenerate_token,
+        records::create, records::list, records::delete,
     ),
     components(schemas(error::ErrorBody, error::ErrorDetail, dto::CreateTokenRequest)),
     modifiers(&BearerAuth)

@@ -3,14 +3,16 @@
 mod admin;
 mod docs;
 mod dto;
+mod endpoints;
 mod error;
 mod extract;
 mod me;
+mod records;
 mod tokens;
 
 use axum::{
     extract::DefaultBodyLimit,
-    routing::{delete, get, patch, post},
+    routing::{delete, get, patch, post, put},
     Router,
 };
 
@@ -46,9 +48,54 @@ pub fn router() -> Router<AppState> {
             "/admin/tokens/{id}/regenerate",
             post(admin::regenerate_token),
         )
+        .route(
+            "/admin/endpoints",
+            get(endpoints::list).post(endpoints::create),
+        )
+        .route(
+            "/admin/endpoints/{id}",
+            get(endpoints::get).patch(endpoints::update),
+        )
+        .route(
+            "/admin/endpoints/{id}/primaries/{method}/regenerate",
+            post(endpoints::regenerate_primary),
+        )
+        .route(
+            "/admin/endpoints/{id}/assignments",
+            get(endpoints::list_assignments),
+        )
+        .route(
+            "/admin/endpoints/{id}/assignments/{token_id}",
+            put(endpoints::assign).delete(endpoints::unassign),
+        )
+        .route("/admin/endpoints/{id}/requests", get(endpoints::requests))
+        .route(
+            "/admin/endpoint-tokens",
+            get(endpoints::list_tokens).post(endpoints::create_token),
+        )
+        .route(
+            "/admin/endpoint-tokens/{id}",
+            patch(endpoints::update_token),
+        )
+        .route(
+            "/admin/endpoint-tokens/{id}/regenerate",
+            post(endpoints::regenerate_token),
+        )
         .fallback(|| async { error::ApiError::not_found() })
         .layer(DefaultBodyLimit::max(BODY_LIMIT));
+    // Records may be up to 1 MiB, beyond the limit of every other route.
+    let records = Router::new()
+        .route(
+            "/api/v1/endpoints/{path}/records",
+            get(records::list).post(records::create),
+        )
+        .route(
+            "/api/v1/endpoints/{path}/records/{id}",
+            delete(records::delete),
+        )
+        .layer(DefaultBodyLimit::max(records::RECORD_LIMIT));
     Router::new()
+        .merge(records)
         .nest("/api/v1", v1)
         .route("/api/openapi.json", get(docs::openapi_json))
         .route("/api/docs", get(docs::docs_page))

@@ -4,6 +4,7 @@ mod helpers;
 
 mod accounts;
 mod cli;
+mod endpoints;
 mod health;
 mod migrations;
 mod pages;

@@ -814,7 +814,12 @@ async fn lists_sort_by_expiry_and_last_use_across_pages(backend: Backend) {
     }
     let mut by_expiry: Vec<(NaiveDate, i64)> = tokens
         .iter()
-        .map(|t| (t.expires_at.unwrap_or(app::server::service::tokens::NEVER), t.id))
+        .map(|t| {
+            (
+                t.expires_at.unwrap_or(app::server::service::tokens::NEVER),
+                t.id,
+            )
+        })
         .collect();
     by_expiry.sort();
     let expected: Vec<i64> = by_expiry.iter().map(|(_, id)| *id).collect();

@@ -13,6 +13,7 @@ use super::secrets;
 use super::service::{
     accounts::Account,
     settings::{self, TokenSettings},
+    traffic::EndpointAccess,
 };
 
 const GENERATION_KEY: &str = "cache_generation";
@@ -62,6 +63,8 @@ pub struct AuthCache {
     owners: Map<i64, Arc<Account>>,
     /// Digests of (token, pass code) pairs already verified with argon2.
     pass_codes: Map<String, ()>,
+    /// Endpoints by path, with their primaries and assigned endpoint tokens.
+    endpoints: Map<String, Arc<EndpointAccess>>,
     settings: RwLock<Option<Arc<TokenSettings>>>,
     generation: RwLock<Option<String>>,
 }
@@ -89,6 +92,16 @@ impl AuthCache {
         let account = Arc::new(account);
         self.owners.insert(account.user.id, account.clone());
         account
+    }
+
+    pub fn endpoint(&self, path: &str) -> Option<Arc<EndpointAccess>> {
+        self.endpoints.get(path)
+    }
+
+    pub fn put_endpoint(&self, path: String, access: EndpointAccess) -> Arc<EndpointAccess> {
+        let access = Arc::new(access);
+        self.endpoints.insert(path, access.clone());
+        access
     }
 
     fn pass_code_key(token_digest: &str, pass_code: &str) -> String {
@@ -122,6 +135,7 @@ impl AuthCache {
         self.tokens.clear();
         self.owners.clear();
         self.pass_codes.clear();
+        self.endpoints.clear();
         if let Ok(mut slot) = self.settings.write() {
             *slot = None;
         }

@@ -3,6 +3,7 @@
 pub mod cache;
 pub mod entity;
 pub mod error;
+pub mod requests;
 pub mod secrets;
 pub mod service;
 pub mod session;

@@ -29,6 +29,17 @@ fn checksum(body: &str) -> [u8; CHECKSUM_LEN] {
     out
 }
 
+/// Endpoint secrets (primaries and endpoint tokens): 64 alphanumerics, as integrations expect.
+pub const ENDPOINT_SECRET_LEN: usize = 64;
+
+pub fn new_endpoint_secret() -> String {
+    random_alphanumeric(ENDPOINT_SECRET_LEN)
+}
+
+pub fn is_endpoint_secret(secret: &str) -> bool {
+    secret.len() == ENDPOINT_SECRET_LEN && secret.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
 /// A new user access token.
 pub fn new_access_token() -> String {
     let body = format!("{PREFIX}{}", random_alphanumeric(RANDOM_LEN));
@@ -55,6 +66,20 @@ pub fn digest(secret: &str) -> String {
 /// The SHA-256 digest itself, which keys the verification cache without a text copy.
 pub fn digest_bytes(secret: &str) -> [u8; 32] {
     Sha256::digest(secret.as_bytes()).into()
+}
+
+/// A stored hex digest back to its bytes.
+pub fn unhex(text: &str) -> Option<[u8; 32]> {
+    let bytes = text.as_bytes();
+    if bytes.len() != 64 {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (slot, pair) in out.iter_mut().zip(bytes.chunks(2)) {
+        let pair = std::str::from_utf8(pair).ok()?;
+        *slot = u8::from_str_radix(pair, 16).ok()?;
+    }
+    Some(out)
 }
 
 /// Lower-case hex, as digests are stored.

@@ -4,6 +4,7 @@ use std::time::Duration;
 use sea_orm::DatabaseConnection;
 
 use super::cache::AuthCache;
+use super::requests::RequestLog;
 use super::usage::UsageLog;
 
 /// Shared by every request: the database pool, the settings read at start, and what token
@@ -14,6 +15,7 @@ pub struct AppState {
     pub sessions: SessionConfig,
     pub auth: Arc<AuthCache>,
     pub usage: Arc<UsageLog>,
+    pub requests: Arc<RequestLog>,
 }
 
 impl AppState {
@@ -23,6 +25,7 @@ impl AppState {
             sessions,
             auth: Arc::default(),
             usage: Arc::default(),
+            requests: Arc::default(),
         }
     }
 }

@@ -1,5 +1,11 @@
 pub mod access_token;
 pub mod audit_event;
+pub mod endpoint;
+pub mod endpoint_assignment;
+pub mod endpoint_primary;
+pub mod endpoint_record;
+pub mod endpoint_request;
+pub mod endpoint_token;
 pub mod group;
 pub mod membership;
 pub mod session;

@@ -2,7 +2,35 @@
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod endpoints;
 pub mod passwords;
 pub mod settings;
 pub mod token_auth;
 pub mod tokens;
+pub mod traffic;
+
+use crate::server::error::{Result, ServiceError};
+
+/// `value` trimmed, or a message naming `label` when it is longer than `max` characters.
+fn trimmed_within(value: &str, field: &'static str, label: &str, max: usize) -> Result<String> {
+    let value = value.trim();
+    if value.chars().count() > max {
+        return Err(ServiceError::validation(
+            field,
+            format!("{label} must be at most {max} characters"),
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+/// Like [`trimmed_within`], and not empty.
+fn required_within(value: &str, field: &'static str, label: &str, max: usize) -> Result<String> {
+    let value = trimmed_within(value, field, label, max)?;
+    if value.is_empty() {
+        return Err(ServiceError::validation(
+            field,
+            format!("Enter a {}", label.to_lowercase()),
+        ));
+    }
+    Ok(value)
+}

@@ -45,7 +45,8 @@ fn failed(failure: AuthFailure) -> ServiceError {
     ServiceError::Unauthenticated(failure)
 }
 
-fn bearer(authorization: Option<&str>) -> Result<&str> {
+/// The token of an `Authorization: Bearer <token>` header.
+pub fn bearer(authorization: Option<&str>) -> Result<&str> {
     let header = authorization.ok_or(failed(AuthFailure::MissingToken))?;
     let (scheme, token) = header
         .trim()

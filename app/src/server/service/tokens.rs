@@ -9,7 +9,7 @@ use sea_orm::{
 
 use super::accounts::{self, Account};
 use super::settings::TokenSettings;
-use super::{audit, passwords, settings};
+use super::{audit, passwords, settings, trimmed_within};
 use crate::api::tokens::{number, parse_number, IssuedToken, TokenView};
 use crate::server::cache::AuthCache;
 use crate::server::entity::{access_token, user};
@@ -157,17 +157,6 @@ pub struct NewToken {
 pub enum Owner<'a> {
     Myself,
     User(&'a str),
-}
-
-fn trimmed_within(value: &str, field: &'static str, label: &str, max: usize) -> Result<String> {
-    let value = value.trim();
-    if value.chars().count() > max {
-        return Err(ServiceError::validation(
-            field,
-            format!("{label} must be at most {max} characters"),
-        ));
-    }
-    Ok(value.to_owned())
 }
 
 fn validate_scopes(scopes: &[String], owner_is_admin: bool) -> Result<String> {

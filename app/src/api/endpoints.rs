@@ -1,0 +1,363 @@
+//! Endpoints, their primary tokens, endpoint tokens and assignments as clients see them.
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct EndpointView {
+    pub id: i64,
+    pub name: String,
+    /// The slug in `/api/v1/endpoints/{path}/records`.
+    pub path: String,
+    pub description: String,
+    /// `none` or `token`.
+    pub auth_type: String,
+    pub allow_deleting: bool,
+    /// POST and GET while the type is `token`, and DELETE while deleting is allowed.
+    pub primaries: Vec<PrimaryView>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PrimaryView {
+    /// `POST`, `GET` or `DELETE`.
+    pub method: String,
+    pub hint: String,
+    pub generated_at: DateTime<Utc>,
+}
+
+/// A secondary token: one per client application.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct EndpointTokenView {
+    pub id: i64,
+    pub name: String,
+    pub description: String,
+    pub hint: String,
+    /// The on/off switch: a disabled token is refused and stays in the list.
+    pub enabled: bool,
+    /// Inactive tokens are refused too and listed only with "Show inactive".
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// What an endpoint token may do on one endpoint.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Assignment {
+    pub post: bool,
+    pub get: bool,
+    pub delete: bool,
+    /// The assignment's own switch.
+    pub enabled: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct AssignmentView {
+    pub endpoint_id: i64,
+    pub endpoint_path: String,
+    pub endpoint_token_id: i64,
+    pub endpoint_token_name: String,
+    #[serde(flatten)]
+    pub assignment: Assignment,
+}
+
+/// A fresh secret: the only time it is shown.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct IssuedEndpointToken {
+    pub endpoint_token: EndpointTokenView,
+    pub secret: String,
+}
+
+/// A stored JSON record.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct RecordView {
+    pub id: i64,
+    pub received_at: DateTime<Utc>,
+    /// `POST primary`, the endpoint token's name, or `anonymous`.
+    pub token: String,
+    pub data: serde_json::Value,
+}
+
+/// One call to an endpoint, as the data viewer shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct RequestView {
+    pub id: i64,
+    pub received_at: DateTime<Utc>,
+    pub method: String,
+    /// `POST primary`, an endpoint token's name, `anonymous` or `unknown token`.
+    pub token: String,
+    pub endpoint_token_id: Option<i64>,
+    pub status: u16,
+    pub size: i64,
+    pub ip: Option<String>,
+    /// The record a POST stored, if any.
+    pub record_id: Option<i64>,
+}
+
+/// The General tab and "+ Endpoint".
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndpointForm {
+    pub name: String,
+    pub path: String,
+    pub description: String,
+    /// `none` or `token`.
+    pub auth_type: String,
+    pub allow_deleting: bool,
+}
+
+/// The "Token settings" dialog: a new endpoint token when `id` is `None`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndpointTokenForm {
+    pub id: Option<i64>,
+    pub name: String,
+    pub description: String,
+    pub enabled: bool,
+    /// A value drafted with "Regenerate token"; `None` keeps the current one (or draws one
+    /// for a new token).
+    pub secret: Option<String>,
+}
+
+/// What the data viewer shows for a filter.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrafficFilter {
+    /// Sender names; empty means all.
+    pub tokens: Vec<String>,
+    /// `YYYY-MM-DD`, inclusive; empty means open.
+    pub from: String,
+    pub to: String,
+}
+
+/// The data viewer's content: the calls, every sender seen, and the chart.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Traffic {
+    pub requests: Vec<RequestView>,
+    pub senders: Vec<String>,
+    pub chart: Chart,
+}
+
+/// Calls per sender over time: `counts[i]` calls in the bucket starting at `buckets[i]`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Chart {
+    pub buckets: Vec<DateTime<Utc>>,
+    pub series: Vec<Series>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Series {
+    pub token: String,
+    pub counts: Vec<u32>,
+}
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+
+use crate::error::AppError;
+
+#[server(prefix = "/sfn", endpoint = "list_endpoints")]
+pub async fn list_endpoints() -> Result<Vec<EndpointView>, AppError> {
+    use crate::server::service::endpoints;
+    super::context::require_admin().await?;
+    let state = super::context::state()?;
+    Ok(endpoints::list(&state.db).await?)
+}
+
+#[server(prefix = "/sfn", endpoint = "get_endpoint")]
+pub async fn get_endpoint(id: i64) -> Result<EndpointView, AppError> {
+    use crate::server::service::endpoints;
+    super::context::require_admin().await?;
+    let state = super::context::state()?;
+    Ok(endpoints::get(&state.db, id).await?)
+}
+
+#[server(prefix = "/sfn", endpoint = "create_endpoint", input = Json)]
+pub async fn create_endpoint(form: EndpointForm) -> Result<EndpointView, AppError> {
+    use crate::server::service::endpoints;
+    let actor = super::context::require_admin().await?;
+    let state = super::context::state()?;
+    let fields = endpoints::EndpointFields {
+        name: form.name,
+        path: form.path,
+        description: form.description,
+        auth_type: form.auth_type,
+        allow_deleting: form.allow_deleting,
+    };
+    Ok(endpoints::create(&state.db, &state.auth, &actor, fields).await?)
+}
+
+#[server(prefix = "/sfn", endpoint = "update_endpoint", input = Json)]
+pub async fn update_endpoint(id: i64, form: EndpointForm) -> Result<EndpointView, AppError> {
+    use crate::server::service::endpoints;
+    let actor = super::context::require_admin().await?;
+    let state = super::context::state()?;
+    let changes = endpoints::EndpointChanges {
+        name: Some(form.name),
+        path: Some(form.path),
+        description: Some(form.description),
+        auth_type: Some(form.auth_type),
+        allow_deleting: Some(form.allow_deleting),
+    };
+    Ok(endpoints::update(&state.db, &state.auth, &actor, id, changes).await?)
+}
+
+/// "Generate <METHOD> token": the fresh value, shown once.
+#[server(prefix = "/sfn", endpoint = "generate_primary")]
+pub async fn generate_primary(id: i64, method: String) -> Result<String, AppError> {
+    use crate::server::service::endpoints::{self, Method};
+    let actor = super::context::require_admin().await?;
+    let state = super::context::state()?;
+    let method = Method::parse(&method).ok_or(AppError::NotFound)?;
+    Ok(endpoints::regenerate_primary(&state.db, &state.auth, &actor, id, method).await?)
+}
+
+#[server(prefix = "/sfn", endpoint = "list_endpoint_tokens")]
+pub async fn list_endpoint_tokens(
+    include_inactive: bool,
+) -> Result<Vec<EndpointTokenView>, AppError> {
+    use crate::server::service::endpoints;
+    super::context::require_admin().await?;
+    let state = super::context::state()?;
+    Ok(endpoints::list_tokens(&state.db, include_inactive).await?)
+}
+
+/// A value for the "Token settings" dialog; nothing is stored until Save.
+#[server(prefix = "/sfn", endpoint = "draft_endpoint_secret")]
+pub async fn draft_endpoint_secret() -> Result<String, AppError> {
+    super::context::require_admin().await?;
+    Ok(crate::server::service::endpoints::draft_secret())
+}
+
+#[server(prefix = "/sfn", endpoint = "save_endpoint_token", input = Json)]
+pub async fn save_endpoint_token(form: EndpointTokenForm) -> Result<EndpointTokenView, AppError> {
+    use crate::server::service::endpoints;
+    let actor = super::context::require_admin().await?;
+    let state = super::context::state()?;
+    Ok(match form.id {
+        None => {
+            let new = endpoints::NewEndpointToken {
+                name: form.name,
+                description: form.description,
+                enabled: form.enabled,
+                secret: form.secret,
+            };
+            endpoints::create_token(&state.db, &actor, new)
+                .await?
+                .endpoint_token
+        }
+        Some(id) => {
+            let changes = endpoints::EndpointTokenChanges {
+                name: Some(form.name),
+                description: Some(form.description),
+                enabled: Some(form.enabled),
+                active: None,
+                secret: form.secret,
+            };
+            endpoints::update_token(&state.db, &state.auth, &actor, id, changes).await?
+        }
+    })
+}
+
+/// The row switches: "Enabled <name>" and Activate / Deactivate.
+#[server(prefix = "/sfn", endpoint = "set_endpoint_token_state")]
+pub async fn set_endpoint_token_state(
+    id: i64,
+    enabled: Option<bool>,
+    active: Option<bool>,
+) -> Result<EndpointTokenView, AppError> {
+    use crate::server::service::endpoints;
+    let actor = super::context::require_admin().await?;
+    let state = super::context::state()?;
+    let changes = endpoints::EndpointTokenChanges {
+        enabled,
+        active,
+        ..Default::default()
+    };
+    Ok(endpoints::update_token(&state.db, &state.auth, &actor, id, changes).await?)
+}
+
+#[server(prefix = "/sfn", endpoint = "endpoint_assignments")]
+pub async fn endpoint_assignments(
+    endpoint_id: Option<i64>,
+    token_id: Option<i64>,
+) -> Result<Vec<AssignmentView>, AppError> {
+    use crate::server::service::endpoints;
+    super::context::require_admin().await?;
+    let state = super::context::state()?;
+    Ok(endpoints::assignments(&state.db, endpoint_id, token_id).await?)
+}
+
+/// Saves an assignment; one with nothing assigned is removed.
+#[server(prefix = "/sfn", endpoint = "assign_endpoint_token", input = Json)]
+pub async fn assign_endpoint_token(
+    endpoint_id: i64,
+    token_id: i64,
+    assignment: Assignment,
+) -> Result<(), AppError> {
+    use crate::server::service::endpoints;
+    let actor = super::context::require_admin().await?;
+    let state = super::context::state()?;
+    if assignment.post || assignment.get || assignment.delete {
+        endpoints::assign(
+            &state.db,
+            &state.auth,
+            &actor,
+            endpoint_id,
+            token_id,
+            assignment,
+        )
+        .await?;
+    } else {
+        match endpoints::unassign(&state.db, &state.auth, &actor, endpoint_id, token_id).await {
+            Ok(()) | Err(crate::server::error::ServiceError::NotFound) => {}
+            Err(other) => return Err(other.into()),
+        }
+    }
+    Ok(())
+}
+
+#[server(prefix = "/sfn", endpoint = "endpoint_traffic", input = Json)]
+pub async fn endpoint_traffic(id: i64, filter: TrafficFilter) -> Result<Traffic, AppError> {
+    use crate::server::service::{endpoints, traffic};
+    super::context::require_admin().await?;
+    let state = super::context::state()?;
+    let endpoint = endpoints::get(&state.db, id).await?;
+    let from = super::context::optional_date(&filter.from, "from")?;
+    let to = super::context::optional_date(&filter.to, "to")?;
+    let requests = traffic::requests(
+        &state.db,
+        endpoint.id,
+        &traffic::RequestFilter {
+            tokens: filter.tokens,
+            from: from
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map(|t| t.and_utc()),
+            to: to
+                .and_then(|d| d.and_hms_milli_opt(23, 59, 59, 999))
+                .map(|t| t.and_utc()),
+        },
+    )
+    .await?;
+    Ok(Traffic {
+        senders: traffic::senders(&state.db, endpoint.id).await?,
+        chart: traffic::calls_per_sender(&requests, CHART_BUCKETS),
+        requests,
+    })
+}
+
+/// Columns of the calls-per-token chart.
+pub const CHART_BUCKETS: usize = 24;
+
+#[server(prefix = "/sfn", endpoint = "endpoint_record")]
+pub async fn endpoint_record(endpoint_id: i64, id: i64) -> Result<RecordView, AppError> {
+    use crate::server::service::traffic;
+    super::context::require_admin().await?;
+    let state = super::context::state()?;
+    Ok(traffic::get_record(&state.db, endpoint_id, id).await?)
+}

@@ -1,0 +1,25 @@
+use sea_orm::entity::prelude::*;
+
+/// A secondary token: one per client application, assigned onto endpoints' primaries.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "endpoint_tokens")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub name: String,
+    pub description: String,
+    #[sea_orm(unique)]
+    pub secret_digest: String,
+    pub hint: String,
+    pub enabled: bool,
+    pub active: bool,
+    pub created_at: DateTimeUtc,
+    pub created_by: Option<String>,
+    pub updated_at: DateTimeUtc,
+    pub updated_by: Option<String>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,79 @@
+//! The endpoints' request log, gathered in memory and written in batches: logging never
+//! holds up a call, and a clean shutdown writes what is pending.
+use std::sync::Mutex;
+
+use chrono::Utc;
+use sea_orm::{DatabaseConnection, EntityTrait, NotSet, Set, TransactionTrait};
+
+use super::entity::endpoint_request;
+use super::error::Result;
+use super::service::traffic::Sender;
+
+/// Rows per INSERT: ten values each stays far below every backend's parameter limit.
+const INSERT_CHUNK: usize = 500;
+
+#[derive(Debug, Default)]
+pub struct RequestLog {
+    pending: Mutex<Vec<endpoint_request::ActiveModel>>,
+}
+
+/// One call, as the data viewer will show it.
+pub struct Call<'a> {
+    pub endpoint_id: i64,
+    pub method: &'a str,
+    pub sender: &'a Sender,
+    pub status: u16,
+    pub size: usize,
+    pub ip: Option<String>,
+    pub record_id: Option<i64>,
+}
+
+impl RequestLog {
+    pub fn record(&self, call: Call<'_>) {
+        let row = endpoint_request::ActiveModel {
+            id: NotSet,
+            endpoint_id: Set(call.endpoint_id),
+            at: Set(Utc::now()),
+            method: Set(call.method.to_owned()),
+            sender: Set(call.sender.label()),
+            endpoint_token_id: Set(call.sender.endpoint_token_id()),
+            status: Set(i16::try_from(call.status).unwrap_or(i16::MAX)),
+            size: Set(i64::try_from(call.size).unwrap_or(i64::MAX)),
+            ip: Set(call.ip),
+            record_id: Set(call.record_id),
+        };
+        if let Ok(mut pending) = self.pending.lock() {
+            pending.push(row);
+        }
+    }
+
+    /// Writes everything gathered so far in one transaction. On failure the batch is put
+    /// back, so a database hiccup delays entries instead of losing them.
+    pub async fn flush(&self, db: &DatabaseConnection) -> Result<()> {
+        let batch = match self.pending.lock() {
+            Ok(mut pending) => std::mem::take(&mut *pending),
+            Err(_) => return Ok(()),
+        };
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let written = async {
+            let txn = db.begin().await?;
+            for chunk in batch.chunks(INSERT_CHUNK) {
+                endpoint_request::Entity::insert_many(chunk.to_vec())
+                    .exec(&txn)
+                    .await?;
+            }
+            txn.commit().await
+        }
+        .await;
+        if let Err(err) = written {
+            if let Ok(mut pending) = self.pending.lock() {
+                let newer = std::mem::replace(&mut *pending, batch);
+                pending.extend(newer);
+            }
+            return Err(err.into());
+        }
+        Ok(())
+    }
+}

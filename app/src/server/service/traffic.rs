@@ -1,0 +1,430 @@
+//! Calls to endpoints: who may call (the matching primary, or an enabled endpoint token with
+//! an enabled assignment to that primary), the records they send and fetch, and the request
+//! log the data viewer reads.
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use rustc_hash::FxHashMap;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, NotSet,
+    QueryFilter, QueryOrder, QuerySelect, Set,
+};
+
+use super::endpoints::{AuthType, Method};
+use super::token_auth::bearer;
+use crate::api::endpoints::{Assignment, Chart, RecordView, RequestView, Series};
+use crate::server::entity::{
+    endpoint, endpoint_assignment, endpoint_primary, endpoint_record, endpoint_request,
+    endpoint_token,
+};
+use crate::server::error::{AuthFailure, Result, ServiceError};
+use crate::server::secrets;
+use crate::server::state::AppState;
+
+/// Who called, as the request log and the records name it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Sender {
+    Anonymous,
+    Primary(Method),
+    EndpointToken {
+        id: i64,
+        name: String,
+    },
+    /// No token, or one that matches nothing.
+    Unknown,
+}
+
+impl Sender {
+    pub fn label(&self) -> String {
+        match self {
+            Self::Anonymous => "anonymous".into(),
+            Self::Primary(method) => format!("{} primary", method.as_str()),
+            Self::EndpointToken { name, .. } => name.clone(),
+            Self::Unknown => "unknown token".into(),
+        }
+    }
+
+    pub fn endpoint_token_id(&self) -> Option<i64> {
+        match self {
+            Self::EndpointToken { id, .. } => Some(*id),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Secondary {
+    id: i64,
+    name: String,
+    /// Enabled and active.
+    usable: bool,
+    assignment: Assignment,
+}
+
+/// Everything a call to one endpoint is checked against, cached per path until a change.
+#[derive(Debug)]
+pub struct EndpointAccess {
+    pub endpoint: endpoint::Model,
+    primaries: FxHashMap<[u8; 32], Method>,
+    secondaries: FxHashMap<[u8; 32], Secondary>,
+}
+
+async fn load_access(db: &DatabaseConnection, path: &str) -> Result<Option<EndpointAccess>> {
+    let Some(endpoint) = endpoint::Entity::find()
+        .filter(endpoint::Column::Path.eq(path))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let primaries = endpoint_primary::Entity::find()
+        .filter(endpoint_primary::Column::EndpointId.eq(endpoint.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|p| Some((secrets::unhex(&p.secret_digest)?, Method::parse(&p.method)?)))
+        .collect();
+    let assignments = endpoint_assignment::Entity::find()
+        .filter(endpoint_assignment::Column::EndpointId.eq(endpoint.id))
+        .all(db)
+        .await?;
+    let tokens = endpoint_token::Entity::find()
+        .filter(endpoint_token::Column::Id.is_in(assignments.iter().map(|a| a.endpoint_token_id)))
+        .all(db)
+        .await?;
+    let secondaries = assignments
+        .into_iter()
+        .filter_map(|a| {
+            let token = tokens.iter().find(|t| t.id == a.endpoint_token_id)?;
+            Some((
+                secrets::unhex(&token.secret_digest)?,
+                Secondary {
+                    id: token.id,
+                    name: token.name.clone(),
+                    usable: token.enabled && token.active,
+                    assignment: Assignment {
+                        post: a.post,
+                        get: a.get,
+                        delete: a.delete,
+                        enabled: a.enabled,
+                    },
+                },
+            ))
+        })
+        .collect();
+    Ok(Some(EndpointAccess {
+        endpoint,
+        primaries,
+        secondaries,
+    }))
+}
+
+/// The endpoint at `path`, from memory when nothing changed since it was loaded.
+pub async fn endpoint_access(state: &AppState, path: &str) -> Result<Arc<EndpointAccess>> {
+    if let Some(access) = state.auth.endpoint(path) {
+        return Ok(access);
+    }
+    let access = load_access(&state.db, path)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    Ok(state.auth.put_endpoint(path.to_owned(), access))
+}
+
+/// A token this endpoint does not know: refused as forbidden when it is a real endpoint
+/// token or primary elsewhere, as unauthenticated when it is nothing at all.
+async fn stranger(db: &DatabaseConnection, digest: &str) -> Result<(Sender, ServiceError)> {
+    if let Some(token) = endpoint_token::Entity::find()
+        .filter(endpoint_token::Column::SecretDigest.eq(digest))
+        .one(db)
+        .await?
+    {
+        return Ok((
+            Sender::EndpointToken {
+                id: token.id,
+                name: token.name,
+            },
+            ServiceError::Forbidden,
+        ));
+    }
+    let primary = endpoint_primary::Entity::find()
+        .filter(endpoint_primary::Column::SecretDigest.eq(digest))
+        .one(db)
+        .await?;
+    Ok(match primary {
+        Some(_) => (Sender::Unknown, ServiceError::Forbidden),
+        None => (
+            Sender::Unknown,
+            ServiceError::Unauthenticated(AuthFailure::InvalidToken),
+        ),
+    })
+}
+
+/// Decides a call of `method` on `access`: who is calling, and whether they may.
+pub async fn authorize(
+    state: &AppState,
+    access: &EndpointAccess,
+    method: Method,
+    authorization: Option<&str>,
+) -> Result<(Sender, Result<()>)> {
+    let endpoint = &access.endpoint;
+    let token_needed = endpoint.auth_type == AuthType::Token.as_str();
+    if method == Method::Delete && !endpoint.allow_deleting {
+        let sender = if token_needed {
+            Sender::Unknown
+        } else {
+            Sender::Anonymous
+        };
+        return Ok((sender, Err(ServiceError::Forbidden)));
+    }
+    if !token_needed {
+        return Ok((Sender::Anonymous, Ok(())));
+    }
+    let secret = match bearer(authorization) {
+        Ok(secret) => secret,
+        Err(err) => return Ok((Sender::Unknown, Err(err))),
+    };
+    if !secrets::is_endpoint_secret(secret) {
+        let invalid = ServiceError::Unauthenticated(AuthFailure::InvalidToken);
+        return Ok((Sender::Unknown, Err(invalid)));
+    }
+    let digest = secrets::digest_bytes(secret);
+    if let Some(&primary) = access.primaries.get(&digest) {
+        let verdict = if primary == method {
+            Ok(())
+        } else {
+            Err(ServiceError::Forbidden)
+        };
+        return Ok((Sender::Primary(primary), verdict));
+    }
+    if let Some(secondary) = access.secondaries.get(&digest) {
+        let sender = Sender::EndpointToken {
+            id: secondary.id,
+            name: secondary.name.clone(),
+        };
+        let verdict = if !secondary.usable {
+            Err(ServiceError::Unauthenticated(AuthFailure::InvalidToken))
+        } else if secondary.assignment.enabled && method.allowed_by(&secondary.assignment) {
+            Ok(())
+        } else {
+            Err(ServiceError::Forbidden)
+        };
+        return Ok((sender, verdict));
+    }
+    let (sender, refusal) = stranger(&state.db, &secrets::hex(&digest)).await?;
+    Ok((sender, Err(refusal)))
+}
+
+fn record_view(record: endpoint_record::Model) -> RecordView {
+    RecordView {
+        id: record.id,
+        received_at: record.received_at,
+        token: record.sender,
+        data: serde_json::from_str(&record.data).unwrap_or(serde_json::Value::Null),
+    }
+}
+
+pub async fn create_record(
+    db: &impl ConnectionTrait,
+    endpoint_id: i64,
+    sender: &Sender,
+    data: &serde_json::Value,
+) -> Result<RecordView> {
+    let record = endpoint_record::ActiveModel {
+        id: NotSet,
+        endpoint_id: Set(endpoint_id),
+        received_at: Set(Utc::now()),
+        sender: Set(sender.label()),
+        endpoint_token_id: Set(sender.endpoint_token_id()),
+        data: Set(data.to_string()),
+    }
+    .insert(db)
+    .await?;
+    Ok(record_view(record))
+}
+
+/// Newest first, `limit` after the id `before`.
+pub async fn list_records(
+    db: &impl ConnectionTrait,
+    endpoint_id: i64,
+    limit: u64,
+    before: Option<i64>,
+) -> Result<(Vec<RecordView>, Option<i64>)> {
+    let mut select = endpoint_record::Entity::find()
+        .filter(endpoint_record::Column::EndpointId.eq(endpoint_id))
+        .order_by_desc(endpoint_record::Column::Id)
+        .limit(limit + 1);
+    if let Some(before) = before {
+        select = select.filter(endpoint_record::Column::Id.lt(before));
+    }
+    let mut rows = select.all(db).await?;
+    let next = if rows.len() as u64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|r| r.id)
+    } else {
+        None
+    };
+    Ok((rows.into_iter().map(record_view).collect(), next))
+}
+
+pub async fn get_record(
+    db: &impl ConnectionTrait,
+    endpoint_id: i64,
+    id: i64,
+) -> Result<RecordView> {
+    endpoint_record::Entity::find_by_id(id)
+        .filter(endpoint_record::Column::EndpointId.eq(endpoint_id))
+        .one(db)
+        .await?
+        .map(record_view)
+        .ok_or(ServiceError::NotFound)
+}
+
+pub async fn delete_record(db: &impl ConnectionTrait, endpoint_id: i64, id: i64) -> Result<()> {
+    let deleted = endpoint_record::Entity::delete_many()
+        .filter(endpoint_record::Column::Id.eq(id))
+        .filter(endpoint_record::Column::EndpointId.eq(endpoint_id))
+        .exec(db)
+        .await?;
+    if deleted.rows_affected == 0 {
+        return Err(ServiceError::NotFound);
+    }
+    Ok(())
+}
+
+/// What the data viewer shows.
+#[derive(Clone, Debug, Default)]
+pub struct RequestFilter {
+    /// Sender labels ("POST primary", a token's name...); empty means all.
+    pub tokens: Vec<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// How many calls the data viewer reads at most for one view.
+pub const REQUESTS_MAX: u64 = 5000;
+
+/// The endpoint's calls in the filter, newest first, at most [`REQUESTS_MAX`].
+pub async fn requests(
+    db: &impl ConnectionTrait,
+    endpoint_id: i64,
+    filter: &RequestFilter,
+) -> Result<Vec<RequestView>> {
+    let mut select = endpoint_request::Entity::find()
+        .filter(endpoint_request::Column::EndpointId.eq(endpoint_id))
+        .order_by_desc(endpoint_request::Column::At)
+        .order_by_desc(endpoint_request::Column::Id)
+        .limit(REQUESTS_MAX);
+    if !filter.tokens.is_empty() {
+        select = select.filter(endpoint_request::Column::Sender.is_in(filter.tokens.clone()));
+    }
+    if let Some(from) = filter.from {
+        select = select.filter(endpoint_request::Column::At.gte(from));
+    }
+    if let Some(to) = filter.to {
+        select = select.filter(endpoint_request::Column::At.lte(to));
+    }
+    Ok(select
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| RequestView {
+            id: r.id,
+            received_at: r.at,
+            method: r.method,
+            token: r.sender,
+            endpoint_token_id: r.endpoint_token_id,
+            status: u16::try_from(r.status).unwrap_or_default(),
+            size: r.size,
+            ip: r.ip,
+            record_id: r.record_id,
+        })
+        .collect())
+}
+
+/// Every sender label seen on this endpoint, for the "Tokens" filter.
+pub async fn senders(db: &impl ConnectionTrait, endpoint_id: i64) -> Result<Vec<String>> {
+    let mut labels: Vec<String> = endpoint_request::Entity::find()
+        .select_only()
+        .column(endpoint_request::Column::Sender)
+        .distinct()
+        .filter(endpoint_request::Column::EndpointId.eq(endpoint_id))
+        .into_tuple::<String>()
+        .all(db)
+        .await?;
+    labels.sort();
+    Ok(labels)
+}
+
+/// Calls per sender in `buckets` equal spans from the first call to the last, for the chart.
+pub fn calls_per_sender(requests: &[RequestView], buckets: usize) -> Chart {
+    let (Some(first), Some(last)) = (
+        requests.iter().map(|r| r.received_at).min(),
+        requests.iter().map(|r| r.received_at).max(),
+    ) else {
+        return Chart::default();
+    };
+    let buckets = buckets.max(1);
+    let count = i64::try_from(buckets).unwrap_or(i64::MAX);
+    let span = (last - first).num_milliseconds().max(1) + 1;
+    let width = (span + count - 1) / count;
+    let mut series: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+    for request in requests {
+        let index = usize::try_from((request.received_at - first).num_milliseconds() / width)
+            .unwrap_or_default()
+            .min(buckets - 1);
+        series
+            .entry(request.token.clone())
+            .or_insert_with(|| vec![0; buckets])[index] += 1;
+    }
+    Chart {
+        buckets: (0..count)
+            .map(|i| first + chrono::Duration::milliseconds(width * i))
+            .collect(),
+        series: series
+            .into_iter()
+            .map(|(token, counts)| Series { token, counts })
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(token: &str, seconds: i64) -> RequestView {
+        RequestView {
+            id: 0,
+            received_at: DateTime::from_timestamp(1_700_000_000 + seconds, 0).unwrap(),
+            method: "POST".into(),
+            token: token.into(),
+            endpoint_token_id: None,
+            status: 201,
+            size: 0,
+            ip: None,
+            record_id: None,
+        }
+    }
+
+    #[test]
+    fn the_chart_counts_each_senders_calls_in_equal_spans() {
+        let calls = [
+            call("shop", 0),
+            call("shop", 1),
+            call("billing", 59),
+            call("shop", 99),
+        ];
+        let chart = calls_per_sender(&calls, 4);
+        assert_eq!(chart.buckets.len(), 4);
+        let counts = |token: &str| {
+            chart
+                .series
+                .iter()
+                .find(|s| s.token == token)
+                .map(|s| s.counts.clone())
+        };
+        assert_eq!(counts("shop"), Some(vec![2, 0, 0, 1]));
+        assert_eq!(counts("billing"), Some(vec![0, 0, 1, 0]));
+        assert_eq!(calls_per_sender(&[], 4), Chart::default());
+    }
+}

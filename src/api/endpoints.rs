@@ -1,0 +1,374 @@
+//! Endpoints, their primaries, endpoint tokens and assignments, for administrators: what the
+//! pages can do, automation can do here, through the same services.
+use axum::{
+    extract::{Path, State},
+    http::StatusCode,
+    Json,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::error::{ApiError, ApiResult};
+use super::extract::{ApiJson, ApiQuery, Caller};
+use app::api::endpoints::{
+    Assignment, AssignmentView, EndpointTokenView, EndpointView, IssuedEndpointToken, RequestView,
+};
+use app::server::service::{
+    endpoints::{
+        self, EndpointChanges, EndpointFields, EndpointTokenChanges, Method, NewEndpointToken,
+    },
+    token_auth::Principal,
+    tokens::SCOPE_ADMIN,
+    traffic::{self, RequestFilter},
+};
+use app::server::state::AppState;
+
+fn admin(caller: Caller) -> ApiResult<Principal> {
+    caller.require(SCOPE_ADMIN)
+}
+
+/// A path id that is not a number names nothing: 404, like an unknown id.
+fn id(text: &str) -> ApiResult<i64> {
+    text.parse().map_err(|_| ApiError::not_found())
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CreateEndpointRequest {
+    pub name: String,
+    /// A slug: lower-case letters, digits and single hyphens.
+    pub path: String,
+    pub description: Option<String>,
+    /// `none` or `token`.
+    pub auth_type: String,
+    pub allow_deleting: Option<bool>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct UpdateEndpointRequest {
+    pub name: Option<String>,
+    pub path: Option<String>,
+    pub description: Option<String>,
+    pub auth_type: Option<String>,
+    pub allow_deleting: Option<bool>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Secret {
+    /// 64 alphanumerics, shown this once.
+    pub secret: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Items<T: ToSchema> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+fn items<T: ToSchema>(items: Vec<T>) -> Json<Items<T>> {
+    Json(Items {
+        items,
+        next_cursor: None,
+    })
+}
+
+#[utoipa::path(get, path = "/api/v1/admin/endpoints", tag = "endpoints",
+    responses((status = 200, body = Items<EndpointView>)), security(("bearer" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<Items<EndpointView>>> {
+    admin(caller)?;
+    Ok(items(endpoints::list(&state.db).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/admin/endpoints", tag = "endpoints",
+    request_body = CreateEndpointRequest,
+    responses((status = 201, body = EndpointView), (status = 409, body = super::error::ErrorBody),
+        (status = 422, body = super::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<CreateEndpointRequest>,
+) -> ApiResult<(StatusCode, Json<EndpointView>)> {
+    let principal = admin(caller)?;
+    let endpoint = endpoints::create(
+        &state.db,
+        &state.auth,
+        &principal.owner,
+        EndpointFields {
+            name: body.name,
+            path: body.path,
+            description: body.description.unwrap_or_default(),
+            auth_type: body.auth_type,
+            allow_deleting: body.allow_deleting.unwrap_or(false),
+        },
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(endpoint)))
+}
+
+#[utoipa::path(get, path = "/api/v1/admin/endpoints/{id}", tag = "endpoints",
+    responses((status = 200, body = EndpointView), (status = 404, body = super::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(endpoint): Path<String>,
+) -> ApiResult<Json<EndpointView>> {
+    admin(caller)?;
+    Ok(Json(endpoints::get(&state.db, id(&endpoint)?).await?))
+}
+
+#[utoipa::path(patch, path = "/api/v1/admin/endpoints/{id}", tag = "endpoints",
+    request_body = UpdateEndpointRequest,
+    responses((status = 200, body = EndpointView), (status = 404, body = super::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(endpoint): Path<String>,
+    ApiJson(body): ApiJson<UpdateEndpointRequest>,
+) -> ApiResult<Json<EndpointView>> {
+    let principal = admin(caller)?;
+    let endpoint = endpoints::update(
+        &state.db,
+        &state.auth,
+        &principal.owner,
+        id(&endpoint)?,
+        EndpointChanges {
+            name: body.name,
+            path: body.path,
+            description: body.description,
+            auth_type: body.auth_type,
+            allow_deleting: body.allow_deleting,
+        },
+    )
+    .await?;
+    Ok(Json(endpoint))
+}
+
+#[utoipa::path(post, path = "/api/v1/admin/endpoints/{id}/primaries/{method}/regenerate",
+    tag = "endpoints",
+    params(("method" = String, Path, description = "post, get or delete")),
+    responses((status = 200, body = Secret), (status = 404, body = super::error::ErrorBody),
+        (status = 409, body = super::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn regenerate_primary(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((endpoint, method)): Path<(String, String)>,
+) -> ApiResult<Json<Secret>> {
+    let principal = admin(caller)?;
+    let method = Method::parse(&method).ok_or_else(ApiError::not_found)?;
+    let secret = endpoints::regenerate_primary(
+        &state.db,
+        &state.auth,
+        &principal.owner,
+        id(&endpoint)?,
+        method,
+    )
+    .await?;
+    Ok(Json(Secret { secret }))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TokenListParams {
+    /// Include deactivated endpoint tokens.
+    pub include_inactive: Option<bool>,
+}
+
+#[utoipa::path(get, path = "/api/v1/admin/endpoint-tokens", tag = "endpoints",
+    params(TokenListParams),
+    responses((status = 200, body = Items<EndpointTokenView>)), security(("bearer" = [])))]
+pub async fn list_tokens(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(params): ApiQuery<TokenListParams>,
+) -> ApiResult<Json<Items<EndpointTokenView>>> {
+    admin(caller)?;
+    let tokens =
+        endpoints::list_tokens(&state.db, params.include_inactive.unwrap_or(false)).await?;
+    Ok(items(tokens))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CreateEndpointTokenRequest {
+    pub name: String,
+    pub description: Option<String>,
+    pub enabled: Option<bool>,
+}
+
+#[utoipa::path(post, path = "/api/v1/admin/endpoint-tokens", tag = "endpoints",
+    request_body = CreateEndpointTokenRequest,
+    responses((status = 201, body = IssuedEndpointToken), (status = 422, body = super::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn create_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<CreateEndpointTokenRequest>,
+) -> ApiResult<(StatusCode, Json<IssuedEndpointToken>)> {
+    let principal = admin(caller)?;
+    let issued = endpoints::create_token(
+        &state.db,
+        &principal.owner,
+        NewEndpointToken {
+            name: body.name,
+            description: body.description.unwrap_or_default(),
+            enabled: body.enabled.unwrap_or(true),
+            secret: None,
+        },
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(issued)))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct UpdateEndpointTokenRequest {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub enabled: Option<bool>,
+    pub active: Option<bool>,
+}
+
+#[utoipa::path(patch, path = "/api/v1/admin/endpoint-tokens/{id}", tag = "endpoints",
+    request_body = UpdateEndpointTokenRequest,
+    responses((status = 200, body = EndpointTokenView), (status = 404, body = super::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn update_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(token): Path<String>,
+    ApiJson(body): ApiJson<UpdateEndpointTokenRequest>,
+) -> ApiResult<Json<EndpointTokenView>> {
+    let principal = admin(caller)?;
+    let token = endpoints::update_token(
+        &state.db,
+        &state.auth,
+        &principal.owner,
+        id(&token)?,
+        EndpointTokenChanges {
+            name: body.name,
+            description: body.description,
+            enabled: body.enabled,
+            active: body.active,
+            secret: None,
+        },
+    )
+    .await?;
+    Ok(Json(token))
+}
+
+#[utoipa::path(post, path = "/api/v1/admin/endpoint-tokens/{id}/regenerate", tag = "endpoints",
+    responses((status = 200, body = IssuedEndpointToken), (status = 404, body = super::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn regenerate_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(token): Path<String>,
+) -> ApiResult<Json<IssuedEndpointToken>> {
+    let principal = admin(caller)?;
+    let issued =
+        endpoints::regenerate_token(&state.db, &state.auth, &principal.owner, id(&token)?).await?;
+    Ok(Json(issued))
+}
+
+#[utoipa::path(get, path = "/api/v1/admin/endpoints/{id}/assignments", tag = "endpoints",
+    responses((status = 200, body = Items<AssignmentView>)), security(("bearer" = [])))]
+pub async fn list_assignments(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(endpoint): Path<String>,
+) -> ApiResult<Json<Items<AssignmentView>>> {
+    admin(caller)?;
+    let endpoint = endpoints::get(&state.db, id(&endpoint)?).await?;
+    Ok(items(
+        endpoints::assignments(&state.db, Some(endpoint.id), None).await?,
+    ))
+}
+
+#[utoipa::path(put, path = "/api/v1/admin/endpoints/{id}/assignments/{token_id}",
+    tag = "endpoints", request_body = Assignment,
+    responses((status = 200, body = AssignmentView), (status = 404, body = super::error::ErrorBody),
+        (status = 409, body = super::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn assign(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((endpoint, token)): Path<(String, String)>,
+    ApiJson(body): ApiJson<Assignment>,
+) -> ApiResult<Json<AssignmentView>> {
+    let principal = admin(caller)?;
+    let view = endpoints::assign(
+        &state.db,
+        &state.auth,
+        &principal.owner,
+        id(&endpoint)?,
+        id(&token)?,
+        body,
+    )
+    .await?;
+    Ok(Json(view))
+}
+
+#[utoipa::path(delete, path = "/api/v1/admin/endpoints/{id}/assignments/{token_id}",
+    tag = "endpoints",
+    responses((status = 204), (status = 404, body = super::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn unassign(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((endpoint, token)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    let principal = admin(caller)?;
+    endpoints::unassign(
+        &state.db,
+        &state.auth,
+        &principal.owner,
+        id(&endpoint)?,
+        id(&token)?,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RequestParams {
+    /// Sender names, comma-separated: `POST primary`, an endpoint token's name...
+    pub tokens: Option<String>,
+    pub from: Option<chrono::DateTime<chrono::Utc>>,
+    pub to: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// The endpoint's request log, newest first (at most 5,000 calls).
+#[utoipa::path(get, path = "/api/v1/admin/endpoints/{id}/requests", tag = "endpoints",
+    params(RequestParams),
+    responses((status = 200, body = Items<RequestView>)), security(("bearer" = [])))]
+pub async fn requests(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(endpoint): Path<String>,
+    ApiQuery(params): ApiQuery<RequestParams>,
+) -> ApiResult<Json<Items<RequestView>>> {
+    admin(caller)?;
+    let endpoint = endpoints::get(&state.db, id(&endpoint)?).await?;
+    let filter = RequestFilter {
+        tokens: params
+            .tokens
+            .map(|t| {
+                t.split(',')
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default(),
+        from: params.from,
+        to: params.to,
+    };
+    Ok(items(
+        traffic::requests(&state.db, endpoint.id, &filter).await?,
+    ))
+}

@@ -1,0 +1,225 @@
+//! Endpoint traffic: integrations POST JSON records, GET them back and DELETE them (where
+//! allowed). Every call, refused ones included, goes into the endpoint's request log.
+use std::net::SocketAddr;
+
+use axum::{
+    body::Bytes,
+    extract::{rejection::BytesRejection, ConnectInfo, Path, State},
+    http::{header, HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+    Json,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::endpoints::Items;
+use super::error::{ApiError, ApiResult};
+use super::extract::ApiQuery;
+use app::api::endpoints::RecordView;
+use app::server::requests::Call;
+use app::server::service::{
+    endpoints::Method,
+    traffic::{self, EndpointAccess, Sender},
+};
+use app::server::state::AppState;
+use std::sync::Arc;
+
+/// Records may be larger than other API bodies.
+pub const RECORD_LIMIT: usize = 1024 * 1024;
+const RECORDS_PAGE_MAX: u64 = 200;
+
+/// A call that reached a known endpoint: where, and who is calling.
+struct Gate {
+    access: Arc<EndpointAccess>,
+    sender: Sender,
+}
+
+/// Finds the endpoint and decides the call. An unknown endpoint is refused without a gate
+/// (there is no log to write to); a refused caller keeps the gate so the refusal is logged.
+async fn open(
+    state: &AppState,
+    path: &str,
+    method: Method,
+    headers: &HeaderMap,
+) -> Result<Gate, (Option<Gate>, ApiError)> {
+    let access = traffic::endpoint_access(state, path)
+        .await
+        .map_err(|e| (None, ApiError::from(e)))?;
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let (sender, verdict) = traffic::authorize(state, &access, method, authorization)
+        .await
+        .map_err(|e| (None, ApiError::from(e)))?;
+    let gate = Gate { access, sender };
+    match verdict {
+        Ok(()) => Ok(gate),
+        Err(refusal) => Err((Some(gate), refusal.into())),
+    }
+}
+
+/// Logs the call (batched) and answers it.
+fn finish(
+    state: &AppState,
+    gate: Option<&Gate>,
+    method: Method,
+    ip: SocketAddr,
+    size: usize,
+    result: ApiResult<(Response, Option<i64>)>,
+) -> Response {
+    let (response, record_id) = result.unwrap_or_else(|e| (e.into_response(), None));
+    if let Some(gate) = gate {
+        state.requests.record(Call {
+            endpoint_id: gate.access.endpoint.id,
+            method: method.as_str(),
+            sender: &gate.sender,
+            status: response.status().as_u16(),
+            size,
+            ip: Some(ip.ip().to_string()),
+            record_id,
+        });
+    }
+    response
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Received {
+    pub id: i64,
+    pub received_at: chrono::DateTime<chrono::Utc>,
+}
+
+fn body_rejection(rejection: &BytesRejection) -> ApiError {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "A record may be at most 1 MiB",
+        )
+    } else {
+        ApiError::validation(StatusCode::BAD_REQUEST, None, rejection.body_text())
+    }
+}
+
+/// Stores any JSON value as a record.
+#[utoipa::path(post, path = "/api/v1/endpoints/{path}/records", tag = "records",
+    request_body(content = serde_json::Value, description = "Any JSON value, at most 1 MiB"),
+    responses((status = 201, body = Received), (status = 400, body = super::error::ErrorBody),
+        (status = 401, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody),
+        (status = 404, body = super::error::ErrorBody), (status = 413, body = super::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn create(
+    State(state): State<AppState>,
+    ConnectInfo(ip): ConnectInfo<SocketAddr>,
+    Path(path): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let method = Method::Post;
+    let size = body.as_ref().map_or(0, Bytes::len);
+    let gate = match open(&state, &path, method, &headers).await {
+        Ok(gate) => gate,
+        Err((gate, refusal)) => {
+            return finish(&state, gate.as_ref(), method, ip, size, Err(refusal))
+        }
+    };
+    let result = async {
+        let body = body.map_err(|r| body_rejection(&r))?;
+        let data: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {
+            ApiError::validation(
+                StatusCode::BAD_REQUEST,
+                None,
+                format!("The body is not valid JSON: {e}"),
+            )
+        })?;
+        let record =
+            traffic::create_record(&state.db, gate.access.endpoint.id, &gate.sender, &data).await?;
+        let response = (
+            StatusCode::CREATED,
+            Json(Received {
+                id: record.id,
+                received_at: record.received_at,
+            }),
+        )
+            .into_response();
+        Ok((response, Some(record.id)))
+    }
+    .await;
+    finish(&state, Some(&gate), method, ip, size, result)
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RecordParams {
+    /// At most 200; 50 when absent.
+    pub limit: Option<u64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// The endpoint's records, newest first.
+#[utoipa::path(get, path = "/api/v1/endpoints/{path}/records", tag = "records",
+    params(RecordParams),
+    responses((status = 200, body = Items<RecordView>), (status = 401, body = super::error::ErrorBody),
+        (status = 403, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    ConnectInfo(ip): ConnectInfo<SocketAddr>,
+    Path(path): Path<String>,
+    headers: HeaderMap,
+    params: Result<ApiQuery<RecordParams>, ApiError>,
+) -> Response {
+    let method = Method::Get;
+    let gate = match open(&state, &path, method, &headers).await {
+        Ok(gate) => gate,
+        Err((gate, refusal)) => return finish(&state, gate.as_ref(), method, ip, 0, Err(refusal)),
+    };
+    let result = async {
+        let ApiQuery(params) = params?;
+        let before = match params.cursor.as_deref().filter(|c| !c.is_empty()) {
+            None => None,
+            Some(c) => Some(c.parse::<i64>().map_err(|_| {
+                ApiError::validation(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    Some("cursor"),
+                    "The cursor is not valid",
+                )
+            })?),
+        };
+        let limit = params.limit.unwrap_or(50).clamp(1, RECORDS_PAGE_MAX);
+        let (records, next) =
+            traffic::list_records(&state.db, gate.access.endpoint.id, limit, before).await?;
+        let page = Items {
+            items: records,
+            next_cursor: next.map(|id| id.to_string()),
+        };
+        Ok((Json(page).into_response(), None))
+    }
+    .await;
+    finish(&state, Some(&gate), method, ip, 0, result)
+}
+
+/// Deletes one record; only while the endpoint allows deleting.
+#[utoipa::path(delete, path = "/api/v1/endpoints/{path}/records/{id}", tag = "records",
+    responses((status = 204), (status = 401, body = super::error::ErrorBody),
+        (status = 403, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn delete(
+    State(state): State<AppState>,
+    ConnectInfo(ip): ConnectInfo<SocketAddr>,
+    Path((path, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let method = Method::Delete;
+    let gate = match open(&state, &path, method, &headers).await {
+        Ok(gate) => gate,
+        Err((gate, refusal)) => return finish(&state, gate.as_ref(), method, ip, 0, Err(refusal)),
+    };
+    let result = async {
+        let id: i64 = id.parse().map_err(|_| ApiError::not_found())?;
+        traffic::delete_record(&state.db, gate.access.endpoint.id, id).await?;
+        Ok((StatusCode::NO_CONTENT.into_response(), None))
+    }
+    .await;
+    finish(&state, Some(&gate), method, ip, 0, result)
+}

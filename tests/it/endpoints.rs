@@ -1,0 +1,633 @@
+use app::server::entity::{audit_event, endpoint_record, endpoint_request};
+use reqwest::Method;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+use crate::on_both_backends;
+
+on_both_backends!(
+    the_authorization_matrix_gives_exactly_the_expected_status,
+    regenerating_cuts_the_old_value_and_deactivating_stops_only_that_application,
+    turning_deleting_off_removes_the_delete_primary_and_its_assignments,
+    bad_input_gets_clear_errors_and_nothing_is_lost,
+    every_call_is_logged_and_the_viewer_filters_by_token,
+);
+
+/// An administrator's view of the endpoint API.
+struct Admin<'a> {
+    app: &'a TestApp,
+    token: String,
+}
+
+impl<'a> Admin<'a> {
+    async fn new(app: &'a TestApp) -> Self {
+        Self {
+            app,
+            token: app.issue("admin", &["admin"]).await.secret,
+        }
+    }
+
+    async fn send(&self, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
+        let mut request = self.app.api(method, path, Some(&self.token));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn ok(&self, method: Method, path: &str, body: Option<Value>) -> Value {
+        let (status, value) = self.send(method, path, body).await;
+        assert!((200..300).contains(&status), "{path}: {status} {value}");
+        value
+    }
+
+    async fn endpoint(&self, path: &str, auth_type: &str, allow_deleting: bool) -> i64 {
+        let body = json!({"name": path, "path": path, "auth_type": auth_type, "allow_deleting": allow_deleting});
+        self.ok(Method::POST, "/api/v1/admin/endpoints", Some(body))
+            .await["id"]
+            .as_i64()
+            .unwrap()
+    }
+
+    async fn primary(&self, endpoint: i64, method: &str) -> String {
+        let path = format!("/api/v1/admin/endpoints/{endpoint}/primaries/{method}/regenerate");
+        self.ok(Method::POST, &path, None).await["secret"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// A new endpoint token: (id, secret).
+    async fn secondary(&self, name: &str, enabled: bool) -> (i64, String) {
+        let body = json!({"name": name, "enabled": enabled});
+        let issued = self
+            .ok(Method::POST, "/api/v1/admin/endpoint-tokens", Some(body))
+            .await;
+        (
+            issued["endpoint_token"]["id"].as_i64().unwrap(),
+            issued["secret"].as_str().unwrap().to_owned(),
+        )
+    }
+
+    async fn assign(&self, endpoint: i64, token: i64, methods: &str, enabled: bool) {
+        let body = json!({
+            "post": methods.contains('P'),
+            "get": methods.contains('G'),
+            "delete": methods.contains('D'),
+            "enabled": enabled,
+        });
+        let path = format!("/api/v1/admin/endpoints/{endpoint}/assignments/{token}");
+        self.ok(Method::PUT, &path, Some(body)).await;
+    }
+}
+
+/// One call of the traffic API: POST a record, GET the list, or DELETE a fresh record.
+async fn call(app: &TestApp, endpoint: &str, method: &str, token: Option<&str>) -> u16 {
+    let records = format!("/api/v1/endpoints/{endpoint}/records");
+    let response = match method {
+        "POST" => app
+            .api(Method::POST, &records, token)
+            .json(&json!({"order": 1}))
+            .send()
+            .await
+            .unwrap(),
+        "GET" => app.api(Method::GET, &records, token).send().await.unwrap(),
+        _ => {
+            // Something to delete, stored directly so that the check is only about the token.
+            let id = fresh_record(app, endpoint).await;
+            app.api(Method::DELETE, &format!("{records}/{id}"), token)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let status = response.status().as_u16();
+    if status >= 400 {
+        let body: Value = response.json().await.expect("an error body");
+        let code = body["error"]["code"].as_str().unwrap_or_default();
+        match status {
+            401 => assert!(["missing_token", "invalid_token"].contains(&code), "{code}"),
+            403 => assert_eq!(code, "forbidden"),
+            _ => {}
+        }
+    }
+    status
+}
+
+async fn fresh_record(app: &TestApp, path: &str) -> i64 {
+    use app::server::entity::endpoint;
+    let endpoint = endpoint::Entity::find()
+        .filter(endpoint::Column::Path.eq(path))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("endpoint");
+    app::server::service::traffic::create_record(
+        &app.db,
+        endpoint.id,
+        &app::server::service::traffic::Sender::Anonymous,
+        &json!({"to": "delete"}),
+    )
+    .await
+    .unwrap()
+    .id
+}
+
+/// Asserts (POST, GET, DELETE) statuses for `token` on `endpoint`.
+async fn expect(app: &TestApp, endpoint: &str, who: &str, token: Option<&str>, want: [u16; 3]) {
+    let mut got = [0; 3];
+    for (slot, method) in got.iter_mut().zip(["POST", "GET", "DELETE"]) {
+        *slot = call(app, endpoint, method, token).await;
+    }
+    assert_eq!(got, want, "{who} on {endpoint} (POST, GET, DELETE)");
+}
+
+const OK: [u16; 3] = [201, 200, 204];
+const UNAUTHENTICATED: [u16; 3] = [401, 401, 401];
+const FORBIDDEN: [u16; 3] = [403, 403, 403];
+
+async fn the_authorization_matrix_gives_exactly_the_expected_status(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(&db).await;
+    let admin = Admin::new(&app).await;
+    let orders = admin.endpoint("orders", "token", true).await;
+    let other = admin.endpoint("other", "token", true).await;
+    let no_delete = admin.endpoint("no-delete", "token", false).await;
+    admin.endpoint("open", "none", false).await;
+    admin.endpoint("open-deletable", "none", true).await;
+
+    let post = admin.primary(orders, "post").await;
+    let get = admin.primary(orders, "get").await;
+    let delete = admin.primary(orders, "delete").await;
+    let other_post = admin.primary(other, "post").await;
+    let (on, on_secret) = admin.secondary("billing", true).await;
+    let (post_only, post_only_secret) = admin.secondary("post-only", true).await;
+    let (disabled, disabled_secret) = admin.secondary("disabled", false).await;
+    let (assignment_off, assignment_off_secret) = admin.secondary("assignment-off", true).await;
+    let (_, unassigned_secret) = admin.secondary("unassigned", true).await;
+    let (elsewhere, elsewhere_secret) = admin.secondary("elsewhere", true).await;
+    let (inactive, inactive_secret) = admin.secondary("inactive", true).await;
+    admin.assign(orders, on, "PGD", true).await;
+    admin.assign(orders, post_only, "P", true).await;
+    admin.assign(orders, disabled, "PGD", true).await;
+    admin.assign(orders, assignment_off, "PGD", false).await;
+    admin.assign(other, elsewhere, "PGD", true).await;
+    admin.assign(orders, inactive, "PGD", true).await;
+    admin.assign(no_delete, on, "PG", true).await;
+    admin
+        .ok(
+            Method::PATCH,
+            &format!("/api/v1/admin/endpoint-tokens/{inactive}"),
+            Some(json!({"active": false})),
+        )
+        .await;
+    let unknown = "A".repeat(64);
+
+    expect(&app, "orders", "no token", None, UNAUTHENTICATED).await;
+    expect(&app, "orders", "malformed", Some("abc"), UNAUTHENTICATED).await;
+    expect(&app, "orders", "unknown", Some(&unknown), UNAUTHENTICATED).await;
+    expect(&app, "orders", "POST primary", Some(&post), [201, 403, 403]).await;
+    expect(&app, "orders", "GET primary", Some(&get), [403, 200, 403]).await;
+    expect(
+        &app,
+        "orders",
+        "DELETE primary",
+        Some(&delete),
+        [403, 403, 204],
+    )
+    .await;
+    expect(
+        &app,
+        "orders",
+        "another endpoint's primary",
+        Some(&other_post),
+        FORBIDDEN,
+    )
+    .await;
+    expect(&app, "orders", "assigned secondary", Some(&on_secret), OK).await;
+    expect(
+        &app,
+        "orders",
+        "POST-only secondary",
+        Some(&post_only_secret),
+        [201, 403, 403],
+    )
+    .await;
+    expect(
+        &app,
+        "orders",
+        "disabled secondary",
+        Some(&disabled_secret),
+        UNAUTHENTICATED,
+    )
+    .await;
+    expect(
+        &app,
+        "orders",
+        "inactive secondary",
+        Some(&inactive_secret),
+        UNAUTHENTICATED,
+    )
+    .await;
+    expect(
+        &app,
+        "orders",
+        "assignment off",
+        Some(&assignment_off_secret),
+        FORBIDDEN,
+    )
+    .await;
+    expect(
+        &app,
+        "orders",
+        "unassigned secondary",
+        Some(&unassigned_secret),
+        FORBIDDEN,
+    )
+    .await;
+    expect(
+        &app,
+        "orders",
+        "assigned elsewhere",
+        Some(&elsewhere_secret),
+        FORBIDDEN,
+    )
+    .await;
+    expect(
+        &app,
+        "other",
+        "its own primary",
+        Some(&other_post),
+        [201, 403, 403],
+    )
+    .await;
+    expect(
+        &app,
+        "other",
+        "secondary assigned there",
+        Some(&elsewhere_secret),
+        OK,
+    )
+    .await;
+    expect(
+        &app,
+        "no-delete",
+        "assigned secondary",
+        Some(&on_secret),
+        [201, 200, 403],
+    )
+    .await;
+    expect(&app, "open", "anyone", None, [201, 200, 403]).await;
+    expect(
+        &app,
+        "open",
+        "anyone with a token",
+        Some(&unknown),
+        [201, 200, 403],
+    )
+    .await;
+    expect(&app, "open-deletable", "anyone", None, OK).await;
+    app.stop().await;
+}
+
+async fn regenerating_cuts_the_old_value_and_deactivating_stops_only_that_application(
+    backend: Backend,
+) {
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(&db).await;
+    let admin = Admin::new(&app).await;
+    let orders = admin.endpoint("orders", "token", false).await;
+    let old_primary = admin.primary(orders, "post").await;
+    assert_eq!(call(&app, "orders", "POST", Some(&old_primary)).await, 201);
+    let new_primary = admin.primary(orders, "post").await;
+    assert_eq!(call(&app, "orders", "POST", Some(&old_primary)).await, 401);
+    assert_eq!(call(&app, "orders", "POST", Some(&new_primary)).await, 201);
+
+    let (billing, billing_old) = admin.secondary("billing", true).await;
+    let (shop, shop_secret) = admin.secondary("shop", true).await;
+    admin.assign(orders, billing, "PG", true).await;
+    admin.assign(orders, shop, "PG", true).await;
+    assert_eq!(call(&app, "orders", "POST", Some(&billing_old)).await, 201);
+    let regenerated = admin
+        .ok(
+            Method::POST,
+            &format!("/api/v1/admin/endpoint-tokens/{billing}/regenerate"),
+            None,
+        )
+        .await;
+    let billing_new = regenerated["secret"].as_str().unwrap();
+    assert_eq!(billing_new.len(), 64);
+    assert_eq!(call(&app, "orders", "POST", Some(&billing_old)).await, 401);
+    assert_eq!(call(&app, "orders", "POST", Some(billing_new)).await, 201);
+
+    // Switching billing off stops billing, and only billing.
+    admin
+        .ok(
+            Method::PATCH,
+            &format!("/api/v1/admin/endpoint-tokens/{billing}"),
+            Some(json!({"enabled": false})),
+        )
+        .await;
+    assert_eq!(call(&app, "orders", "POST", Some(billing_new)).await, 401);
+    assert_eq!(call(&app, "orders", "POST", Some(&shop_secret)).await, 201);
+    assert_eq!(call(&app, "orders", "POST", Some(&new_primary)).await, 201);
+    admin
+        .ok(
+            Method::PATCH,
+            &format!("/api/v1/admin/endpoint-tokens/{billing}"),
+            Some(json!({"enabled": true})),
+        )
+        .await;
+    assert_eq!(call(&app, "orders", "POST", Some(billing_new)).await, 201);
+
+    let actions: Vec<String> = audit_event::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    for action in [
+        "endpoint.create",
+        "endpoint.primary_regenerate",
+        "endpoint_token.create",
+        "endpoint_token.update",
+        "endpoint.assign",
+    ] {
+        assert!(actions.iter().any(|a| a == action), "{action} audited");
+    }
+    // No secret is in the audit log, only hints.
+    let details: Vec<String> = audit_event::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|e| e.details)
+        .collect();
+    for secret in [&old_primary, &new_primary, &billing_old, &shop_secret] {
+        assert!(!details.iter().any(|d| d.contains(secret.as_str())));
+    }
+    app.stop().await;
+}
+
+async fn turning_deleting_off_removes_the_delete_primary_and_its_assignments(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(&db).await;
+    let admin = Admin::new(&app).await;
+    let orders = admin.endpoint("orders", "token", true).await;
+    let delete = admin.primary(orders, "delete").await;
+    let (billing, billing_secret) = admin.secondary("billing", true).await;
+    admin.assign(orders, billing, "PGD", true).await;
+    assert_eq!(
+        call(&app, "orders", "DELETE", Some(&billing_secret)).await,
+        204
+    );
+
+    let endpoint = admin
+        .ok(
+            Method::PATCH,
+            &format!("/api/v1/admin/endpoints/{orders}"),
+            Some(json!({"allow_deleting": false})),
+        )
+        .await;
+    let methods: Vec<&str> = endpoint["primaries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["method"].as_str().unwrap())
+        .collect();
+    assert_eq!(methods, ["POST", "GET"]);
+    assert_eq!(
+        call(&app, "orders", "DELETE", Some(&billing_secret)).await,
+        403
+    );
+    assert_eq!(
+        call(&app, "orders", "GET", Some(&delete)).await,
+        401,
+        "the DELETE primary is gone"
+    );
+    let assignments = admin
+        .ok(
+            Method::GET,
+            &format!("/api/v1/admin/endpoints/{orders}/assignments"),
+            None,
+        )
+        .await;
+    assert_eq!(assignments["items"][0]["delete"], false);
+    assert_eq!(assignments["items"][0]["post"], true);
+    let (status, body) = admin
+        .send(
+            Method::POST,
+            &format!("/api/v1/admin/endpoints/{orders}/primaries/delete/regenerate"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 409, "{body}");
+
+    // Allowing it again brings a new DELETE primary, and the secondary needs a new assignment.
+    admin
+        .ok(
+            Method::PATCH,
+            &format!("/api/v1/admin/endpoints/{orders}"),
+            Some(json!({"allow_deleting": true})),
+        )
+        .await;
+    assert_eq!(
+        call(&app, "orders", "DELETE", Some(&billing_secret)).await,
+        403
+    );
+    let new_delete = admin.primary(orders, "delete").await;
+    assert_eq!(call(&app, "orders", "DELETE", Some(&new_delete)).await, 204);
+
+    // Authentication None drops the primaries and every assignment.
+    let open = admin
+        .ok(
+            Method::PATCH,
+            &format!("/api/v1/admin/endpoints/{orders}"),
+            Some(json!({"auth_type": "none"})),
+        )
+        .await;
+    assert_eq!(open["primaries"], json!([]));
+    let assignments = admin
+        .ok(
+            Method::GET,
+            &format!("/api/v1/admin/endpoints/{orders}/assignments"),
+            None,
+        )
+        .await;
+    assert_eq!(assignments["items"], json!([]));
+    app.stop().await;
+}
+
+async fn bad_input_gets_clear_errors_and_nothing_is_lost(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(&db).await;
+    let admin = Admin::new(&app).await;
+    for (path, message) in [
+        ("Orders", "lower-case"),
+        ("with space", "lower-case"),
+        ("-edge", "lower-case"),
+        ("", "Enter a path"),
+    ] {
+        let (status, body) = admin
+            .send(
+                Method::POST,
+                "/api/v1/admin/endpoints",
+                Some(json!({"name": "x", "path": path, "auth_type": "none"})),
+            )
+            .await;
+        assert_eq!(status, 422, "{path}: {body}");
+        assert_eq!(body["error"]["field"], "path");
+        assert!(
+            body["error"]["message"].as_str().unwrap().contains(message),
+            "{body}"
+        );
+    }
+    let (status, body) = admin
+        .send(
+            Method::POST,
+            "/api/v1/admin/endpoints",
+            Some(json!({"name": "x", "path": "ok", "auth_type": "basic"})),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["field"].clone()),
+        (422, json!("auth_type"))
+    );
+    let orders = admin.endpoint("orders", "token", false).await;
+    let (status, body) = admin
+        .send(
+            Method::POST,
+            "/api/v1/admin/endpoints",
+            Some(json!({"name": "again", "path": "orders", "auth_type": "none"})),
+        )
+        .await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["error"]["code"], "conflict");
+    let (status, _) = admin
+        .send(Method::GET, "/api/v1/admin/endpoints/999999", None)
+        .await;
+    assert_eq!(status, 404);
+    let (status, _) = admin
+        .send(Method::GET, "/api/v1/admin/endpoints/abc", None)
+        .await;
+    assert_eq!(status, 404);
+    let (status, body) = admin
+        .send(
+            Method::POST,
+            "/api/v1/admin/endpoint-tokens",
+            Some(json!({"name": "  "})),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["field"].clone()),
+        (422, json!("name"))
+    );
+
+    let post = admin.primary(orders, "post").await;
+    let records = "/api/v1/endpoints/orders/records";
+    let not_json = app
+        .api(Method::POST, records, Some(&post))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(not_json.status(), 400);
+    assert!(error_body(not_json).await.contains("not valid JSON"));
+    let big = format!("\"{}\"", "x".repeat(1024 * 1024 + 1));
+    let too_big = app
+        .api(Method::POST, records, Some(&post))
+        .header("content-type", "application/json")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(too_big.status(), 413);
+    assert!(error_body(too_big).await.contains("payload_too_large"));
+    let near_limit = format!("\"{}\"", "y".repeat(1024 * 1024 - 100));
+    let accepted = app
+        .api(Method::POST, records, Some(&post))
+        .header("content-type", "application/json")
+        .body(near_limit)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(accepted.status(), 201, "up to 1 MiB is accepted");
+    let unknown = app
+        .api(Method::POST, "/api/v1/endpoints/nope/records", Some(&post))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
+    assert!(error_body(unknown).await.contains("not_found"));
+    // Only the one good record was stored.
+    assert_eq!(
+        endpoint_record::Entity::find()
+            .count(&app.db)
+            .await
+            .unwrap(),
+        1
+    );
+    app.stop().await;
+}
+
+async fn every_call_is_logged_and_the_viewer_filters_by_token(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(&db).await;
+    let admin = Admin::new(&app).await;
+    let orders = admin.endpoint("orders", "token", false).await;
+    let (billing, billing_secret) = admin.secondary("billing", true).await;
+    let (_, shop_secret) = admin.secondary("shop", true).await;
+    admin.assign(orders, billing, "PG", true).await;
+    assert_eq!(
+        call(&app, "orders", "POST", Some(&billing_secret)).await,
+        201
+    );
+    assert_eq!(
+        call(&app, "orders", "POST", Some(&billing_secret)).await,
+        201
+    );
+    assert_eq!(call(&app, "orders", "POST", Some(&shop_secret)).await, 403);
+    assert_eq!(call(&app, "orders", "GET", None).await, 401);
+    // Nothing is written until the batch is flushed (the server does it every second and at
+    // shutdown); then every call, refused ones included, is there.
+    tessera::flush_logs(&app.state).await.unwrap();
+    let logged = endpoint_request::Entity::find()
+        .filter(endpoint_request::Column::EndpointId.eq(orders))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(logged.len(), 4);
+    assert!(logged.iter().all(|r| r.ip.as_deref() == Some("127.0.0.1")));
+    assert!(logged.iter().any(|r| r.sender == "shop" && r.status == 403));
+    assert!(logged
+        .iter()
+        .any(|r| r.sender == "unknown token" && r.status == 401));
+    assert!(logged
+        .iter()
+        .any(|r| r.sender == "billing" && r.status == 201 && r.size == 11));
+
+    let only_billing = admin
+        .ok(
+            Method::GET,
+            &format!("/api/v1/admin/endpoints/{orders}/requests?tokens=billing"),
+            None,
+        )
+        .await;
+    let rows = only_billing["items"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    assert!(rows.iter().all(|r| r["token"] == "billing"));
+
+    let records = app
+        .get_json("/api/v1/endpoints/orders/records", &billing_secret)
+        .await;
+    assert_eq!(records["items"].as_array().unwrap().len(), 2);
+    assert_eq!(records["items"][0]["token"], "billing");
+    assert_eq!(records["items"][0]["data"], json!({"order": 1}));
+    app.stop().await;
+}
