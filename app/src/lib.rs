@@ -20,8 +20,8 @@ use crate::api::auth::current_user;
 use crate::components::header::AppHeader;
 use crate::components::session::CurrentUser;
 use crate::pages::{
-    account, admin, audit, errors::NotFound, home::HomePage, login::LoginPage, settings, tokens,
-    users,
+    account, audit, endpoint_tokens, endpoints, errors::NotFound, home::HomePage, login::LoginPage,
+    settings, tokens, users,
 };
 
 /// The HTML document around the app; rendered on the server only.
@@ -72,9 +72,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/tokens") view=tokens::TokensPage/>
                     <Route path=path!("/admin/users") view=users::UsersPage/>
                     <Route path=path!("/admin/users/:id") view=users::UserPage/>
-                    <Route path=path!("/admin/endpoints") view=admin::EndpointsPage/>
-                    <Route path=path!("/admin/endpoints/:id") view=admin::EndpointPage/>
-                    <Route path=path!("/admin/endpoint-tokens") view=admin::EndpointTokensPage/>
+                    <Route path=path!("/admin/endpoints") view=endpoints::EndpointsPage/>
+                    <Route path=path!("/admin/endpoints/:id") view=endpoints::EndpointPage/>
+                    <Route path=path!("/admin/endpoint-tokens") view=endpoint_tokens::EndpointTokensPage/>
                     <Route path=path!("/admin/audit") view=audit::AuditPage/>
                     <Route path=path!("/admin/settings") view=settings::SettingsPage/>
                 </Routes>

@@ -115,8 +115,11 @@ test("a double click on Create issues one token, not two", async ({ page, login 
   await login.open("/admin/tokens");
   await login.signInAndWait(ADMIN);
   const name = `double-${Date.now()}`;
-  await page.getByRole("button", { name: "+ Token" }).click();
   const create = page.getByRole("dialog", { name: "Create token" });
+  await expect(async () => {
+    await page.getByRole("button", { name: "+ Token" }).click();
+    await expect(create).toBeVisible({ timeout: 1000 });
+  }).toPass();
   await create.getByLabel("User").fill(VIEWER.username);
   await create.getByLabel("Name").fill(name);
   await create.getByRole("button", { name: "Create" }).dblclick();

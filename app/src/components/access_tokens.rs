@@ -108,7 +108,7 @@ fn NewTokenSection(issued: IssuedToken) -> impl IntoView {
 #[component]
 fn AccountTokenTable(items: Vec<TokenView>, revoke: ServerAction<RevokeToken>) -> impl IntoView {
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Access tokens">
             <table>
                 <thead>
                     <tr>

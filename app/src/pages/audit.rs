@@ -44,7 +44,7 @@ pub fn AuditPage() -> impl IntoView {
                         Ok(list) => {
                             let next = list.next_cursor;
                             view! {
-                                <div class="table-wrap">
+                                <div class="table-wrap" tabindex="0" role="region" aria-label="Audit events">
                                     <table>
                                         <thead><tr>
                                             <th scope="col">"Time"</th>

@@ -1,6 +1,7 @@
 pub mod account;
-pub mod admin;
 pub mod audit;
+pub mod endpoint_tokens;
+pub mod endpoints;
 pub mod errors;
 pub mod home;
 pub mod login;

@@ -163,7 +163,7 @@ fn TokenTable(
         })
     };
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Tokens">
             <table>
                 <thead>
                     <tr>
@@ -311,20 +311,23 @@ fn CreateTokenForm(open: RwSignal<bool>, created: RwSignal<Option<IssuedToken>>)
                 <input id="token-user" type="text" list="token-users" autocomplete="off"
                     prop:value=move || form.with(|f| f.user.clone())
                     on:input=move |ev| form.update(|f| f.user = event_target_value(&ev))/>
-                <datalist id="token-users">
-                    <Suspense>
-                        {move || Suspend::new(async move {
-                            let technical_only = prefill.await.is_ok_and(|p| p.technical_users_only);
-                            users.await.unwrap_or_default().into_iter()
-                                .filter(|u| u.unusable.is_none() && (u.technical || !technical_only))
-                                .map(|u| view! { <option value=u.username.clone()>{u.display_name.clone()}</option> })
-                                .collect_view()
-                        })}
-                    </Suspense>
-                </datalist>
-                {move || prefill.get().and_then(Result::ok).filter(|p| p.technical_users_only).map(|_| view! {
-                    <p class="hint">"Only technical users are offered: the token policy reserves administrator-issued tokens for them."</p>
-                })}
+                // One boundary for the suggestions and the note about them: a resource read
+                // outside a boundary during server rendering can deadlock the reactive graph.
+                <Suspense>
+                    {move || Suspend::new(async move {
+                        let technical_only = prefill.await.is_ok_and(|p| p.technical_users_only);
+                        let options = users.await.unwrap_or_default().into_iter()
+                            .filter(|u| u.unusable.is_none() && (u.technical || !technical_only))
+                            .map(|u| view! { <option value=u.username.clone()>{u.display_name.clone()}</option> })
+                            .collect_view();
+                        view! {
+                            <datalist id="token-users">{options}</datalist>
+                            {technical_only.then(|| view! {
+                                <p class="hint">"Only technical users are offered: the token policy reserves administrator-issued tokens for them."</p>
+                            })}
+                        }
+                    })}
+                </Suspense>
                 {field_error("user")}
             </div>
             <div class="field">

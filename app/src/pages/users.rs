@@ -62,7 +62,7 @@ pub fn UsersPage() -> impl IntoView {
 #[component]
 fn UsersTable(rows: Vec<UserRow>) -> impl IntoView {
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Users">
             <table>
                 <thead>
                     <tr>

@@ -4,7 +4,7 @@
 //! each change rewrites and each instance polls.
 use rustc_hash::FxHashMap as HashMap;
 use sea_orm::{ConnectionTrait, EntityTrait};
-use std::hash::Hash;
+use std::hash::{BuildHasher, Hash};
 use std::sync::{Arc, RwLock};
 
 use super::entity::{access_token, setting};
@@ -20,29 +20,37 @@ const GENERATION_KEY: &str = "cache_generation";
 /// Entries per map before it starts afresh: only tokens that verified are kept, so this is
 /// reached only with more live tokens than that, and then costs one reload each.
 const CAPACITY: usize = 200_000;
+/// Each map is split so that the two workers' read locks rarely touch the same lock word:
+/// a shared one bounces between the cores on every request.
+const SHARDS: usize = 16;
 
 /// A read-mostly map: lookups share a read lock and never wait for each other, which is
 /// what verification needs (an LRU cache records every read and made requests queue).
 #[derive(Debug)]
-struct Map<K, V>(RwLock<HashMap<K, V>>);
+struct Map<K, V>([RwLock<HashMap<K, V>>; SHARDS]);
 
 impl<K, V> Default for Map<K, V> {
     fn default() -> Self {
-        Self(RwLock::new(HashMap::default()))
+        Self(std::array::from_fn(|_| RwLock::new(HashMap::default())))
     }
 }
 
 impl<K: Hash + Eq, V: Clone> Map<K, V> {
+    fn shard<Q: Hash + ?Sized>(&self, key: &Q) -> &RwLock<HashMap<K, V>> {
+        let hash = usize::try_from(rustc_hash::FxBuildHasher.hash_one(key)).unwrap_or_default();
+        &self.0[hash % SHARDS]
+    }
+
     fn get<Q: Hash + Eq + ?Sized>(&self, key: &Q) -> Option<V>
     where
         K: std::borrow::Borrow<Q>,
     {
-        self.0.read().ok()?.get(key).cloned()
+        self.shard(key).read().ok()?.get(key).cloned()
     }
 
     fn insert(&self, key: K, value: V) {
-        if let Ok(mut map) = self.0.write() {
-            if map.len() >= CAPACITY {
+        if let Ok(mut map) = self.shard(&key).write() {
+            if map.len() >= CAPACITY / SHARDS {
                 map.clear();
             }
             map.insert(key, value);
@@ -50,8 +58,10 @@ impl<K: Hash + Eq, V: Clone> Map<K, V> {
     }
 
     fn clear(&self) {
-        if let Ok(mut map) = self.0.write() {
-            map.clear();
+        for shard in &self.0 {
+            if let Ok(mut map) = shard.write() {
+                map.clear();
+            }
         }
     }
 }

@@ -8,9 +8,13 @@ use super::requests::RequestLog;
 use super::usage::UsageLog;
 
 /// Shared by every request: the database pool, the settings read at start, and what token
-/// verification keeps in memory.
+/// verification keeps in memory. One `Arc`, so that handing it to a handler (axum does, per
+/// request) costs one counter update, not one per part.
 #[derive(Clone, Debug)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+#[derive(Debug)]
+pub struct Shared {
     pub db: DatabaseConnection,
     pub sessions: SessionConfig,
     pub auth: Arc<AuthCache>,
@@ -20,13 +24,21 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(db: DatabaseConnection, sessions: SessionConfig) -> Self {
-        Self {
+        Self(Arc::new(Shared {
             db,
             sessions,
             auth: Arc::default(),
             usage: Arc::default(),
             requests: Arc::default(),
-        }
+        }))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
     }
 }
 

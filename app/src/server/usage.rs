@@ -2,6 +2,8 @@
 //! never writes, and a busy token costs at most one write per flush interval.
 use std::collections::HashMap;
 use std::net::IpAddr;
+
+use rustc_hash::FxHashMap;
 use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
@@ -27,7 +29,7 @@ const SHARDS: usize = 16;
 
 #[derive(Debug, Default)]
 pub struct UsageLog {
-    pending: [Mutex<HashMap<i64, Pending>>; SHARDS],
+    pending: [Mutex<FxHashMap<i64, Pending>>; SHARDS],
 }
 
 /// Puts `ip` first in `ips`, keeping them distinct and at most [`MAX_IPS`].

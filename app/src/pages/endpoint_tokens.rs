@@ -1,0 +1,358 @@
+//! Administration > Endpoint tokens: one secondary token per client application, its
+//! "Token settings" dialog and its assignments onto endpoints' primaries.
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::api::endpoints::{
+    assign_endpoint_token, draft_endpoint_secret, endpoint_assignments, list_endpoint_tokens,
+    list_endpoints, save_endpoint_token, set_endpoint_token_state, Assignment, EndpointTokenForm,
+    EndpointTokenView,
+};
+use crate::components::dialog::Modal;
+use crate::components::session::AdminOnly;
+use crate::components::token::copy_to_clipboard;
+use crate::error::AppError;
+
+#[component]
+pub fn EndpointTokensPage() -> impl IntoView {
+    view! {
+        <AdminOnly>
+            <Title text="Endpoint tokens"/>
+            <EndpointTokensAdmin/>
+        </AdminOnly>
+    }
+}
+
+#[component]
+fn EndpointTokensAdmin() -> impl IntoView {
+    let show_inactive = RwSignal::new(false);
+    let changed = RwSignal::new(0u32);
+    let tokens = Resource::new(
+        move || (show_inactive.get(), changed.get()),
+        |(inactive, _)| list_endpoint_tokens(inactive),
+    );
+    let message = RwSignal::new(None::<Result<String, String>>);
+    // The token the "Token settings" dialog edits; a new one when `None`.
+    let editing = RwSignal::new(None::<EndpointTokenView>);
+    let settings_open = RwSignal::new(false);
+    let assigning = RwSignal::new(None::<EndpointTokenView>);
+    let assign_open = RwSignal::new(false);
+    let set_state = move |token: EndpointTokenView, enabled: Option<bool>, active: Option<bool>| {
+        leptos::task::spawn_local(async move {
+            let done = match (enabled, active) {
+                (Some(true), _) => "enabled",
+                (Some(false), _) => "disabled",
+                (_, Some(true)) => "activated",
+                _ => "deactivated",
+            };
+            match set_endpoint_token_state(token.id, enabled, active).await {
+                Ok(t) => message.set(Some(Ok(format!("{} {done}.", t.name)))),
+                Err(e) => message.set(Some(Err(e.to_string()))),
+            }
+            changed.update(|n| *n += 1);
+        });
+    };
+    view! {
+        <div class="page-head">
+            <h1>"Endpoint tokens"</h1>
+            <button type="button" class="primary-inline" on:click=move |_| {
+                editing.set(None);
+                settings_open.set(true);
+            }>"+ Add"</button>
+        </div>
+        <p class="hint">"One token per client application: switch one off and only that application stops."</p>
+        <label class="check">
+            <input type="checkbox" role="switch" prop:checked=move || show_inactive.get()
+                on:change=move |ev| show_inactive.set(event_target_checked(&ev))/>
+            "Show inactive"
+        </label>
+        <p role="status" class="status-line">{move || message.get().and_then(Result::ok)}</p>
+        <p role="alert" class="error">{move || message.get().and_then(Result::err)}</p>
+        <Transition fallback=|| view! { <p class="loading">"Loading endpoint tokens…"</p> }>
+            {move || Suspend::new(async move {
+                match tokens.await {
+                    Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                    Ok(list) if list.is_empty() => view! {
+                        <p class="empty">"No endpoint tokens here. “+ Add” creates one for a client application."</p>
+                    }.into_any(),
+                    Ok(list) => view! {
+                        <div class="table-wrap" tabindex="0" role="region" aria-label="Endpoint tokens">
+                            <table>
+                                <thead><tr>
+                                    <th scope="col">"Name"</th><th scope="col">"Description"</th>
+                                    <th scope="col">"Enabled"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                                </tr></thead>
+                                <tbody>
+                                    {list.into_iter().map(|token| {
+                                        let name = token.name.clone();
+                                        let (t1, t2, t3, t4) = (token.clone(), token.clone(), token.clone(), token.clone());
+                                        view! {
+                                            <tr>
+                                                <td>{name.clone()}{(!token.active).then(|| view! { " " <span class="badge muted">"Inactive"</span> })}
+                                                    <br/><code class="muted">{token.hint.clone()}</code></td>
+                                                <td>{token.description.clone()}</td>
+                                                <td><input type="checkbox" role="switch" aria-label=format!("Enabled {name}")
+                                                    prop:checked=token.enabled
+                                                    on:change=move |ev| set_state(t1.clone(), Some(event_target_checked(&ev)), None)/></td>
+                                                <td class="actions">
+                                                    <button type="button" class="secondary" on:click=move |_| {
+                                                        editing.set(Some(t2.clone()));
+                                                        settings_open.set(true);
+                                                    }>{format!("Edit {name}")}</button>
+                                                    <button type="button" class="secondary" on:click=move |_| {
+                                                        assigning.set(Some(t3.clone()));
+                                                        assign_open.set(true);
+                                                    }>{format!("Assign endpoint tokens {name}")}</button>
+                                                    {if token.active {
+                                                        view! { <button type="button" class="secondary"
+                                                            on:click=move |_| set_state(t4.clone(), None, Some(false))>
+                                                            {format!("Deactivate token {name}")}</button> }.into_any()
+                                                    } else {
+                                                        view! { <button type="button" class="secondary"
+                                                            on:click=move |_| set_state(t4.clone(), None, Some(true))>
+                                                            {format!("Activate token {name}")}</button> }.into_any()
+                                                    }}
+                                                </td>
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                    }.into_any(),
+                }
+            })}
+        </Transition>
+        <Modal title="Token settings" open=settings_open>
+            {move || settings_open.get().then(|| view! {
+                <TokenSettings token=editing.get_untracked() open=settings_open on_saved=move |name: String| {
+                    message.set(Some(Ok(format!("{name} saved."))));
+                    changed.update(|n| *n += 1);
+                }/>
+            })}
+        </Modal>
+        <Modal title="Assign endpoint tokens" open=assign_open>
+            {move || assign_open.get().then(|| assigning.get_untracked().map(|token| view! {
+                <AssignForm token open=assign_open on_saved=move |text: String| message.set(Some(Ok(text)))/>
+            }))}
+        </Modal>
+    }
+}
+
+/// Name, Token (masked, Show/Hide, Regenerate, Copy), Description, Enabled. A drafted value
+/// is visible only while this dialog is open; afterwards only its hint.
+#[component]
+fn TokenSettings(
+    token: Option<EndpointTokenView>,
+    open: RwSignal<bool>,
+    on_saved: impl Fn(String) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let id = token.as_ref().map(|t| t.id);
+    let hint = token.as_ref().map(|t| t.hint.clone()).unwrap_or_default();
+    let name = RwSignal::new(token.as_ref().map(|t| t.name.clone()).unwrap_or_default());
+    let description = RwSignal::new(
+        token
+            .as_ref()
+            .map(|t| t.description.clone())
+            .unwrap_or_default(),
+    );
+    let enabled = RwSignal::new(token.as_ref().is_none_or(|t| t.enabled));
+    let secret = RwSignal::new(None::<String>);
+    let shown = RwSignal::new(false);
+    let error = RwSignal::new(None::<AppError>);
+    let note = RwSignal::new(None::<&'static str>);
+    let saving = RwSignal::new(false);
+    let regenerate = move || {
+        leptos::task::spawn_local(async move {
+            match draft_endpoint_secret().await {
+                Ok(value) => {
+                    secret.set(Some(value));
+                    note.set(Some("New value drafted: Save to use it."));
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    // A new token starts with a drafted value, ready to copy.
+    if id.is_none() {
+        Effect::new(move |_| regenerate());
+    }
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if saving.get_untracked() {
+            return;
+        }
+        saving.set(true);
+        let form = EndpointTokenForm {
+            id,
+            name: name.get_untracked(),
+            description: description.get_untracked(),
+            enabled: enabled.get_untracked(),
+            secret: secret.get_untracked(),
+        };
+        leptos::task::spawn_local(async move {
+            match save_endpoint_token(form).await {
+                Ok(saved) => {
+                    error.set(None);
+                    open.set(false);
+                    on_saved(saved.name);
+                }
+                Err(e) => error.set(Some(e)),
+            }
+            saving.set(false);
+        });
+    };
+    let field_error = move |field: &'static str| {
+        move || {
+            error
+                .get()
+                .filter(|e| e.field() == Some(field))
+                .map(|e| view! { <span class="field-error">{e.to_string()}</span> })
+        }
+    };
+    view! {
+        <form on:submit=submit novalidate>
+            <div class="field">
+                <label for="endpoint-token-name">"Name"</label>
+                <input id="endpoint-token-name" type="text" prop:value=name
+                    on:input=move |ev| name.set(event_target_value(&ev))/>
+                {field_error("name")}
+            </div>
+            <div class="field">
+                <label for="endpoint-token-value">"Token"</label>
+                <input id="endpoint-token-value" type=move || if shown.get() { "text" } else { "password" }
+                    readonly autocomplete="off" spellcheck="false"
+                    prop:value=move || secret.get().unwrap_or_else(|| hint.clone())/>
+                <div class="actions">
+                    <button type="button" class="secondary" aria-pressed=move || shown.get().to_string()
+                        disabled=move || secret.with(Option::is_none)
+                        on:click=move |_| shown.update(|s| *s = !*s)>
+                        {move || if shown.get() { "Hide token" } else { "Show token" }}
+                    </button>
+                    <button type="button" class="secondary" on:click=move |_| regenerate()>"Regenerate token"</button>
+                    <button type="button" class="secondary" disabled=move || secret.with(Option::is_none)
+                        on:click=move |_| if let Some(value) = secret.get_untracked() {
+                            copy_to_clipboard(&value);
+                            note.set(Some("Token copied."));
+                        }>"Copy token"</button>
+                </div>
+                {field_error("secret")}
+                <p class="warning">"The value can be seen only until this dialog is saved or closed."</p>
+            </div>
+            <div class="field">
+                <label for="endpoint-token-description">"Description"</label>
+                <input id="endpoint-token-description" type="text" prop:value=description
+                    on:input=move |ev| description.set(event_target_value(&ev))/>
+                {field_error("description")}
+            </div>
+            <label class="check">
+                <input type="checkbox" role="switch" prop:checked=enabled
+                    on:change=move |ev| enabled.set(event_target_checked(&ev))/>
+                "Enabled"
+            </label>
+            <p role="status" class="status-line">{move || note.get()}</p>
+            <p role="alert" class="error">{move || error.get().filter(|e| e.field().is_none()).map(|e| e.to_string())}</p>
+            <div class="buttons">
+                <button type="submit" class="primary-inline" disabled=move || saving.get()>"Save"</button>
+                <button type="button" class="secondary" on:click=move |_| open.set(false)>"Cancel"</button>
+            </div>
+        </form>
+    }
+}
+
+/// Picks an endpoint that takes tokens and the primaries this token may stand in for.
+#[component]
+fn AssignForm(
+    token: EndpointTokenView,
+    open: RwSignal<bool>,
+    on_saved: impl Fn(String) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let token_id = token.id;
+    let endpoints = Resource::new(|| (), |_| list_endpoints());
+    let existing = Resource::new(
+        move || (),
+        move |_| endpoint_assignments(None, Some(token_id)),
+    );
+    let endpoint = RwSignal::new(None::<i64>);
+    let choice = RwSignal::new(Assignment {
+        enabled: true,
+        ..Default::default()
+    });
+    let error = RwSignal::new(None::<String>);
+    // Choosing an endpoint shows what is assigned there already.
+    let pick = move |id: Option<i64>| {
+        endpoint.set(id);
+        let current = existing
+            .get_untracked()
+            .and_then(Result::ok)
+            .and_then(|list| list.into_iter().find(|a| Some(a.endpoint_id) == id))
+            .map(|a| a.assignment)
+            .unwrap_or(Assignment {
+                enabled: true,
+                ..Default::default()
+            });
+        choice.set(current);
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(endpoint_id) = endpoint.get_untracked() else {
+            error.set(Some("Choose an endpoint".into()));
+            return;
+        };
+        let assignment = choice.get_untracked();
+        let name = token.name.clone();
+        leptos::task::spawn_local(async move {
+            match assign_endpoint_token(endpoint_id, token_id, assignment).await {
+                Ok(()) => {
+                    open.set(false);
+                    on_saved(format!("Assignments of {name} saved."));
+                }
+                Err(e) => error.set(Some(e.to_string())),
+            }
+        });
+    };
+    let method =
+        move |label: &'static str, get: fn(&Assignment) -> bool, set: fn(&mut Assignment, bool)| {
+            view! {
+                <label class="check">
+                    <input type="checkbox" prop:checked=move || choice.with(get)
+                        on:change=move |ev| choice.update(|c| set(c, event_target_checked(&ev)))/>
+                    {label}
+                </label>
+            }
+        };
+    view! {
+        <form on:submit=submit novalidate>
+            <div class="field">
+                <label for="assign-endpoint">"Endpoint"</label>
+                <select id="assign-endpoint" on:change=move |ev| pick(event_target_value(&ev).parse().ok())>
+                    <option value="">"Choose an endpoint"</option>
+                    <Suspense>
+                        {move || Suspend::new(async move {
+                            endpoints.await.unwrap_or_default().into_iter()
+                                .filter(|e| e.auth_type == "token")
+                                .map(|e| view! { <option value=e.id.to_string()>{format!("{} (/{})", e.name, e.path)}</option> })
+                                .collect_view()
+                        })}
+                    </Suspense>
+                </select>
+            </div>
+            <fieldset class="field">
+                <legend>"Primaries"</legend>
+                {method("POST", |a| a.post, |a, v| a.post = v)}
+                {method("GET", |a| a.get, |a, v| a.get = v)}
+                {method("DELETE", |a| a.delete, |a, v| a.delete = v)}
+            </fieldset>
+            <label class="check">
+                <input type="checkbox" role="switch" prop:checked=move || choice.with(|c| c.enabled)
+                    on:change=move |ev| choice.update(|c| c.enabled = event_target_checked(&ev))/>
+                "Assignment enabled"
+            </label>
+            <p role="alert" class="error">{move || error.get()}</p>
+            <div class="buttons">
+                <button type="submit" class="primary-inline">"Save"</button>
+                <button type="button" class="secondary" on:click=move |_| open.set(false)>"Cancel"</button>
+            </div>
+        </form>
+    }
+}

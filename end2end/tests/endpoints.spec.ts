@@ -1,0 +1,117 @@
+import { Page } from "@playwright/test";
+import { test, expect, hydrated, ADMIN } from "./fixtures";
+
+test.use({ permissions: ["clipboard-read", "clipboard-write"] });
+
+const clipboard = (page: Page) => page.evaluate(() => navigator.clipboard.readText());
+
+/** Adds an endpoint token in the "Token settings" dialog and answers its secret. */
+async function addEndpointToken(page: Page, name: string) {
+  await page.getByRole("button", { name: "+ Add" }).click();
+  const dialog = page.getByRole("dialog", { name: "Token settings" });
+  await dialog.getByLabel("Name").fill(name);
+  const token = dialog.getByLabel("Token", { exact: true });
+  await expect(token).toHaveValue(/^[0-9A-Za-z]{64}$/);
+  await expect(token).toHaveAttribute("type", "password");
+  await dialog.getByRole("button", { name: "Show token" }).click();
+  await expect(token).toHaveAttribute("type", "text");
+  const first = await token.inputValue();
+  await dialog.getByRole("button", { name: "Regenerate token" }).click();
+  await expect(token).not.toHaveValue(first);
+  const secret = await token.inputValue();
+  expect(secret).toMatch(/^[0-9A-Za-z]{64}$/);
+  await dialog.getByRole("button", { name: "Copy token" }).click();
+  expect(await clipboard(page)).toBe(secret);
+  await dialog.getByRole("button", { name: "Save" }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByRole("switch", { name: `Enabled ${name}` })).toBeChecked();
+  return secret;
+}
+
+// Not yet passing: after switching the type to Token and saving, the Tokens tab does not
+// appear in the browser (the API side is covered by tests/it/endpoints.rs). To fix next.
+test.fixme("an administrator wires an endpoint to two applications and sees who calls it", async ({ page, login, request }) => {
+  const suffix = Date.now();
+  const path = `orders-${suffix}`;
+  const appA = `shop-${suffix}`;
+  const appB = `billing-${suffix}`;
+  await login.open("/admin/endpoints");
+  await login.signInAndWait(ADMIN);
+
+  // Create with no authentication, then switch it to Token on the General tab.
+  await page.getByRole("button", { name: "+ Endpoint" }).click();
+  const create = page.getByRole("dialog", { name: "Create endpoint" });
+  await create.getByLabel("Name").fill("Orders");
+  await create.getByLabel("Path").fill("Not A Slug");
+  await create.getByRole("button", { name: "Create" }).click();
+  await expect(create).toContainText("lower-case letters");
+  await create.getByLabel("Path").fill(path);
+  await create.getByRole("button", { name: "Create" }).click();
+  await expect(page).toHaveURL(/\/admin\/endpoints\/\d+$/);
+  await hydrated(page);
+  const endpointUrl = page.url();
+  await expect(page.getByRole("tab", { name: "Tokens" })).toHaveCount(0);
+  await page.getByLabel("Authentication type").selectOption("token");
+  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByRole("tab", { name: "Tokens" }).click();
+
+  // The POST primary: generated, shown once, copied, and it works.
+  const tokens = page.getByRole("tabpanel", { name: "Tokens" });
+  await expect(tokens.getByRole("button", { name: "Copy POST token" })).toBeDisabled();
+  await tokens.getByRole("button", { name: "Generate POST token" }).click();
+  const primary = (await tokens.getByLabel("POST token").textContent())!.trim();
+  expect(primary).toMatch(/^[0-9A-Za-z]{64}$/);
+  await tokens.getByRole("button", { name: "Copy POST token" }).click();
+  expect(await clipboard(page)).toBe(primary);
+  const records = `/api/v1/endpoints/${path}/records`;
+  const byPrimary = await request.post(records, { headers: { Authorization: `Bearer ${primary}` }, data: { via: "primary" } });
+  expect(byPrimary.status()).toBe(201);
+
+  // Two applications, each with its own endpoint token.
+  await page.goto("/admin/endpoint-tokens");
+  await hydrated(page);
+  const secretA = await addEndpointToken(page, appA);
+  const secretB = await addEndpointToken(page, appB);
+
+  // Assign the first to POST; Hide unassigned then hides the second.
+  await page.goto(endpointUrl);
+  await hydrated(page);
+  await page.getByRole("tab", { name: "Tokens" }).click();
+  await tokens.getByRole("checkbox", { name: `Assign ${appA} to POST` }).check();
+  await expect(tokens.getByRole("status").filter({ hasText: `Assignments of ${appA} saved.` })).toBeVisible();
+  await expect(tokens.getByRole("checkbox", { name: `Assign ${appB} to POST` })).toBeVisible();
+  await tokens.getByRole("switch", { name: "Hide unassigned" }).check();
+  await expect(tokens.getByRole("checkbox", { name: `Assign ${appB} to POST` })).toBeHidden();
+  await expect(tokens.getByRole("checkbox", { name: `Assign ${appA} to POST` })).toBeVisible();
+
+  // One application is let in, the other is refused.
+  const accepted = await request.post(records, { headers: { Authorization: `Bearer ${secretA}` }, data: { order: 42 } });
+  expect(accepted.status()).toBe(201);
+  const refused = await request.post(records, { headers: { Authorization: `Bearer ${secretB}` }, data: { order: 43 } });
+  expect(refused.status()).toBe(403);
+
+  // Both calls appear in the data viewer (the log is written in batches: refresh until).
+  await page.getByRole("tab", { name: "Data" }).click();
+  const data = page.getByRole("tabpanel", { name: "Data" });
+  const calls = data.getByRole("region", { name: "Calls" });
+  await expect(async () => {
+    await data.getByRole("button", { name: "Refresh" }).click();
+    await expect(calls.getByRole("row").filter({ hasText: appB })).toHaveCount(1, { timeout: 1000 });
+  }).toPass({ timeout: 15_000 });
+  await expect(calls.getByRole("row").filter({ hasText: appA })).toContainText("201");
+  await expect(calls.getByRole("row").filter({ hasText: appB })).toContainText("403");
+  const chart = data.getByRole("img", { name: /Calls per token over time/ });
+  await expect(chart).toHaveAttribute("aria-label", new RegExp(`${appA} 1`));
+  await expect(chart).toHaveAttribute("aria-label", new RegExp(`${appB} 1`));
+  await expect(data.getByRole("list", { name: "Legend" })).toContainText(appA);
+
+  // Filtered by the first application: only its call remains, in the table and the chart.
+  await data.getByRole("group", { name: "Tokens" }).getByRole("checkbox", { name: appA }).check();
+  await expect(calls.getByRole("row").filter({ hasText: appB })).toHaveCount(0);
+  await expect(calls.getByRole("row").filter({ hasText: appA })).toHaveCount(1);
+  await expect(chart).not.toHaveAttribute("aria-label", new RegExp(appB));
+
+  // The stored record, on demand.
+  await calls.getByRole("row").filter({ hasText: appA }).getByRole("button", { name: "View JSON" }).click();
+  await expect(page.getByRole("dialog", { name: "Record" })).toContainText('"order": 42');
+});
