@@ -12,6 +12,7 @@ on_both_backends!(
     turning_deleting_off_removes_the_delete_primary_and_its_assignments,
     bad_input_gets_clear_errors_and_nothing_is_lost,
     every_call_is_logged_and_the_viewer_filters_by_token,
+    the_pages_checkboxes_assign_and_remove_an_assignment,
 );
 
 /// An administrator's view of the endpoint API.
@@ -629,5 +630,61 @@ async fn every_call_is_logged_and_the_viewer_filters_by_token(backend: Backend) 
     assert_eq!(records["items"].as_array().unwrap().len(), 2);
     assert_eq!(records["items"][0]["token"], "billing");
     assert_eq!(records["items"][0]["data"], json!({"order": 1}));
+    app.stop().await;
+}
+
+/// The Tokens tab saves each checkbox through `assign_endpoint_token`: the last method
+/// switched off removes the assignment (audited), and an unknown endpoint is still 404.
+async fn the_pages_checkboxes_assign_and_remove_an_assignment(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(&db).await;
+    let admin = Admin::new(&app).await;
+    let endpoint = admin.endpoint("checkboxes", "token", false).await;
+    let (token, secret) = admin.secondary("checkbox-app", true).await;
+    let client = app.client();
+    assert_eq!(
+        app.sign_in(&client, "admin", ADMIN_PASSWORD).await.status(),
+        200
+    );
+    let save = |endpoint_id: i64, post: bool| {
+        client
+            .post(app.url("/sfn/assign_endpoint_token"))
+            .json(&json!({
+                "endpoint_id": endpoint_id,
+                "token_id": token,
+                "assignment": {"post": post, "get": false, "delete": false, "enabled": true},
+            }))
+            .send()
+    };
+    let assignments = format!("/api/v1/admin/endpoints/{endpoint}/assignments");
+
+    assert_eq!(save(endpoint, true).await.unwrap().status(), 200);
+    assert_eq!(call(&app, "checkboxes", "POST", Some(&secret)).await, 201);
+    assert_eq!(
+        admin.ok(Method::GET, &assignments, None).await["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+
+    assert_eq!(save(endpoint, false).await.unwrap().status(), 200);
+    assert_eq!(call(&app, "checkboxes", "POST", Some(&secret)).await, 403);
+    assert_eq!(
+        admin.ok(Method::GET, &assignments, None).await["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    let removals = audit_event::Entity::find()
+        .filter(audit_event::Column::Action.eq("endpoint.unassign"))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(removals, 1);
+    // Nothing left to remove is not an error; an endpoint that does not exist is.
+    assert_eq!(save(endpoint, false).await.unwrap().status(), 200);
+    assert_eq!(save(endpoint + 1000, false).await.unwrap().status(), 404);
     app.stop().await;
 }

@@ -303,23 +303,15 @@ pub async fn assign_endpoint_token(
     use crate::server::service::endpoints;
     let actor = super::context::require_admin().await?;
     let state = super::context::state()?;
-    if assignment.post || assignment.get || assignment.delete {
-        endpoints::assign(
-            &state.db,
-            &state.auth,
-            &actor,
-            endpoint_id,
-            token_id,
-            assignment,
-        )
-        .await?;
-    } else {
-        match endpoints::unassign(&state.db, &state.auth, &actor, endpoint_id, token_id).await {
-            Ok(()) | Err(crate::server::error::ServiceError::NotFound) => {}
-            Err(other) => return Err(other.into()),
-        }
-    }
-    Ok(())
+    Ok(endpoints::set_assignment(
+        &state.db,
+        &state.auth,
+        &actor,
+        endpoint_id,
+        token_id,
+        assignment,
+    )
+    .await?)
 }
 
 #[server(prefix = "/sfn", endpoint = "endpoint_traffic", input = Json)]

@@ -15,6 +15,14 @@ pub struct UserRow {
     pub unusable: Option<String>,
 }
 
+impl UserRow {
+    /// Whether "Create token" offers this user: nobody who cannot act now, and only technical
+    /// users while the policy reserves administrator-issued tokens for them.
+    pub fn may_be_offered_a_token(&self, technical_only: bool) -> bool {
+        self.unusable.is_none() && (self.technical || !technical_only)
+    }
+}
+
 #[server(prefix = "/sfn", endpoint = "list_users")]
 pub async fn list_users() -> Result<Vec<UserRow>, AppError> {
     use crate::server::service::accounts;
@@ -117,4 +125,29 @@ pub async fn update_user(id: i64, form: UserForm) -> Result<(), AppError> {
     )
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::UserRow;
+
+    fn row(technical: bool, unusable: Option<&str>) -> UserRow {
+        UserRow {
+            id: 1,
+            username: "u".into(),
+            display_name: "U".into(),
+            is_admin: false,
+            technical,
+            unusable: unusable.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn token_suggestions_follow_the_technical_users_policy() {
+        assert!(row(false, None).may_be_offered_a_token(false));
+        assert!(!row(false, None).may_be_offered_a_token(true));
+        assert!(row(true, None).may_be_offered_a_token(true));
+        assert!(!row(true, Some("locked")).may_be_offered_a_token(false));
+        assert!(!row(true, Some("locked")).may_be_offered_a_token(true));
+    }
 }

@@ -1,7 +1,9 @@
 pub mod access_tokens;
 pub mod chart;
 pub mod dialog;
+pub mod form;
 pub mod header;
 pub mod pager;
 pub mod session;
+pub mod tabs;
 pub mod token;

@@ -9,9 +9,9 @@ use crate::api::endpoints::{
     EndpointTokenView,
 };
 use crate::components::dialog::Modal;
+use crate::components::form::Submission;
 use crate::components::session::AdminOnly;
 use crate::components::token::copy_to_clipboard;
-use crate::error::AppError;
 
 #[component]
 pub fn EndpointTokensPage() -> impl IntoView {
@@ -159,9 +159,8 @@ fn TokenSettings(
     let enabled = RwSignal::new(token.as_ref().is_none_or(|t| t.enabled));
     let secret = RwSignal::new(None::<String>);
     let shown = RwSignal::new(false);
-    let error = RwSignal::new(None::<AppError>);
+    let submission = Submission::new();
     let note = RwSignal::new(None::<&'static str>);
-    let saving = RwSignal::new(false);
     let regenerate = move || {
         leptos::task::spawn_local(async move {
             match draft_endpoint_secret().await {
@@ -169,7 +168,7 @@ fn TokenSettings(
                     secret.set(Some(value));
                     note.set(Some("New value drafted: Save to use it."));
                 }
-                Err(e) => error.set(Some(e)),
+                Err(e) => submission.fail(e),
             }
         });
     };
@@ -179,10 +178,6 @@ fn TokenSettings(
     }
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if saving.get_untracked() {
-            return;
-        }
-        saving.set(true);
         let form = EndpointTokenForm {
             id,
             name: name.get_untracked(),
@@ -190,26 +185,14 @@ fn TokenSettings(
             enabled: enabled.get_untracked(),
             secret: secret.get_untracked(),
         };
-        leptos::task::spawn_local(async move {
-            match save_endpoint_token(form).await {
-                Ok(saved) => {
-                    error.set(None);
-                    open.set(false);
-                    on_saved(saved.name);
-                }
-                Err(e) => error.set(Some(e)),
-            }
-            saving.set(false);
+        submission.run(async move {
+            let saved = save_endpoint_token(form).await?;
+            open.set(false);
+            on_saved(saved.name);
+            Ok(())
         });
     };
-    let field_error = move |field: &'static str| {
-        move || {
-            error
-                .get()
-                .filter(|e| e.field() == Some(field))
-                .map(|e| view! { <span class="field-error">{e.to_string()}</span> })
-        }
-    };
+    let field_error = move |field| submission.field_error(field);
     view! {
         <form on:submit=submit novalidate>
             <div class="field">
@@ -251,9 +234,9 @@ fn TokenSettings(
                 "Enabled"
             </label>
             <p role="status" class="status-line">{move || note.get()}</p>
-            <p role="alert" class="error">{move || error.get().filter(|e| e.field().is_none()).map(|e| e.to_string())}</p>
+            {submission.form_error()}
             <div class="buttons">
-                <button type="submit" class="primary-inline" disabled=move || saving.get()>"Save"</button>
+                <button type="submit" class="primary-inline" disabled=move || submission.saving()>"Save"</button>
                 <button type="button" class="secondary" on:click=move |_| open.set(false)>"Cancel"</button>
             </div>
         </form>

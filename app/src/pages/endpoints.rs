@@ -11,7 +11,9 @@ use crate::api::endpoints::{
 };
 use crate::components::chart::CallsChart;
 use crate::components::dialog::Modal;
+use crate::components::form::Submission;
 use crate::components::session::{load_page, AdminOnly};
+use crate::components::tabs::TabButton;
 use crate::components::token::{copy_to_clipboard, When};
 use crate::error::AppError;
 
@@ -86,30 +88,13 @@ where
     Fut: std::future::Future<Output = Result<(), AppError>> + 'static,
 {
     let form = RwSignal::new(initial);
-    let outcome = RwSignal::new(None::<Result<(), AppError>>);
-    let saving = RwSignal::new(false);
+    let submission = Submission::new();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if saving.get_untracked() {
-            return;
-        }
-        saving.set(true);
-        let request = form.get_untracked();
-        leptos::task::spawn_local(async move {
-            outcome.set(Some(on_save(request).await));
-            saving.set(false);
-        });
+        submission.run(on_save(form.get_untracked()));
     };
     let prefix = if creating { "new-endpoint" } else { "endpoint" };
-    let field_error = move |name: &'static str| {
-        move || {
-            outcome
-                .get()
-                .and_then(Result::err)
-                .filter(|e| e.field() == Some(name))
-                .map(|e| view! { <span class="field-error">{e.to_string()}</span> })
-        }
-    };
+    let field_error = move |name| submission.field_error(name);
     let text = move |name: &'static str,
                      label: &'static str,
                      get: fn(&EndpointForm) -> String,
@@ -146,10 +131,10 @@ where
                     on:change=move |ev| form.update(|f| f.allow_deleting = event_target_checked(&ev))/>
                 "Allow deleting"
             </label>
-            <p role="status" class="status-line">{move || matches!(outcome.get(), Some(Ok(()))).then_some("Saved.")}</p>
-            <p role="alert" class="error">{move || outcome.get().and_then(Result::err).filter(|e| e.field().is_none()).map(|e| e.to_string())}</p>
+            <p role="status" class="status-line">{move || submission.saved().then_some("Saved.")}</p>
+            {submission.form_error()}
             <div class="buttons">
-                <button type="submit" class="primary-inline" disabled=move || saving.get()>
+                <button type="submit" class="primary-inline" disabled=move || submission.saving()>
                     {if creating { "Create" } else { "Save" }}
                 </button>
             </div>
@@ -172,55 +157,63 @@ pub fn EndpointPage() -> impl IntoView {
         .get("id")
         .and_then(|id| id.parse::<i64>().ok())
         .unwrap_or_default();
-    let tab = RwSignal::new(Tab::General);
-    let saved = RwSignal::new(0u32);
-    let endpoint = Resource::new(move || saved.get(), move |_| get_endpoint(id));
-    let tab_button = move |which: Tab, label: &'static str, panel: &'static str| {
-        view! {
-            <button type="button" role="tab" class="tab" aria-controls=panel
-                aria-selected=move || (tab.get() == which).to_string()
-                on:click=move |_| tab.set(which)>{label}</button>
-        }
-    };
+    let endpoint = Resource::new(|| (), move |_| get_endpoint(id));
     view! {
         <AdminOnly>
             <Title text="Endpoint"/>
             <Suspense fallback=|| view! { <h1>"Endpoint"</h1> }>
                 {move || Suspend::new(async move {
                     match endpoint.await {
-                        Ok(e) => view! {
-                            <h1>{e.name.clone()}</h1>
-                            <div role="tablist" class="tabs" aria-label="Endpoint">
-                                {tab_button(Tab::General, "General", "panel-general")}
-                                {(e.auth_type == "token").then(|| tab_button(Tab::Tokens, "Tokens", "panel-tokens"))}
-                                {tab_button(Tab::Data, "Data", "panel-data")}
-                            </div>
-                            <div id="panel-general" role="tabpanel" aria-label="General" hidden=move || tab.get() != Tab::General>
-                                <EndpointFields creating=false initial=EndpointForm {
-                                    name: e.name.clone(),
-                                    path: e.path.clone(),
-                                    description: e.description.clone(),
-                                    auth_type: e.auth_type.clone(),
-                                    allow_deleting: e.allow_deleting,
-                                } on_save=move |form| async move {
-                                    update_endpoint(id, form).await.map(|_| saved.update(|n| *n += 1))
-                                }/>
-                            </div>
-                            {(e.auth_type == "token").then(|| view! {
-                                <div id="panel-tokens" role="tabpanel" aria-label="Tokens" hidden=move || tab.get() != Tab::Tokens>
-                                    <PrimaryTokens endpoint=e.clone()/>
-                                    <AssignedTokens endpoint=e.clone()/>
-                                </div>
-                            })}
-                            <div id="panel-data" role="tabpanel" aria-label="Data" hidden=move || tab.get() != Tab::Data>
-                                <DataViewer id/>
-                            </div>
-                        }.into_any(),
+                        Ok(e) => view! { <EndpointTabs initial=e/> }.into_any(),
                         Err(e) => view! { <h1>"Endpoint"</h1><p class="error" role="alert">{e.to_string()}</p> }.into_any(),
                     }
                 })}
             </Suspense>
         </AdminOnly>
+    }
+}
+
+/// The tabs of one endpoint. Saving the General tab replaces the endpoint shown here, so the
+/// Tokens tab follows the authentication type while the form (and its focus) stays put.
+#[component]
+fn EndpointTabs(initial: EndpointView) -> impl IntoView {
+    let id = initial.id;
+    let tab = RwSignal::new(Tab::General);
+    let form = EndpointForm {
+        name: initial.name.clone(),
+        path: initial.path.clone(),
+        description: initial.description.clone(),
+        auth_type: initial.auth_type.clone(),
+        allow_deleting: initial.allow_deleting,
+    };
+    let current = RwSignal::new(initial);
+    let takes_tokens = move || current.with(|e| e.auth_type == "token");
+    view! {
+        <h1>{move || current.with(|e| e.name.clone())}</h1>
+        <div role="tablist" class="tabs" aria-label="Endpoint">
+            <TabButton selected=tab which=Tab::General label="General" panel="panel-general"/>
+            <Show when=takes_tokens>
+                <TabButton selected=tab which=Tab::Tokens label="Tokens" panel="panel-tokens"/>
+            </Show>
+            <TabButton selected=tab which=Tab::Data label="Data" panel="panel-data"/>
+        </div>
+        <div id="panel-general" role="tabpanel" aria-label="General" hidden=move || tab.get() != Tab::General>
+            <EndpointFields creating=false initial=form on_save=move |form| async move {
+                update_endpoint(id, form).await.map(|e| current.set(e))
+            }/>
+        </div>
+        {move || takes_tokens().then(|| {
+            let e = current.get();
+            view! {
+                <div id="panel-tokens" role="tabpanel" aria-label="Tokens" hidden=move || tab.get() != Tab::Tokens>
+                    <PrimaryTokens endpoint=e.clone()/>
+                    <AssignedTokens endpoint=e/>
+                </div>
+            }
+        })}
+        <div id="panel-data" role="tabpanel" aria-label="Data" hidden=move || tab.get() != Tab::Data>
+            <DataViewer id/>
+        </div>
     }
 }
 
@@ -304,23 +297,38 @@ fn AssignedTokens(endpoint: EndpointView) -> impl IntoView {
         .map(|p| p.method.clone())
         .collect();
     let hide_unassigned = RwSignal::new(false);
-    let changed = RwSignal::new(0u32);
+    let busy = RwSignal::new(false);
     let message = RwSignal::new(None::<Result<String, String>>);
     let data = Resource::new(
-        move || changed.get(),
+        || (),
         move |_| async move {
             let tokens = list_endpoint_tokens(false).await?;
             let assignments = endpoint_assignments(Some(id), None).await?;
             Ok::<_, AppError>((tokens, assignments))
         },
     );
-    let save = move |token: EndpointTokenView, assignment: Assignment| {
+    // One save at a time, and each row keeps what the server accepted: a second click starts
+    // from the saved state, never from what the row showed before the first one landed.
+    let save = move |token: &EndpointTokenView, row: RwSignal<Assignment>, next: Assignment| {
+        if busy.get_untracked() {
+            row.update(|_| ());
+            return;
+        }
+        busy.set(true);
+        let (token_id, name) = (token.id, token.name.clone());
         leptos::task::spawn_local(async move {
-            match assign_endpoint_token(id, token.id, assignment).await {
-                Ok(()) => message.set(Some(Ok(format!("Assignments of {} saved.", token.name)))),
-                Err(e) => message.set(Some(Err(e.to_string()))),
+            match assign_endpoint_token(id, token_id, next.clone()).await {
+                Ok(()) => {
+                    row.set(next);
+                    message.set(Some(Ok(format!("Assignments of {name} saved."))));
+                }
+                Err(e) => {
+                    // Puts the boxes back to the saved state.
+                    row.update(|_| ());
+                    message.set(Some(Err(e.to_string())));
+                }
             }
-            changed.update(|n| *n += 1);
+            busy.set(false);
         });
     };
     view! {
@@ -331,7 +339,7 @@ fn AssignedTokens(endpoint: EndpointView) -> impl IntoView {
                     on:change=move |ev| hide_unassigned.set(event_target_checked(&ev))/>
                 "Hide unassigned"
             </label>
-            <Transition fallback=|| view! { <p class="loading">"Loading endpoint tokens…"</p> }>
+            <Suspense fallback=|| view! { <p class="loading">"Loading endpoint tokens…"</p> }>
                 {move || {
                     let methods = methods.clone();
                     Suspend::new(async move {
@@ -341,15 +349,28 @@ fn AssignedTokens(endpoint: EndpointView) -> impl IntoView {
                                 <p class="empty">"No endpoint tokens yet. Add one per client application under Administration > Endpoint tokens."</p>
                             }.into_any(),
                             Ok((tokens, assignments)) => view! {
-                                <AssignmentTable tokens assignments methods hide_unassigned save/>
+                                <AssignmentTable tokens assignments methods hide_unassigned busy save/>
                             }.into_any(),
                         }
                     })
                 }}
-            </Transition>
+            </Suspense>
             <p role="status" class="status-line">{move || message.get().and_then(Result::ok)}</p>
             <p role="alert" class="error">{move || message.get().and_then(Result::err)}</p>
         </section>
+    }
+}
+
+fn is_assigned(a: &Assignment) -> bool {
+    a.post || a.get || a.delete
+}
+
+/// The switch of one primary's method in an assignment.
+fn method_flag<'a>(a: &'a mut Assignment, method: &str) -> &'a mut bool {
+    match method {
+        "POST" => &mut a.post,
+        "GET" => &mut a.get,
+        _ => &mut a.delete,
     }
 }
 
@@ -359,7 +380,8 @@ fn AssignmentTable(
     assignments: Vec<AssignmentView>,
     methods: Vec<String>,
     hide_unassigned: RwSignal<bool>,
-    save: impl Fn(EndpointTokenView, Assignment) + Copy + Send + Sync + 'static,
+    busy: RwSignal<bool>,
+    save: impl Fn(&EndpointTokenView, RwSignal<Assignment>, Assignment) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let headers = methods
         .iter()
@@ -368,54 +390,46 @@ fn AssignmentTable(
     let rows = tokens
         .into_iter()
         .map(|token| {
-            let current = assignments
-                .iter()
-                .find(|a| a.endpoint_token_id == token.id)
-                .map(|a| a.assignment.clone());
-            let assigned = current.is_some();
-            let current = current.unwrap_or(Assignment {
-                enabled: true,
-                ..Default::default()
-            });
+            let row = RwSignal::new(
+                assignments
+                    .iter()
+                    .find(|a| a.endpoint_token_id == token.id)
+                    .map(|a| a.assignment.clone())
+                    .unwrap_or(Assignment {
+                        enabled: true,
+                        ..Default::default()
+                    }),
+            );
             let boxes = methods
                 .iter()
                 .map(|method| {
                     let method = method.clone();
-                    let checked = match method.as_str() {
-                        "POST" => current.post,
-                        "GET" => current.get,
-                        _ => current.delete,
-                    };
                     let token = token.clone();
-                    let current = current.clone();
-                    let label = format!("Assign {} to {method}", token.name);
+                    let label = format!("Assign {} to {}", token.name, method);
+                    let shown = method.clone();
                     view! {
-                        <td><input type="checkbox" aria-label=label prop:checked=checked
+                        <td><input type="checkbox" aria-label=label disabled=move || busy.get()
+                            prop:checked=move || row.with(|a| *method_flag(&mut a.clone(), &shown))
                             on:change=move |ev| {
-                                let mut next = current.clone();
-                                let on = event_target_checked(&ev);
-                                match method.as_str() {
-                                    "POST" => next.post = on,
-                                    "GET" => next.get = on,
-                                    _ => next.delete = on,
-                                }
-                                save(token.clone(), next);
+                                let mut next = row.get_untracked();
+                                *method_flag(&mut next, &method) = event_target_checked(&ev);
+                                save(&token, row, next);
                             }/></td>
                     }
                 })
                 .collect_view();
             let enabled_label = format!("Assignment of {} enabled", token.name);
             let toggle_token = token.clone();
-            let toggle_current = current.clone();
             view! {
-                <tr hidden=move || hide_unassigned.get() && !assigned>
+                <tr hidden=move || hide_unassigned.get() && !row.with(is_assigned)>
                     <th scope="row">{token.name.clone()}{(!token.enabled).then(|| view! { " " <span class="badge muted">"Disabled"</span> })}</th>
                     {boxes}
-                    <td><input type="checkbox" role="switch" aria-label=enabled_label disabled=!assigned
-                        prop:checked=current.enabled
-                        on:change=move |ev| save(toggle_token.clone(), Assignment {
+                    <td><input type="checkbox" role="switch" aria-label=enabled_label
+                        disabled=move || busy.get() || !row.with(is_assigned)
+                        prop:checked=move || row.with(|a| a.enabled)
+                        on:change=move |ev| save(&toggle_token, row, Assignment {
                             enabled: event_target_checked(&ev),
-                            ..toggle_current.clone()
+                            ..row.get_untracked()
                         })/></td>
                 </tr>
             }

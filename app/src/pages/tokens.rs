@@ -8,6 +8,7 @@ use crate::api::tokens::{
 };
 use crate::api::users::list_users;
 use crate::components::dialog::Modal;
+use crate::components::form::Submission;
 use crate::components::pager::Pager;
 use crate::components::session::AdminOnly;
 use crate::components::token::{copy_to_clipboard, SecretField, StatusBadge, When};
@@ -250,8 +251,7 @@ fn CreateTokenForm(open: RwSignal<bool>, created: RwSignal<Option<IssuedToken>>)
         scopes: vec!["profile:read".into()],
         ..Default::default()
     });
-    let error = RwSignal::new(None::<AppError>);
-    let pending = RwSignal::new(false);
+    let submission = Submission::new();
     // Prefill the expiration date from the policy once it is known.
     Effect::new(move |_| {
         if let Some(Ok(defaults)) = prefill.get() {
@@ -267,35 +267,19 @@ fn CreateTokenForm(open: RwSignal<bool>, created: RwSignal<Option<IssuedToken>>)
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         // A second click while the first is on its way creates nothing more.
-        if pending.get_untracked() {
-            return;
-        }
-        pending.set(true);
         let request = form.get_untracked();
-        leptos::task::spawn_local(async move {
-            match create_token(request).await {
-                Ok(issued) => {
-                    error.set(None);
-                    form.update(|f| {
-                        f.name.clear();
-                        f.description.clear();
-                    });
-                    open.set(false);
-                    created.set(Some(issued));
-                }
-                Err(e) => error.set(Some(e)),
-            }
-            pending.set(false);
+        submission.run(async move {
+            let issued = create_token(request).await?;
+            form.update(|f| {
+                f.name.clear();
+                f.description.clear();
+            });
+            open.set(false);
+            created.set(Some(issued));
+            Ok(())
         });
     };
-    let field_error = move |field: &'static str| {
-        move || {
-            error
-                .get()
-                .filter(|e| e.field() == Some(field))
-                .map(|e| view! { <span class="field-error">{e.to_string()}</span> })
-        }
-    };
+    let field_error = move |field| submission.field_error(field);
     let text_input = move |id: &'static str,
                            get: fn(&CreateTokenForm) -> String,
                            set: fn(&mut CreateTokenForm, String)| {
@@ -317,7 +301,7 @@ fn CreateTokenForm(open: RwSignal<bool>, created: RwSignal<Option<IssuedToken>>)
                     {move || Suspend::new(async move {
                         let technical_only = prefill.await.is_ok_and(|p| p.technical_users_only);
                         let options = users.await.unwrap_or_default().into_iter()
-                            .filter(|u| u.unusable.is_none() && (u.technical || !technical_only))
+                            .filter(|u| u.may_be_offered_a_token(technical_only))
                             .map(|u| view! { <option value=u.username.clone()>{u.display_name.clone()}</option> })
                             .collect_view();
                         view! {
@@ -397,10 +381,10 @@ fn CreateTokenForm(open: RwSignal<bool>, created: RwSignal<Option<IssuedToken>>)
                     }
                 })}
             </Suspense>
-            <p class="error" role="alert">{move || error.get().filter(|e| e.field().is_none()).map(|e| e.to_string())}</p>
+            {submission.form_error()}
             <div class="buttons">
-                <button type="submit" class="primary-inline" disabled=move || pending.get()>
-                    {move || if pending.get() { "Creating…" } else { "Create" }}
+                <button type="submit" class="primary-inline" disabled=move || submission.saving()>
+                    {move || if submission.saving() { "Creating…" } else { "Create" }}
                 </button>
                 <button type="button" class="secondary" on:click=move |_| open.set(false)>"Cancel"</button>
             </div>

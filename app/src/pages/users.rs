@@ -6,7 +6,9 @@ use leptos_router::hooks::use_params_map;
 use crate::api::users::{create_user, get_user, list_users, update_user, UserForm, UserRow};
 use crate::components::access_tokens::AccessTokensTab;
 use crate::components::dialog::Modal;
+use crate::components::form::Submission;
 use crate::components::session::{load_page, AdminOnly};
+use crate::components::tabs::TabButton;
 use crate::error::AppError;
 
 #[component]
@@ -106,19 +108,10 @@ where
     Fut: std::future::Future<Output = Result<(), AppError>> + 'static,
 {
     let form = RwSignal::new(initial);
-    let outcome = RwSignal::new(None::<Result<(), AppError>>);
-    let saving = RwSignal::new(false);
+    let submission = Submission::new();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if saving.get_untracked() {
-            return;
-        }
-        saving.set(true);
-        let request = form.get_untracked();
-        leptos::task::spawn_local(async move {
-            outcome.set(Some(on_save(request).await));
-            saving.set(false);
-        });
+        submission.run(on_save(form.get_untracked()));
     };
     let prefix = if creating { "new-user" } else { "user" };
     let text = move |name: &'static str,
@@ -132,8 +125,7 @@ where
                 <label for=id.clone()>{label}</label>
                 <input id=id type=kind prop:value=move || form.with(get)
                     on:input=move |ev| form.update(|f| set(f, event_target_value(&ev)))/>
-                {move || outcome.get().and_then(Result::err).filter(|e| e.field() == Some(name))
-                    .map(|e| view! { <span class="field-error">{e.to_string()}</span> })}
+                {submission.field_error(name)}
             </div>
         }
     };
@@ -158,9 +150,9 @@ where
                 {check("Member of Administrators", |f| f.admin, |f, v| f.admin = v)}
                 {check("Technical user", |f| f.technical, |f, v| f.technical = v)}
             </div>
-            <p role="status" class="status-line">{move || matches!(outcome.get(), Some(Ok(()))).then_some("Saved.")}</p>
-            <p role="alert" class="error">{move || outcome.get().and_then(Result::err).filter(|e| e.field().is_none()).map(|e| e.to_string())}</p>
-            <button type="submit" class="primary-inline" disabled=move || saving.get()>
+            <p role="status" class="status-line">{move || submission.saved().then_some("Saved.")}</p>
+            {submission.form_error()}
+            <button type="submit" class="primary-inline" disabled=move || submission.saving()>
                 {if creating { "Create" } else { "Save" }}
             </button>
         </form>
@@ -189,13 +181,6 @@ pub fn UserPage() -> impl IntoView {
             None => Err(AppError::NotFound),
         }
     });
-    let tab_button = move |which: Tab, label: &'static str, panel: &'static str| {
-        view! {
-            <button type="button" role="tab" class="tab" aria-controls=panel
-                aria-selected=move || (tab.get() == which).to_string()
-                on:click=move |_| tab.set(which)>{label}</button>
-        }
-    };
     let id = user_id().unwrap_or_default();
     view! {
         <AdminOnly>
@@ -209,8 +194,8 @@ pub fn UserPage() -> impl IntoView {
                 })}
             </Suspense>
             <div role="tablist" class="tabs" aria-label="User">
-                {tab_button(Tab::General, "General", "panel-general")}
-                {tab_button(Tab::AccessTokens, "Access Tokens", "panel-tokens")}
+                <TabButton selected=tab which=Tab::General label="General" panel="panel-general"/>
+                <TabButton selected=tab which=Tab::AccessTokens label="Access Tokens" panel="panel-tokens"/>
             </div>
             <div id="panel-general" role="tabpanel" aria-label="General" hidden=move || tab.get() != Tab::General>
                 <Suspense fallback=|| view! { <p class="loading">"Loading user…"</p> }>

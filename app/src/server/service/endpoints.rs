@@ -698,16 +698,51 @@ pub async fn unassign(
     endpoint_id: i64,
     token_id: i64,
 ) -> Result<()> {
+    if remove_assignment(db, cache, actor, endpoint_id, token_id).await? {
+        Ok(())
+    } else {
+        Err(ServiceError::NotFound)
+    }
+}
+
+/// Saves what the page's checkboxes show: an assignment with no method left is removed
+/// (removing one that is not there is no error).
+pub async fn set_assignment(
+    db: &DatabaseConnection,
+    cache: &AuthCache,
+    actor: &Account,
+    endpoint_id: i64,
+    token_id: i64,
+    assignment: Assignment,
+) -> Result<()> {
+    if assignment.post || assignment.get || assignment.delete {
+        assign(db, cache, actor, endpoint_id, token_id, assignment).await?;
+    } else {
+        remove_assignment(db, cache, actor, endpoint_id, token_id).await?;
+    }
+    Ok(())
+}
+
+/// Removes an assignment; false when there was none. An unknown endpoint or token is
+/// NotFound.
+async fn remove_assignment(
+    db: &DatabaseConnection,
+    cache: &AuthCache,
+    actor: &Account,
+    endpoint_id: i64,
+    token_id: i64,
+) -> Result<bool> {
     let endpoint = find(db, endpoint_id).await?;
     let token = find_token(db, token_id).await?;
+    let txn = db.begin().await?;
     let deleted = endpoint_assignment::Entity::delete_by_id((endpoint_id, token_id))
-        .exec(db)
+        .exec(&txn)
         .await?;
     if deleted.rows_affected == 0 {
-        return Err(ServiceError::NotFound);
+        return Ok(false);
     }
     audit::record(
-        db,
+        &txn,
         audit::Event {
             actor: Some(&actor.user.username),
             action: "endpoint.unassign",
@@ -717,7 +752,9 @@ pub async fn unassign(
         },
     )
     .await?;
-    cache.changed(db).await
+    txn.commit().await?;
+    cache.changed(db).await?;
+    Ok(true)
 }
 
 /// The assignments of one endpoint, or of one endpoint token, or all.
