@@ -51,8 +51,15 @@ for (const width of WIDTHS) {
       await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
       expect(await seriousFindings(page)).toEqual([]);
       // Nothing may force sideways scrolling of the whole page (wide tables scroll inside).
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-      expect(overflow).toBeLessThanOrEqual(0);
+      const sticking = await page.evaluate(() => {
+        if (document.documentElement.scrollWidth <= window.innerWidth) return [];
+        // Name the outermost elements that stick out, for a message worth reading.
+        return [...document.querySelectorAll("body *")]
+          .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+          .filter((e) => !e.parentElement || e.parentElement.getBoundingClientRect().right <= window.innerWidth + 0.5)
+          .map((e) => `${e.tagName.toLowerCase()}.${e.className} "${(e.textContent ?? "").trim().slice(0, 40)}"`);
+      });
+      expect(sticking, "elements wider than the window").toEqual([]);
       await page.screenshot({ path: fileName(path, width), fullPage: true });
     });
   }

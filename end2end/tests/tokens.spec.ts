@@ -79,7 +79,8 @@ test("a user generates their own token, sees it once, and sees nobody else's", a
   const secret = (await section.getByLabel("Access token").textContent())!.trim();
   await section.getByRole("button", { name: "Copy" }).click();
   expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(secret);
-  await section.getByRole("textbox", { name: "Description" }).fill("laptop script");
+  const description = `laptop script ${Date.now()}`;
+  await section.getByRole("textbox", { name: "Description" }).fill(description);
   await section.getByRole("button", { name: "Save description" }).click();
   await expect(section).toContainText("Description saved.");
 
@@ -89,7 +90,7 @@ test("a user generates their own token, sees it once, and sees nobody else's", a
   await page.reload();
   await hydrated(page);
   await expect(page.getByRole("region", { name: "New access token" })).toHaveCount(0);
-  await expect(page.getByRole("row").filter({ hasText: "laptop script" })).toBeVisible();
+  await expect(page.getByRole("row").filter({ hasText: description })).toBeVisible();
   // Only the viewer's own tokens are listed.
   await expect(page.getByRole("cell", { name: ADMIN.username, exact: true })).toHaveCount(0);
 });

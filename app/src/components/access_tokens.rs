@@ -5,18 +5,44 @@ use crate::api::tokens::{
     account_tokens, DescribeToken, GenerateAccessToken, IssuedToken, RevokeToken, TokenView,
 };
 use crate::components::token::{copy_to_clipboard, days_left, StatusBadge, When};
+use crate::error::AppError;
 
-#[component]
-pub fn AccessTokensTab(
+/// The tab's actions and list. Made by the page component itself, outside any AdminOnly
+/// (see there why).
+#[derive(Clone, Copy)]
+pub struct AccountTokens {
     /// Whose tokens: `None` for the signed-in user.
     user_id: Option<i64>,
-) -> impl IntoView {
-    let generate = ServerAction::<GenerateAccessToken>::new();
-    let revoke = ServerAction::<RevokeToken>::new();
-    let tokens = Resource::new(
-        move || (generate.version().get(), revoke.version().get()),
-        move |_| account_tokens(user_id),
-    );
+    generate: ServerAction<GenerateAccessToken>,
+    revoke: ServerAction<RevokeToken>,
+    tokens: Resource<Result<Vec<TokenView>, AppError>>,
+}
+
+impl AccountTokens {
+    pub fn new(user_id: Option<i64>) -> Self {
+        let generate = ServerAction::<GenerateAccessToken>::new();
+        let revoke = ServerAction::<RevokeToken>::new();
+        let tokens = Resource::new(
+            move || (generate.version().get(), revoke.version().get()),
+            move |_| account_tokens(user_id),
+        );
+        Self {
+            user_id,
+            generate,
+            revoke,
+            tokens,
+        }
+    }
+}
+
+#[component]
+pub fn AccessTokensTab(data: AccountTokens) -> impl IntoView {
+    let AccountTokens {
+        user_id,
+        generate,
+        revoke,
+        tokens,
+    } = data;
     let revoke_error = move || {
         revoke
             .value()

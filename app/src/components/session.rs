@@ -19,20 +19,20 @@ pub fn load_page(path: &str) {
 
 /// Shows `children` to administrators and the forbidden notice to anyone else. The server
 /// refuses the same people in its own checks; this only decides what the page shows.
+///
+/// Make a page's resources before this, in the page component itself: Suspense runs its
+/// children's closures more than once on the server, and a resource made inside them is made
+/// again each time; the earlier ones lose the server's state (their owner is disposed of),
+/// fail, and the browser could hydrate the page from such a failure.
 #[component]
 pub fn AdminOnly(children: ChildrenFn) -> impl IntoView {
     let CurrentUser(user) = expect_context();
     view! {
         <Suspense>
-            {move || {
-                let children = children.clone();
-                Suspend::new(async move {
-                    match user.await {
-                        Ok(Some(u)) if u.is_admin => children().into_any(),
-                        _ => view! { <crate::pages::errors::Forbidden/> }.into_any(),
-                    }
-                })
-            }}
+            {move || user.get().map(|user| match user {
+                Ok(Some(u)) if u.is_admin => children().into_any(),
+                _ => view! { <crate::pages::errors::Forbidden/> }.into_any(),
+            })}
         </Suspense>
     }
 }

@@ -3,7 +3,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::auth::ChangePassword;
-use crate::components::access_tokens::AccessTokensTab;
+use crate::components::access_tokens::{AccessTokensTab, AccountTokens};
 use crate::components::session::CurrentUser;
 
 #[component]
@@ -82,6 +82,6 @@ pub fn MyTokensPage() -> impl IntoView {
     view! {
         <Title text="Access Tokens"/>
         <AccountTabs current="/me/tokens"/>
-        <AccessTokensTab user_id=None/>
+        <AccessTokensTab data=AccountTokens::new(None)/>
     }
 }

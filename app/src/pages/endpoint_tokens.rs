@@ -12,25 +12,31 @@ use crate::components::dialog::Modal;
 use crate::components::form::Submission;
 use crate::components::session::AdminOnly;
 use crate::components::token::copy_to_clipboard;
+use crate::error::AppError;
 
 #[component]
 pub fn EndpointTokensPage() -> impl IntoView {
-    view! {
-        <AdminOnly>
-            <Title text="Endpoint tokens"/>
-            <EndpointTokensAdmin/>
-        </AdminOnly>
-    }
-}
-
-#[component]
-fn EndpointTokensAdmin() -> impl IntoView {
+    // Made here, outside AdminOnly (see there why).
     let show_inactive = RwSignal::new(false);
     let changed = RwSignal::new(0u32);
     let tokens = Resource::new(
         move || (show_inactive.get(), changed.get()),
         |(inactive, _)| list_endpoint_tokens(inactive),
     );
+    view! {
+        <AdminOnly>
+            <Title text="Endpoint tokens"/>
+            <EndpointTokensAdmin show_inactive changed tokens/>
+        </AdminOnly>
+    }
+}
+
+#[component]
+fn EndpointTokensAdmin(
+    show_inactive: RwSignal<bool>,
+    changed: RwSignal<u32>,
+    tokens: Resource<Result<Vec<EndpointTokenView>, AppError>>,
+) -> impl IntoView {
     let message = RwSignal::new(None::<Result<String, String>>);
     // The token the "Token settings" dialog edits; a new one when `None`.
     let editing = RwSignal::new(None::<EndpointTokenView>);

@@ -7,7 +7,7 @@ use crate::api::endpoints::{
     assign_endpoint_token, create_endpoint, endpoint_assignments, endpoint_record,
     endpoint_traffic, generate_primary, get_endpoint, list_endpoint_tokens, list_endpoints,
     update_endpoint, Assignment, AssignmentView, EndpointForm, EndpointTokenView, EndpointView,
-    RequestView, TrafficFilter,
+    RequestView, Traffic, TrafficFilter,
 };
 use crate::components::chart::CallsChart;
 use crate::components::dialog::Modal;
@@ -149,6 +149,9 @@ enum Tab {
     Data,
 }
 
+/// One endpoint's General, Tokens and Data tabs. Each part waits in its own boundary, side by
+/// side, and every resource is made here, outside AdminOnly (see there why): boundaries
+/// nested inside a boundary that was still waiting failed to hydrate.
 #[component]
 pub fn EndpointPage() -> impl IntoView {
     let params = use_params_map();
@@ -157,63 +160,79 @@ pub fn EndpointPage() -> impl IntoView {
         .get("id")
         .and_then(|id| id.parse::<i64>().ok())
         .unwrap_or_default();
-    let endpoint = Resource::new(|| (), move |_| get_endpoint(id));
+    let tab = RwSignal::new(Tab::General);
+    let loaded = Resource::new(|| (), move |_| get_endpoint(id));
+    // What the General tab saved last; until then, what was loaded.
+    let saved = RwSignal::new(None::<EndpointView>);
+    let endpoint = move || match saved.get() {
+        Some(e) => Some(Ok(e)),
+        None => loaded.get(),
+    };
+    let token_endpoint = move || {
+        endpoint()
+            .and_then(Result::ok)
+            .filter(|e| e.auth_type == "token")
+    };
+    let assignable = Resource::new(
+        || (),
+        move |_| async move {
+            let tokens = list_endpoint_tokens(false).await?;
+            let assignments = endpoint_assignments(Some(id), None).await?;
+            Ok::<_, AppError>((tokens, assignments))
+        },
+    );
+    let traffic = TrafficQuery::new(id);
     view! {
         <AdminOnly>
             <Title text="Endpoint"/>
             <Suspense fallback=|| view! { <h1>"Endpoint"</h1> }>
-                {move || Suspend::new(async move {
-                    match endpoint.await {
-                        Ok(e) => view! { <EndpointTabs initial=e/> }.into_any(),
-                        Err(e) => view! { <h1>"Endpoint"</h1><p class="error" role="alert">{e.to_string()}</p> }.into_any(),
-                    }
-                })}
+                {move || match endpoint() {
+                    Some(Err(e)) => view! { <h1>"Endpoint"</h1><p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                    Some(Ok(e)) => view! { <h1>{e.name}</h1> }.into_any(),
+                    None => view! { <h1>"Endpoint"</h1> }.into_any(),
+                }}
             </Suspense>
+            <div role="tablist" class="tabs" aria-label="Endpoint">
+                <TabButton selected=tab which=Tab::General label="General" panel="panel-general"/>
+                <Suspense>
+                    {move || token_endpoint().map(|_| view! {
+                        <TabButton selected=tab which=Tab::Tokens label="Tokens" panel="panel-tokens"/>
+                    })}
+                </Suspense>
+                <TabButton selected=tab which=Tab::Data label="Data" panel="panel-data"/>
+            </div>
+            <div id="panel-general" role="tabpanel" aria-label="General" hidden=move || tab.get() != Tab::General>
+                <Suspense fallback=|| view! { <p class="loading">"Loading endpoint…"</p> }>
+                    // Made once from what was loaded: saving keeps the form (and its focus).
+                    {move || Suspend::new(async move {
+                        loaded.await.ok().map(|e| view! {
+                            <EndpointFields creating=false initial=EndpointForm {
+                                name: e.name,
+                                path: e.path,
+                                description: e.description,
+                                auth_type: e.auth_type,
+                                allow_deleting: e.allow_deleting,
+                            } on_save=move |form| async move {
+                                update_endpoint(id, form).await.map(|e| saved.set(Some(e)))
+                            }/>
+                        })
+                    })}
+                </Suspense>
+            </div>
+            <div id="panel-tokens" role="tabpanel" aria-label="Tokens" hidden=move || tab.get() != Tab::Tokens>
+                <Suspense fallback=|| view! { <p class="loading">"Loading tokens…"</p> }>
+                    {move || token_endpoint().map(|e| view! { <PrimaryTokens endpoint=e/> })}
+                </Suspense>
+                <AssignedTokens id methods=Signal::derive(move || {
+                    token_endpoint()
+                        .map(|e| e.primaries.into_iter().map(|p| p.method).collect())
+                        .unwrap_or_default()
+                }) data=assignable/>
+            </div>
+            <div id="panel-data" role="tabpanel" aria-label="Data" hidden=move || tab.get() != Tab::Data>
+                <DataViewer query=traffic/>
+            </div>
         </AdminOnly>
-    }
-}
-
-/// The tabs of one endpoint. Saving the General tab replaces the endpoint shown here, so the
-/// Tokens tab follows the authentication type while the form (and its focus) stays put.
-#[component]
-fn EndpointTabs(initial: EndpointView) -> impl IntoView {
-    let id = initial.id;
-    let tab = RwSignal::new(Tab::General);
-    let form = EndpointForm {
-        name: initial.name.clone(),
-        path: initial.path.clone(),
-        description: initial.description.clone(),
-        auth_type: initial.auth_type.clone(),
-        allow_deleting: initial.allow_deleting,
-    };
-    let current = RwSignal::new(initial);
-    let takes_tokens = move || current.with(|e| e.auth_type == "token");
-    view! {
-        <h1>{move || current.with(|e| e.name.clone())}</h1>
-        <div role="tablist" class="tabs" aria-label="Endpoint">
-            <TabButton selected=tab which=Tab::General label="General" panel="panel-general"/>
-            <Show when=takes_tokens>
-                <TabButton selected=tab which=Tab::Tokens label="Tokens" panel="panel-tokens"/>
-            </Show>
-            <TabButton selected=tab which=Tab::Data label="Data" panel="panel-data"/>
-        </div>
-        <div id="panel-general" role="tabpanel" aria-label="General" hidden=move || tab.get() != Tab::General>
-            <EndpointFields creating=false initial=form on_save=move |form| async move {
-                update_endpoint(id, form).await.map(|e| current.set(e))
-            }/>
-        </div>
-        {move || takes_tokens().then(|| {
-            let e = current.get();
-            view! {
-                <div id="panel-tokens" role="tabpanel" aria-label="Tokens" hidden=move || tab.get() != Tab::Tokens>
-                    <PrimaryTokens endpoint=e.clone()/>
-                    <AssignedTokens endpoint=e/>
-                </div>
-            }
-        })}
-        <div id="panel-data" role="tabpanel" aria-label="Data" hidden=move || tab.get() != Tab::Data>
-            <DataViewer id/>
-        </div>
     }
 }
 
@@ -289,24 +308,15 @@ fn PrimaryTokens(endpoint: EndpointView) -> impl IntoView {
 /// The endpoint tokens with a checkbox per primary; "Hide unassigned" keeps only those
 /// assigned here.
 #[component]
-fn AssignedTokens(endpoint: EndpointView) -> impl IntoView {
-    let id = endpoint.id;
-    let methods: Vec<String> = endpoint
-        .primaries
-        .iter()
-        .map(|p| p.method.clone())
-        .collect();
+fn AssignedTokens(
+    id: i64,
+    /// The endpoint's primaries; none while it takes no tokens.
+    methods: Signal<Vec<String>>,
+    data: Resource<Result<Assignable, AppError>>,
+) -> impl IntoView {
     let hide_unassigned = RwSignal::new(false);
     let busy = RwSignal::new(false);
     let message = RwSignal::new(None::<Result<String, String>>);
-    let data = Resource::new(
-        || (),
-        move |_| async move {
-            let tokens = list_endpoint_tokens(false).await?;
-            let assignments = endpoint_assignments(Some(id), None).await?;
-            Ok::<_, AppError>((tokens, assignments))
-        },
-    );
     // One save at a time, and each row keeps what the server accepted: a second click starts
     // from the saved state, never from what the row showed before the first one landed.
     let save = move |token: &EndpointTokenView, row: RwSignal<Assignment>, next: Assignment| {
@@ -341,17 +351,15 @@ fn AssignedTokens(endpoint: EndpointView) -> impl IntoView {
             </label>
             <Suspense fallback=|| view! { <p class="loading">"Loading endpoint tokens…"</p> }>
                 {move || {
-                    let methods = methods.clone();
-                    Suspend::new(async move {
-                        match data.await {
-                            Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
-                            Ok((tokens, _)) if tokens.is_empty() => view! {
-                                <p class="empty">"No endpoint tokens yet. Add one per client application under Administration > Endpoint tokens."</p>
-                            }.into_any(),
-                            Ok((tokens, assignments)) => view! {
-                                <AssignmentTable tokens assignments methods hide_unassigned busy save/>
-                            }.into_any(),
-                        }
+                    let methods = methods.get();
+                    data.get().map(|data| match data {
+                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Ok((tokens, _)) if tokens.is_empty() => view! {
+                            <p class="empty">"No endpoint tokens yet. Add one per client application under Administration > Endpoint tokens."</p>
+                        }.into_any(),
+                        Ok((tokens, assignments)) => view! {
+                            <AssignmentTable tokens assignments methods hide_unassigned busy save/>
+                        }.into_any(),
                     })
                 }}
             </Suspense>
@@ -360,6 +368,9 @@ fn AssignedTokens(endpoint: EndpointView) -> impl IntoView {
         </section>
     }
 }
+
+/// Every endpoint token, and those assigned to this endpoint.
+type Assignable = (Vec<EndpointTokenView>, Vec<AssignmentView>);
 
 fn is_assigned(a: &Assignment) -> bool {
     a.post || a.get || a.delete
@@ -445,18 +456,50 @@ fn AssignmentTable(
     }
 }
 
+/// The data viewer's filter and what it finds; made by the page, outside AdminOnly.
+#[derive(Clone, Copy)]
+struct TrafficQuery {
+    id: i64,
+    chosen: RwSignal<Vec<String>>,
+    from: RwSignal<String>,
+    to: RwSignal<String>,
+    refresh: RwSignal<u32>,
+    traffic: Resource<Result<Traffic, AppError>>,
+}
+
+impl TrafficQuery {
+    fn new(id: i64) -> Self {
+        let chosen = RwSignal::new(Vec::<String>::new());
+        let from = RwSignal::new(String::new());
+        let to = RwSignal::new(String::new());
+        let refresh = RwSignal::new(0u32);
+        let traffic = Resource::new(
+            move || (chosen.get(), from.get(), to.get(), refresh.get()),
+            move |(tokens, from, to, _)| endpoint_traffic(id, TrafficFilter { tokens, from, to }),
+        );
+        Self {
+            id,
+            chosen,
+            from,
+            to,
+            refresh,
+            traffic,
+        }
+    }
+}
+
 /// The endpoint data viewer: filter by token and dates, a chart of calls per token, the
 /// calls themselves, and a record's JSON on demand.
 #[component]
-fn DataViewer(id: i64) -> impl IntoView {
-    let chosen = RwSignal::new(Vec::<String>::new());
-    let from = RwSignal::new(String::new());
-    let to = RwSignal::new(String::new());
-    let refresh = RwSignal::new(0u32);
-    let traffic = Resource::new(
-        move || (chosen.get(), from.get(), to.get(), refresh.get()),
-        move |(tokens, from, to, _)| endpoint_traffic(id, TrafficFilter { tokens, from, to }),
-    );
+fn DataViewer(query: TrafficQuery) -> impl IntoView {
+    let TrafficQuery {
+        id,
+        chosen,
+        from,
+        to,
+        refresh,
+        traffic,
+    } = query;
     let senders = RwSignal::new(Vec::<String>::new());
     Effect::new(move |_| {
         if let Some(Ok(t)) = traffic.get() {

@@ -4,25 +4,15 @@ use leptos_meta::Title;
 
 use crate::api::tokens::{
     create_token, list_tokens, token_form_defaults, CreateTokenForm, DeleteToken, IssuedToken,
-    RevokeToken, TokenFilter, TokenView,
+    RevokeToken, TokenFilter, TokenPrefill, TokenView,
 };
-use crate::api::users::list_users;
+use crate::api::users::{list_users, UserRow};
 use crate::components::dialog::Modal;
 use crate::components::form::Submission;
 use crate::components::pager::Pager;
 use crate::components::session::AdminOnly;
 use crate::components::token::{copy_to_clipboard, SecretField, StatusBadge, When};
 use crate::error::AppError;
-
-#[component]
-pub fn TokensPage() -> impl IntoView {
-    view! {
-        <AdminOnly>
-            <Title text="Tokens"/>
-            <TokensAdmin/>
-        </AdminOnly>
-    }
-}
 
 /// What a confirmation dialog is about to do.
 #[derive(Clone, Copy, PartialEq)]
@@ -31,8 +21,9 @@ enum Pending {
     Delete,
 }
 
+/// Every resource of the page is made here, outside AdminOnly (see there why).
 #[component]
-fn TokensAdmin() -> impl IntoView {
+pub fn TokensPage() -> impl IntoView {
     let user = RwSignal::new(String::new());
     let status = RwSignal::new(String::new());
     let text = RwSignal::new(String::new());
@@ -91,7 +82,11 @@ fn TokensAdmin() -> impl IntoView {
     }
 
     let create_open = RwSignal::new(false);
+    let prefill = Resource::new(|| (), |_| token_form_defaults());
+    let users = Resource::new(|| (), |_| list_users());
     view! {
+        <AdminOnly>
+        <Title text="Tokens"/>
         <div class="page-head">
             <h1>"Tokens"</h1>
             <button type="button" class="primary-inline" on:click=move |_| create_open.set(true)>"+ Token"</button>
@@ -142,10 +137,11 @@ fn TokensAdmin() -> impl IntoView {
             })}
         </Transition>
         <Modal title="Create token" open=create_open>
-            <CreateTokenForm open=create_open created/>
+            <CreateTokenForm open=create_open created prefill users/>
         </Modal>
         <TokenCreatedDialog created/>
         <ConfirmDialog confirm open=confirm_open revoke delete/>
+        </AdminOnly>
     }
 }
 
@@ -244,9 +240,12 @@ fn ConfirmDialog(
 }
 
 #[component]
-fn CreateTokenForm(open: RwSignal<bool>, created: RwSignal<Option<IssuedToken>>) -> impl IntoView {
-    let prefill = Resource::new(|| (), |_| token_form_defaults());
-    let users = Resource::new(|| (), |_| list_users());
+fn CreateTokenForm(
+    open: RwSignal<bool>,
+    created: RwSignal<Option<IssuedToken>>,
+    prefill: Resource<Result<TokenPrefill, AppError>>,
+    users: Resource<Result<Vec<UserRow>, AppError>>,
+) -> impl IntoView {
     let form = RwSignal::new(CreateTokenForm {
         scopes: vec!["profile:read".into()],
         ..Default::default()

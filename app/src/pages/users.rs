@@ -4,7 +4,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::users::{create_user, get_user, list_users, update_user, UserForm, UserRow};
-use crate::components::access_tokens::AccessTokensTab;
+use crate::components::access_tokens::{AccessTokensTab, AccountTokens};
 use crate::components::dialog::Modal;
 use crate::components::form::Submission;
 use crate::components::session::{load_page, AdminOnly};
@@ -182,6 +182,7 @@ pub fn UserPage() -> impl IntoView {
         }
     });
     let id = user_id().unwrap_or_default();
+    let tokens = user_id().map(|id| AccountTokens::new(Some(id)));
     view! {
         <AdminOnly>
             <Title text="User"/>
@@ -213,7 +214,7 @@ pub fn UserPage() -> impl IntoView {
                 </Suspense>
             </div>
             <div id="panel-tokens" role="tabpanel" aria-label="Access Tokens" hidden=move || tab.get() != Tab::AccessTokens>
-                {user_id().map(|id| view! { <AccessTokensTab user_id=Some(id)/> })}
+                {tokens.map(|data| view! { <AccessTokensTab data/> })}
             </div>
         </AdminOnly>
     }
