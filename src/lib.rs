@@ -8,6 +8,7 @@ use axum::{middleware, routing::get, Router};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
 use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
 
@@ -29,6 +30,14 @@ pub async fn connect(database_url: &str) -> Result<DatabaseConnection, DbErr> {
     }
     let mut options = ConnectOptions::new(database_url);
     options.sqlx_logging(false);
+    // Write-ahead log: readers (pages, verification misses) no longer wait for writers, and
+    // a commit costs one append instead of rewriting through a rollback journal. NORMAL
+    // syncs at checkpoints: a crash of Tessera loses nothing committed; a power cut may
+    // lose the last moments, as with any WAL database at this setting.
+    options.map_sqlx_sqlite_opts(|o| {
+        o.journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+    });
     let db = Database::connect(options).await?;
     Migrator::up(&db, None).await?;
     Ok(db)

@@ -58,6 +58,20 @@ async fn open(
     }
 }
 
+/// Runs a call to its end even when the client goes away meanwhile: a record stored by a
+/// call whose client had hung up must still land in the request log.
+async fn detached(call: impl std::future::Future<Output = Response> + Send + 'static) -> Response {
+    tokio::spawn(call).await.unwrap_or_else(|err| {
+        tracing::error!(error = %err, "an endpoint call failed");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "Something went wrong on our side; please try again",
+        )
+        .into_response()
+    })
+}
+
 /// Logs the call (batched) and answers it.
 fn finish(
     state: &AppState,
@@ -114,37 +128,41 @@ pub async fn create(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let method = Method::Post;
-    let size = body.as_ref().map_or(0, Bytes::len);
-    let gate = match open(&state, &path, method, &headers).await {
-        Ok(gate) => gate,
-        Err((gate, refusal)) => {
-            return finish(&state, gate.as_ref(), method, ip, size, Err(refusal))
-        }
-    };
-    let result = async {
-        let body = body.map_err(|r| body_rejection(&r))?;
-        let data: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {
-            ApiError::validation(
-                StatusCode::BAD_REQUEST,
-                None,
-                format!("The body is not valid JSON: {e}"),
+    detached(async move {
+        let method = Method::Post;
+        let size = body.as_ref().map_or(0, Bytes::len);
+        let gate = match open(&state, &path, method, &headers).await {
+            Ok(gate) => gate,
+            Err((gate, refusal)) => {
+                return finish(&state, gate.as_ref(), method, ip, size, Err(refusal))
+            }
+        };
+        let result = async {
+            let body = body.map_err(|r| body_rejection(&r))?;
+            let data: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {
+                ApiError::validation(
+                    StatusCode::BAD_REQUEST,
+                    None,
+                    format!("The body is not valid JSON: {e}"),
+                )
+            })?;
+            let record =
+                traffic::create_record(&state.db, gate.access.endpoint.id, &gate.sender, &data)
+                    .await?;
+            let response = (
+                StatusCode::CREATED,
+                Json(Received {
+                    id: record.id,
+                    received_at: record.received_at,
+                }),
             )
-        })?;
-        let record =
-            traffic::create_record(&state.db, gate.access.endpoint.id, &gate.sender, &data).await?;
-        let response = (
-            StatusCode::CREATED,
-            Json(Received {
-                id: record.id,
-                received_at: record.received_at,
-            }),
-        )
-            .into_response();
-        Ok((response, Some(record.id)))
-    }
-    .await;
-    finish(&state, Some(&gate), method, ip, size, result)
+                .into_response();
+            Ok((response, Some(record.id)))
+        }
+        .await;
+        finish(&state, Some(&gate), method, ip, size, result)
+    })
+    .await
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -169,34 +187,39 @@ pub async fn list(
     headers: HeaderMap,
     params: Result<ApiQuery<RecordParams>, ApiError>,
 ) -> Response {
-    let method = Method::Get;
-    let gate = match open(&state, &path, method, &headers).await {
-        Ok(gate) => gate,
-        Err((gate, refusal)) => return finish(&state, gate.as_ref(), method, ip, 0, Err(refusal)),
-    };
-    let result = async {
-        let ApiQuery(params) = params?;
-        let before = match params.cursor.as_deref().filter(|c| !c.is_empty()) {
-            None => None,
-            Some(c) => Some(c.parse::<i64>().map_err(|_| {
-                ApiError::validation(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    Some("cursor"),
-                    "The cursor is not valid",
-                )
-            })?),
+    detached(async move {
+        let method = Method::Get;
+        let gate = match open(&state, &path, method, &headers).await {
+            Ok(gate) => gate,
+            Err((gate, refusal)) => {
+                return finish(&state, gate.as_ref(), method, ip, 0, Err(refusal))
+            }
         };
-        let limit = params.limit.unwrap_or(50).clamp(1, RECORDS_PAGE_MAX);
-        let (records, next) =
-            traffic::list_records(&state.db, gate.access.endpoint.id, limit, before).await?;
-        let page = Items {
-            items: records,
-            next_cursor: next.map(|id| id.to_string()),
-        };
-        Ok((Json(page).into_response(), None))
-    }
-    .await;
-    finish(&state, Some(&gate), method, ip, 0, result)
+        let result = async {
+            let ApiQuery(params) = params?;
+            let before = match params.cursor.as_deref().filter(|c| !c.is_empty()) {
+                None => None,
+                Some(c) => Some(c.parse::<i64>().map_err(|_| {
+                    ApiError::validation(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        Some("cursor"),
+                        "The cursor is not valid",
+                    )
+                })?),
+            };
+            let limit = params.limit.unwrap_or(50).clamp(1, RECORDS_PAGE_MAX);
+            let (records, next) =
+                traffic::list_records(&state.db, gate.access.endpoint.id, limit, before).await?;
+            let page = Items {
+                items: records,
+                next_cursor: next.map(|id| id.to_string()),
+            };
+            Ok((Json(page).into_response(), None))
+        }
+        .await;
+        finish(&state, Some(&gate), method, ip, 0, result)
+    })
+    .await
 }
 
 /// Deletes one record; only while the endpoint allows deleting.
@@ -210,16 +233,21 @@ pub async fn delete(
     Path((path, id)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    let method = Method::Delete;
-    let gate = match open(&state, &path, method, &headers).await {
-        Ok(gate) => gate,
-        Err((gate, refusal)) => return finish(&state, gate.as_ref(), method, ip, 0, Err(refusal)),
-    };
-    let result = async {
-        let id: i64 = id.parse().map_err(|_| ApiError::not_found())?;
-        traffic::delete_record(&state.db, gate.access.endpoint.id, id).await?;
-        Ok((StatusCode::NO_CONTENT.into_response(), None))
-    }
-    .await;
-    finish(&state, Some(&gate), method, ip, 0, result)
+    detached(async move {
+        let method = Method::Delete;
+        let gate = match open(&state, &path, method, &headers).await {
+            Ok(gate) => gate,
+            Err((gate, refusal)) => {
+                return finish(&state, gate.as_ref(), method, ip, 0, Err(refusal))
+            }
+        };
+        let result = async {
+            let id: i64 = id.parse().map_err(|_| ApiError::not_found())?;
+            traffic::delete_record(&state.db, gate.access.endpoint.id, id).await?;
+            Ok((StatusCode::NO_CONTENT.into_response(), None))
+        }
+        .await;
+        finish(&state, Some(&gate), method, ip, 0, result)
+    })
+    .await
 }
