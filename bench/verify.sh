@@ -32,7 +32,7 @@ export RUST_LOG=warn LEPTOS_SITE_ADDR="127.0.0.1:$PORT" LEPTOS_SITE_ROOT="$ROOT/
 ADMIN_TOKEN=$("$BIN" token create --user admin --name bench --scopes admin,profile:read)
 "$BIN" serve 2>"$WORK/server.log" &
 SERVER=$!
-trap 'kill $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
+trap 'kill $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.1; done
 
 echo "seeding $USERS users and $TOKENS tokens through the API..."
