@@ -14,6 +14,11 @@ use app::server::{
 };
 use tessera::config::{Cli, Command, ServeArgs, TokenCommand, UserCommand};
 
+// Requests on both workers allocate and free many small buffers; mimalloc's per-thread
+// pages keep that off the shared heap (measured in bench/verify.sh, see the README).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     // Logs go to standard error: standard output is for what a command prints (a secret).

@@ -15,6 +15,9 @@ const INSERT_CHUNK: usize = 500;
 #[derive(Debug, Default)]
 pub struct RequestLog {
     pending: Mutex<Vec<endpoint_request::ActiveModel>>,
+    /// Held for a whole flush: the flush at shutdown waits for one the timer started, which
+    /// would otherwise be cut off mid-write with its batch already taken.
+    flushing: tokio::sync::Mutex<()>,
 }
 
 /// One call, as the data viewer will show it.
@@ -50,6 +53,7 @@ impl RequestLog {
     /// Writes everything gathered so far in one transaction. On failure the batch is put
     /// back, so a database hiccup delays entries instead of losing them.
     pub async fn flush(&self, db: &DatabaseConnection) -> Result<()> {
+        let _flushing = self.flushing.lock().await;
         let batch = match self.pending.lock() {
             Ok(mut pending) => std::mem::take(&mut *pending),
             Err(_) => return Ok(()),

@@ -30,6 +30,8 @@ const SHARDS: usize = 16;
 #[derive(Debug, Default)]
 pub struct UsageLog {
     pending: [Mutex<FxHashMap<i64, Pending>>; SHARDS],
+    /// Held for a whole flush, so that the flush at shutdown waits for a running one.
+    flushing: tokio::sync::Mutex<()>,
 }
 
 /// Puts `ip` first in `ips`, keeping them distinct and at most [`MAX_IPS`].
@@ -56,6 +58,7 @@ impl UsageLog {
     /// Writes what was gathered since the last flush: one update per token used, all in
     /// one transaction (one sync to disk however many tokens were used).
     pub async fn flush(&self, db: &DatabaseConnection) -> Result<()> {
+        let _flushing = self.flushing.lock().await;
         let mut batch: HashMap<i64, Pending> = HashMap::new();
         for shard in &self.pending {
             if let Ok(mut pending) = shard.lock() {
