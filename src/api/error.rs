@@ -48,6 +48,15 @@ impl ApiError {
         )
     }
 
+    /// The answer to a failure on our side; its cause goes to the log, never to the client.
+    pub fn internal() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "Something went wrong on our side; please try again",
+        )
+    }
+
     pub fn not_found() -> Self {
         Self::new(StatusCode::NOT_FOUND, "not_found", "Not found")
     }
@@ -82,11 +91,7 @@ impl From<ServiceError> for ApiError {
             }
             ServiceError::Db(_) | ServiceError::Internal(_) => {
                 tracing::error!(error = %err, "API request failed");
-                Self::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal_error",
-                    "Something went wrong on our side; please try again",
-                )
+                Self::internal()
             }
         }
     }

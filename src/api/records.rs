@@ -63,12 +63,7 @@ async fn open(
 async fn detached(call: impl std::future::Future<Output = Response> + Send + 'static) -> Response {
     tokio::spawn(call).await.unwrap_or_else(|err| {
         tracing::error!(error = %err, "an endpoint call failed");
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal_error",
-            "Something went wrong on our side; please try again",
-        )
-        .into_response()
+        ApiError::internal().into_response()
     })
 }
 
