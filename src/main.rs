@@ -146,7 +146,10 @@ async fn serve(db: sea_orm::DatabaseConnection, args: ServeArgs) -> Result<(), S
     .with_graceful_shutdown(shutdown_signal())
     .await
     .map_err(|e| format!("server: {e}"))?;
-    // What was used and called since the last batches is written before leaving.
+    // Calls whose clients hung up may still be storing; then what was used and called since
+    // the last batches is written before leaving.
+    state.calls.close();
+    state.calls.wait().await;
     tessera::flush_logs(&state)
         .await
         .map_err(|e| format!("writing logs at shutdown: {e}"))

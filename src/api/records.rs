@@ -60,8 +60,11 @@ async fn open(
 
 /// Runs a call to its end even when the client goes away meanwhile: a record stored by a
 /// call whose client had hung up must still land in the request log.
-async fn detached(call: impl std::future::Future<Output = Response> + Send + 'static) -> Response {
-    tokio::spawn(call).await.unwrap_or_else(|err| {
+async fn detached(
+    state: &AppState,
+    call: impl std::future::Future<Output = Response> + Send + 'static,
+) -> Response {
+    state.calls.spawn(call).await.unwrap_or_else(|err| {
         tracing::error!(error = %err, "an endpoint call failed");
         ApiError::internal().into_response()
     })
@@ -123,7 +126,7 @@ pub async fn create(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    detached(async move {
+    detached(&state.clone(), async move {
         let method = Method::Post;
         let size = body.as_ref().map_or(0, Bytes::len);
         let gate = match open(&state, &path, method, &headers).await {
@@ -182,7 +185,7 @@ pub async fn list(
     headers: HeaderMap,
     params: Result<ApiQuery<RecordParams>, ApiError>,
 ) -> Response {
-    detached(async move {
+    detached(&state.clone(), async move {
         let method = Method::Get;
         let gate = match open(&state, &path, method, &headers).await {
             Ok(gate) => gate,
@@ -228,7 +231,7 @@ pub async fn delete(
     Path((path, id)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    detached(async move {
+    detached(&state.clone(), async move {
         let method = Method::Delete;
         let gate = match open(&state, &path, method, &headers).await {
             Ok(gate) => gate,

@@ -20,6 +20,9 @@ pub struct Shared {
     pub auth: Arc<AuthCache>,
     pub usage: Arc<UsageLog>,
     pub requests: Arc<RequestLog>,
+    /// Endpoint calls that run to their end even if their client hangs up; shutdown waits
+    /// for them before the last flush of the request log.
+    pub calls: tokio_util::task::TaskTracker,
 }
 
 impl AppState {
@@ -30,6 +33,7 @@ impl AppState {
             auth: Arc::default(),
             usage: Arc::default(),
             requests: Arc::default(),
+            calls: tokio_util::task::TaskTracker::new(),
         }))
     }
 }
