@@ -77,3 +77,26 @@ impl Submission {
         }
     }
 }
+
+/// A labelled input whose problems show underneath, for any form using a [`Submission`].
+#[component]
+pub fn TextField(
+    /// The input's id (the label points at it).
+    id: String,
+    label: &'static str,
+    /// The field name the server names in its errors.
+    field: &'static str,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(into)] value: Signal<String>,
+    on_input: impl Fn(String) + Send + Sync + 'static,
+    submission: Submission,
+) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}</label>
+            <input id=id type=kind prop:value=value
+                on:input=move |ev| on_input(event_target_value(&ev))/>
+            {submission.field_error(field)}
+        </div>
+    }
+}

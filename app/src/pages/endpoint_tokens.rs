@@ -9,7 +9,7 @@ use crate::api::endpoints::{
     EndpointTokenView,
 };
 use crate::components::dialog::Modal;
-use crate::components::form::Submission;
+use crate::components::form::{Submission, TextField};
 use crate::components::session::AdminOnly;
 use crate::components::token::copy_to_clipboard;
 use crate::error::AppError;
@@ -198,15 +198,10 @@ fn TokenSettings(
             Ok(())
         });
     };
-    let field_error = move |field| submission.field_error(field);
     view! {
         <form on:submit=submit novalidate>
-            <div class="field">
-                <label for="endpoint-token-name">"Name"</label>
-                <input id="endpoint-token-name" type="text" prop:value=name
-                    on:input=move |ev| name.set(event_target_value(&ev))/>
-                {field_error("name")}
-            </div>
+            <TextField id="endpoint-token-name".to_owned() label="Name" field="name" submission
+                value=name on_input=move |v| name.set(v)/>
             <div class="field">
                 <label for="endpoint-token-value">"Token"</label>
                 <input id="endpoint-token-value" type=move || if shown.get() { "text" } else { "password" }
@@ -225,15 +220,11 @@ fn TokenSettings(
                             note.set(Some("Token copied."));
                         }>"Copy token"</button>
                 </div>
-                {field_error("secret")}
+                {submission.field_error("secret")}
                 <p class="warning">"The value can be seen only until this dialog is saved or closed."</p>
             </div>
-            <div class="field">
-                <label for="endpoint-token-description">"Description"</label>
-                <input id="endpoint-token-description" type="text" prop:value=description
-                    on:input=move |ev| description.set(event_target_value(&ev))/>
-                {field_error("description")}
-            </div>
+            <TextField id="endpoint-token-description".to_owned() label="Description" field="description"
+                submission value=description on_input=move |v| description.set(v)/>
             <label class="check">
                 <input type="checkbox" role="switch" prop:checked=enabled
                     on:change=move |ev| enabled.set(event_target_checked(&ev))/>

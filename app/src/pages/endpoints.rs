@@ -11,7 +11,7 @@ use crate::api::endpoints::{
 };
 use crate::components::chart::CallsChart;
 use crate::components::dialog::Modal;
-use crate::components::form::Submission;
+use crate::components::form::{Submission, TextField};
 use crate::components::session::{load_page, AdminOnly};
 use crate::components::tabs::TabButton;
 use crate::components::token::{copy_to_clipboard, When};
@@ -99,14 +99,10 @@ where
                      label: &'static str,
                      get: fn(&EndpointForm) -> String,
                      set: fn(&mut EndpointForm, String)| {
-        let id = format!("{prefix}-{name}");
         view! {
-            <div class="field">
-                <label for=id.clone()>{label}</label>
-                <input id=id type="text" prop:value=move || form.with(get)
-                    on:input=move |ev| form.update(|f| set(f, event_target_value(&ev)))/>
-                {field_error(name)}
-            </div>
+            <TextField id=format!("{prefix}-{name}") label field=name submission
+                value=Signal::derive(move || form.with(get))
+                on_input=move |v| form.update(|f| set(f, v))/>
         }
     };
     let auth_id = format!("{prefix}-auth-type");

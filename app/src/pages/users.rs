@@ -6,7 +6,7 @@ use leptos_router::hooks::use_params_map;
 use crate::api::users::{create_user, get_user, list_users, update_user, UserForm, UserRow};
 use crate::components::access_tokens::{AccessTokensTab, AccountTokens};
 use crate::components::dialog::Modal;
-use crate::components::form::Submission;
+use crate::components::form::{Submission, TextField};
 use crate::components::session::{load_page, AdminOnly};
 use crate::components::tabs::TabButton;
 use crate::error::AppError;
@@ -119,14 +119,10 @@ where
                      kind: &'static str,
                      get: fn(&UserForm) -> String,
                      set: fn(&mut UserForm, String)| {
-        let id = format!("{prefix}-{name}");
         view! {
-            <div class="field">
-                <label for=id.clone()>{label}</label>
-                <input id=id type=kind prop:value=move || form.with(get)
-                    on:input=move |ev| form.update(|f| set(f, event_target_value(&ev)))/>
-                {submission.field_error(name)}
-            </div>
+            <TextField id=format!("{prefix}-{name}") label field=name kind submission
+                value=Signal::derive(move || form.with(get))
+                on_input=move |v| form.update(|f| set(f, v))/>
         }
     };
     let check =
