@@ -113,16 +113,7 @@ pub fn spawn_background(state: &AppState) {
             }
         }
     });
-    let cache_state = state.clone();
-    tokio::spawn(async move {
-        let mut every = tokio::time::interval(std::time::Duration::from_secs(1));
-        loop {
-            every.tick().await;
-            if let Err(err) = cache_state.auth.follow_generation(&cache_state.db).await {
-                tracing::warn!(error = %err, "could not follow other instances' changes");
-            }
-        }
-    });
+    follow_changes(state);
     let store = DbSessionStore::new(state.db.clone());
     tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
@@ -130,6 +121,60 @@ pub fn spawn_background(state: &AppState) {
             every.tick().await;
             if let Err(err) = store.delete_expired().await {
                 tracing::warn!(error = %err, "could not delete expired sessions");
+            }
+        }
+    });
+}
+
+/// How often an instance reads the change counter. On PostgreSQL a notification usually
+/// arrives first; this bounds the delay when one is lost, and is the only way on SQLite.
+pub const CHANGE_POLL_INTERVAL: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// Follows the changes other instances make: every notification on PostgreSQL, and a poll
+/// of the change counter on every backend. Either resets this instance's cache when the
+/// counter moved.
+pub fn follow_changes(state: &AppState) {
+    let poll_state = state.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(CHANGE_POLL_INTERVAL);
+        loop {
+            every.tick().await;
+            if let Err(err) = poll_state.auth.follow(&poll_state.db).await {
+                tracing::warn!(error = %err, "could not follow other instances' changes");
+            }
+        }
+    });
+    if state.db.get_database_backend() != sea_orm::DbBackend::Postgres {
+        return;
+    }
+    let listen_state = state.clone();
+    tokio::spawn(async move {
+        use sea_orm::sqlx::postgres::PgListener;
+        let pool = listen_state.db.get_postgres_connection_pool();
+        let mut listener = match PgListener::connect_with(pool).await {
+            Ok(listener) => listener,
+            Err(err) => {
+                tracing::warn!(error = %err, "cannot listen for changes; polling only");
+                return;
+            }
+        };
+        if let Err(err) = listener.listen(app::server::change::CHANNEL).await {
+            tracing::warn!(error = %err, "cannot listen for changes; polling only");
+            return;
+        }
+        loop {
+            // `None` means the connection was lost and notifications may have been missed:
+            // reading the counter catches up either way.
+            match listener.try_recv().await {
+                Ok(_) => {
+                    if let Err(err) = listen_state.auth.follow(&listen_state.db).await {
+                        tracing::warn!(error = %err, "could not follow a notified change");
+                    }
+                }
+                Err(err) => {
+                    tracing::debug!(error = %err, "stopped listening for changes");
+                    break;
+                }
             }
         }
     });

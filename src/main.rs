@@ -6,6 +6,8 @@ use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 use app::server::{
+    authz::Grant,
+    cache::AuthCache,
     service::{
         accounts::{self, NewUser},
         tokens,
@@ -44,7 +46,10 @@ async fn run(cli: Cli) -> Result<(), String> {
         .map_err(|e| format!("database: {e}"))?;
     // "First start" is the first command that finds no users, whichever it is: an operator
     // who creates a user with the CLI before serving still gets an administrator.
-    match accounts::bootstrap_admin(&db, cli.serve.bootstrap_admin_password.clone()).await {
+    // The command line keeps no verification cache of its own; its changes reach the
+    // serving instances through the change counter like any other instance's.
+    let cache = AuthCache::default();
+    match accounts::bootstrap_admin(&db, &cache, cli.serve.bootstrap_admin_password.clone()).await {
         Ok(Some(password)) => tracing::warn!(
             "created the administrator 'admin' with the one-time password {password} \
              (it is not shown again; change it after signing in)"
@@ -69,6 +74,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             let password = password.trim_end_matches(['\n', '\r']).to_owned();
             let user = accounts::create_user(
                 &db,
+                &cache,
                 NewUser {
                     username,
                     password,
@@ -96,10 +102,10 @@ async fn run(cli: Cli) -> Result<(), String> {
             let is_admin = accounts::is_admin(&db, owner.id)
                 .await
                 .map_err(|e| e.to_string())?;
-            let account = accounts::Account {
+            let grant = Grant::operator(accounts::Account {
                 user: owner,
                 is_admin,
-            };
+            });
             let expires = match expires_in_days {
                 None => tokens::Expiry::Default,
                 Some(0) => tokens::Expiry::Never,
@@ -109,8 +115,8 @@ async fn run(cli: Cli) -> Result<(), String> {
             };
             let issued = tokens::create(
                 &db,
-                &account,
-                tokens::Owner::Myself,
+                &cache,
+                tokens::Owner::Myself(&grant),
                 tokens::NewToken {
                     name,
                     scopes: scopes.split(',').map(|s| s.trim().to_owned()).collect(),

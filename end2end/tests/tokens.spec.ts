@@ -184,3 +184,53 @@ test("the token list sorts by expiry, soonest first, across pages", async ({ pag
   await page.getByLabel("Sort by").selectOption("created");
   await expect(page.getByRole("columnheader", { name: "Created" })).toHaveAttribute("aria-sort", "descending");
 });
+
+test("a secret leaves the page when the dialog or section that showed it closes", async ({ page, login }) => {
+  await login.open("/admin/tokens");
+  await login.signInAndWait(ADMIN);
+  const created = page.getByRole("dialog", { name: "Token created" });
+  // Closed three ways: Copy to clipboard, Close, Escape.
+  for (const close of ["Copy to clipboard", "Close", "Escape"]) {
+    const create = page.getByRole("dialog", { name: "Create token" });
+    await expect(async () => {
+      await page.getByRole("button", { name: "+ Token" }).click();
+      await expect(create).toBeVisible({ timeout: 1000 });
+    }).toPass();
+    await create.getByLabel("User").fill(VIEWER.username);
+    await create.getByLabel("Name").fill(`gone-${close}-${Date.now()}`);
+    await create.getByRole("button", { name: "Create" }).click();
+    await expect(created).toBeVisible();
+    await created.getByRole("button", { name: "Show token" }).click();
+    const secret = (await created.getByLabel("New token").textContent())!.trim();
+    expect(secret).toMatch(/^tsr_/);
+    expect(await page.content()).toContain(secret);
+    if (close === "Escape") {
+      await page.keyboard.press("Escape");
+    } else {
+      await created.getByRole("button", { name: close }).click();
+    }
+    await expect(created).toBeHidden();
+    expect(await page.content(), close).not.toContain(secret);
+    expect(await page.content(), close).not.toContain(secret.slice(4));
+  }
+
+  // The Generate Access Token section: Done, and leaving the page.
+  await page.goto("/me/tokens");
+  await hydrated(page);
+  for (const leave of ["Done", "navigation"]) {
+    await page.getByRole("button", { name: "Generate Access Token" }).click();
+    const section = page.getByRole("region", { name: "New access token" });
+    const secret = (await section.getByLabel("Access token").textContent())!.trim();
+    expect(secret).toMatch(/^tsr_/);
+    if (leave === "Done") {
+      await section.getByRole("button", { name: "Done: hide the token" }).click();
+    } else {
+      await page.getByRole("link", { name: "Tessera" }).click();
+      await expect(page).toHaveURL("/");
+      await page.getByRole("link", { name: "My account" }).click();
+      await expect(page).toHaveURL("/me/tokens");
+    }
+    await expect(section).toHaveCount(0);
+    expect(await page.content(), leave).not.toContain(secret);
+  }
+});

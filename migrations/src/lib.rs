@@ -9,6 +9,7 @@ mod m20261122_000003_create_settings;
 mod m20261122_000004_create_audit_events;
 mod m20261122_000005_create_access_tokens;
 mod m20261122_000006_create_endpoints;
+mod m20261124_000007_create_change_counter;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_create_audit_events::Migration),
             Box::new(m20261122_000005_create_access_tokens::Migration),
             Box::new(m20261122_000006_create_endpoints::Migration),
+            Box::new(m20261124_000007_create_change_counter::Migration),
         ]
     }
 }

@@ -16,7 +16,7 @@ use super::{admin, dto, endpoints, error, me, records, tokens};
         tokens::list, tokens::create, tokens::revoke, tokens::regenerate, tokens::introspect,
         admin::list_users, admin::create_user, admin::update_user,
         admin::list_tokens, admin::create_token, admin::get_token, admin::delete_token,
-        admin::revoke_token, admin::regenerate_token,
+        admin::revoke_token, admin::regenerate_token, admin::audit_log,
         endpoints::list, endpoints::create, endpoints::get, endpoints::update,
         endpoints::regenerate_primary, endpoints::list_assignments, endpoints::assign,
         endpoints::unassign, endpoints::requests, endpoints::list_tokens,

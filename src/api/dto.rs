@@ -156,3 +156,23 @@ pub struct IntrospectResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
 }
+
+/// Filters of the audit log export; every one is optional.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditParams {
+    /// The exact actor (a username).
+    pub actor: Option<String>,
+    /// An action, or the start of one: `token.` matches every token action.
+    pub action: Option<String>,
+    /// The exact target: a username, a token number such as `AT-000012`, a token hint.
+    pub target: Option<String>,
+    /// Events at or after this time (RFC 3339).
+    pub from: Option<DateTime<Utc>>,
+    /// Events before this time (RFC 3339).
+    pub to: Option<DateTime<Utc>>,
+    /// At most 200; 50 when absent.
+    pub limit: Option<u64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}

@@ -17,15 +17,9 @@ use app::server::service::{
     endpoints::{
         self, EndpointChanges, EndpointFields, EndpointTokenChanges, Method, NewEndpointToken,
     },
-    token_auth::Principal,
-    tokens::SCOPE_ADMIN,
     traffic::{self, RequestFilter},
 };
 use app::server::state::AppState;
-
-fn admin(caller: Caller) -> ApiResult<Principal> {
-    caller.require(SCOPE_ADMIN)
-}
 
 /// A path id that is not a number names nothing: 404, like an unknown id.
 fn id(text: &str) -> ApiResult<i64> {
@@ -77,7 +71,7 @@ pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
 ) -> ApiResult<Json<Items<EndpointView>>> {
-    admin(caller)?;
+    caller.admin().await?;
     Ok(items(endpoints::list(&state.db).await?))
 }
 
@@ -91,11 +85,11 @@ pub async fn create(
     caller: Caller,
     ApiJson(body): ApiJson<CreateEndpointRequest>,
 ) -> ApiResult<(StatusCode, Json<EndpointView>)> {
-    let principal = admin(caller)?;
+    let admin = caller.admin().await?;
     let endpoint = endpoints::create(
         &state.db,
         &state.auth,
-        &principal.owner,
+        &admin,
         EndpointFields {
             name: body.name,
             path: body.path,
@@ -116,7 +110,7 @@ pub async fn get(
     caller: Caller,
     Path(endpoint): Path<String>,
 ) -> ApiResult<Json<EndpointView>> {
-    admin(caller)?;
+    caller.admin().await?;
     Ok(Json(endpoints::get(&state.db, id(&endpoint)?).await?))
 }
 
@@ -130,11 +124,11 @@ pub async fn update(
     Path(endpoint): Path<String>,
     ApiJson(body): ApiJson<UpdateEndpointRequest>,
 ) -> ApiResult<Json<EndpointView>> {
-    let principal = admin(caller)?;
+    let admin = caller.admin().await?;
     let endpoint = endpoints::update(
         &state.db,
         &state.auth,
-        &principal.owner,
+        &admin,
         id(&endpoint)?,
         EndpointChanges {
             name: body.name,
@@ -159,16 +153,11 @@ pub async fn regenerate_primary(
     caller: Caller,
     Path((endpoint, method)): Path<(String, String)>,
 ) -> ApiResult<Json<Secret>> {
-    let principal = admin(caller)?;
+    let admin = caller.admin().await?;
     let method = Method::parse(&method).ok_or_else(ApiError::not_found)?;
-    let secret = endpoints::regenerate_primary(
-        &state.db,
-        &state.auth,
-        &principal.owner,
-        id(&endpoint)?,
-        method,
-    )
-    .await?;
+    let secret =
+        endpoints::regenerate_primary(&state.db, &state.auth, &admin, id(&endpoint)?, method)
+            .await?;
     Ok(Json(Secret { secret }))
 }
 
@@ -187,7 +176,7 @@ pub async fn list_tokens(
     caller: Caller,
     ApiQuery(params): ApiQuery<TokenListParams>,
 ) -> ApiResult<Json<Items<EndpointTokenView>>> {
-    admin(caller)?;
+    caller.admin().await?;
     let tokens =
         endpoints::list_tokens(&state.db, params.include_inactive.unwrap_or(false)).await?;
     Ok(items(tokens))
@@ -209,15 +198,15 @@ pub async fn create_token(
     caller: Caller,
     ApiJson(body): ApiJson<CreateEndpointTokenRequest>,
 ) -> ApiResult<(StatusCode, Json<IssuedEndpointToken>)> {
-    let principal = admin(caller)?;
+    let admin = caller.admin().await?;
     let issued = endpoints::create_token(
         &state.db,
-        &principal.owner,
+        &state.auth,
+        &admin,
         NewEndpointToken {
             name: body.name,
             description: body.description.unwrap_or_default(),
             enabled: body.enabled.unwrap_or(true),
-            secret: None,
         },
     )
     .await?;
@@ -242,11 +231,11 @@ pub async fn update_token(
     Path(token): Path<String>,
     ApiJson(body): ApiJson<UpdateEndpointTokenRequest>,
 ) -> ApiResult<Json<EndpointTokenView>> {
-    let principal = admin(caller)?;
+    let admin = caller.admin().await?;
     let token = endpoints::update_token(
         &state.db,
         &state.auth,
-        &principal.owner,
+        &admin,
         id(&token)?,
         EndpointTokenChanges {
             name: body.name,
@@ -268,9 +257,8 @@ pub async fn regenerate_token(
     caller: Caller,
     Path(token): Path<String>,
 ) -> ApiResult<Json<IssuedEndpointToken>> {
-    let principal = admin(caller)?;
-    let issued =
-        endpoints::regenerate_token(&state.db, &state.auth, &principal.owner, id(&token)?).await?;
+    let admin = caller.admin().await?;
+    let issued = endpoints::regenerate_token(&state.db, &state.auth, &admin, id(&token)?).await?;
     Ok(Json(issued))
 }
 
@@ -281,7 +269,7 @@ pub async fn list_assignments(
     caller: Caller,
     Path(endpoint): Path<String>,
 ) -> ApiResult<Json<Items<AssignmentView>>> {
-    admin(caller)?;
+    caller.admin().await?;
     let endpoint = endpoints::get(&state.db, id(&endpoint)?).await?;
     Ok(items(
         endpoints::assignments(&state.db, Some(endpoint.id), None).await?,
@@ -299,11 +287,11 @@ pub async fn assign(
     Path((endpoint, token)): Path<(String, String)>,
     ApiJson(body): ApiJson<Assignment>,
 ) -> ApiResult<Json<AssignmentView>> {
-    let principal = admin(caller)?;
+    let admin = caller.admin().await?;
     let view = endpoints::assign(
         &state.db,
         &state.auth,
-        &principal.owner,
+        &admin,
         id(&endpoint)?,
         id(&token)?,
         body,
@@ -321,15 +309,8 @@ pub async fn unassign(
     caller: Caller,
     Path((endpoint, token)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    let principal = admin(caller)?;
-    endpoints::unassign(
-        &state.db,
-        &state.auth,
-        &principal.owner,
-        id(&endpoint)?,
-        id(&token)?,
-    )
-    .await?;
+    let admin = caller.admin().await?;
+    endpoints::unassign(&state.db, &state.auth, &admin, id(&endpoint)?, id(&token)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -352,7 +333,7 @@ pub async fn requests(
     Path(endpoint): Path<String>,
     ApiQuery(params): ApiQuery<RequestParams>,
 ) -> ApiResult<Json<Items<RequestView>>> {
-    admin(caller)?;
+    caller.admin().await?;
     let endpoint = endpoints::get(&state.db, id(&endpoint)?).await?;
     let filter = RequestFilter {
         tokens: params

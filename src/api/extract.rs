@@ -1,5 +1,5 @@
 //! Extractors whose failures answer in the API's error shape, never axum's plain text.
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use axum::{
     extract::{
@@ -11,20 +11,59 @@ use axum::{
 use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
+use app::api::tokens::number;
+use app::model::scope::Scope;
+use app::server::authz::{Admin, Grant};
+use app::server::error::ServiceError;
+use app::server::service::audit::{self, Refusal};
 use app::server::service::token_auth::{self, Credentials, Principal};
 use app::server::state::AppState;
 
-/// The caller, authenticated by a bearer token (never a query string).
-pub struct Caller(pub Principal);
+/// The caller, authenticated by a bearer token (never a query string). Refusals, here and
+/// in [`Caller::require`], are logged and audited with the token's number or hint.
+pub struct Caller {
+    principal: Principal,
+    state: AppState,
+    ip: Option<IpAddr>,
+}
 
 impl Caller {
     /// The principal if its token carries `scope` (within the owner's permissions), or 403.
-    pub fn require(self, scope: &str) -> Result<Principal, ApiError> {
-        if self.0.allows(scope) {
-            Ok(self.0)
-        } else {
-            Err(ApiError::forbidden())
+    pub async fn require(self, scope: Scope) -> Result<Principal, ApiError> {
+        if self.principal.allows(scope) {
+            return Ok(self.principal);
         }
+        let credential = number(self.principal.token.id);
+        refused(
+            &self.state,
+            Refusal {
+                credential: &credential,
+                actor: Some(&self.principal.owner.user.username),
+                ip: self.ip.map(|ip| ip.to_string()).as_deref(),
+                reason: "forbidden",
+            },
+        )
+        .await;
+        Err(ApiError::forbidden())
+    }
+
+    /// What the request holds, if its token carries `scope`.
+    pub async fn grant(self, scope: Scope) -> Result<Grant, ApiError> {
+        Ok(Grant::token(&self.require(scope).await?))
+    }
+
+    /// The administrator's proof: a token with `admin` whose owner still is one.
+    pub async fn admin(self) -> Result<Admin, ApiError> {
+        self.grant(Scope::Admin)
+            .await?
+            .admin()
+            .ok_or_else(ApiError::forbidden)
+    }
+}
+
+async fn refused(state: &AppState, refusal: Refusal<'_>) {
+    if let Err(err) = audit::refused(&state.db, &state.refusals, refusal).await {
+        tracing::error!(error = %err, "could not audit a refused request");
     }
 }
 
@@ -46,7 +85,29 @@ impl FromRequestParts<AppState> for Caller {
             pass_code: header(parts, "x-token-pass-code"),
             ip,
         };
-        Ok(Caller(token_auth::authenticate(state, credentials).await?))
+        match token_auth::authenticate(state, credentials).await {
+            Ok(principal) => Ok(Caller {
+                principal,
+                state: state.clone(),
+                ip,
+            }),
+            Err(err) => {
+                if let ServiceError::Unauthenticated(failure) = &err {
+                    let credential = token_auth::presented_credential(credentials.authorization);
+                    refused(
+                        state,
+                        Refusal {
+                            credential: &credential,
+                            actor: None,
+                            ip: ip.map(|ip| ip.to_string()).as_deref(),
+                            reason: failure.code(),
+                        },
+                    )
+                    .await;
+                }
+                Err(err.into())
+            }
+        }
     }
 }
 

@@ -4,7 +4,8 @@ use super::dto::{MeResponse, TokenInUse, UserObject};
 use super::error::ApiResult;
 use super::extract::Caller;
 use app::api::tokens::number;
-use app::server::service::{accounts::Account, tokens::SCOPE_PROFILE_READ};
+use app::model::scope::Scope;
+use app::server::service::accounts::Account;
 
 pub fn user_object(account: &Account) -> UserObject {
     let user = &account.user;
@@ -26,14 +27,18 @@ pub fn user_object(account: &Account) -> UserObject {
     responses((status = 200, body = MeResponse), (status = 401, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn me(caller: Caller) -> ApiResult<Json<MeResponse>> {
-    let principal = caller.require(SCOPE_PROFILE_READ)?;
+    let principal = caller.require(Scope::ProfileRead).await?;
     Ok(Json(MeResponse {
         user: user_object(&principal.owner),
         token: TokenInUse {
             id: principal.token.id,
             number: number(principal.token.id),
             name: principal.token.name.clone(),
-            scopes: principal.scopes.iter().map(|s| (*s).to_owned()).collect(),
+            scopes: principal
+                .scopes()
+                .iter()
+                .map(|s| s.as_str().to_owned())
+                .collect(),
             expires_at: principal.token.expires_at,
         },
     }))

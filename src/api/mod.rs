@@ -37,6 +37,7 @@ pub fn router() -> Router<AppState> {
             get(admin::list_users).post(admin::create_user),
         )
         .route("/api/v1/admin/users/{id}", patch(admin::update_user))
+        .route("/api/v1/admin/audit", get(admin::audit_log))
         .route(
             "/api/v1/admin/tokens",
             get(admin::list_tokens).post(admin::create_token),

@@ -9,11 +9,11 @@ use super::dto::{CreateTokenRequest, IntrospectRequest, IntrospectResponse, List
 use super::error::{ApiError, ApiResult};
 use super::extract::{form_rejection, json_rejection, ApiJson, ApiQuery, Caller, Id};
 use app::api::tokens::{number, IssuedToken, TokenView};
+use app::model::scope::Scope;
+use app::server::authz::Reach;
 use app::server::service::{
     token_auth,
-    tokens::{
-        self, Owner, TokenQuery, SCOPE_TOKENS_INTROSPECT, SCOPE_TOKENS_READ, SCOPE_TOKENS_WRITE,
-    },
+    tokens::{self, Owner, TokenQuery},
 };
 use app::server::state::AppState;
 
@@ -56,7 +56,7 @@ pub async fn list(
     caller: Caller,
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> ApiResult<Json<Page<TokenView>>> {
-    let principal = caller.require(SCOPE_TOKENS_READ)?;
+    let principal = caller.require(Scope::TokensRead).await?;
     let query = token_query(params, Some(principal.owner.user.id))?;
     Ok(Json(page(tokens::list(&state.db, query).await?)))
 }
@@ -70,8 +70,8 @@ pub async fn create(
     caller: Caller,
     ApiJson(body): ApiJson<CreateTokenRequest>,
 ) -> ApiResult<(StatusCode, Json<IssuedToken>)> {
-    let principal = caller.require(SCOPE_TOKENS_WRITE)?;
-    let issued = tokens::create(&state.db, &principal.owner, Owner::Myself, body.into()).await?;
+    let grant = caller.grant(Scope::TokensWrite).await?;
+    let issued = tokens::create(&state.db, &state.auth, Owner::Myself(&grant), body.into()).await?;
     Ok((StatusCode::CREATED, Json(issued)))
 }
 
@@ -83,8 +83,8 @@ pub async fn revoke(
     caller: Caller,
     Id(id): Id,
 ) -> ApiResult<StatusCode> {
-    let principal = caller.require(SCOPE_TOKENS_WRITE)?;
-    tokens::revoke(&state.db, &state.auth, &principal.owner, id, false).await?;
+    let grant = caller.grant(Scope::TokensWrite).await?;
+    tokens::revoke(&state.db, &state.auth, Reach::Own(&grant), id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -97,9 +97,9 @@ pub async fn regenerate(
     caller: Caller,
     Id(id): Id,
 ) -> ApiResult<Json<IssuedToken>> {
-    let principal = caller.require(SCOPE_TOKENS_WRITE)?;
+    let grant = caller.grant(Scope::TokensWrite).await?;
     Ok(Json(
-        tokens::regenerate(&state.db, &state.auth, &principal.owner, id, false).await?,
+        tokens::regenerate(&state.db, &state.auth, Reach::Own(&grant), id).await?,
     ))
 }
 
@@ -111,7 +111,7 @@ pub async fn introspect(
     caller: Caller,
     request: Request,
 ) -> ApiResult<Json<IntrospectResponse>> {
-    caller.require(SCOPE_TOKENS_INTROSPECT)?;
+    caller.require(Scope::TokensIntrospect).await?;
     let is_form = request
         .headers()
         .get(header::CONTENT_TYPE)
@@ -140,7 +140,7 @@ pub async fn introspect(
         active: true,
         sub: Some(owner.user.username.clone()),
         exp,
-        scope: Some(tokens::effective_scopes(&token.scopes, owner.is_admin).join(" ")),
+        scope: Some(tokens::effective_scopes(&token.scopes, owner.is_admin).to_list()),
         token_type: Some("Bearer".into()),
         id: Some(token.id),
         number: Some(number(token.id)),

@@ -1,3 +1,4 @@
+use app::server::cache::AuthCache;
 use app::server::error::ServiceError;
 use app::server::service::accounts::{self, NewUser};
 
@@ -21,12 +22,22 @@ fn new_user(username: &str, password: &str) -> NewUser {
 async fn usernames_are_unique_regardless_of_case(backend: Backend) {
     let db = TestDb::new(backend).await;
     let conn = db.connect().await;
-    accounts::create_user(&conn, new_user("Heidi", USER_PASSWORD), None)
-        .await
-        .unwrap();
-    let err = accounts::create_user(&conn, new_user("heidi", USER_PASSWORD), None)
-        .await
-        .unwrap_err();
+    accounts::create_user(
+        &conn,
+        &AuthCache::default(),
+        new_user("Heidi", USER_PASSWORD),
+        None,
+    )
+    .await
+    .unwrap();
+    let err = accounts::create_user(
+        &conn,
+        &AuthCache::default(),
+        new_user("heidi", USER_PASSWORD),
+        None,
+    )
+    .await
+    .unwrap_err();
     assert!(
         matches!(
             err,
@@ -45,7 +56,7 @@ async fn passwords_are_stored_as_argon2id_and_common_ones_refused(backend: Backe
     let db = TestDb::new(backend).await;
     let conn = db.connect().await;
     for weak in ["password", "12345678", "iloveyou123", "short"] {
-        let err = accounts::create_user(&conn, new_user("ivan", weak), None)
+        let err = accounts::create_user(&conn, &AuthCache::default(), new_user("ivan", weak), None)
             .await
             .unwrap_err();
         assert!(
@@ -59,13 +70,23 @@ async fn passwords_are_stored_as_argon2id_and_common_ones_refused(backend: Backe
             "{weak}: {err:?}"
         );
     }
-    let err = accounts::create_user(&conn, new_user("ivan", &"long-pass ".repeat(30)), None)
-        .await
-        .unwrap_err();
+    let err = accounts::create_user(
+        &conn,
+        &AuthCache::default(),
+        new_user("ivan", &"long-pass ".repeat(30)),
+        None,
+    )
+    .await
+    .unwrap_err();
     assert!(err.to_string().contains("at most"));
-    let user = accounts::create_user(&conn, new_user("ivan", USER_PASSWORD), None)
-        .await
-        .unwrap();
+    let user = accounts::create_user(
+        &conn,
+        &AuthCache::default(),
+        new_user("ivan", USER_PASSWORD),
+        None,
+    )
+    .await
+    .unwrap();
     assert!(user.password_hash.starts_with("$argon2id$"));
     assert!(!user.password_hash.contains(USER_PASSWORD));
 }
@@ -73,7 +94,7 @@ async fn passwords_are_stored_as_argon2id_and_common_ones_refused(backend: Backe
 async fn bootstrap_creates_admin_once(backend: Backend) {
     let db = TestDb::new(backend).await;
     let conn = db.connect().await;
-    let generated = accounts::bootstrap_admin(&conn, None)
+    let generated = accounts::bootstrap_admin(&conn, &AuthCache::default(), None)
         .await
         .unwrap()
         .expect("a password");
@@ -83,9 +104,11 @@ async fn bootstrap_creates_admin_once(backend: Backend) {
         .unwrap()
         .unwrap();
     assert!(accounts::is_admin(&conn, admin.id).await.unwrap());
-    assert!(accounts::bootstrap_admin(&conn, None)
-        .await
-        .unwrap()
-        .is_none());
+    assert!(
+        accounts::bootstrap_admin(&conn, &AuthCache::default(), None)
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert_eq!(accounts::list_accounts(&conn).await.unwrap().len(), 1);
 }

@@ -13,6 +13,7 @@ on_both_backends!(
     bad_input_gets_clear_errors_and_nothing_is_lost,
     every_call_is_logged_and_the_viewer_filters_by_token,
     the_pages_checkboxes_assign_and_remove_an_assignment,
+    the_browser_never_chooses_an_endpoint_secret,
 );
 
 /// An administrator's view of the endpoint API.
@@ -686,5 +687,118 @@ async fn the_pages_checkboxes_assign_and_remove_an_assignment(backend: Backend) 
     // Nothing left to remove is not an error; an endpoint that does not exist is.
     assert_eq!(save(endpoint, false).await.unwrap().status(), 200);
     assert_eq!(save(endpoint + 1000, false).await.unwrap().status(), 404);
+    app.stop().await;
+}
+
+/// "Token settings" drafts its value on the server: Save sends a draft id bound to the
+/// administrator's session, which lapses when used or discarded; a value the browser sends
+/// of its own is never stored.
+async fn the_browser_never_chooses_an_endpoint_secret(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(&db).await;
+    let admin = Admin::new(&app).await;
+    let endpoint = admin.endpoint("drafts", "token", false).await;
+    let client = app.client();
+    assert_eq!(
+        app.sign_in(&client, "admin", ADMIN_PASSWORD).await.status(),
+        200
+    );
+    let other = app.client();
+    assert_eq!(
+        app.sign_in(&other, "admin", ADMIN_PASSWORD).await.status(),
+        200
+    );
+    let draft = |client: &reqwest::Client| {
+        let request = client.post(app.url("/sfn/draft_endpoint_secret")).send();
+        async move {
+            let response = request.await.unwrap();
+            assert_eq!(response.status(), 200);
+            response.json::<Value>().await.unwrap()
+        }
+    };
+    let save = |form: Value| {
+        client
+            .post(app.url("/sfn/save_endpoint_token"))
+            .json(&json!({ "form": form }))
+            .send()
+    };
+    let form = |id: Option<i64>, draft: &Value| json!({"id": id, "name": "app", "description": "", "enabled": true, "draft": draft});
+
+    // A value of the browser's own is not a draft: nothing is created.
+    let chosen = "A".repeat(64);
+    let mut own = form(None, &Value::Null);
+    own["secret"] = json!(chosen);
+    assert_eq!(save(own).await.unwrap().status(), 422);
+    assert_eq!(
+        save(form(None, &json!(chosen))).await.unwrap().status(),
+        422
+    );
+
+    // Saved with a draft, the token answers to the drafted value and to nothing else.
+    let first = draft(&client).await;
+    let first_secret = first["secret"].as_str().unwrap().to_owned();
+    assert_eq!(first_secret.len(), 64);
+    let response = save(form(None, &first["id"])).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let token = response.json::<Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    admin.assign(endpoint, token, "P", true).await;
+    assert_eq!(call(&app, "drafts", "POST", Some(&first_secret)).await, 201);
+    assert_eq!(call(&app, "drafts", "POST", Some(&chosen)).await, 401);
+
+    // The draft lapsed with the save; another session's draft is not this one's; a
+    // discarded draft lapses too. None of them changes the value.
+    assert_eq!(
+        save(form(Some(token), &first["id"]))
+            .await
+            .unwrap()
+            .status(),
+        422
+    );
+    let foreign = draft(&other).await;
+    assert_eq!(
+        save(form(Some(token), &foreign["id"]))
+            .await
+            .unwrap()
+            .status(),
+        422
+    );
+    let discarded = draft(&client).await;
+    let response = client
+        .post(app.url("/sfn/discard_endpoint_draft"))
+        .form(&[("id", discarded["id"].as_str().unwrap())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        save(form(Some(token), &discarded["id"]))
+            .await
+            .unwrap()
+            .status(),
+        422
+    );
+    assert_eq!(call(&app, "drafts", "POST", Some(&first_secret)).await, 201);
+
+    // A new draft saved on the token replaces its value at once.
+    let next = draft(&client).await;
+    assert_eq!(
+        save(form(Some(token), &next["id"])).await.unwrap().status(),
+        200
+    );
+    assert_eq!(call(&app, "drafts", "POST", Some(&first_secret)).await, 401);
+    let next_secret = next["secret"].as_str().unwrap();
+    assert_eq!(call(&app, "drafts", "POST", Some(next_secret)).await, 201);
+
+    // The session keeps no secret, only digests.
+    let sessions: Vec<String> = app::server::entity::session::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.data)
+        .collect();
+    assert!(sessions.iter().all(|data| !data.contains(next_secret)));
     app.stop().await;
 }

@@ -1,6 +1,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use app::server::authz::{Admin, Grant};
 use app::server::service::accounts;
 use app::server::state::{AppState, SessionConfig};
 use rand::RngExt;
@@ -131,13 +132,18 @@ impl TestApp {
 
     pub async fn spawn_with(test_db: &TestDb, sessions: SessionConfig) -> Self {
         let db = test_db.connect().await;
-        app::server::service::accounts::bootstrap_admin(&db, Some(ADMIN_PASSWORD.into()))
-            .await
-            .expect("bootstrap admin");
+        app::server::service::accounts::bootstrap_admin(
+            &db,
+            &Default::default(),
+            Some(ADMIN_PASSWORD.into()),
+        )
+        .await
+        .expect("bootstrap admin");
         let options = leptos::prelude::get_configuration(None)
             .expect("leptos options")
             .leptos_options;
         let state = AppState::new(db.clone(), sessions);
+        tessera::follow_changes(&state);
         let router = tessera::router(state.clone(), options);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -208,6 +214,7 @@ impl TestApp {
     pub async fn create_user(&self, username: &str, admin: bool) {
         accounts::create_user(
             &self.db,
+            &self.state.auth,
             accounts::NewUser {
                 username: username.into(),
                 password: USER_PASSWORD.into(),
@@ -221,9 +228,33 @@ impl TestApp {
     }
 
     pub async fn change_user(&self, user_id: i64, changes: accounts::UserChanges) {
-        accounts::update_user(&self.db, &self.state.auth, "admin", user_id, changes)
+        accounts::update_user(
+            &self.db,
+            &self.state.auth,
+            &self.admin().await,
+            user_id,
+            changes,
+        )
+        .await
+        .expect("update user");
+    }
+
+    /// What `username` holds on the command line (every right the user has).
+    pub async fn operator(&self, username: &str) -> Grant {
+        let user = accounts::find_by_username(&self.db, username)
             .await
-            .expect("update user");
+            .unwrap()
+            .expect("user");
+        let is_admin = accounts::is_admin(&self.db, user.id).await.unwrap();
+        Grant::operator(accounts::Account { user, is_admin })
+    }
+
+    /// The bootstrap administrator's proof, for changes a test makes through the services.
+    pub async fn admin(&self) -> Admin {
+        self.operator("admin")
+            .await
+            .admin()
+            .expect("admin is an administrator")
     }
 
     pub async fn stop(self) {
@@ -304,18 +335,11 @@ impl TestApp {
         username: &str,
         token: app::server::service::tokens::NewToken,
     ) -> app::api::tokens::IssuedToken {
-        let owner = accounts::find_by_username(&self.db, username)
-            .await
-            .unwrap()
-            .expect("owner");
-        let is_admin = accounts::is_admin(&self.db, owner.id).await.unwrap();
+        let grant = self.operator(username).await;
         app::server::service::tokens::create(
             &self.db,
-            &accounts::Account {
-                user: owner,
-                is_admin,
-            },
-            app::server::service::tokens::Owner::Myself,
+            &self.state.auth,
+            app::server::service::tokens::Owner::Myself(&grant),
             token,
         )
         .await

@@ -89,6 +89,7 @@ pub async fn change_password(
     let ip = context::client_ip().await;
     auth::change_password(
         &state.db,
+        &state.auth,
         &account,
         current_password,
         new_password,

@@ -6,7 +6,12 @@ use leptos::prelude::*;
 use tower_sessions::Session;
 
 use crate::error::AppError;
-use crate::server::{service::accounts::Account, session, state::AppState};
+use crate::server::authz::{Admin, Grant};
+use crate::server::{
+    service::{accounts::Account, audit},
+    session,
+    state::AppState,
+};
 
 pub fn state() -> Result<AppState, AppError> {
     use_context::<AppState>().ok_or_else(|| {
@@ -36,24 +41,48 @@ pub async fn account() -> Result<Option<Account>, AppError> {
     Ok(session::current_account(&session, &state.db, &state.sessions).await?)
 }
 
-/// The signed-in caller, or 401.
-pub async fn require_account() -> Result<Account, AppError> {
-    account().await?.ok_or_else(|| {
-        let err = AppError::Unauthorized;
-        err.set_response_status();
-        err
-    })
+/// Logs and audits a server function turned away (throttled per minute); a failure to
+/// audit is logged and does not change the answer.
+async fn refuse(err: AppError, account: Option<&Account>) -> AppError {
+    err.set_response_status();
+    if let Ok(state) = state() {
+        let ip = client_ip().await;
+        let username = account.map(|a| a.user.username.as_str());
+        let refusal = audit::Refusal {
+            credential: username.map_or("no session", |_| "session"),
+            actor: username,
+            ip: ip.as_deref(),
+            reason: match err {
+                AppError::Forbidden => "forbidden",
+                _ => "unauthorized",
+            },
+        };
+        if let Err(e) = audit::refused(&state.db, &state.refusals, refusal).await {
+            tracing::error!(error = %e, "could not audit a refused request");
+        }
+    }
+    err
 }
 
-/// The signed-in caller if an administrator, or 401/403.
-pub async fn require_admin() -> Result<Account, AppError> {
-    let account = require_account().await?;
-    if account.is_admin {
-        Ok(account)
-    } else {
-        let err = AppError::Forbidden;
-        err.set_response_status();
-        Err(err)
+/// What the signed-in caller holds, or 401.
+pub async fn require_grant() -> Result<Grant, AppError> {
+    match account().await? {
+        Some(account) => Ok(Grant::session(account)),
+        None => Err(refuse(AppError::Unauthorized, None).await),
+    }
+}
+
+/// The signed-in caller, or 401.
+pub async fn require_account() -> Result<Account, AppError> {
+    Ok(require_grant().await?.account().clone())
+}
+
+/// Proof that the signed-in caller is an administrator, or 401/403.
+pub async fn require_admin() -> Result<Admin, AppError> {
+    let grant = require_grant().await?;
+    match grant.admin() {
+        Some(admin) => Ok(admin),
+        None => Err(refuse(AppError::Forbidden, Some(grant.account())).await),
     }
 }
 

@@ -120,9 +120,16 @@ pub struct EndpointTokenForm {
     pub name: String,
     pub description: String,
     pub enabled: bool,
-    /// A value drafted with "Regenerate token"; `None` keeps the current one (or draws one
-    /// for a new token).
-    pub secret: Option<String>,
+    /// The id of a value drafted with [`draft_endpoint_secret`]; `None` keeps the current
+    /// value. A new token needs one.
+    pub draft: Option<String>,
+}
+
+/// A value drawn by the server for the "Token settings" dialog. Save sends back only `id`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndpointDraft {
+    pub id: String,
+    pub secret: String,
 }
 
 /// What the data viewer shows for a filter.
@@ -180,7 +187,7 @@ pub async fn get_endpoint(id: i64) -> Result<EndpointView, AppError> {
 #[server(prefix = "/sfn", endpoint = "create_endpoint", input = Json)]
 pub async fn create_endpoint(form: EndpointForm) -> Result<EndpointView, AppError> {
     use crate::server::service::endpoints;
-    let actor = super::context::require_admin().await?;
+    let admin = super::context::require_admin().await?;
     let state = super::context::state()?;
     let fields = endpoints::EndpointFields {
         name: form.name,
@@ -189,13 +196,13 @@ pub async fn create_endpoint(form: EndpointForm) -> Result<EndpointView, AppErro
         auth_type: form.auth_type,
         allow_deleting: form.allow_deleting,
     };
-    Ok(endpoints::create(&state.db, &state.auth, &actor, fields).await?)
+    Ok(endpoints::create(&state.db, &state.auth, &admin, fields).await?)
 }
 
 #[server(prefix = "/sfn", endpoint = "update_endpoint", input = Json)]
 pub async fn update_endpoint(id: i64, form: EndpointForm) -> Result<EndpointView, AppError> {
     use crate::server::service::endpoints;
-    let actor = super::context::require_admin().await?;
+    let admin = super::context::require_admin().await?;
     let state = super::context::state()?;
     let changes = endpoints::EndpointChanges {
         name: Some(form.name),
@@ -204,17 +211,17 @@ pub async fn update_endpoint(id: i64, form: EndpointForm) -> Result<EndpointView
         auth_type: Some(form.auth_type),
         allow_deleting: Some(form.allow_deleting),
     };
-    Ok(endpoints::update(&state.db, &state.auth, &actor, id, changes).await?)
+    Ok(endpoints::update(&state.db, &state.auth, &admin, id, changes).await?)
 }
 
 /// "Generate <METHOD> token": the fresh value, shown once.
 #[server(prefix = "/sfn", endpoint = "generate_primary")]
 pub async fn generate_primary(id: i64, method: String) -> Result<String, AppError> {
     use crate::server::service::endpoints::{self, Method};
-    let actor = super::context::require_admin().await?;
+    let admin = super::context::require_admin().await?;
     let state = super::context::state()?;
     let method = Method::parse(&method).ok_or(AppError::NotFound)?;
-    Ok(endpoints::regenerate_primary(&state.db, &state.auth, &actor, id, method).await?)
+    Ok(endpoints::regenerate_primary(&state.db, &state.auth, &admin, id, method).await?)
 }
 
 #[server(prefix = "/sfn", endpoint = "list_endpoint_tokens")]
@@ -227,39 +234,59 @@ pub async fn list_endpoint_tokens(
     Ok(endpoints::list_tokens(&state.db, include_inactive).await?)
 }
 
-/// A value for the "Token settings" dialog; nothing is stored until Save.
+/// A value for the "Token settings" dialog, kept in the session as a digest until Save.
 #[server(prefix = "/sfn", endpoint = "draft_endpoint_secret")]
-pub async fn draft_endpoint_secret() -> Result<String, AppError> {
+pub async fn draft_endpoint_secret() -> Result<EndpointDraft, AppError> {
     super::context::require_admin().await?;
-    Ok(crate::server::service::endpoints::draft_secret())
+    let session = super::context::session().await?;
+    let (id, secret) = crate::server::drafts::draft(&session).await?;
+    Ok(EndpointDraft { id, secret })
+}
+
+/// The dialog closed without saving: its draft lapses now.
+#[server(prefix = "/sfn", endpoint = "discard_endpoint_draft")]
+pub async fn discard_endpoint_draft(id: String) -> Result<(), AppError> {
+    super::context::require_admin().await?;
+    let session = super::context::session().await?;
+    Ok(crate::server::drafts::discard(&session, &id).await?)
 }
 
 #[server(prefix = "/sfn", endpoint = "save_endpoint_token", input = Json)]
 pub async fn save_endpoint_token(form: EndpointTokenForm) -> Result<EndpointTokenView, AppError> {
-    use crate::server::service::endpoints;
-    let actor = super::context::require_admin().await?;
+    use crate::server::{drafts, service::endpoints};
+    let admin = super::context::require_admin().await?;
     let state = super::context::state()?;
-    Ok(match form.id {
-        None => {
+    let session = super::context::session().await?;
+    let draft = match form.draft.as_deref() {
+        Some(id) => Some(drafts::take(&session, id).await?),
+        None => None,
+    };
+    Ok(match (form.id, draft) {
+        (None, Some(draft)) => {
             let new = endpoints::NewEndpointToken {
                 name: form.name,
                 description: form.description,
                 enabled: form.enabled,
-                secret: form.secret,
             };
-            endpoints::create_token(&state.db, &actor, new)
-                .await?
-                .endpoint_token
+            endpoints::create_token_from_draft(&state.db, &state.auth, &admin, new, draft).await?
         }
-        Some(id) => {
+        (None, None) => {
+            let err = AppError::Invalid {
+                field: Some("secret".into()),
+                message: "Use Regenerate token to draw a value first".into(),
+            };
+            err.set_response_status();
+            return Err(err);
+        }
+        (Some(id), draft) => {
             let changes = endpoints::EndpointTokenChanges {
                 name: Some(form.name),
                 description: Some(form.description),
                 enabled: Some(form.enabled),
                 active: None,
-                secret: form.secret,
+                secret: draft,
             };
-            endpoints::update_token(&state.db, &state.auth, &actor, id, changes).await?
+            endpoints::update_token(&state.db, &state.auth, &admin, id, changes).await?
         }
     })
 }
@@ -272,14 +299,14 @@ pub async fn set_endpoint_token_state(
     active: Option<bool>,
 ) -> Result<EndpointTokenView, AppError> {
     use crate::server::service::endpoints;
-    let actor = super::context::require_admin().await?;
+    let admin = super::context::require_admin().await?;
     let state = super::context::state()?;
     let changes = endpoints::EndpointTokenChanges {
         enabled,
         active,
         ..Default::default()
     };
-    Ok(endpoints::update_token(&state.db, &state.auth, &actor, id, changes).await?)
+    Ok(endpoints::update_token(&state.db, &state.auth, &admin, id, changes).await?)
 }
 
 #[server(prefix = "/sfn", endpoint = "endpoint_assignments")]
@@ -301,12 +328,12 @@ pub async fn assign_endpoint_token(
     assignment: Assignment,
 ) -> Result<(), AppError> {
     use crate::server::service::endpoints;
-    let actor = super::context::require_admin().await?;
+    let admin = super::context::require_admin().await?;
     let state = super::context::state()?;
     Ok(endpoints::set_assignment(
         &state.db,
         &state.auth,
-        &actor,
+        &admin,
         endpoint_id,
         token_id,
         assignment,

@@ -1,10 +1,11 @@
 //! Settings that govern tokens, and the audit log, for administrators.
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
+use crate::model::audit::AuditRow;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -42,27 +43,9 @@ pub async fn get_token_settings() -> Result<TokenSettings, AppError> {
 
 #[server(prefix = "/sfn", endpoint = "save_token_settings", input = Json)]
 pub async fn save_token_settings(settings: TokenSettings) -> Result<(), AppError> {
-    let actor = super::context::require_admin().await?;
+    let admin = super::context::require_admin().await?;
     let state = super::context::state()?;
-    Ok(crate::server::service::settings::save(
-        &state.db,
-        &state.auth,
-        &settings,
-        &actor.user.username,
-    )
-    .await?)
-}
-
-/// One line of the audit log.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditRow {
-    pub id: i64,
-    pub at: DateTime<Utc>,
-    pub actor: Option<String>,
-    pub action: String,
-    pub target: Option<String>,
-    pub ip: Option<String>,
-    pub details: Option<String>,
+    Ok(crate::server::service::settings::save(&state.db, &state.auth, &admin, &settings).await?)
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -75,7 +58,7 @@ pub struct AuditFilter {
     pub cursor: Option<i64>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AuditList {
     pub items: Vec<AuditRow>,
     pub next_cursor: Option<i64>,
@@ -83,22 +66,18 @@ pub struct AuditList {
 
 #[server(prefix = "/sfn", endpoint = "list_audit", input = Json)]
 pub async fn list_audit(filter: AuditFilter) -> Result<AuditList, AppError> {
+    use crate::model::audit::AuditQuery;
     super::context::require_admin().await?;
     let state = super::context::state()?;
-    let (events, next_cursor) = crate::server::service::audit::list(&state.db, &filter, 50).await?;
-    Ok(AuditList {
-        items: events
-            .into_iter()
-            .map(|e| AuditRow {
-                id: e.id,
-                at: e.at,
-                actor: e.actor,
-                action: e.action,
-                target: e.target,
-                ip: e.ip,
-                details: e.details,
-            })
-            .collect(),
-        next_cursor,
-    })
+    let midnight = |day: NaiveDate| day.and_hms_opt(0, 0, 0).map(|t| t.and_utc());
+    let query = AuditQuery {
+        actor: filter.actor,
+        action: filter.action,
+        target: String::new(),
+        from: filter.from.and_then(midnight),
+        to: filter.to.and_then(|d| d.succ_opt()).and_then(midnight),
+        cursor: filter.cursor,
+    };
+    let (items, next_cursor) = crate::server::service::audit::list(&state.db, &query, 50).await?;
+    Ok(AuditList { items, next_cursor })
 }

@@ -4,6 +4,8 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::server::authz::Reach;
 
 use serde::{Deserialize, Serialize};
 
@@ -98,8 +100,8 @@ pub struct TokenPrefill {
 
 #[server(prefix = "/sfn", endpoint = "token_form_defaults")]
 pub async fn token_form_defaults() -> Result<TokenPrefill, AppError> {
-    use crate::server::service::{settings, tokens};
-    let account = super::context::require_account().await?;
+    use crate::server::service::settings;
+    let grant = super::context::require_grant().await?;
     let state = super::context::state()?;
     let policy = settings::load(&state.db).await?;
     let today = Utc::now().date_naive();
@@ -110,8 +112,10 @@ pub async fn token_form_defaults() -> Result<TokenPrefill, AppError> {
         identifier_mandatory: policy.identifier_mandatory,
         pass_code_mandatory: policy.pass_code_mandatory,
         technical_users_only: policy.admin_issued_only_for_technical_users,
-        scopes: tokens::owner_permissions(account.is_admin)
-            .map(str::to_owned)
+        scopes: grant
+            .holds()
+            .iter()
+            .map(|scope| scope.as_str().to_owned())
             .collect(),
     })
 }
@@ -147,7 +151,7 @@ pub async fn list_tokens(filter: TokenFilter) -> Result<TokenList, AppError> {
 #[server(prefix = "/sfn", endpoint = "create_token", input = Json)]
 pub async fn create_token(form: CreateTokenForm) -> Result<IssuedToken, AppError> {
     use crate::server::service::tokens;
-    let actor = super::context::require_admin().await?;
+    let admin = super::context::require_admin().await?;
     let state = super::context::state()?;
     let new = tokens::NewToken {
         name: form.name,
@@ -167,23 +171,31 @@ pub async fn create_token(form: CreateTokenForm) -> Result<IssuedToken, AppError
         err.set_response_status();
         return Err(err);
     }
-    Ok(tokens::create(&state.db, &actor, tokens::Owner::User(user), new).await?)
+    Ok(tokens::create(
+        &state.db,
+        &state.auth,
+        tokens::Owner::User(&admin, user),
+        new,
+    )
+    .await?)
 }
 
 #[server(prefix = "/sfn", endpoint = "revoke_token")]
 pub async fn revoke_token(id: i64) -> Result<(), AppError> {
     use crate::server::service::tokens;
-    let actor = super::context::require_account().await?;
+    let grant = super::context::require_grant().await?;
     let state = super::context::state()?;
-    Ok(tokens::revoke(&state.db, &state.auth, &actor, id, actor.is_admin).await?)
+    let admin = grant.admin();
+    let reach = Reach::widest(&grant, admin.as_ref());
+    Ok(tokens::revoke(&state.db, &state.auth, reach, id).await?)
 }
 
 #[server(prefix = "/sfn", endpoint = "delete_token")]
 pub async fn delete_token(id: i64) -> Result<(), AppError> {
     use crate::server::service::tokens;
-    let actor = super::context::require_admin().await?;
+    let admin = super::context::require_admin().await?;
     let state = super::context::state()?;
-    Ok(tokens::delete(&state.db, &state.auth, &actor, id).await?)
+    Ok(tokens::delete(&state.db, &state.auth, &admin, id).await?)
 }
 
 /// The tokens of `user_id` (administrators), or of the caller when `None`.
@@ -219,26 +231,30 @@ pub async fn account_tokens(user_id: Option<i64>) -> Result<Vec<TokenView>, AppE
 #[server(prefix = "/sfn", endpoint = "generate_access_token")]
 pub async fn generate_access_token(user_id: Option<i64>) -> Result<IssuedToken, AppError> {
     use crate::server::service::{accounts, tokens};
-    let actor = super::context::require_account().await?;
+    let grant = super::context::require_grant().await?;
     let state = super::context::state()?;
     let owner_id = owner_for(user_id).await?;
     let owner = accounts::find_by_id(&state.db, owner_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let whose = if owner.id == actor.user.id {
-        tokens::Owner::Myself
-    } else {
-        tokens::Owner::User(&owner.username)
+    let admin = grant.admin();
+    let whose = match &admin {
+        Some(admin) if owner.id != grant.account().user.id => {
+            tokens::Owner::User(admin, &owner.username)
+        }
+        _ => tokens::Owner::Myself(&grant),
     };
-    Ok(tokens::create(&state.db, &actor, whose, tokens::generated_token()).await?)
+    Ok(tokens::create(&state.db, &state.auth, whose, tokens::generated_token()).await?)
 }
 
 #[server(prefix = "/sfn", endpoint = "describe_token")]
 pub async fn describe_token(id: i64, description: String) -> Result<(), AppError> {
     use crate::server::service::tokens;
-    let actor = super::context::require_account().await?;
+    let grant = super::context::require_grant().await?;
     let state = super::context::state()?;
-    Ok(tokens::describe(&state.db, &actor, id, &description, actor.is_admin).await?)
+    let admin = grant.admin();
+    let reach = Reach::widest(&grant, admin.as_ref());
+    Ok(tokens::describe(&state.db, &state.auth, reach, id, &description).await?)
 }
 
 /// The owner a token page is about: the caller, or any user for administrators. Someone

@@ -82,10 +82,11 @@ pub async fn get_user(id: i64) -> Result<UserForm, AppError> {
 #[server(prefix = "/sfn", endpoint = "create_user", input = leptos::server_fn::codec::Json)]
 pub async fn create_user(form: UserForm) -> Result<i64, AppError> {
     use crate::server::service::accounts;
-    let actor = super::context::require_admin().await?;
+    let admin = super::context::require_admin().await?;
     let state = super::context::state()?;
     let user = accounts::create_user(
         &state.db,
+        &state.auth,
         accounts::NewUser {
             username: form.username,
             password: form.password,
@@ -95,7 +96,7 @@ pub async fn create_user(form: UserForm) -> Result<i64, AppError> {
             technical: form.technical,
             active_until: super::context::optional_date(&form.active_until, "active_until")?,
         },
-        Some(&actor.user.username),
+        Some(admin.username()),
     )
     .await?;
     Ok(user.id)
@@ -104,12 +105,12 @@ pub async fn create_user(form: UserForm) -> Result<i64, AppError> {
 #[server(prefix = "/sfn", endpoint = "update_user", input = leptos::server_fn::codec::Json)]
 pub async fn update_user(id: i64, form: UserForm) -> Result<(), AppError> {
     use crate::server::service::accounts;
-    let actor = super::context::require_admin().await?;
+    let admin = super::context::require_admin().await?;
     let state = super::context::state()?;
     accounts::update_user(
         &state.db,
         &state.auth,
-        &actor.user.username,
+        &admin,
         id,
         accounts::UserChanges {
             display_name: Some(form.display_name),

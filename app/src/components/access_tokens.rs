@@ -74,7 +74,7 @@ pub fn AccessTokensTab(data: AccountTokens) -> impl IntoView {
             {move || if generate.pending().get() { "Generating…" } else { "Generate Access Token" }}
         </button>
         {move || generate.value().get().map(|result| match result {
-            Ok(issued) => view! { <NewTokenSection issued/> }.into_any(),
+            Ok(issued) => view! { <NewTokenSection issued generate/> }.into_any(),
             Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
         })}
         <p class="error" role="alert">{revoke_error}</p>
@@ -94,12 +94,25 @@ pub fn AccessTokensTab(data: AccountTokens) -> impl IntoView {
 
 /// The once-only section: the whole token, Copy, and an optional description.
 #[component]
-fn NewTokenSection(issued: IssuedToken) -> impl IntoView {
+fn NewTokenSection(
+    issued: IssuedToken,
+    generate: ServerAction<GenerateAccessToken>,
+) -> impl IntoView {
     let describe = ServerAction::<DescribeToken>::new();
     let description = RwSignal::new(String::new());
     let id = issued.token.id;
     let secret = issued.secret.clone();
     let copied = RwSignal::new(false);
+    // "Done", another tab or another page: the answer is forgotten, secret and all, unless
+    // a newer token has replaced it already.
+    let forget = move || {
+        generate.value().try_update(|value| {
+            if matches!(value, Some(Ok(shown)) if shown.token.id == id) {
+                *value = None;
+            }
+        });
+    };
+    on_cleanup(forget);
     view! {
         <section class="section" aria-label="New access token">
             <h2>"New access token " {issued.token.number.clone()}</h2>
@@ -112,6 +125,9 @@ fn NewTokenSection(issued: IssuedToken) -> impl IntoView {
                 }>"Copy"</button>
             </div>
             <p class="status-line" role="status">{move || copied.get().then_some("Copied.")}</p>
+            <button type="button" class="secondary" on:click=move |_| forget()>
+                "Done: hide the token"
+            </button>
             <form class="field" on:submit=move |ev| {
                 ev.prevent_default();
                 describe.dispatch(DescribeToken { id, description: description.get_untracked() });

@@ -62,7 +62,7 @@ pub fn AuditPage() -> impl IntoView {
                                                     <td><code>{e.action}</code></td>
                                                     <td>{e.target.unwrap_or_default()}</td>
                                                     <td>{e.ip.unwrap_or_default()}</td>
-                                                    <td class="details">{e.details.unwrap_or_default()}</td>
+                                                    <td class="details">{e.details.map(|d| d.to_string()).unwrap_or_default()}</td>
                                                 </tr>
                                             }).collect_view()}
                                         </tbody>

@@ -4,9 +4,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::endpoints::{
-    assign_endpoint_token, draft_endpoint_secret, endpoint_assignments, list_endpoint_tokens,
-    list_endpoints, save_endpoint_token, set_endpoint_token_state, Assignment, EndpointTokenForm,
-    EndpointTokenView,
+    assign_endpoint_token, discard_endpoint_draft, draft_endpoint_secret, endpoint_assignments,
+    list_endpoint_tokens, list_endpoints, save_endpoint_token, set_endpoint_token_state,
+    Assignment, EndpointDraft, EndpointTokenForm, EndpointTokenView,
 };
 use crate::components::dialog::Modal;
 use crate::components::form::{Submission, TextField};
@@ -163,7 +163,21 @@ fn TokenSettings(
             .unwrap_or_default(),
     );
     let enabled = RwSignal::new(token.as_ref().is_none_or(|t| t.enabled));
-    let secret = RwSignal::new(None::<String>);
+    // The value drawn by the server, shown only while this dialog is open; the dialog is
+    // unmounted when it closes, and an unsaved draft is discarded on the server too.
+    let secret = RwSignal::new(None::<EndpointDraft>);
+    let saved = RwSignal::new(false);
+    on_cleanup(move || {
+        let unsaved = secret
+            .try_get_untracked()
+            .flatten()
+            .filter(|_| !saved.try_get_untracked().unwrap_or(false));
+        if let Some(draft) = unsaved {
+            leptos::task::spawn_local(async move {
+                let _ = discard_endpoint_draft(draft.id).await;
+            });
+        }
+    });
     let shown = RwSignal::new(false);
     let submission = Submission::new();
     let note = RwSignal::new(None::<&'static str>);
@@ -171,6 +185,9 @@ fn TokenSettings(
         leptos::task::spawn_local(async move {
             match draft_endpoint_secret().await {
                 Ok(value) => {
+                    if let Some(replaced) = secret.get_untracked() {
+                        let _ = discard_endpoint_draft(replaced.id).await;
+                    }
                     secret.set(Some(value));
                     note.set(Some("New value drafted: Save to use it."));
                 }
@@ -189,12 +206,13 @@ fn TokenSettings(
             name: name.get_untracked(),
             description: description.get_untracked(),
             enabled: enabled.get_untracked(),
-            secret: secret.get_untracked(),
+            draft: secret.with_untracked(|d| d.as_ref().map(|d| d.id.clone())),
         };
         submission.run(async move {
-            let saved = save_endpoint_token(form).await?;
+            let token = save_endpoint_token(form).await?;
+            saved.set(true);
             open.set(false);
-            on_saved(saved.name);
+            on_saved(token.name);
             Ok(())
         });
     };
@@ -206,7 +224,7 @@ fn TokenSettings(
                 <label for="endpoint-token-value">"Token"</label>
                 <input id="endpoint-token-value" type=move || if shown.get() { "text" } else { "password" }
                     readonly autocomplete="off" spellcheck="false"
-                    prop:value=move || secret.get().unwrap_or_else(|| hint.clone())/>
+                    prop:value=move || secret.with(|d| d.as_ref().map_or_else(|| hint.clone(), |d| d.secret.clone()))/>
                 <div class="actions">
                     <button type="button" class="secondary" aria-pressed=move || shown.get().to_string()
                         disabled=move || secret.with(Option::is_none)
@@ -215,8 +233,8 @@ fn TokenSettings(
                     </button>
                     <button type="button" class="secondary" on:click=move |_| regenerate()>"Regenerate token"</button>
                     <button type="button" class="secondary" disabled=move || secret.with(Option::is_none)
-                        on:click=move |_| if let Some(value) = secret.get_untracked() {
-                            copy_to_clipboard(&value);
+                        on:click=move |_| if let Some(draft) = secret.get_untracked() {
+                            copy_to_clipboard(&draft.secret);
                             note.set(Some("Token copied."));
                         }>"Copy token"</button>
                 </div>

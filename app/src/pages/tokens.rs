@@ -395,6 +395,15 @@ fn CreateTokenForm(
 fn TokenCreatedDialog(created: RwSignal<Option<IssuedToken>>) -> impl IntoView {
     let open = RwSignal::new(false);
     Effect::new(move |_| open.set(created.with(Option::is_some)));
+    // However the dialog closes (Copy, Close, Escape), the secret leaves the page with it:
+    // nothing in the DOM or in client state keeps it afterwards.
+    Effect::new(move |was_open: Option<bool>| {
+        let is_open = open.get();
+        if was_open == Some(true) && !is_open {
+            created.set(None);
+        }
+        is_open
+    });
     view! {
         <Modal title="Token created" open>
             {move || created.get().map(|issued| {

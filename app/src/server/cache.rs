@@ -1,28 +1,32 @@
 //! What token verification keeps in memory so that a request costs no database round trip,
-//! and how it is invalidated: at once on this instance by the change itself, and within a
-//! second on every other instance sharing the database, through a generation value that
-//! each change rewrites and each instance polls.
+//! and how it is invalidated: at once on this instance after the change commits, and on
+//! every other instance sharing the database through the change counter (see
+//! `server::change`), which they follow by PostgreSQL notification or by polling.
+//!
+//! Every fill is stamped with the local epoch read before its database read; a reset moves
+//! the epoch on, so a fill that read the database before a change committed is dropped
+//! instead of bringing the old state back after the reset.
 use rustc_hash::FxHashMap as HashMap;
 use sea_orm::{ConnectionTrait, EntityTrait};
 use std::hash::{BuildHasher, Hash};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
-use super::entity::{access_token, setting};
+use super::entity::{access_token, change_counter};
 use super::error::Result;
 use super::secrets;
-use super::service::{
-    accounts::Account,
-    settings::{self, TokenSettings},
-    traffic::EndpointAccess,
-};
+use super::service::{accounts::Account, settings::TokenSettings, traffic::EndpointAccess};
 
-const GENERATION_KEY: &str = "cache_generation";
 /// Entries per map before it starts afresh: only tokens that verified are kept, so this is
 /// reached only with more live tokens than that, and then costs one reload each.
 const CAPACITY: usize = 200_000;
 /// Each map is split so that the two workers' read locks rarely touch the same lock word:
 /// a shared one bounces between the cores on every request.
 const SHARDS: usize = 16;
+
+/// The local epoch a fill started in, read before its database read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stamp(u64);
 
 /// A read-mostly map: lookups share a read lock and never wait for each other, which is
 /// what verification needs (an LRU cache records every read and made requests queue).
@@ -48,8 +52,14 @@ impl<K: Hash + Eq, V: Clone> Map<K, V> {
         self.shard(key).read().ok()?.get(key).cloned()
     }
 
-    fn insert(&self, key: K, value: V) {
+    /// Inserts unless the epoch moved on since `stamp`. Checked under the shard's lock, and a
+    /// reset moves the epoch before it takes the locks, so either the reset sees the entry
+    /// and removes it or the insert sees the new epoch and is skipped.
+    fn insert(&self, epoch: &AtomicU64, stamp: Stamp, key: K, value: V) {
         if let Ok(mut map) = self.shard(&key).write() {
+            if epoch.load(Ordering::SeqCst) != stamp.0 {
+                return;
+            }
             if map.len() >= CAPACITY / SHARDS {
                 map.clear();
             }
@@ -76,21 +86,31 @@ pub struct AuthCache {
     /// Endpoints by path, with their primaries and assigned endpoint tokens.
     endpoints: Map<String, Arc<EndpointAccess>>,
     settings: RwLock<Option<Arc<TokenSettings>>>,
-    generation: RwLock<Option<String>>,
+    /// Moves on at every reset.
+    epoch: AtomicU64,
+    /// The highest change counter this instance has caught up with.
+    seen: AtomicI64,
 }
 
 impl AuthCache {
+    /// Read before a database read whose result will be cached.
+    pub fn stamp(&self) -> Stamp {
+        Stamp(self.epoch.load(Ordering::SeqCst))
+    }
+
     pub fn token(&self, digest: &[u8; 32]) -> Option<Arc<access_token::Model>> {
         self.tokens.get(digest)
     }
 
     pub fn put_token(
         &self,
+        stamp: Stamp,
         digest: [u8; 32],
         token: access_token::Model,
     ) -> Arc<access_token::Model> {
         let token = Arc::new(token);
-        self.tokens.insert(digest, token.clone());
+        self.tokens
+            .insert(&self.epoch, stamp, digest, token.clone());
         token
     }
 
@@ -98,9 +118,10 @@ impl AuthCache {
         self.owners.get(&id)
     }
 
-    pub fn put_owner(&self, account: Account) -> Arc<Account> {
+    pub fn put_owner(&self, stamp: Stamp, account: Account) -> Arc<Account> {
         let account = Arc::new(account);
-        self.owners.insert(account.user.id, account.clone());
+        self.owners
+            .insert(&self.epoch, stamp, account.user.id, account.clone());
         account
     }
 
@@ -108,9 +129,15 @@ impl AuthCache {
         self.endpoints.get(path)
     }
 
-    pub fn put_endpoint(&self, path: String, access: EndpointAccess) -> Arc<EndpointAccess> {
+    pub fn put_endpoint(
+        &self,
+        stamp: Stamp,
+        path: String,
+        access: EndpointAccess,
+    ) -> Arc<EndpointAccess> {
         let access = Arc::new(access);
-        self.endpoints.insert(path, access.clone());
+        self.endpoints
+            .insert(&self.epoch, stamp, path, access.clone());
         access
     }
 
@@ -124,24 +151,33 @@ impl AuthCache {
             .is_some()
     }
 
-    pub fn remember_pass_code(&self, token_digest: &str, pass_code: &str) {
-        self.pass_codes
-            .insert(Self::pass_code_key(token_digest, pass_code), ());
+    pub fn remember_pass_code(&self, stamp: Stamp, token_digest: &str, pass_code: &str) {
+        self.pass_codes.insert(
+            &self.epoch,
+            stamp,
+            Self::pass_code_key(token_digest, pass_code),
+            (),
+        );
     }
 
     pub fn settings(&self) -> Option<Arc<TokenSettings>> {
         self.settings.read().ok().and_then(|s| s.clone())
     }
 
-    pub fn put_settings(&self, settings: TokenSettings) -> Arc<TokenSettings> {
+    pub fn put_settings(&self, stamp: Stamp, settings: TokenSettings) -> Arc<TokenSettings> {
         let settings = Arc::new(settings);
         if let Ok(mut slot) = self.settings.write() {
-            *slot = Some(settings.clone());
+            if self.epoch.load(Ordering::SeqCst) == stamp.0 {
+                *slot = Some(settings.clone());
+            }
         }
         settings
     }
 
-    fn clear(&self) {
+    /// Forgets everything this instance remembers. Called after every change ends
+    /// (committed or not), and when another instance's change is seen.
+    pub fn reset(&self) {
+        self.epoch.fetch_add(1, Ordering::SeqCst);
         self.tokens.clear();
         self.owners.clear();
         self.pass_codes.clear();
@@ -151,30 +187,21 @@ impl AuthCache {
         }
     }
 
-    /// Called by every change that can alter a verification (token, owner, settings): forgets
-    /// everything here and tells the other instances through a new generation value.
-    pub async fn changed(&self, db: &impl ConnectionTrait) -> Result<()> {
-        self.clear();
-        let generation = secrets::random_alphanumeric(16);
-        settings::put(db, GENERATION_KEY, generation.clone()).await?;
-        if let Ok(mut slot) = self.generation.write() {
-            *slot = Some(generation);
-        }
-        Ok(())
+    /// Records that this instance is up to date with change `counter` (its own, just reset).
+    pub fn caught_up(&self, counter: i64) {
+        self.seen.fetch_max(counter, Ordering::SeqCst);
     }
 
-    /// Reads the shared generation and forgets everything when another instance changed it.
-    pub async fn follow_generation(&self, db: &impl ConnectionTrait) -> Result<()> {
-        let current = setting::Entity::find_by_id(GENERATION_KEY)
+    /// Reads the shared change counter and forgets everything when another instance has
+    /// changed something since this one last looked.
+    pub async fn follow(&self, db: &impl ConnectionTrait) -> Result<()> {
+        let current = change_counter::Entity::find_by_id(1)
             .one(db)
             .await?
-            .map(|row| row.value);
-        let seen = self.generation.read().ok().and_then(|g| g.clone());
-        if current != seen {
-            self.clear();
-            if let Ok(mut slot) = self.generation.write() {
-                *slot = current;
-            }
+            .map_or(0, |row| row.value);
+        if current > self.seen.load(Ordering::SeqCst) {
+            self.reset();
+            self.caught_up(current);
         }
         Ok(())
     }

@@ -1,6 +1,9 @@
 //! Everything that runs only on the server: state, sessions, entities and the services
 //! that hold Tessera's rules. Server functions and REST handlers call the services.
+pub mod authz;
 pub mod cache;
+pub mod change;
+pub mod drafts;
 pub mod entity;
 pub mod error;
 pub mod requests;

@@ -3,7 +3,8 @@
 use async_trait::async_trait;
 use chrono::Utc;
 use sea_orm::{
-    sea_query::OnConflict, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
+    sea_query::OnConflict, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    QueryFilter, Set,
 };
 use serde::{Deserialize, Serialize};
 use tower_sessions::{
@@ -38,7 +39,7 @@ impl DbSessionStore {
     }
 
     /// Ends every session of a user at once (used when the user is locked).
-    pub async fn delete_for_user(db: &DatabaseConnection, user_id: i64) -> Result<()> {
+    pub async fn delete_for_user(db: &impl ConnectionTrait, user_id: i64) -> Result<()> {
         session_row::Entity::delete_many()
             .filter(session_row::Column::UserId.eq(user_id))
             .exec(db)
@@ -145,7 +146,7 @@ impl ExpiredDeletion for DbSessionStore {
     }
 }
 
-fn session_failed(err: tower_sessions::session::Error) -> super::error::ServiceError {
+pub(crate) fn session_failed(err: tower_sessions::session::Error) -> super::error::ServiceError {
     super::error::ServiceError::Internal(format!("session: {err}"))
 }
 

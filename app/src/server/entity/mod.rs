@@ -1,5 +1,6 @@
 pub mod access_token;
 pub mod audit_event;
+pub mod change_counter;
 pub mod endpoint;
 pub mod endpoint_assignment;
 pub mod endpoint_primary;

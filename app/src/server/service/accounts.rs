@@ -3,11 +3,14 @@ use chrono::{NaiveDate, Utc};
 use rand::{distr::Alphanumeric, RngExt};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, NotSet,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
-use super::{audit, passwords};
+use super::audit::{Action, Event};
+use super::passwords;
+use crate::server::authz::Admin;
 use crate::server::cache::AuthCache;
+use crate::server::change::Change;
 use crate::server::entity::{group, membership, user};
 use crate::server::error::{Result, ServiceError};
 use crate::server::session::DbSessionStore;
@@ -102,6 +105,7 @@ pub async fn is_admin(db: &impl ConnectionTrait, user_id: i64) -> Result<bool> {
 /// Creates a user, validating every field; `actor` is who did it (None for the system).
 pub async fn create_user(
     db: &DatabaseConnection,
+    cache: &AuthCache,
     new: NewUser,
     actor: Option<&str>,
 ) -> Result<user::Model> {
@@ -118,7 +122,8 @@ pub async fn create_user(
     let password_hash = passwords::hash(new.password).await?;
     let now = Utc::now();
 
-    let txn = db.begin().await?;
+    let change = Change::begin(db, cache).await?;
+    let txn = change.db();
     let created = user::ActiveModel {
         id: NotSet,
         username_key: Set(username_key(&username)),
@@ -136,33 +141,32 @@ pub async fn create_user(
         created_at: Set(now),
         updated_at: Set(now),
     }
-    .insert(&txn)
+    .insert(txn)
     .await
     .map_err(|e| ServiceError::from_db_unique(e, "username", "This username is already taken"))?;
     if new.admin {
-        let admins = administrators_group(&txn).await?;
+        let admins = administrators_group(txn).await?;
         membership::ActiveModel {
             user_id: Set(created.id),
             group_id: Set(admins.id),
         }
-        .insert(&txn)
+        .insert(txn)
         .await?;
     }
-    audit::record(
-        &txn,
-        audit::Event {
-            actor,
-            action: "user.create",
-            target: Some(&created.username),
-            details: Some(serde_json::json!({
+    change
+        .audit(
+            Event {
+                actor,
+                target: Some(&created.username),
+                ..Event::new(Action::UserCreate)
+            }
+            .details(serde_json::json!({
                 "admin": new.admin,
                 "technical": new.technical,
             })),
-            ..Default::default()
-        },
-    )
-    .await?;
-    txn.commit().await?;
+        )
+        .await?;
+    change.commit().await?;
     Ok(created)
 }
 
@@ -215,37 +219,77 @@ pub struct UserChanges {
     pub active_until: Option<Option<NaiveDate>>,
 }
 
+/// Administrators who may act today: not locked, within `active_until`.
+async fn usable_admins(db: &impl ConnectionTrait, today: NaiveDate) -> Result<u64> {
+    let admins = administrators_group(db).await?;
+    let member_ids: Vec<i64> = membership::Entity::find()
+        .filter(membership::Column::GroupId.eq(admins.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| m.user_id)
+        .collect();
+    Ok(user::Entity::find()
+        .filter(user::Column::Id.is_in(member_ids))
+        .filter(user::Column::Locked.eq(false))
+        .filter(
+            sea_orm::Condition::any()
+                .add(user::Column::ActiveUntil.is_null())
+                .add(user::Column::ActiveUntil.gte(today)),
+        )
+        .count(db)
+        .await?)
+}
+
 /// Applies `changes`; whatever affects access (membership, lock, active until) takes effect
-/// on the user's next request, sessions and tokens alike.
+/// on the user's next request, sessions and tokens alike. The last administrator who may
+/// act cannot be demoted, locked or made inactive: the instance would have no one left to
+/// administer it.
 pub async fn update_user(
     db: &DatabaseConnection,
     cache: &AuthCache,
-    actor: &str,
+    admin: &Admin,
     user_id: i64,
     changes: UserChanges,
 ) -> Result<Account> {
+    let display_name = changes
+        .display_name
+        .clone()
+        .map(|name| validate_optional(Some(name), "display_name", 200))
+        .transpose()?;
+    let email = changes
+        .email
+        .clone()
+        .map(|email| validate_optional(Some(email), "email", 254))
+        .transpose()?;
+    if email
+        .as_deref()
+        .is_some_and(|e| !e.is_empty() && !e.contains('@'))
+    {
+        return Err(ServiceError::validation(
+            "email",
+            "Enter a valid email address",
+        ));
+    }
+    let today = Utc::now().date_naive();
+    // The change counter orders this change after every other: the count of administrators
+    // below sees each concurrent demotion that committed first.
+    let change = Change::begin(db, cache).await?;
+    let txn = change.db();
     let user = user::Entity::find_by_id(user_id)
-        .one(db)
+        .one(txn)
         .await?
         .ok_or(ServiceError::NotFound)?;
     let username = user.username.clone();
     let mut active: user::ActiveModel = user.into();
-    if let Some(name) = changes.display_name {
-        let name = validate_optional(Some(name), "display_name", 200)?;
+    if let Some(name) = display_name {
         active.display_name = Set(if name.is_empty() {
             username.clone()
         } else {
             name
         });
     }
-    if let Some(email) = changes.email {
-        let email = validate_optional(Some(email), "email", 254)?;
-        if !email.is_empty() && !email.contains('@') {
-            return Err(ServiceError::validation(
-                "email",
-                "Enter a valid email address",
-            ));
-        }
+    if let Some(email) = email {
         active.email = Set(email);
     }
     if let Some(technical) = changes.technical {
@@ -258,12 +302,11 @@ pub async fn update_user(
         active.active_until = Set(until);
     }
     active.updated_at = Set(Utc::now());
-    let txn = db.begin().await?;
-    let user = active.update(&txn).await?;
+    let user = active.update(txn).await?;
     if let Some(admin) = changes.admin {
-        let admins = administrators_group(&txn).await?;
+        let admins = administrators_group(txn).await?;
         let member = membership::Entity::find_by_id((user_id, admins.id))
-            .one(&txn)
+            .one(txn)
             .await?;
         match (admin, member) {
             (true, None) => {
@@ -271,39 +314,50 @@ pub async fn update_user(
                     user_id: Set(user_id),
                     group_id: Set(admins.id),
                 }
-                .insert(&txn)
+                .insert(txn)
                 .await?;
             }
             (false, Some(m)) => {
                 membership::Entity::delete_by_id((m.user_id, m.group_id))
-                    .exec(&txn)
+                    .exec(txn)
                     .await?;
             }
             _ => {}
         }
     }
-    audit::record(
-        &txn,
-        audit::Event {
-            actor: Some(actor),
-            action: "user.update",
-            target: Some(&username),
-            details: Some(serde_json::json!({
+    let ends_in_past = matches!(changes.active_until, Some(Some(until)) if until < today);
+    let may_remove_admin =
+        changes.admin == Some(false) || changes.locked == Some(true) || ends_in_past;
+    if may_remove_admin && usable_admins(txn, today).await? == 0 {
+        let field = if changes.admin == Some(false) {
+            "admin"
+        } else if changes.locked == Some(true) {
+            "locked"
+        } else {
+            "active_until"
+        };
+        return Err(ServiceError::Conflict {
+            field,
+            message: "At least one active administrator must remain: make someone else an \
+                      administrator first"
+                .into(),
+        });
+    }
+    if changes.locked == Some(true) {
+        DbSessionStore::delete_for_user(txn, user_id).await?;
+    }
+    change
+        .audit(
+            Event::by(admin.username(), Action::UserUpdate, &username).details(serde_json::json!({
                 "admin": changes.admin,
                 "technical": changes.technical,
                 "locked": changes.locked,
                 "active_until": changes.active_until,
             })),
-            ..Default::default()
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    if changes.locked == Some(true) {
-        DbSessionStore::delete_for_user(db, user_id).await?;
-    }
-    cache.changed(db).await?;
-    let is_admin = is_admin(db, user_id).await?;
+        )
+        .await?;
+    let is_admin = is_admin(txn, user_id).await?;
+    change.commit().await?;
     Ok(Account { user, is_admin })
 }
 
@@ -361,6 +415,7 @@ pub async fn list_accounts_page(
 /// password when none was given, for the caller to show exactly once.
 pub async fn bootstrap_admin(
     db: &DatabaseConnection,
+    cache: &AuthCache,
     password: Option<String>,
 ) -> Result<Option<String>> {
     if user::Entity::find().count(db).await? > 0 {
@@ -376,6 +431,7 @@ pub async fn bootstrap_admin(
     });
     create_user(
         db,
+        cache,
         NewUser {
             username: "admin".into(),
             password: password.clone(),

@@ -8,7 +8,10 @@ use sea_orm::{
 };
 
 use super::accounts::{self, Account};
-use super::{audit, passwords};
+use super::audit::{self, Action};
+use super::passwords;
+use crate::server::cache::AuthCache;
+use crate::server::change::Change;
 use crate::server::entity::{audit_event, user};
 use crate::server::error::{Result, ServiceError};
 use crate::server::session::DbSessionStore;
@@ -17,12 +20,6 @@ pub const MAX_FAILURES: u64 = 5;
 pub const FAILURE_WINDOW_MINUTES: i64 = 15;
 /// Longer than any password we accept; anything longer cannot match and is not hashed.
 const PASSWORD_INPUT_MAX: usize = 1024;
-
-pub const SIGN_IN: &str = "auth.sign_in";
-pub const SIGN_IN_FAILED: &str = "auth.sign_in_failed";
-pub const SIGN_IN_REFUSED: &str = "auth.sign_in_refused";
-pub const SIGN_OUT: &str = "auth.sign_out";
-pub const PASSWORD_CHANGED: &str = "user.password_changed";
 
 /// Checks the credentials and answers the account that may act, or why not. Every outcome
 /// is written to the audit log with the username tried and the client IP, never the password.
@@ -47,14 +44,13 @@ pub async fn sign_in(
     }
     let key = accounts::username_key(username);
     let event = |action| audit::Event {
-        action,
         target: Some(&key),
         ip,
-        ..Default::default()
+        ..audit::Event::new(action)
     };
 
     if recent_failures(db, &key).await? >= MAX_FAILURES {
-        audit::record(db, event(SIGN_IN_REFUSED)).await?;
+        audit::record(db, event(Action::SignInRefused)).await?;
         return Err(ServiceError::TooManyAttempts);
     }
 
@@ -62,7 +58,7 @@ pub async fn sign_in(
     let stored = user.as_ref().map(|u| u.password_hash.clone());
     let matches = passwords::verify(password, stored).await?;
     let Some(user) = user.filter(|_| matches) else {
-        audit::record(db, event(SIGN_IN_FAILED)).await?;
+        audit::record(db, event(Action::SignInFailed)).await?;
         return Err(ServiceError::InvalidCredentials);
     };
     if let Some(reason) = accounts::unusable_reason(&user) {
@@ -70,7 +66,7 @@ pub async fn sign_in(
             db,
             audit::Event {
                 details: Some(serde_json::json!({ "reason": reason })),
-                ..event(SIGN_IN_FAILED)
+                ..event(Action::SignInFailed)
             },
         )
         .await?;
@@ -80,7 +76,7 @@ pub async fn sign_in(
         db,
         audit::Event {
             actor: Some(&user.username),
-            ..event(SIGN_IN)
+            ..event(Action::SignIn)
         },
     )
     .await?;
@@ -93,6 +89,7 @@ pub async fn sign_in(
 /// session of the user ends; the caller signs the current one in again.
 pub async fn change_password(
     db: &DatabaseConnection,
+    cache: &AuthCache,
     account: &Account,
     current: String,
     new: String,
@@ -108,19 +105,18 @@ pub async fn change_password(
     let key = accounts::username_key(&user.username);
     let event = |action| audit::Event {
         actor: Some(&user.username),
-        action,
         target: Some(&key),
         ip,
-        ..Default::default()
+        ..audit::Event::new(action)
     };
     if recent_failures(db, &key).await? >= MAX_FAILURES {
-        audit::record(db, event(SIGN_IN_REFUSED)).await?;
+        audit::record(db, event(Action::SignInRefused)).await?;
         return Err(ServiceError::TooManyAttempts);
     }
     let matches = current.chars().count() <= PASSWORD_INPUT_MAX
         && passwords::verify(current.clone(), Some(user.password_hash.clone())).await?;
     if !matches {
-        audit::record(db, event(SIGN_IN_FAILED)).await?;
+        audit::record(db, event(Action::SignInFailed)).await?;
         return Err(ServiceError::validation(
             "current_password",
             "The current password is not correct",
@@ -134,21 +130,23 @@ pub async fn change_password(
     }
     passwords::validate(&new, &[&user.username, &user.display_name, &user.email])?;
     let hash = passwords::hash(new).await?;
+    let change = Change::begin(db, cache).await?;
     user::Entity::update_many()
         .col_expr(user::Column::PasswordHash, Expr::value(hash))
         .col_expr(user::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(user::Column::Id.eq(user.id))
-        .exec(db)
+        .exec(change.db())
         .await?;
-    audit::record(db, event(PASSWORD_CHANGED)).await?;
-    DbSessionStore::delete_for_user(db, user.id).await
+    change.audit(event(Action::PasswordChanged)).await?;
+    DbSessionStore::delete_for_user(change.db(), user.id).await?;
+    change.commit().await
 }
 
 /// Failed attempts for `key` within the window and since its last successful sign-in.
 async fn recent_failures(db: &DatabaseConnection, key: &str) -> Result<u64> {
     let window_start = Utc::now() - Duration::minutes(FAILURE_WINDOW_MINUTES);
     let last_success = audit_event::Entity::find()
-        .filter(audit_event::Column::Action.eq(SIGN_IN))
+        .filter(audit_event::Column::Action.eq(Action::SignIn.as_str()))
         .filter(audit_event::Column::Target.eq(key))
         .filter(audit_event::Column::At.gt(window_start))
         .order_by_desc(audit_event::Column::At)
@@ -158,7 +156,7 @@ async fn recent_failures(db: &DatabaseConnection, key: &str) -> Result<u64> {
         .map(|e| e.at);
     let since = last_success.map_or(window_start, |at| at.max(window_start));
     Ok(audit_event::Entity::find()
-        .filter(audit_event::Column::Action.eq(SIGN_IN_FAILED))
+        .filter(audit_event::Column::Action.eq(Action::SignInFailed.as_str()))
         .filter(audit_event::Column::Target.eq(key))
         .filter(audit_event::Column::At.gt(since))
         .count(db)
@@ -175,10 +173,9 @@ pub async fn record_sign_out(
         db,
         audit::Event {
             actor: Some(username),
-            action: SIGN_OUT,
             target: Some(&accounts::username_key(username)),
             ip,
-            ..Default::default()
+            ..audit::Event::new(Action::SignOut)
         },
     )
     .await

@@ -4,15 +4,17 @@
 use chrono::Utc;
 use sea_orm::{
     sea_query::Expr, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, NotSet, QueryFilter, QueryOrder, Set, TransactionTrait,
+    EntityTrait, NotSet, QueryFilter, QueryOrder, Set,
 };
 
-use super::accounts::Account;
-use super::{audit, required_within, trimmed_within};
+use super::audit::{Action, Event};
+use super::{required_within, trimmed_within};
 use crate::api::endpoints::{
     Assignment, AssignmentView, EndpointTokenView, EndpointView, IssuedEndpointToken, PrimaryView,
 };
+use crate::server::authz::Admin;
 use crate::server::cache::AuthCache;
+use crate::server::change::Change;
 use crate::server::entity::{endpoint, endpoint_assignment, endpoint_primary, endpoint_token};
 use crate::server::error::{Result, ServiceError};
 use crate::server::secrets;
@@ -261,7 +263,7 @@ fn path_taken(err: sea_orm::DbErr) -> ServiceError {
 pub async fn create(
     db: &DatabaseConnection,
     cache: &AuthCache,
-    actor: &Account,
+    admin: &Admin,
     fields: EndpointFields,
 ) -> Result<EndpointView> {
     let name = required_within(&fields.name, "name", "Name", NAME_MAX)?;
@@ -274,8 +276,9 @@ pub async fn create(
     )?;
     let auth_type = AuthType::parse(&fields.auth_type)?;
     let now = Utc::now();
-    let by = Some(actor.user.username.clone());
-    let txn = db.begin().await?;
+    let by = Some(admin.username().to_owned());
+    let change = Change::begin(db, cache).await?;
+    let txn = change.db();
     let endpoint = endpoint::ActiveModel {
         id: NotSet,
         name: Set(name),
@@ -288,39 +291,35 @@ pub async fn create(
         updated_at: Set(now),
         updated_by: Set(by),
     }
-    .insert(&txn)
+    .insert(txn)
     .await
     .map_err(path_taken)?;
-    reconcile_primaries(&txn, &endpoint).await?;
-    audit::record(
-        &txn,
-        audit::Event {
-            actor: Some(&actor.user.username),
-            action: "endpoint.create",
-            target: Some(&endpoint.path),
-            details: Some(serde_json::json!({
-                "name": endpoint.name,
-                "auth_type": endpoint.auth_type,
-                "allow_deleting": endpoint.allow_deleting,
-            })),
-            ..Default::default()
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    cache.changed(db).await?;
+    reconcile_primaries(txn, &endpoint).await?;
+    change
+        .audit(
+            Event::by(admin.username(), Action::EndpointCreate, &endpoint.path).details(
+                serde_json::json!({
+                    "name": endpoint.name,
+                    "auth_type": endpoint.auth_type,
+                    "allow_deleting": endpoint.allow_deleting,
+                }),
+            ),
+        )
+        .await?;
+    change.commit().await?;
     get(db, endpoint.id).await
 }
 
 pub async fn update(
     db: &DatabaseConnection,
     cache: &AuthCache,
-    actor: &Account,
+    admin: &Admin,
     id: i64,
     changes: EndpointChanges,
 ) -> Result<EndpointView> {
-    let txn = db.begin().await?;
-    let current = find(&txn, id).await?;
+    let change = Change::begin(db, cache).await?;
+    let txn = change.db();
+    let current = find(txn, id).await?;
     let mut active: endpoint::ActiveModel = current.clone().into();
     if let Some(name) = &changes.name {
         active.name = Set(required_within(name, "name", "Name", NAME_MAX)?);
@@ -343,28 +342,23 @@ pub async fn update(
         active.allow_deleting = Set(allow);
     }
     active.updated_at = Set(Utc::now());
-    active.updated_by = Set(Some(actor.user.username.clone()));
-    let endpoint = active.update(&txn).await.map_err(path_taken)?;
-    reconcile_primaries(&txn, &endpoint).await?;
-    audit::record(
-        &txn,
-        audit::Event {
-            actor: Some(&actor.user.username),
-            action: "endpoint.update",
-            target: Some(&endpoint.path),
-            details: Some(serde_json::json!({
-                "name": changes.name,
-                "path": changes.path.map(|_| &endpoint.path),
-                "description": changes.description.is_some(),
-                "auth_type": changes.auth_type.map(|_| &endpoint.auth_type),
-                "allow_deleting": changes.allow_deleting,
-            })),
-            ..Default::default()
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    cache.changed(db).await?;
+    active.updated_by = Set(Some(admin.username().to_owned()));
+    let endpoint = active.update(txn).await.map_err(path_taken)?;
+    reconcile_primaries(txn, &endpoint).await?;
+    change
+        .audit(
+            Event::by(admin.username(), Action::EndpointUpdate, &endpoint.path).details(
+                serde_json::json!({
+                    "name": changes.name,
+                    "path": changes.path.map(|_| &endpoint.path),
+                    "description": changes.description.is_some(),
+                    "auth_type": changes.auth_type.map(|_| &endpoint.auth_type),
+                    "allow_deleting": changes.allow_deleting,
+                }),
+            ),
+        )
+        .await?;
+    change.commit().await?;
     get(db, id).await
 }
 
@@ -372,7 +366,7 @@ pub async fn update(
 pub async fn regenerate_primary(
     db: &DatabaseConnection,
     cache: &AuthCache,
-    actor: &Account,
+    admin: &Admin,
     id: i64,
     method: Method,
 ) -> Result<String> {
@@ -391,22 +385,22 @@ pub async fn regenerate_primary(
             },
         });
     }
-    let secret = put_primary(db, id, method).await?;
-    audit::record(
-        db,
-        audit::Event {
-            actor: Some(&actor.user.username),
-            action: "endpoint.primary_regenerate",
-            target: Some(&endpoint.path),
-            details: Some(serde_json::json!({
+    let change = Change::begin(db, cache).await?;
+    let secret = put_primary(change.db(), id, method).await?;
+    change
+        .audit(
+            Event::by(
+                admin.username(),
+                Action::EndpointPrimaryRegenerate,
+                &endpoint.path,
+            )
+            .details(serde_json::json!({
                 "method": method.as_str(),
                 "hint": secrets::hint(&secret),
             })),
-            ..Default::default()
-        },
-    )
-    .await?;
-    cache.changed(db).await?;
+        )
+        .await?;
+    change.commit().await?;
     Ok(secret)
 }
 
@@ -423,21 +417,22 @@ fn token_view(token: endpoint_token::Model) -> EndpointTokenView {
     }
 }
 
-/// A value for the "Token settings" dialog: shown there, kept nowhere until Save sends it.
-pub fn draft_secret() -> String {
-    secrets::new_endpoint_secret()
+/// A value drafted on the server (see `server::drafts`): only its digest and hint, never
+/// a secret the browser chose.
+#[derive(Clone, Debug)]
+pub struct DraftedSecret {
+    pub digest: String,
+    pub hint: String,
 }
 
-/// The secret a Save brings, or a new one; either way 64 alphanumerics.
-fn secret_or_new(secret: Option<String>) -> Result<String> {
-    match secret {
-        None => Ok(secrets::new_endpoint_secret()),
-        Some(s) if secrets::is_endpoint_secret(&s) => Ok(s),
-        Some(_) => Err(ServiceError::validation(
-            "secret",
-            "The token must be exactly 64 letters and digits; use Regenerate token",
-        )),
-    }
+/// A new value: the secret to answer once, and what is stored of it.
+fn draw() -> (String, DraftedSecret) {
+    let secret = secrets::new_endpoint_secret();
+    let stored = DraftedSecret {
+        digest: secrets::digest(&secret),
+        hint: secrets::hint(&secret),
+    };
+    (secret, stored)
 }
 
 fn secret_taken(err: sea_orm::DbErr) -> ServiceError {
@@ -448,15 +443,39 @@ pub struct NewEndpointToken {
     pub name: String,
     pub description: String,
     pub enabled: bool,
-    /// A value drafted in the dialog; `None` draws a new one.
-    pub secret: Option<String>,
 }
 
 pub async fn create_token(
     db: &DatabaseConnection,
-    actor: &Account,
+    cache: &AuthCache,
+    admin: &Admin,
     new: NewEndpointToken,
 ) -> Result<IssuedEndpointToken> {
+    let (secret, value) = draw();
+    Ok(IssuedEndpointToken {
+        endpoint_token: insert_token(db, cache, admin, new, value).await?,
+        secret,
+    })
+}
+
+/// "Token settings" Save for a new token, with the value drafted in the dialog.
+pub async fn create_token_from_draft(
+    db: &DatabaseConnection,
+    cache: &AuthCache,
+    admin: &Admin,
+    new: NewEndpointToken,
+    draft: DraftedSecret,
+) -> Result<EndpointTokenView> {
+    insert_token(db, cache, admin, new, draft).await
+}
+
+async fn insert_token(
+    db: &DatabaseConnection,
+    cache: &AuthCache,
+    admin: &Admin,
+    new: NewEndpointToken,
+    value: DraftedSecret,
+) -> Result<EndpointTokenView> {
     let name = required_within(&new.name, "name", "Name", NAME_MAX)?;
     let description = trimmed_within(
         &new.description,
@@ -464,15 +483,15 @@ pub async fn create_token(
         "Description",
         DESCRIPTION_MAX,
     )?;
-    let secret = secret_or_new(new.secret)?;
     let now = Utc::now();
-    let by = Some(actor.user.username.clone());
+    let by = Some(admin.username().to_owned());
+    let change = Change::begin(db, cache).await?;
     let token = endpoint_token::ActiveModel {
         id: NotSet,
         name: Set(name),
         description: Set(description),
-        secret_digest: Set(secrets::digest(&secret)),
-        hint: Set(secrets::hint(&secret)),
+        secret_digest: Set(value.digest),
+        hint: Set(value.hint),
         enabled: Set(new.enabled),
         active: Set(true),
         created_at: Set(now),
@@ -480,26 +499,18 @@ pub async fn create_token(
         updated_at: Set(now),
         updated_by: Set(by),
     }
-    .insert(db)
+    .insert(change.db())
     .await
     .map_err(secret_taken)?;
-    audit::record(
-        db,
-        audit::Event {
-            actor: Some(&actor.user.username),
-            action: "endpoint_token.create",
-            target: Some(&token.name),
-            details: Some(
+    change
+        .audit(
+            Event::by(admin.username(), Action::EndpointTokenCreate, &token.name).details(
                 serde_json::json!({ "id": token.id, "hint": token.hint, "enabled": token.enabled }),
             ),
-            ..Default::default()
-        },
-    )
-    .await?;
-    Ok(IssuedEndpointToken {
-        endpoint_token: token_view(token),
-        secret,
-    })
+        )
+        .await?;
+    change.commit().await?;
+    Ok(token_view(token))
 }
 
 /// Endpoint tokens by name; inactive ones only when asked for.
@@ -530,18 +541,19 @@ pub struct EndpointTokenChanges {
     pub enabled: Option<bool>,
     pub active: Option<bool>,
     /// A value drafted in the "Token settings" dialog, replacing the current one.
-    pub secret: Option<String>,
+    pub secret: Option<DraftedSecret>,
 }
 
 /// Changes an endpoint token; answers the new secret when one was set.
 pub async fn update_token(
     db: &DatabaseConnection,
     cache: &AuthCache,
-    actor: &Account,
+    admin: &Admin,
     id: i64,
     changes: EndpointTokenChanges,
 ) -> Result<EndpointTokenView> {
-    let current = find_token(db, id).await?;
+    let change = Change::begin(db, cache).await?;
+    let current = find_token(change.db(), id).await?;
     let mut active: endpoint_token::ActiveModel = current.into();
     if let Some(name) = &changes.name {
         active.name = Set(required_within(name, "name", "Name", NAME_MAX)?);
@@ -560,38 +572,29 @@ pub async fn update_token(
     if let Some(is_active) = changes.active {
         active.active = Set(is_active);
     }
-    let new_hint = match changes.secret {
-        Some(secret) => {
-            let secret = secret_or_new(Some(secret))?;
-            active.secret_digest = Set(secrets::digest(&secret));
-            let hint = secrets::hint(&secret);
-            active.hint = Set(hint.clone());
-            Some(hint)
-        }
-        None => None,
-    };
+    let new_hint = changes.secret.map(|value| {
+        active.secret_digest = Set(value.digest);
+        active.hint = Set(value.hint.clone());
+        value.hint
+    });
     active.updated_at = Set(Utc::now());
-    active.updated_by = Set(Some(actor.user.username.clone()));
-    let token = active.update(db).await.map_err(secret_taken)?;
-    audit::record(
-        db,
-        audit::Event {
-            actor: Some(&actor.user.username),
-            action: "endpoint_token.update",
-            target: Some(&token.name),
-            details: Some(serde_json::json!({
-                "id": token.id,
-                "name": changes.name,
-                "description": changes.description.is_some(),
-                "enabled": changes.enabled,
-                "active": changes.active,
-                "new_hint": new_hint,
-            })),
-            ..Default::default()
-        },
-    )
-    .await?;
-    cache.changed(db).await?;
+    active.updated_by = Set(Some(admin.username().to_owned()));
+    let token = active.update(change.db()).await.map_err(secret_taken)?;
+    change
+        .audit(
+            Event::by(admin.username(), Action::EndpointTokenUpdate, &token.name).details(
+                serde_json::json!({
+                    "id": token.id,
+                    "name": changes.name,
+                    "description": changes.description.is_some(),
+                    "enabled": changes.enabled,
+                    "active": changes.active,
+                    "new_hint": new_hint,
+                }),
+            ),
+        )
+        .await?;
+    change.commit().await?;
     Ok(token_view(token))
 }
 
@@ -599,17 +602,17 @@ pub async fn update_token(
 pub async fn regenerate_token(
     db: &DatabaseConnection,
     cache: &AuthCache,
-    actor: &Account,
+    admin: &Admin,
     id: i64,
 ) -> Result<IssuedEndpointToken> {
-    let secret = secrets::new_endpoint_secret();
+    let (secret, value) = draw();
     let token = update_token(
         db,
         cache,
-        actor,
+        admin,
         id,
         EndpointTokenChanges {
-            secret: Some(secret.clone()),
+            secret: Some(value),
             ..Default::default()
         },
     )
@@ -625,7 +628,7 @@ pub async fn regenerate_token(
 pub async fn assign(
     db: &DatabaseConnection,
     cache: &AuthCache,
-    actor: &Account,
+    admin: &Admin,
     endpoint_id: i64,
     token_id: i64,
     assignment: Assignment,
@@ -653,35 +656,30 @@ pub async fn assign(
         delete: Set(assignment.delete),
         enabled: Set(assignment.enabled),
     };
-    let txn = db.begin().await?;
+    let change = Change::begin(db, cache).await?;
     let exists = endpoint_assignment::Entity::find_by_id((endpoint_id, token_id))
-        .one(&txn)
+        .one(change.db())
         .await?
         .is_some();
     if exists {
-        row.update(&txn).await?;
+        row.update(change.db()).await?;
     } else {
-        row.insert(&txn).await?;
+        row.insert(change.db()).await?;
     }
-    audit::record(
-        &txn,
-        audit::Event {
-            actor: Some(&actor.user.username),
-            action: "endpoint.assign",
-            target: Some(&endpoint.path),
-            details: Some(serde_json::json!({
-                "endpoint_token": token.name,
-                "post": assignment.post,
-                "get": assignment.get,
-                "delete": assignment.delete,
-                "enabled": assignment.enabled,
-            })),
-            ..Default::default()
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    cache.changed(db).await?;
+    change
+        .audit(
+            Event::by(admin.username(), Action::EndpointAssign, &endpoint.path).details(
+                serde_json::json!({
+                    "endpoint_token": token.name,
+                    "post": assignment.post,
+                    "get": assignment.get,
+                    "delete": assignment.delete,
+                    "enabled": assignment.enabled,
+                }),
+            ),
+        )
+        .await?;
+    change.commit().await?;
     Ok(AssignmentView {
         endpoint_id,
         endpoint_path: endpoint.path,
@@ -694,11 +692,11 @@ pub async fn assign(
 pub async fn unassign(
     db: &DatabaseConnection,
     cache: &AuthCache,
-    actor: &Account,
+    admin: &Admin,
     endpoint_id: i64,
     token_id: i64,
 ) -> Result<()> {
-    if remove_assignment(db, cache, actor, endpoint_id, token_id).await? {
+    if remove_assignment(db, cache, admin, endpoint_id, token_id).await? {
         Ok(())
     } else {
         Err(ServiceError::NotFound)
@@ -710,15 +708,15 @@ pub async fn unassign(
 pub async fn set_assignment(
     db: &DatabaseConnection,
     cache: &AuthCache,
-    actor: &Account,
+    admin: &Admin,
     endpoint_id: i64,
     token_id: i64,
     assignment: Assignment,
 ) -> Result<()> {
     if assignment.post || assignment.get || assignment.delete {
-        assign(db, cache, actor, endpoint_id, token_id, assignment).await?;
+        assign(db, cache, admin, endpoint_id, token_id, assignment).await?;
     } else {
-        remove_assignment(db, cache, actor, endpoint_id, token_id).await?;
+        remove_assignment(db, cache, admin, endpoint_id, token_id).await?;
     }
     Ok(())
 }
@@ -728,32 +726,26 @@ pub async fn set_assignment(
 async fn remove_assignment(
     db: &DatabaseConnection,
     cache: &AuthCache,
-    actor: &Account,
+    admin: &Admin,
     endpoint_id: i64,
     token_id: i64,
 ) -> Result<bool> {
     let endpoint = find(db, endpoint_id).await?;
     let token = find_token(db, token_id).await?;
-    let txn = db.begin().await?;
+    let change = Change::begin(db, cache).await?;
     let deleted = endpoint_assignment::Entity::delete_by_id((endpoint_id, token_id))
-        .exec(&txn)
+        .exec(change.db())
         .await?;
     if deleted.rows_affected == 0 {
         return Ok(false);
     }
-    audit::record(
-        &txn,
-        audit::Event {
-            actor: Some(&actor.user.username),
-            action: "endpoint.unassign",
-            target: Some(&endpoint.path),
-            details: Some(serde_json::json!({ "endpoint_token": token.name })),
-            ..Default::default()
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    cache.changed(db).await?;
+    change
+        .audit(
+            Event::by(admin.username(), Action::EndpointUnassign, &endpoint.path)
+                .details(serde_json::json!({ "endpoint_token": token.name })),
+        )
+        .await?;
+    change.commit().await?;
     Ok(true)
 }
 

@@ -1,11 +1,13 @@
 //! Settings that govern tokens, stored in the database as one JSON value.
 use chrono::Utc;
-use sea_orm::{sea_query::OnConflict, ConnectionTrait, EntityTrait, Set};
+use sea_orm::{sea_query::OnConflict, ConnectionTrait, DatabaseConnection, EntityTrait, Set};
 
 pub use crate::api::settings::TokenSettings;
 
-use super::audit;
+use super::audit::{Action, Event};
+use crate::server::authz::Admin;
 use crate::server::cache::AuthCache;
+use crate::server::change::Change;
 use crate::server::entity::setting;
 use crate::server::error::{Result, ServiceError};
 
@@ -67,25 +69,18 @@ pub async fn load(db: &impl ConnectionTrait) -> Result<TokenSettings> {
 
 /// Saves validated settings; every instance sees them on its next request.
 pub async fn save(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     cache: &AuthCache,
+    admin: &Admin,
     settings: &TokenSettings,
-    actor: &str,
 ) -> Result<()> {
     settings.validate()?;
     let value = serde_json::to_string(settings)
         .map_err(|e| ServiceError::Internal(format!("encoding settings: {e}")))?;
-    put(db, TOKENS_KEY, value).await?;
-    audit::record(
-        db,
-        audit::Event {
-            actor: Some(actor),
-            action: "settings.update",
-            target: Some(TOKENS_KEY),
-            details: serde_json::to_value(settings).ok(),
-            ..Default::default()
-        },
-    )
-    .await?;
-    cache.changed(db).await
+    let change = Change::begin(db, cache).await?;
+    put(change.db(), TOKENS_KEY, value).await?;
+    let mut event = Event::by(admin.username(), Action::SettingsUpdate, TOKENS_KEY);
+    event.details = serde_json::to_value(settings).ok();
+    change.audit(event).await?;
+    change.commit().await
 }

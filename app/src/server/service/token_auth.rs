@@ -12,6 +12,7 @@ use subtle::ConstantTimeEq;
 use super::accounts::{self, Account};
 use super::passwords;
 use super::tokens::{self, Reason};
+use crate::model::scope::{Scope, Scopes};
 use crate::server::entity::access_token;
 use crate::server::error::{AuthFailure, Result, ServiceError};
 use crate::server::secrets;
@@ -27,17 +28,33 @@ pub struct Credentials<'a> {
     pub ip: Option<IpAddr>,
 }
 
-/// Who is calling, through which token, allowed to do what.
+/// Who is calling, through which token, allowed to do what. Made only by [`authenticate`]
+/// (the private field sees to that), so holding one proves the token verified.
 #[derive(Clone, Debug)]
 pub struct Principal {
     pub token: Arc<access_token::Model>,
     pub owner: Arc<Account>,
-    pub scopes: Vec<&'static str>,
+    scopes: Scopes,
 }
 
 impl Principal {
-    pub fn allows(&self, scope: &str) -> bool {
-        self.scopes.contains(&scope)
+    /// The token's scopes ∩ the owner's permissions now.
+    pub fn scopes(&self) -> Scopes {
+        self.scopes
+    }
+
+    pub fn allows(&self, scope: Scope) -> bool {
+        self.scopes.contains(scope)
+    }
+}
+
+/// How a refused request names the credential it presented: the token's hint when it has a
+/// token's shape, never the text itself.
+pub fn presented_credential(authorization: Option<&str>) -> String {
+    match bearer(authorization) {
+        Ok(secret) if secrets::is_well_formed(secret) => secrets::hint(secret),
+        Ok(_) => "malformed token".into(),
+        Err(_) => "no token".into(),
     }
 }
 
@@ -66,22 +83,24 @@ async fn token_by_digest(
     if let Some(token) = state.auth.token(&digest) {
         return Ok(Some(token));
     }
+    let stamp = state.auth.stamp();
     Ok(access_token::Entity::find()
         .filter(access_token::Column::SecretDigest.eq(secrets::hex(&digest)))
         .one(db)
         .await?
-        .map(|token| state.auth.put_token(digest, token)))
+        .map(|token| state.auth.put_token(stamp, digest, token)))
 }
 
 async fn owner(db: &DatabaseConnection, state: &AppState, id: i64) -> Result<Arc<Account>> {
     if let Some(owner) = state.auth.owner(id) {
         return Ok(owner);
     }
+    let stamp = state.auth.stamp();
     let user = accounts::find_by_id(db, id)
         .await?
         .ok_or(failed(AuthFailure::InvalidToken))?;
     let is_admin = accounts::is_admin(db, id).await?;
-    Ok(state.auth.put_owner(Account { user, is_admin }))
+    Ok(state.auth.put_owner(stamp, Account { user, is_admin }))
 }
 
 async fn check_second_factor(
@@ -103,12 +122,13 @@ async fn check_second_factor(
             .auth
             .pass_code_verified(&token.secret_digest, presented)
         {
+            let stamp = state.auth.stamp();
             if !passwords::verify(presented.to_owned(), Some(hash)).await? {
                 return Err(failed(AuthFailure::CredentialsRequired));
             }
             state
                 .auth
-                .remember_pass_code(&token.secret_digest, presented);
+                .remember_pass_code(stamp, &token.secret_digest, presented);
         }
     }
     Ok(())

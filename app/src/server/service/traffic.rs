@@ -125,10 +125,11 @@ pub async fn endpoint_access(state: &AppState, path: &str) -> Result<Arc<Endpoin
     if let Some(access) = state.auth.endpoint(path) {
         return Ok(access);
     }
+    let stamp = state.auth.stamp();
     let access = load_access(&state.db, path)
         .await?
         .ok_or(ServiceError::NotFound)?;
-    Ok(state.auth.put_endpoint(path.to_owned(), access))
+    Ok(state.auth.put_endpoint(stamp, path.to_owned(), access))
 }
 
 /// A token this endpoint does not know: refused as forbidden when it is a real endpoint

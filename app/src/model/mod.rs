@@ -1,0 +1,4 @@
+//! Types that both the browser and the server see. Imports nothing else of the app, so the
+//! pages, the server functions and the services can all depend on it.
+pub mod audit;
+pub mod scope;

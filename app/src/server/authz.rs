@@ -1,0 +1,154 @@
+//! What a request holds, as types. A [`Grant`] is built only from a verified session, a
+//! verified bearer token or the operator's command line; an [`Admin`] proof only from a
+//! grant that holds `admin`. Services that need an administrator take the proof, services
+//! that act on the caller's or anyone's things take a [`Reach`], so a handler cannot forget
+//! a check or pass a flag it did not earn.
+use std::sync::Arc;
+
+use super::service::accounts::Account;
+use super::service::token_auth::Principal;
+use crate::model::scope::{Scope, Scopes};
+
+/// How the request proved who it is, for the audit log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Via {
+    Session,
+    /// The token's number, e.g. `AT-000012`.
+    Token(String),
+    /// `tessera` on the command line, run by whoever has the database.
+    Operator,
+}
+
+#[derive(Clone, Debug)]
+pub struct Grant {
+    account: Arc<Account>,
+    holds: Scopes,
+    via: Via,
+}
+
+impl Grant {
+    /// A signed-in session: an administrator's holds every scope, anyone else's every scope
+    /// but `admin` and `tokens:introspect` (which administrators grant, for gateways).
+    pub(crate) fn session(account: Account) -> Self {
+        let holds = if account.is_admin {
+            Scopes::all()
+        } else {
+            Scopes::all()
+                .without(Scope::Admin)
+                .without(Scope::TokensIntrospect)
+        };
+        Self {
+            account: Arc::new(account),
+            holds,
+            via: Via::Session,
+        }
+    }
+
+    /// A verified bearer token: its scopes within its owner's rights now. `admin` stands for
+    /// every scope, as the administrators' API gives it every power anyway.
+    pub fn token(principal: &Principal) -> Self {
+        let scopes = principal.scopes();
+        Self {
+            account: principal.owner.clone(),
+            holds: if scopes.contains(Scope::Admin) {
+                Scopes::all()
+            } else {
+                scopes
+            },
+            via: Via::Token(crate::api::tokens::number(principal.token.id)),
+        }
+    }
+
+    /// The command line acts as `account` with every right `account` has.
+    pub fn operator(account: Account) -> Self {
+        let holds = permissions(account.is_admin);
+        Self {
+            account: Arc::new(account),
+            holds,
+            via: Via::Operator,
+        }
+    }
+
+    pub fn account(&self) -> &Account {
+        &self.account
+    }
+
+    pub fn username(&self) -> &str {
+        &self.account.user.username
+    }
+
+    pub fn holds(&self) -> Scopes {
+        self.holds
+    }
+
+    pub fn via(&self) -> &Via {
+        &self.via
+    }
+
+    /// Gateways' `tokens:introspect` comes from administrators and the operator only.
+    pub fn grants_introspection(&self) -> bool {
+        self.via == Via::Operator || self.admin().is_some()
+    }
+
+    /// The proof of administration, if this request holds `admin` and its account is still
+    /// an administrator.
+    pub fn admin(&self) -> Option<Admin> {
+        (self.account.is_admin && self.holds.contains(Scope::Admin)).then(|| Admin(self.clone()))
+    }
+}
+
+/// Everything a user may do now; a token never grants more.
+pub fn permissions(is_admin: bool) -> Scopes {
+    if is_admin {
+        Scopes::all()
+    } else {
+        Scopes::all().without(Scope::Admin)
+    }
+}
+
+/// Proof that the request is an administrator's. Only [`Grant::admin`] makes one.
+#[derive(Clone, Debug)]
+pub struct Admin(Grant);
+
+impl Admin {
+    pub fn grant(&self) -> &Grant {
+        &self.0
+    }
+
+    pub fn account(&self) -> &Account {
+        self.0.account()
+    }
+
+    pub fn username(&self) -> &str {
+        self.0.username()
+    }
+}
+
+/// Whose things a request may touch: its own, or (administrators) anyone's.
+#[derive(Clone, Copy, Debug)]
+pub enum Reach<'a> {
+    Own(&'a Grant),
+    Any(&'a Admin),
+}
+
+impl<'a> Reach<'a> {
+    /// Anyone's for an administrator's grant, else the caller's own.
+    pub fn widest(grant: &'a Grant, admin: Option<&'a Admin>) -> Self {
+        admin.map_or(Self::Own(grant), Self::Any)
+    }
+
+    pub fn grant(self) -> &'a Grant {
+        match self {
+            Self::Own(grant) => grant,
+            Self::Any(admin) => admin.grant(),
+        }
+    }
+
+    /// Whether something owned by `owner_id` is within reach.
+    pub fn covers(self, owner_id: i64) -> bool {
+        match self {
+            Self::Own(grant) => grant.account().user.id == owner_id,
+            Self::Any(_) => true,
+        }
+    }
+}

@@ -1,0 +1,373 @@
+//! Creating, describing, revoking, deleting and regenerating tokens. Each change goes
+//! through `server::change` (write, audit event and change counter in one transaction) and
+//! each first checks that the request holds every scope of the token it touches.
+use chrono::Utc;
+use sea_orm::{
+    sea_query::Expr, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, NotSet, QueryFilter, Set, UpdateMany,
+};
+
+use super::super::accounts::{self, Account};
+use super::super::audit::{self, Action, Event};
+use super::super::{passwords, settings, trimmed_within};
+use super::rules::{
+    check_owner_may_hold, escalation, parse_scopes, resolve_expiry, view, Act, NewToken,
+    DESCRIPTION_MAX, IDENTIFIER_MAX, NAME_MAX,
+};
+use crate::api::tokens::{number, IssuedToken};
+use crate::model::scope::Scopes;
+use crate::server::authz::{Admin, Grant, Reach, Via};
+use crate::server::cache::AuthCache;
+use crate::server::change::Change;
+use crate::server::entity::{access_token, user};
+use crate::server::error::{Result, ServiceError};
+use crate::server::secrets;
+
+/// Whose token a new one is: the caller's own, or (with an administrator's proof) a named
+/// user's.
+#[derive(Clone, Copy, Debug)]
+pub enum Owner<'a> {
+    Myself(&'a Grant),
+    User(&'a Admin, &'a str),
+}
+
+fn via_label(via: &Via) -> String {
+    match via {
+        Via::Session => "session".into(),
+        Via::Token(number) => number.clone(),
+        Via::Operator => "command line".into(),
+    }
+}
+
+/// 403 when `grant` may not give or touch a token with `scopes`; the attempt is audited
+/// (outside any change: the refusal is the event).
+async fn refuse_escalation(
+    db: &impl ConnectionTrait,
+    grant: &Grant,
+    scopes: Scopes,
+    act: Act,
+    target: &str,
+) -> Result<()> {
+    let Some(why) = escalation(grant, scopes, act) else {
+        return Ok(());
+    };
+    audit::record(
+        db,
+        Event::by(grant.username(), Action::TokenEscalationRefused, target).details(
+            serde_json::json!({
+                "scopes": scopes.to_list(),
+                "held": grant.holds().to_list(),
+                "via": via_label(grant.via()),
+                "reason": why,
+            }),
+        ),
+    )
+    .await?;
+    Err(ServiceError::Forbidden)
+}
+
+/// Creates a token; answers it with its secret, which is not kept anywhere.
+pub async fn create(
+    db: &DatabaseConnection,
+    cache: &AuthCache,
+    owner: Owner<'_>,
+    new: NewToken,
+) -> Result<IssuedToken> {
+    let policy = settings::load(db).await?;
+    let today = Utc::now().date_naive();
+    let (grant, owner) = match owner {
+        Owner::Myself(grant) => (grant, grant.account().clone()),
+        Owner::User(admin, username) => {
+            let user = accounts::find_by_username(db, username)
+                .await?
+                .ok_or_else(|| ServiceError::validation("user", "No user has this username"))?;
+            let is_admin = accounts::is_admin(db, user.id).await?;
+            (admin.grant(), Account { user, is_admin })
+        }
+    };
+    let actor = grant.username();
+    let issued_for_other = owner.user.id != grant.account().user.id;
+    if issued_for_other && policy.admin_issued_only_for_technical_users {
+        let active_today = owner.user.active_until.is_none_or(|until| until >= today);
+        if !owner.user.technical || owner.user.locked || !active_today {
+            return Err(ServiceError::validation(
+                "user",
+                "Tokens can be issued only to technical users who are active today",
+            ));
+        }
+    }
+
+    let name = trimmed_within(&new.name, "name", "Name", NAME_MAX)?;
+    if name.is_empty() {
+        return Err(ServiceError::validation("name", "Enter a name"));
+    }
+    let description = trimmed_within(
+        new.description.as_deref().unwrap_or_default(),
+        "description",
+        "Description",
+        DESCRIPTION_MAX,
+    )?;
+    let scopes = parse_scopes(&new.scopes)?;
+    refuse_escalation(db, grant, scopes, Act::Give, &owner.user.username).await?;
+    check_owner_may_hold(scopes, owner.is_admin)?;
+    let expires_at = resolve_expiry(new.expires, &policy, today)?;
+    let identifier = match new
+        .identifier
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        Some(id) => Some(trimmed_within(
+            id,
+            "identifier",
+            "Identifier",
+            IDENTIFIER_MAX,
+        )?),
+        None if policy.identifier_mandatory => {
+            return Err(ServiceError::validation(
+                "identifier",
+                "Enter an identifier",
+            ))
+        }
+        None => None,
+    };
+    let pass_code_hash = match new.pass_code.filter(|p| !p.is_empty()) {
+        Some(code) => {
+            if code.chars().count() > passwords::MAX_LEN {
+                return Err(ServiceError::validation(
+                    "pass_code",
+                    format!(
+                        "Pass code must be at most {} characters",
+                        passwords::MAX_LEN
+                    ),
+                ));
+            }
+            Some(passwords::hash(code).await?)
+        }
+        None if policy.pass_code_mandatory => {
+            return Err(ServiceError::validation("pass_code", "Enter a pass code"))
+        }
+        None => None,
+    };
+
+    let secret = secrets::new_access_token();
+    let now = Utc::now();
+    let change = Change::begin(db, cache).await?;
+    let token = access_token::ActiveModel {
+        id: NotSet,
+        name: Set(name),
+        description: Set(description),
+        owner_id: Set(owner.user.id),
+        issuer_id: Set(Some(grant.account().user.id)),
+        scopes: Set(scopes.to_list()),
+        expires_at: Set(expires_at),
+        identifier: Set(identifier),
+        pass_code_hash: Set(pass_code_hash),
+        secret_digest: Set(secrets::digest(&secret)),
+        hint: Set(secrets::hint(&secret)),
+        created_at: Set(now),
+        created_by: Set(Some(actor.to_owned())),
+        updated_at: Set(now),
+        updated_by: Set(Some(actor.to_owned())),
+        last_used_at: Set(None),
+        last_used_ips: Set(None),
+        revoked_at: Set(None),
+        revoked_by: Set(None),
+    }
+    .insert(change.db())
+    .await?;
+    let token_number = number(token.id);
+    change
+        .audit(
+            Event::by(actor, Action::TokenCreate, &token_number).details(serde_json::json!({
+                "owner": owner.user.username,
+                "name": token.name,
+                "scopes": token.scopes,
+                "expires_at": token.expires_at,
+                "hint": token.hint,
+                "via": via_label(grant.via()),
+            })),
+        )
+        .await?;
+    change.commit().await?;
+    Ok(IssuedToken {
+        token: view(&token, &owner.user, &policy, today),
+        secret,
+    })
+}
+
+/// The token and its owner if `reach` covers it; anyone else gets NotFound, so ids of
+/// other users' tokens reveal nothing.
+pub(super) async fn find_visible(
+    db: &impl ConnectionTrait,
+    reach: Reach<'_>,
+    id: i64,
+) -> Result<(access_token::Model, user::Model)> {
+    access_token::Entity::find_by_id(id)
+        .find_also_related(user::Entity)
+        .one(db)
+        .await?
+        .and_then(|(t, o)| o.map(|o| (t, o)))
+        .filter(|(_, owner)| reach.covers(owner.id))
+        .ok_or(ServiceError::NotFound)
+}
+
+/// Like [`find_visible`], and the request must hold every scope of the token.
+async fn find_touchable(
+    db: &impl ConnectionTrait,
+    reach: Reach<'_>,
+    id: i64,
+) -> Result<(access_token::Model, user::Model)> {
+    let (token, owner) = find_visible(db, reach, id).await?;
+    refuse_escalation(
+        db,
+        reach.grant(),
+        Scopes::parse_list(&token.scopes),
+        Act::Touch,
+        &number(id),
+    )
+    .await?;
+    Ok((token, owner))
+}
+
+/// Applies `change` to the token unless it is revoked, stamping who changed it; a single
+/// conditional UPDATE, so concurrent revokes and regenerations cannot interleave.
+async fn update_unrevoked(
+    db: &impl ConnectionTrait,
+    actor: &str,
+    id: i64,
+    change: impl FnOnce(UpdateMany<access_token::Entity>) -> UpdateMany<access_token::Entity>,
+) -> Result<u64> {
+    Ok(change(access_token::Entity::update_many())
+        .col_expr(access_token::Column::UpdatedAt, Expr::value(Utc::now()))
+        .col_expr(access_token::Column::UpdatedBy, Expr::value(actor))
+        .filter(access_token::Column::Id.eq(id))
+        .filter(access_token::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
+/// Soft: the row stays with its removal date and stops working at once. Revoking a revoked
+/// token changes nothing.
+pub async fn revoke(
+    db: &DatabaseConnection,
+    cache: &AuthCache,
+    reach: Reach<'_>,
+    id: i64,
+) -> Result<()> {
+    find_touchable(db, reach, id).await?;
+    let actor = reach.grant().username();
+    let change = Change::begin(db, cache).await?;
+    let updated = update_unrevoked(change.db(), actor, id, |update| {
+        update
+            .col_expr(access_token::Column::RevokedAt, Expr::value(Utc::now()))
+            .col_expr(access_token::Column::RevokedBy, Expr::value(actor))
+    })
+    .await?;
+    if updated > 0 {
+        change
+            .audit(Event::by(actor, Action::TokenRevoke, &number(id)))
+            .await?;
+        change.commit().await?;
+    }
+    Ok(())
+}
+
+/// Sets the description, e.g. right after "Generate Access Token".
+pub async fn describe(
+    db: &DatabaseConnection,
+    cache: &AuthCache,
+    reach: Reach<'_>,
+    id: i64,
+    description: &str,
+) -> Result<()> {
+    find_touchable(db, reach, id).await?;
+    let description = trimmed_within(description, "description", "Description", DESCRIPTION_MAX)?;
+    let actor = reach.grant().username();
+    let change = Change::begin(db, cache).await?;
+    let updated = access_token::Entity::update_many()
+        .col_expr(access_token::Column::Description, Expr::value(description))
+        .col_expr(access_token::Column::UpdatedAt, Expr::value(Utc::now()))
+        .col_expr(access_token::Column::UpdatedBy, Expr::value(actor))
+        .filter(access_token::Column::Id.eq(id))
+        .exec(change.db())
+        .await?;
+    if updated.rows_affected == 0 {
+        return Err(ServiceError::NotFound);
+    }
+    change
+        .audit(Event::by(actor, Action::TokenDescribe, &number(id)))
+        .await?;
+    change.commit().await
+}
+
+/// Hard: the row is gone; the audit log keeps the fact.
+pub async fn delete(
+    db: &DatabaseConnection,
+    cache: &AuthCache,
+    admin: &Admin,
+    id: i64,
+) -> Result<()> {
+    let (token, owner) = find_touchable(db, Reach::Any(admin), id).await?;
+    let change = Change::begin(db, cache).await?;
+    let deleted = access_token::Entity::delete_by_id(id)
+        .exec(change.db())
+        .await?;
+    if deleted.rows_affected == 0 {
+        return Err(ServiceError::NotFound);
+    }
+    change
+        .audit(
+            Event::by(admin.username(), Action::TokenDelete, &number(id))
+                .details(serde_json::json!({ "owner": owner.username, "name": token.name })),
+        )
+        .await?;
+    change.commit().await
+}
+
+/// A new secret for the same record; the old one stops working at once.
+pub async fn regenerate(
+    db: &DatabaseConnection,
+    cache: &AuthCache,
+    reach: Reach<'_>,
+    id: i64,
+) -> Result<IssuedToken> {
+    find_touchable(db, reach, id).await?;
+    let actor = reach.grant().username();
+    let secret = secrets::new_access_token();
+    let hint = secrets::hint(&secret);
+    let change = Change::begin(db, cache).await?;
+    let updated = update_unrevoked(change.db(), actor, id, |update| {
+        update
+            .col_expr(
+                access_token::Column::SecretDigest,
+                Expr::value(secrets::digest(&secret)),
+            )
+            .col_expr(access_token::Column::Hint, Expr::value(hint.clone()))
+    })
+    .await?;
+    if updated == 0 {
+        return Err(ServiceError::Conflict {
+            field: "id",
+            message: "This token is revoked; create a new one instead".into(),
+        });
+    }
+    change
+        .audit(
+            Event::by(actor, Action::TokenRegenerate, &number(id))
+                .details(serde_json::json!({ "hint": hint })),
+        )
+        .await?;
+    change.commit().await?;
+    let (token, owner) = find_visible(db, reach, id).await?;
+    Ok(IssuedToken {
+        token: view(
+            &token,
+            &owner,
+            &settings::load(db).await?,
+            Utc::now().date_naive(),
+        ),
+        secret,
+    })
+}

@@ -1,0 +1,255 @@
+//! Token lists: filters, sorts with keyset pagination, and one token.
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{
+    sea_query::{Expr, ExprTrait, Func},
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, Order, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+
+use super::super::{accounts, settings};
+use super::changes::find_visible;
+use super::rules::view;
+use crate::api::tokens::{parse_number, TokenView};
+use crate::server::authz::Reach;
+use crate::server::entity::{access_token, user};
+use crate::server::error::{Result, ServiceError};
+
+pub const LIST_LIMIT_MAX: u64 = 200;
+
+/// The owner id a "user" filter means; an unknown username matches no token (an empty list,
+/// not an error).
+pub async fn owner_filter(
+    db: &impl ConnectionTrait,
+    username: Option<&str>,
+) -> Result<Option<i64>> {
+    match username.map(str::trim).filter(|u| !u.is_empty()) {
+        None => Ok(None),
+        Some(username) => Ok(Some(
+            accounts::find_by_username(db, username)
+                .await?
+                .map_or(-1, |u| u.id),
+        )),
+    }
+}
+
+/// Which tokens a list shows.
+#[derive(Clone, Debug, Default)]
+pub struct TokenQuery {
+    pub owner_id: Option<i64>,
+    /// `Some(true)`: effective only; `Some(false)`: not effective only.
+    pub effective: Option<bool>,
+    pub text: Option<String>,
+    pub limit: Option<u64>,
+    pub sort: TokenSort,
+    /// `next_cursor` of the previous page, for the same sort.
+    pub cursor: Option<String>,
+}
+
+pub struct TokenPage {
+    pub items: Vec<TokenView>,
+    pub next_cursor: Option<String>,
+}
+
+/// The order of a token list. Each is a keyset on (value, id), so every page costs the same
+/// however deep it is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TokenSort {
+    /// Newest first.
+    #[default]
+    Created,
+    /// Soonest expiry first; tokens that never expire last.
+    Expires,
+    /// Most recently used first; never used last.
+    LastUsed,
+}
+
+/// Stands for "never expires" in the expiry order. Not `NaiveDate::MAX`: SQLite stores dates
+/// as text, and that one is written with a sign ("+262142-12-31") that sorts first.
+pub const NEVER: NaiveDate = match NaiveDate::from_ymd_opt(9999, 12, 31) {
+    Some(day) => day,
+    None => panic!("9999-12-31 is a date"),
+};
+
+impl TokenSort {
+    pub fn parse(text: &str) -> Result<Self> {
+        match text {
+            "" | "created" => Ok(Self::Created),
+            "expires" => Ok(Self::Expires),
+            "last_used" => Ok(Self::LastUsed),
+            _ => Err(ServiceError::Validation {
+                field: "sort",
+                message: "sort must be created, expires or last_used".into(),
+            }),
+        }
+    }
+
+    fn ascending(self) -> bool {
+        self == Self::Expires
+    }
+
+    /// The sorted value, with nulls mapped so that they come last.
+    fn key(self) -> Option<Expr> {
+        let coalesce = |column: access_token::Column, stand_in: Expr| -> Expr {
+            Func::coalesce([Expr::col((access_token::Entity, column)), stand_in]).into()
+        };
+        match self {
+            Self::Created => None,
+            Self::Expires => Some(coalesce(access_token::Column::ExpiresAt, Expr::val(NEVER))),
+            Self::LastUsed => Some(coalesce(
+                access_token::Column::LastUsedAt,
+                Expr::val(DateTime::<Utc>::UNIX_EPOCH),
+            )),
+        }
+    }
+
+    /// The cursor after `token`: its sorted value and its id.
+    fn cursor(self, token: &access_token::Model) -> String {
+        match self {
+            Self::Created => token.id.to_string(),
+            Self::Expires => format!("{}_{}", token.expires_at.unwrap_or(NEVER), token.id),
+            Self::LastUsed => format!(
+                "{}_{}",
+                token
+                    .last_used_at
+                    .and_then(|at| at.timestamp_nanos_opt())
+                    .unwrap_or(0),
+                token.id
+            ),
+        }
+    }
+
+    /// The keyset condition "after the cursor", or None when the cursor is not one of ours.
+    fn after(self, cursor: &str) -> Option<Condition> {
+        let id_column = Expr::col((access_token::Entity, access_token::Column::Id));
+        let (value, id) = match self {
+            Self::Created => (None, cursor.parse::<i64>().ok()?),
+            _ => {
+                let (value, id) = cursor.split_once('_')?;
+                let value = match self {
+                    Self::Expires => Expr::val(value.parse::<NaiveDate>().ok()?),
+                    _ => Expr::val(DateTime::from_timestamp_nanos(value.parse().ok()?)),
+                };
+                (Some(value), id.parse::<i64>().ok()?)
+            }
+        };
+        let beyond = |left: Expr, right: Expr| {
+            if self.ascending() {
+                left.gt(right)
+            } else {
+                left.lt(right)
+            }
+        };
+        let id_beyond = beyond(id_column, Expr::val(id));
+        Some(match (self.key(), value) {
+            (Some(key), Some(value)) => Condition::any()
+                .add(beyond(key.clone(), value.clone()))
+                .add(Condition::all().add(key.eq(value)).add(id_beyond)),
+            _ => Condition::all().add(id_beyond),
+        })
+    }
+}
+
+/// One page in the query's order, by keyset pagination: no page scans the ones before it.
+pub async fn list(db: &DatabaseConnection, query: TokenQuery) -> Result<TokenPage> {
+    let policy = settings::load(db).await?;
+    let today = Utc::now().date_naive();
+    let limit = query.limit.unwrap_or(50).clamp(1, LIST_LIMIT_MAX);
+    let sort = query.sort;
+    let order = if sort.ascending() {
+        Order::Asc
+    } else {
+        Order::Desc
+    };
+    let mut select = access_token::Entity::find().find_also_related(user::Entity);
+    if let Some(key) = sort.key() {
+        select = select.order_by(key, order.clone());
+    }
+    let mut select = select
+        .order_by(access_token::Column::Id, order)
+        .limit(limit + 1);
+    if let Some(owner) = query.owner_id {
+        select = select.filter(access_token::Column::OwnerId.eq(owner));
+    }
+    if let Some(cursor) = query.cursor.as_deref().filter(|c| !c.is_empty()) {
+        let after = sort.after(cursor).ok_or_else(|| ServiceError::Validation {
+            field: "cursor",
+            message: "The cursor is not valid".into(),
+        })?;
+        select = select.filter(after);
+    }
+    if let Some(text) = query
+        .text
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        let pattern = format!("%{}%", text.to_lowercase().replace(['%', '_'], ""));
+        let mut matches = Condition::any().add(
+            Expr::expr(Func::lower(Expr::col((
+                access_token::Entity,
+                access_token::Column::Name,
+            ))))
+            .like(pattern.clone()),
+        );
+        matches = matches.add(
+            Expr::expr(Func::lower(Expr::col((
+                user::Entity,
+                user::Column::Username,
+            ))))
+            .like(pattern),
+        );
+        if let Some(id) = parse_number(text) {
+            matches = matches.add(access_token::Column::Id.eq(id));
+        }
+        select = select.filter(matches);
+    }
+    if let Some(effective) = query.effective {
+        let effective_now = Condition::all()
+            .add(access_token::Column::RevokedAt.is_null())
+            .add(
+                Condition::any()
+                    .add(access_token::Column::ExpiresAt.is_null())
+                    .add(access_token::Column::ExpiresAt.gte(today)),
+            )
+            .add(user::Column::Locked.eq(false))
+            .add(
+                Condition::any()
+                    .add(user::Column::ActiveUntil.is_null())
+                    .add(user::Column::ActiveUntil.gte(today)),
+            );
+        select = match (effective, policy.api_tokens_enabled) {
+            (true, true) => select.filter(effective_now),
+            (true, false) => {
+                return Ok(TokenPage {
+                    items: Vec::new(),
+                    next_cursor: None,
+                })
+            }
+            (false, true) => select.filter(effective_now.not()),
+            (false, false) => select,
+        };
+    }
+    let mut rows = select.all(db).await?;
+    let next_cursor = if rows.len() as u64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|(token, _)| sort.cursor(token))
+    } else {
+        None
+    };
+    let items = rows
+        .iter()
+        .filter_map(|(token, owner)| owner.as_ref().map(|o| view(token, o, &policy, today)))
+        .collect();
+    Ok(TokenPage { items, next_cursor })
+}
+
+/// One token, if `reach` covers it.
+pub async fn get(db: &DatabaseConnection, reach: Reach<'_>, id: i64) -> Result<TokenView> {
+    let (token, owner) = find_visible(db, reach, id).await?;
+    Ok(view(
+        &token,
+        &owner,
+        &settings::load(db).await?,
+        Utc::now().date_naive(),
+    ))
+}

@@ -1,0 +1,14 @@
+//! Access tokens: what a token may be (rules), which ones a list shows (listing), and how
+//! they change (changes). The REST API, the CLI and the pages all come through here.
+mod changes;
+mod listing;
+mod rules;
+
+pub use changes::{create, delete, describe, regenerate, revoke, Owner};
+pub use listing::{
+    get, list, owner_filter, TokenPage, TokenQuery, TokenSort, LIST_LIMIT_MAX, NEVER,
+};
+pub use rules::{
+    current_settings, effective_scopes, generated_token, life_cycle, view, Expiry, NewToken,
+    Reason, DESCRIPTION_MAX, IDENTIFIER_MAX, NAME_MAX,
+};

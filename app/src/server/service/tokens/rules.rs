@@ -1,0 +1,280 @@
+//! What a token is allowed to be: scopes and who may grant them, expiry within the policy,
+//! and the life cycle state derived from the token, its owner and the settings.
+use chrono::{Duration, NaiveDate, Utc};
+use sea_orm::ConnectionTrait;
+
+use super::super::settings::{self, TokenSettings};
+use crate::api::tokens::{number, TokenView};
+use crate::model::scope::{Scope, Scopes};
+use crate::server::authz::{self, Grant};
+use crate::server::cache::AuthCache;
+use crate::server::entity::{access_token, user};
+use crate::server::error::{Result, ServiceError};
+
+pub const NAME_MAX: usize = 200;
+pub const DESCRIPTION_MAX: usize = 1000;
+pub const IDENTIFIER_MAX: usize = 200;
+
+/// The token's scopes ∩ the owner's permissions now.
+pub fn effective_scopes(token_scopes: &str, owner_is_admin: bool) -> Scopes {
+    Scopes::parse_list(token_scopes).intersection(authz::permissions(owner_is_admin))
+}
+
+/// The scopes a request asks for, known and without repeats, or a message naming the first
+/// one that is not a scope.
+pub fn parse_scopes(scopes: &[String]) -> Result<Scopes> {
+    if scopes.is_empty() {
+        return Err(ServiceError::validation(
+            "scopes",
+            "Choose at least one scope",
+        ));
+    }
+    scopes
+        .iter()
+        .map(|scope| {
+            Scope::parse(scope.trim()).ok_or_else(|| {
+                ServiceError::validation(
+                    "scopes",
+                    format!(
+                        "Unknown scope \"{scope:.50}\"; known scopes: {}",
+                        Scopes::all().to_list().replace(' ', ", ")
+                    ),
+                )
+            })
+        })
+        .collect()
+}
+
+/// What a request does with a token's scopes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Act {
+    /// Creates a token with them.
+    Give,
+    /// Regenerates, describes or revokes a token that has them.
+    Touch,
+}
+
+/// Why `grant` may not give or touch a token with `scopes`, if it may not: a request never
+/// reaches beyond what it holds, and only administrators give gateways `tokens:introspect`.
+pub fn escalation(grant: &Grant, scopes: Scopes, act: Act) -> Option<&'static str> {
+    if !scopes.is_subset(grant.holds()) {
+        Some("The token has scopes this request does not hold")
+    } else if act == Act::Give
+        && scopes.contains(Scope::TokensIntrospect)
+        && !grant.grants_introspection()
+    {
+        Some("Only administrators grant tokens:introspect")
+    } else {
+        None
+    }
+}
+
+/// An `admin` token needs an owner in Administrators.
+pub fn check_owner_may_hold(scopes: Scopes, owner_is_admin: bool) -> Result<()> {
+    if scopes.contains(Scope::Admin) && !owner_is_admin {
+        return Err(ServiceError::validation(
+            "scopes",
+            "The scope \"admin\" needs an owner in Administrators",
+        ));
+    }
+    Ok(())
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reason {
+    Revoked,
+    Expired,
+    OwnerLocked,
+    OwnerInactive,
+    TokensDisabled,
+}
+
+impl Reason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Revoked => "revoked",
+            Self::Expired => "expired",
+            Self::OwnerLocked => "owner_locked",
+            Self::OwnerInactive => "owner_inactive",
+            Self::TokensDisabled => "tokens_disabled",
+        }
+    }
+}
+
+/// The life cycle state, derived each time and never stored: `None` means Effective.
+pub fn life_cycle(
+    token: &access_token::Model,
+    owner: &user::Model,
+    settings: &TokenSettings,
+    today: NaiveDate,
+) -> Option<Reason> {
+    if token.revoked_at.is_some() {
+        Some(Reason::Revoked)
+    } else if token.expires_at.is_some_and(|last_day| last_day < today) {
+        Some(Reason::Expired)
+    } else if owner.locked {
+        Some(Reason::OwnerLocked)
+    } else if owner.active_until.is_some_and(|until| until < today) {
+        Some(Reason::OwnerInactive)
+    } else if !settings.api_tokens_enabled {
+        Some(Reason::TokensDisabled)
+    } else {
+        None
+    }
+}
+
+pub fn view(
+    token: &access_token::Model,
+    owner: &user::Model,
+    settings: &TokenSettings,
+    today: NaiveDate,
+) -> TokenView {
+    let reason = life_cycle(token, owner, settings, today);
+    TokenView {
+        id: token.id,
+        number: number(token.id),
+        name: token.name.clone(),
+        description: token.description.clone(),
+        owner: owner.username.clone(),
+        scopes: token
+            .scopes
+            .split(' ')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        hint: token.hint.clone(),
+        created_at: token.created_at,
+        expires_at: token.expires_at,
+        last_used_at: token.last_used_at,
+        last_used_ips: token
+            .last_used_ips
+            .as_deref()
+            .and_then(|s| serde_json::from_str(s).ok())
+            .unwrap_or_default(),
+        revoked_at: token.revoked_at,
+        state: if reason.is_none() {
+            "effective"
+        } else {
+            "not_effective"
+        }
+        .to_owned(),
+        reason: reason.map(|r| r.as_str().to_owned()),
+    }
+}
+
+/// When the new token should expire.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Expiry {
+    /// The policy's default lifetime.
+    #[default]
+    Default,
+    /// Never; allowed only when the policy has no maximum.
+    Never,
+    /// The last day it works.
+    On(NaiveDate),
+}
+
+pub fn resolve_expiry(
+    expires: Expiry,
+    policy: &TokenSettings,
+    today: NaiveDate,
+) -> Result<Option<NaiveDate>> {
+    let max = policy.max_lifetime_days;
+    let latest = (max > 0).then(|| today + Duration::days(i64::from(max)));
+    match expires {
+        Expiry::Default => Ok(Some(
+            today + Duration::days(i64::from(policy.default_lifetime_days)),
+        )),
+        Expiry::Never if max == 0 => Ok(None),
+        Expiry::Never => Err(ServiceError::validation(
+            "expires_at",
+            format!("Tokens must expire within {max} days"),
+        )),
+        Expiry::On(day) if day < today => Err(ServiceError::validation(
+            "expires_at",
+            "The expiration date is in the past",
+        )),
+        Expiry::On(day) if latest.is_some_and(|latest| day > latest) => {
+            Err(ServiceError::validation(
+                "expires_at",
+                format!("Tokens must expire within {max} days"),
+            ))
+        }
+        Expiry::On(day) => Ok(Some(day)),
+    }
+}
+
+/// The settings as verification sees them: from memory, loaded once after each change.
+pub async fn current_settings(
+    db: &impl ConnectionTrait,
+    cache: &AuthCache,
+) -> Result<std::sync::Arc<TokenSettings>> {
+    match cache.settings() {
+        Some(settings) => Ok(settings),
+        None => {
+            let stamp = cache.stamp();
+            Ok(cache.put_settings(stamp, settings::load(db).await?))
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct NewToken {
+    pub name: String,
+    pub description: Option<String>,
+    pub scopes: Vec<String>,
+    pub expires: Expiry,
+    pub identifier: Option<String>,
+    pub pass_code: Option<String>,
+}
+
+/// "Generate Access Token": named by its creation time, reading the owner's profile and
+/// tokens, with the policy's default lifetime.
+pub fn generated_token() -> NewToken {
+    NewToken {
+        name: format!("Access token {}", Utc::now().format("%Y-%m-%d %H:%M")),
+        scopes: vec![
+            Scope::ProfileRead.as_str().into(),
+            Scope::TokensRead.as_str().into(),
+        ],
+        ..Default::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn effective_scopes_never_exceed_the_owner() {
+        assert_eq!(
+            effective_scopes("admin tokens:read", false).to_list(),
+            "tokens:read"
+        );
+        assert_eq!(
+            effective_scopes("admin tokens:read", true).to_list(),
+            "tokens:read admin"
+        );
+    }
+
+    #[test]
+    fn expiry_follows_the_policy() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+        let policy = TokenSettings::default();
+        assert_eq!(
+            resolve_expiry(Expiry::Default, &policy, today).unwrap(),
+            Some(today + Duration::days(90))
+        );
+        assert!(resolve_expiry(Expiry::Never, &policy, today).is_err());
+        assert!(resolve_expiry(Expiry::On(today - Duration::days(1)), &policy, today).is_err());
+        assert!(resolve_expiry(Expiry::On(today + Duration::days(366)), &policy, today).is_err());
+        let unlimited = TokenSettings {
+            max_lifetime_days: 0,
+            ..policy
+        };
+        assert_eq!(
+            resolve_expiry(Expiry::Never, &unlimited, today).unwrap(),
+            None
+        );
+    }
+}
