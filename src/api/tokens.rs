@@ -36,7 +36,7 @@ pub fn token_query(params: ListParams, owner_id: Option<i64>) -> ApiResult<Token
         effective,
         text: params.q,
         limit: params.limit,
-        sort: tokens::TokenSort::parse(params.sort.as_deref().unwrap_or_default())?,
+        sort: tokens::sort(params.sort.as_deref().unwrap_or_default())?,
         cursor: params.cursor,
     })
 }

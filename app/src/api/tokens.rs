@@ -1,5 +1,4 @@
-//! Access tokens as clients see them: the token object of DESIGN section 5.
-use chrono::{DateTime, NaiveDate, Utc};
+//! Server functions of the token pages.
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
@@ -7,96 +6,10 @@ use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::server::authz::Reach;
 
-use serde::{Deserialize, Serialize};
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct TokenView {
-    pub id: i64,
-    /// `AT-000001`: assigned once, never reused.
-    pub number: String,
-    pub name: String,
-    pub description: String,
-    /// The owner's username.
-    pub owner: String,
-    pub scopes: Vec<String>,
-    /// The first and last characters of the secret, e.g. `tsr_Ab12…x9Qz`.
-    pub hint: String,
-    pub created_at: DateTime<Utc>,
-    /// The last day the token works; null when it never expires.
-    pub expires_at: Option<NaiveDate>,
-    pub last_used_at: Option<DateTime<Utc>>,
-    /// Up to the last 5 distinct client addresses, most recent first.
-    pub last_used_ips: Vec<String>,
-    pub revoked_at: Option<DateTime<Utc>>,
-    /// `effective` or `not_effective`.
-    pub state: String,
-    /// Why it is not effective: `revoked`, `expired`, `owner_locked`, `owner_inactive`,
-    /// `tokens_disabled`.
-    pub reason: Option<String>,
-}
-
-/// The answer to creating or regenerating a token: the only time the secret is shown.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct IssuedToken {
-    pub token: TokenView,
-    pub secret: String,
-}
-
-pub fn number(id: i64) -> String {
-    format!("AT-{id:06}")
-}
-
-/// `AT-000012` (any case, leading zeros optional) to 12.
-pub fn parse_number(text: &str) -> Option<i64> {
-    let digits = text.trim().to_ascii_uppercase();
-    digits.strip_prefix("AT-")?.parse().ok()
-}
-
-/// One page of a token list.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TokenList {
-    pub items: Vec<TokenView>,
-    pub next_cursor: Option<String>,
-}
-
-/// What the administrators' token list shows.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TokenFilter {
-    pub user: Option<String>,
-    /// `effective` or `not_effective`.
-    pub state: Option<String>,
-    pub q: Option<String>,
-    /// `created`, `expires` or `last_used`.
-    pub sort: Option<String>,
-    pub cursor: Option<String>,
-}
-
-/// The "Create token" form.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CreateTokenForm {
-    pub user: String,
-    pub name: String,
-    pub description: String,
-    /// `YYYY-MM-DD`; empty means "never" (allowed only without a maximum lifetime).
-    pub expires_at: String,
-    pub scopes: Vec<String>,
-    pub identifier: String,
-    pub pass_code: String,
-}
-
-/// What a creation form needs to know in advance.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TokenPrefill {
-    pub expires_at: Option<NaiveDate>,
-    pub max_expires_at: Option<NaiveDate>,
-    pub identifier_mandatory: bool,
-    pub pass_code_mandatory: bool,
-    /// Administrators may issue tokens for other users only when those are technical users.
-    pub technical_users_only: bool,
-    pub scopes: Vec<String>,
-}
+pub use crate::model::token::{
+    number, parse_number, CreateTokenForm, IssuedToken, TokenFilter, TokenList, TokenPrefill,
+    TokenView,
+};
 
 #[server(prefix = "/sfn", endpoint = "token_form_defaults")]
 pub async fn token_form_defaults() -> Result<TokenPrefill, AppError> {
@@ -104,7 +17,7 @@ pub async fn token_form_defaults() -> Result<TokenPrefill, AppError> {
     let grant = super::context::require_grant().await?;
     let state = super::context::state()?;
     let policy = settings::load(&state.db).await?;
-    let today = Utc::now().date_naive();
+    let today = chrono::Utc::now().date_naive();
     let days = |n: u32| today + chrono::Duration::days(i64::from(n));
     Ok(TokenPrefill {
         expires_at: Some(days(policy.default_lifetime_days)),
@@ -137,7 +50,7 @@ pub async fn list_tokens(filter: TokenFilter) -> Result<TokenList, AppError> {
             },
             text: filter.q,
             limit: Some(25),
-            sort: tokens::TokenSort::parse(filter.sort.as_deref().unwrap_or_default())?,
+            sort: tokens::sort(filter.sort.as_deref().unwrap_or_default())?,
             cursor: filter.cursor,
         },
     )

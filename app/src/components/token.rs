@@ -44,25 +44,11 @@ pub fn days_left(expires_at: Option<NaiveDate>) -> Option<i64> {
     expires_at.map(|day| (day - Utc::now().date_naive()).num_days())
 }
 
-fn reason_text(reason: &str) -> &'static str {
-    match reason {
-        "revoked" => "revoked",
-        "expired" => "expired",
-        "owner_locked" => "owner locked",
-        "owner_inactive" => "owner inactive",
-        "tokens_disabled" => "API tokens off",
-        _ => "unknown",
-    }
-}
-
 /// Effective, Expires in N days (within 7), or Not effective with the reason.
 #[component]
 pub fn StatusBadge(token: TokenView) -> impl IntoView {
-    let (class, text) = match token.reason.as_deref() {
-        Some(reason) => (
-            "badge muted",
-            format!("Not effective ({})", reason_text(reason)),
-        ),
+    let (class, text) = match token.reason {
+        Some(reason) => ("badge muted", format!("Not effective ({})", reason.label())),
         None => match days_left(token.expires_at) {
             Some(0) => ("badge warn", "Expires today".to_owned()),
             Some(1) => ("badge warn", "Expires in 1 day".to_owned()),

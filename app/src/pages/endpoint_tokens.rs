@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use crate::api::endpoints::{
     assign_endpoint_token, discard_endpoint_draft, draft_endpoint_secret, endpoint_assignments,
     list_endpoint_tokens, list_endpoints, save_endpoint_token, set_endpoint_token_state,
-    Assignment, EndpointDraft, EndpointTokenForm, EndpointTokenView,
+    Assignment, AuthType, EndpointDraft, EndpointTokenForm, EndpointTokenView,
 };
 use crate::components::dialog::Modal;
 use crate::components::form::{Submission, TextField};
@@ -328,7 +328,7 @@ fn AssignForm(
                     <Suspense>
                         {move || Suspend::new(async move {
                             endpoints.await.unwrap_or_default().into_iter()
-                                .filter(|e| e.auth_type == "token")
+                                .filter(|e| e.auth_type == AuthType::Token)
                                 .map(|e| view! { <option value=e.id.to_string()>{format!("{} (/{})", e.name, e.path)}</option> })
                                 .collect_view()
                         })}

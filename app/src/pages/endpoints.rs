@@ -6,8 +6,8 @@ use leptos_router::hooks::use_params_map;
 use crate::api::endpoints::{
     assign_endpoint_token, create_endpoint, endpoint_assignments, endpoint_record,
     endpoint_traffic, generate_primary, get_endpoint, list_endpoint_tokens, list_endpoints,
-    update_endpoint, Assignment, AssignmentView, EndpointForm, EndpointTokenView, EndpointView,
-    RequestView, Traffic, TrafficFilter,
+    update_endpoint, Assignment, AssignmentView, AuthType, EndpointForm, EndpointTokenView,
+    EndpointView, Method, RequestView, Traffic, TrafficFilter,
 };
 use crate::components::chart::CallsChart;
 use crate::components::dialog::Modal;
@@ -68,7 +68,7 @@ fn EndpointTable(items: Vec<EndpointView>) -> impl IntoView {
                         <tr>
                             <td><a href=format!("/admin/endpoints/{}", e.id)>{e.name}</a></td>
                             <td><code>{e.path}</code></td>
-                            <td>{if e.auth_type == "token" { "Token" } else { "None" }}</td>
+                            <td>{if e.auth_type == AuthType::Token { "Token" } else { "None" }}</td>
                             <td>{if e.allow_deleting { "Allowed" } else { "Not allowed" }}</td>
                             <td><When at=Some(e.updated_at)/></td>
                         </tr>
@@ -167,7 +167,7 @@ pub fn EndpointPage() -> impl IntoView {
     let token_endpoint = move || {
         endpoint()
             .and_then(Result::ok)
-            .filter(|e| e.auth_type == "token")
+            .filter(|e| e.auth_type == AuthType::Token)
     };
     let assignable = Resource::new(
         || (),
@@ -206,7 +206,7 @@ pub fn EndpointPage() -> impl IntoView {
                                 name: e.name,
                                 path: e.path,
                                 description: e.description,
-                                auth_type: e.auth_type,
+                                auth_type: e.auth_type.as_str().to_owned(),
                                 allow_deleting: e.allow_deleting,
                             } on_save=move |form| async move {
                                 update_endpoint(id, form).await.map(|e| saved.set(Some(e)))
@@ -250,15 +250,13 @@ fn PrimaryTokens(endpoint: EndpointView) -> impl IntoView {
                     </tr></thead>
                     <tbody>
                         {endpoint.primaries.into_iter().map(|p| {
-                            let method = p.method.clone();
+                            let method = p.method;
                             let fresh = RwSignal::new(None::<String>);
                             let generated = RwSignal::new(p.generated_at);
                             let generate = {
-                                let method = method.clone();
                                 move |_| {
-                                    let method = method.clone();
                                     leptos::task::spawn_local(async move {
-                                        match generate_primary(id, method.clone()).await {
+                                        match generate_primary(id, method).await {
                                             Ok(secret) => {
                                                 fresh.set(Some(secret));
                                                 generated.set(chrono::Utc::now());
@@ -270,7 +268,6 @@ fn PrimaryTokens(endpoint: EndpointView) -> impl IntoView {
                                 }
                             };
                             let copy = {
-                                let method = method.clone();
                                 move |_| if let Some(secret) = fresh.get_untracked() {
                                     copy_to_clipboard(&secret);
                                     message.set(Some(Ok(format!("{method} token copied."))));
@@ -278,7 +275,7 @@ fn PrimaryTokens(endpoint: EndpointView) -> impl IntoView {
                             };
                             view! {
                                 <tr>
-                                    <th scope="row">{method.clone()}</th>
+                                    <th scope="row">{method.as_str()}</th>
                                     <td>{move || match fresh.get() {
                                         Some(secret) => view! { <code aria-label=format!("{} token", p.method)>{secret}</code> }.into_any(),
                                         None => view! { <code class="muted">{p.hint.clone()}</code> }.into_any(),
@@ -307,7 +304,7 @@ fn PrimaryTokens(endpoint: EndpointView) -> impl IntoView {
 fn AssignedTokens(
     id: i64,
     /// The endpoint's primaries; none while it takes no tokens.
-    methods: Signal<Vec<String>>,
+    methods: Signal<Vec<Method>>,
     data: Resource<Result<Assignable, AppError>>,
 ) -> impl IntoView {
     let hide_unassigned = RwSignal::new(false);
@@ -373,26 +370,18 @@ fn is_assigned(a: &Assignment) -> bool {
 }
 
 /// The switch of one primary's method in an assignment.
-fn method_flag<'a>(a: &'a mut Assignment, method: &str) -> &'a mut bool {
-    match method {
-        "POST" => &mut a.post,
-        "GET" => &mut a.get,
-        _ => &mut a.delete,
-    }
-}
-
 #[component]
 fn AssignmentTable(
     tokens: Vec<EndpointTokenView>,
     assignments: Vec<AssignmentView>,
-    methods: Vec<String>,
+    methods: Vec<Method>,
     hide_unassigned: RwSignal<bool>,
     busy: RwSignal<bool>,
     save: impl Fn(&EndpointTokenView, RwSignal<Assignment>, Assignment) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let headers = methods
         .iter()
-        .map(|m| view! { <th scope="col">{m.clone()}</th> })
+        .map(|m| view! { <th scope="col">{m.as_str()}</th> })
         .collect_view();
     let rows = tokens
         .into_iter()
@@ -409,17 +398,15 @@ fn AssignmentTable(
             );
             let boxes = methods
                 .iter()
-                .map(|method| {
-                    let method = method.clone();
+                .map(|&method| {
                     let token = token.clone();
                     let label = format!("Assign {} to {}", token.name, method);
-                    let shown = method.clone();
                     view! {
                         <td><input type="checkbox" aria-label=label disabled=move || busy.get()
-                            prop:checked=move || row.with(|a| *method_flag(&mut a.clone(), &shown))
+                            prop:checked=move || row.with(|a| method.allowed_by(a))
                             on:change=move |ev| {
                                 let mut next = row.get_untracked();
-                                *method_flag(&mut next, &method) = event_target_checked(&ev);
+                                *method.flag(&mut next) = event_target_checked(&ev);
                                 save(&token, row, next);
                             }/></td>
                     }

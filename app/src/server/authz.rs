@@ -55,7 +55,7 @@ impl Grant {
             } else {
                 scopes
             },
-            via: Via::Token(crate::api::tokens::number(principal.token.id)),
+            via: Via::Token(crate::model::token::number(principal.token.id)),
         }
     }
 

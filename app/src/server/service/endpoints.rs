@@ -9,7 +9,7 @@ use sea_orm::{
 
 use super::audit::{Action, Event};
 use super::{required_within, trimmed_within};
-use crate::api::endpoints::{
+use crate::model::endpoint::{
     Assignment, AssignmentView, EndpointTokenView, EndpointView, IssuedEndpointToken, PrimaryView,
 };
 use crate::server::authz::Admin;
@@ -23,66 +23,13 @@ pub const NAME_MAX: usize = 200;
 pub const DESCRIPTION_MAX: usize = 1000;
 pub const PATH_MAX: usize = 64;
 
-/// The methods an endpoint answers, each with its own primary token.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Method {
-    Post,
-    Get,
-    Delete,
-}
+pub use crate::model::endpoint::{AuthType, Method};
 
-impl Method {
-    pub const ALL: [Method; 3] = [Method::Post, Method::Get, Method::Delete];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Post => "POST",
-            Self::Get => "GET",
-            Self::Delete => "DELETE",
-        }
-    }
-
-    /// `post`, `GET`... to a method; anything else names nothing.
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|m| m.as_str().eq_ignore_ascii_case(text))
-    }
-
-    pub fn allowed_by(self, assignment: &Assignment) -> bool {
-        match self {
-            Self::Post => assignment.post,
-            Self::Get => assignment.get,
-            Self::Delete => assignment.delete,
-        }
-    }
-}
-
-/// `none` or `token`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AuthType {
-    None,
-    Token,
-}
-
-impl AuthType {
-    pub fn parse(text: &str) -> Result<Self> {
-        match text.trim().to_ascii_lowercase().as_str() {
-            "none" => Ok(Self::None),
-            "token" => Ok(Self::Token),
-            _ => Err(ServiceError::validation(
-                "auth_type",
-                "Authentication type must be none or token",
-            )),
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::None => "none",
-            Self::Token => "token",
-        }
-    }
+/// The authentication type a form or request names, or a message saying which there are.
+pub fn auth_type(text: &str) -> Result<AuthType> {
+    AuthType::parse(text).ok_or_else(|| {
+        ServiceError::validation("auth_type", "Authentication type must be none or token")
+    })
 }
 
 /// A path is a slug: lower-case letters, digits and single hyphens, as it appears in URLs.
@@ -135,19 +82,21 @@ fn endpoint_view(
 ) -> EndpointView {
     let mut primaries: Vec<PrimaryView> = primaries
         .into_iter()
-        .map(|p| PrimaryView {
-            method: p.method,
-            hint: p.hint,
-            generated_at: p.generated_at,
+        .filter_map(|p| {
+            Some(PrimaryView {
+                method: Method::parse(&p.method)?,
+                hint: p.hint,
+                generated_at: p.generated_at,
+            })
         })
         .collect();
-    primaries.sort_by_key(|p| Method::parse(&p.method).map(|m| m as u8));
+    primaries.sort_by_key(|p| p.method as u8);
     EndpointView {
         id: endpoint.id,
         name: endpoint.name,
         path: endpoint.path,
         description: endpoint.description,
-        auth_type: endpoint.auth_type,
+        auth_type: AuthType::parse(&endpoint.auth_type).unwrap_or_default(),
         allow_deleting: endpoint.allow_deleting,
         primaries,
         created_at: endpoint.created_at,
@@ -274,7 +223,7 @@ pub async fn create(
         "Description",
         DESCRIPTION_MAX,
     )?;
-    let auth_type = AuthType::parse(&fields.auth_type)?;
+    let auth_type = auth_type(&fields.auth_type)?;
     let now = Utc::now();
     let by = Some(admin.username().to_owned());
     let change = Change::begin(db, cache).await?;
@@ -335,8 +284,8 @@ pub async fn update(
             DESCRIPTION_MAX,
         )?);
     }
-    if let Some(auth_type) = &changes.auth_type {
-        active.auth_type = Set(AuthType::parse(auth_type)?.as_str().to_owned());
+    if let Some(text) = &changes.auth_type {
+        active.auth_type = Set(auth_type(text)?.as_str().to_owned());
     }
     if let Some(allow) = changes.allow_deleting {
         active.allow_deleting = Set(allow);

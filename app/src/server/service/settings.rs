@@ -2,7 +2,7 @@
 use chrono::Utc;
 use sea_orm::{sea_query::OnConflict, ConnectionTrait, DatabaseConnection, EntityTrait, Set};
 
-pub use crate::api::settings::TokenSettings;
+pub use crate::model::settings::TokenSettings;
 
 use super::audit::{Action, Event};
 use crate::server::authz::Admin;

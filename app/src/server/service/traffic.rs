@@ -13,7 +13,7 @@ use sea_orm::{
 
 use super::endpoints::{AuthType, Method};
 use super::token_auth::bearer;
-use crate::api::endpoints::{Assignment, Chart, RecordView, RequestView, Series};
+use crate::model::endpoint::{Assignment, Chart, RecordView, RequestView, Series};
 use crate::server::entity::{
     endpoint, endpoint_assignment, endpoint_primary, endpoint_record, endpoint_request,
     endpoint_token,

@@ -14,8 +14,8 @@ use super::rules::{
     check_owner_may_hold, escalation, parse_scopes, resolve_expiry, view, Act, NewToken,
     DESCRIPTION_MAX, IDENTIFIER_MAX, NAME_MAX,
 };
-use crate::api::tokens::{number, IssuedToken};
 use crate::model::scope::Scopes;
+use crate::model::token::{number, IssuedToken};
 use crate::server::authz::{Admin, Grant, Reach, Via};
 use crate::server::cache::AuthCache;
 use crate::server::change::Change;

@@ -9,7 +9,7 @@ use sea_orm::{
 use super::super::{accounts, settings};
 use super::changes::find_visible;
 use super::rules::view;
-use crate::api::tokens::{parse_number, TokenView};
+use crate::model::token::{parse_number, TokenSort, TokenView};
 use crate::server::authz::Reach;
 use crate::server::entity::{access_token, user};
 use crate::server::error::{Result, ServiceError};
@@ -50,19 +50,6 @@ pub struct TokenPage {
     pub next_cursor: Option<String>,
 }
 
-/// The order of a token list. Each is a keyset on (value, id), so every page costs the same
-/// however deep it is.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum TokenSort {
-    /// Newest first.
-    #[default]
-    Created,
-    /// Soonest expiry first; tokens that never expire last.
-    Expires,
-    /// Most recently used first; never used last.
-    LastUsed,
-}
-
 /// Stands for "never expires" in the expiry order. Not `NaiveDate::MAX`: SQLite stores dates
 /// as text, and that one is written with a sign ("+262142-12-31") that sorts first.
 pub const NEVER: NaiveDate = match NaiveDate::from_ymd_opt(9999, 12, 31) {
@@ -70,19 +57,22 @@ pub const NEVER: NaiveDate = match NaiveDate::from_ymd_opt(9999, 12, 31) {
     None => panic!("9999-12-31 is a date"),
 };
 
-impl TokenSort {
-    pub fn parse(text: &str) -> Result<Self> {
-        match text {
-            "" | "created" => Ok(Self::Created),
-            "expires" => Ok(Self::Expires),
-            "last_used" => Ok(Self::LastUsed),
-            _ => Err(ServiceError::Validation {
-                field: "sort",
-                message: "sort must be created, expires or last_used".into(),
-            }),
-        }
-    }
+/// The order a `sort` parameter names; empty is the default.
+pub fn sort(text: &str) -> Result<TokenSort> {
+    TokenSort::parse(text).ok_or_else(|| {
+        ServiceError::validation("sort", "sort must be created, expires or last_used")
+    })
+}
 
+/// Each order is a keyset on (value, id), so every page costs the same however deep it is.
+trait Keyset: Sized {
+    fn ascending(self) -> bool;
+    fn key(self) -> Option<Expr>;
+    fn cursor(self, token: &access_token::Model) -> String;
+    fn after(self, cursor: &str) -> Option<Condition>;
+}
+
+impl Keyset for TokenSort {
     fn ascending(self) -> bool {
         self == Self::Expires
     }

@@ -4,11 +4,10 @@ mod changes;
 mod listing;
 mod rules;
 
+pub use crate::model::token::{Reason, TokenSort};
 pub use changes::{create, delete, describe, regenerate, revoke, Owner};
-pub use listing::{
-    get, list, owner_filter, TokenPage, TokenQuery, TokenSort, LIST_LIMIT_MAX, NEVER,
-};
+pub use listing::{get, list, owner_filter, sort, TokenPage, TokenQuery, LIST_LIMIT_MAX, NEVER};
 pub use rules::{
     current_settings, effective_scopes, generated_token, life_cycle, view, Expiry, NewToken,
-    Reason, DESCRIPTION_MAX, IDENTIFIER_MAX, NAME_MAX,
+    DESCRIPTION_MAX, IDENTIFIER_MAX, NAME_MAX,
 };

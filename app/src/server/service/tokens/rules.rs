@@ -4,8 +4,8 @@ use chrono::{Duration, NaiveDate, Utc};
 use sea_orm::ConnectionTrait;
 
 use super::super::settings::{self, TokenSettings};
-use crate::api::tokens::{number, TokenView};
 use crate::model::scope::{Scope, Scopes};
+use crate::model::token::{number, Reason, TokenState, TokenView};
 use crate::server::authz::{self, Grant};
 use crate::server::cache::AuthCache;
 use crate::server::entity::{access_token, user};
@@ -80,27 +80,6 @@ pub fn check_owner_may_hold(scopes: Scopes, owner_is_admin: bool) -> Result<()> 
     Ok(())
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Reason {
-    Revoked,
-    Expired,
-    OwnerLocked,
-    OwnerInactive,
-    TokensDisabled,
-}
-
-impl Reason {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Revoked => "revoked",
-            Self::Expired => "expired",
-            Self::OwnerLocked => "owner_locked",
-            Self::OwnerInactive => "owner_inactive",
-            Self::TokensDisabled => "tokens_disabled",
-        }
-    }
-}
-
 /// The life cycle state, derived each time and never stored: `None` means Effective.
 pub fn life_cycle(
     token: &access_token::Model,
@@ -153,12 +132,11 @@ pub fn view(
             .unwrap_or_default(),
         revoked_at: token.revoked_at,
         state: if reason.is_none() {
-            "effective"
+            TokenState::Effective
         } else {
-            "not_effective"
-        }
-        .to_owned(),
-        reason: reason.map(|r| r.as_str().to_owned()),
+            TokenState::NotEffective
+        },
+        reason,
     }
 }
 

@@ -1,0 +1,158 @@
+//! Access tokens as clients see them: the token object of DESIGN section 5, and the forms
+//! and filters of the token pages.
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct TokenView {
+    pub id: i64,
+    /// `AT-000001`: assigned once, never reused.
+    pub number: String,
+    pub name: String,
+    pub description: String,
+    /// The owner's username.
+    pub owner: String,
+    pub scopes: Vec<String>,
+    /// The first and last characters of the secret, e.g. `tsr_Ab12…x9Qz`.
+    pub hint: String,
+    pub created_at: DateTime<Utc>,
+    /// The last day the token works; null when it never expires.
+    pub expires_at: Option<NaiveDate>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    /// Up to the last 5 distinct client addresses, most recent first.
+    pub last_used_ips: Vec<String>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub state: TokenState,
+    /// Why it is not effective.
+    pub reason: Option<Reason>,
+}
+
+/// The life cycle state, derived each time from the token, its owner and the settings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum TokenState {
+    Effective,
+    NotEffective,
+}
+
+/// Why a token is not effective.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    Revoked,
+    Expired,
+    OwnerLocked,
+    OwnerInactive,
+    TokensDisabled,
+}
+
+impl Reason {
+    /// As a person reads it, e.g. in "Not effective (owner locked)".
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Revoked => "revoked",
+            Self::Expired => "expired",
+            Self::OwnerLocked => "owner locked",
+            Self::OwnerInactive => "owner inactive",
+            Self::TokensDisabled => "API tokens off",
+        }
+    }
+}
+
+/// The order of a token list.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenSort {
+    /// Newest first.
+    #[default]
+    Created,
+    /// Soonest expiry first; tokens that never expire last.
+    Expires,
+    /// Most recently used first; never used last.
+    LastUsed,
+}
+
+impl TokenSort {
+    pub const ALL: [TokenSort; 3] = [Self::Created, Self::Expires, Self::LastUsed];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Created => "created",
+            Self::Expires => "expires",
+            Self::LastUsed => "last_used",
+        }
+    }
+
+    /// An empty text is the default order; anything unknown is `None`.
+    pub fn parse(text: &str) -> Option<Self> {
+        if text.is_empty() {
+            return Some(Self::default());
+        }
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+}
+
+/// The answer to creating or regenerating a token: the only time the secret is shown.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct IssuedToken {
+    pub token: TokenView,
+    pub secret: String,
+}
+
+pub fn number(id: i64) -> String {
+    format!("AT-{id:06}")
+}
+
+/// `AT-000012` (any case, leading zeros optional) to 12.
+pub fn parse_number(text: &str) -> Option<i64> {
+    let digits = text.trim().to_ascii_uppercase();
+    digits.strip_prefix("AT-")?.parse().ok()
+}
+
+/// One page of a token list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenList {
+    pub items: Vec<TokenView>,
+    pub next_cursor: Option<String>,
+}
+
+/// What the administrators' token list shows.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenFilter {
+    pub user: Option<String>,
+    /// `effective` or `not_effective`.
+    pub state: Option<String>,
+    pub q: Option<String>,
+    /// `created`, `expires` or `last_used`.
+    pub sort: Option<String>,
+    pub cursor: Option<String>,
+}
+
+/// The "Create token" form.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateTokenForm {
+    pub user: String,
+    pub name: String,
+    pub description: String,
+    /// `YYYY-MM-DD`; empty means "never" (allowed only without a maximum lifetime).
+    pub expires_at: String,
+    pub scopes: Vec<String>,
+    pub identifier: String,
+    pub pass_code: String,
+}
+
+/// What a creation form needs to know in advance.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenPrefill {
+    pub expires_at: Option<NaiveDate>,
+    pub max_expires_at: Option<NaiveDate>,
+    pub identifier_mandatory: bool,
+    pub pass_code_mandatory: bool,
+    /// Administrators may issue tokens for other users only when those are technical users.
+    pub technical_users_only: bool,
+    pub scopes: Vec<String>,
+}
