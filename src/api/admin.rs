@@ -104,10 +104,12 @@ pub async fn list_tokens(
     caller: Caller,
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> ApiResult<Json<Page<TokenView>>> {
-    caller.admin().await?;
+    let admin = caller.admin().await?;
     let owner_id = tokens::owner_filter(&state.db, params.user.as_deref()).await?;
     let query = token_query(params, owner_id)?;
-    Ok(Json(page(tokens::list(&state.db, query).await?)))
+    Ok(Json(page(
+        tokens::list(&state.db, Reach::Any(&admin), query).await?,
+    )))
 }
 
 #[utoipa::path(post, path = "/api/v1/admin/tokens", tag = "admin", request_body = AdminCreateTokenRequest,

@@ -71,8 +71,8 @@ pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
 ) -> ApiResult<Json<Items<EndpointView>>> {
-    caller.admin().await?;
-    Ok(items(endpoints::list(&state.db).await?))
+    let admin = caller.admin().await?;
+    Ok(items(endpoints::list(&state.db, &admin).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/admin/endpoints", tag = "endpoints",
@@ -110,8 +110,10 @@ pub async fn get(
     caller: Caller,
     Path(endpoint): Path<String>,
 ) -> ApiResult<Json<EndpointView>> {
-    caller.admin().await?;
-    Ok(Json(endpoints::get(&state.db, id(&endpoint)?).await?))
+    let admin = caller.admin().await?;
+    Ok(Json(
+        endpoints::get(&state.db, &admin, id(&endpoint)?).await?,
+    ))
 }
 
 #[utoipa::path(patch, path = "/api/v1/admin/endpoints/{id}", tag = "endpoints",
@@ -176,9 +178,9 @@ pub async fn list_tokens(
     caller: Caller,
     ApiQuery(params): ApiQuery<TokenListParams>,
 ) -> ApiResult<Json<Items<EndpointTokenView>>> {
-    caller.admin().await?;
+    let admin = caller.admin().await?;
     let tokens =
-        endpoints::list_tokens(&state.db, params.include_inactive.unwrap_or(false)).await?;
+        endpoints::list_tokens(&state.db, &admin, params.include_inactive.unwrap_or(false)).await?;
     Ok(items(tokens))
 }
 
@@ -269,10 +271,10 @@ pub async fn list_assignments(
     caller: Caller,
     Path(endpoint): Path<String>,
 ) -> ApiResult<Json<Items<AssignmentView>>> {
-    caller.admin().await?;
-    let endpoint = endpoints::get(&state.db, id(&endpoint)?).await?;
+    let admin = caller.admin().await?;
+    let endpoint = endpoints::get(&state.db, &admin, id(&endpoint)?).await?;
     Ok(items(
-        endpoints::assignments(&state.db, Some(endpoint.id), None).await?,
+        endpoints::assignments(&state.db, &admin, Some(endpoint.id), None).await?,
     ))
 }
 
@@ -333,8 +335,8 @@ pub async fn requests(
     Path(endpoint): Path<String>,
     ApiQuery(params): ApiQuery<RequestParams>,
 ) -> ApiResult<Json<Items<RequestView>>> {
-    caller.admin().await?;
-    let endpoint = endpoints::get(&state.db, id(&endpoint)?).await?;
+    let admin = caller.admin().await?;
+    let endpoint = endpoints::get(&state.db, &admin, id(&endpoint)?).await?;
     let filter = RequestFilter {
         tokens: params
             .tokens

@@ -56,9 +56,11 @@ pub async fn list(
     caller: Caller,
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> ApiResult<Json<Page<TokenView>>> {
-    let principal = caller.require(Scope::TokensRead).await?;
-    let query = token_query(params, Some(principal.owner.user.id))?;
-    Ok(Json(page(tokens::list(&state.db, query).await?)))
+    let grant = caller.grant(Scope::TokensRead).await?;
+    let query = token_query(params, None)?;
+    Ok(Json(page(
+        tokens::list(&state.db, Reach::Own(&grant), query).await?,
+    )))
 }
 
 /// Creates a token for the caller; the secret is in this answer and nowhere else.

@@ -13,17 +13,17 @@ use crate::error::AppError;
 #[server(prefix = "/sfn", endpoint = "list_endpoints")]
 pub async fn list_endpoints() -> Result<Vec<EndpointView>, AppError> {
     use crate::server::service::endpoints;
-    super::context::require_admin().await?;
+    let admin = super::context::require_admin().await?;
     let state = super::context::state()?;
-    Ok(endpoints::list(&state.db).await?)
+    Ok(endpoints::list(&state.db, &admin).await?)
 }
 
 #[server(prefix = "/sfn", endpoint = "get_endpoint")]
 pub async fn get_endpoint(id: i64) -> Result<EndpointView, AppError> {
     use crate::server::service::endpoints;
-    super::context::require_admin().await?;
+    let admin = super::context::require_admin().await?;
     let state = super::context::state()?;
-    Ok(endpoints::get(&state.db, id).await?)
+    Ok(endpoints::get(&state.db, &admin, id).await?)
 }
 
 #[server(prefix = "/sfn", endpoint = "create_endpoint", input = Json)]
@@ -70,9 +70,9 @@ pub async fn list_endpoint_tokens(
     include_inactive: bool,
 ) -> Result<Vec<EndpointTokenView>, AppError> {
     use crate::server::service::endpoints;
-    super::context::require_admin().await?;
+    let admin = super::context::require_admin().await?;
     let state = super::context::state()?;
-    Ok(endpoints::list_tokens(&state.db, include_inactive).await?)
+    Ok(endpoints::list_tokens(&state.db, &admin, include_inactive).await?)
 }
 
 /// A value for the "Token settings" dialog, kept in the session as a digest until Save.
@@ -156,9 +156,9 @@ pub async fn endpoint_assignments(
     token_id: Option<i64>,
 ) -> Result<Vec<AssignmentView>, AppError> {
     use crate::server::service::endpoints;
-    super::context::require_admin().await?;
+    let admin = super::context::require_admin().await?;
     let state = super::context::state()?;
-    Ok(endpoints::assignments(&state.db, endpoint_id, token_id).await?)
+    Ok(endpoints::assignments(&state.db, &admin, endpoint_id, token_id).await?)
 }
 
 /// Saves an assignment; one with nothing assigned is removed.
@@ -185,9 +185,9 @@ pub async fn assign_endpoint_token(
 #[server(prefix = "/sfn", endpoint = "endpoint_traffic", input = Json)]
 pub async fn endpoint_traffic(id: i64, filter: TrafficFilter) -> Result<Traffic, AppError> {
     use crate::server::service::{endpoints, traffic};
-    super::context::require_admin().await?;
+    let admin = super::context::require_admin().await?;
     let state = super::context::state()?;
-    let endpoint = endpoints::get(&state.db, id).await?;
+    let endpoint = endpoints::get(&state.db, &admin, id).await?;
     let from = super::context::optional_date(&filter.from, "from")?;
     let to = super::context::optional_date(&filter.to, "to")?;
     let requests = traffic::requests(

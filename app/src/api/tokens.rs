@@ -36,11 +36,12 @@ pub async fn token_form_defaults() -> Result<TokenPrefill, AppError> {
 #[server(prefix = "/sfn", endpoint = "list_tokens", input = Json)]
 pub async fn list_tokens(filter: TokenFilter) -> Result<TokenList, AppError> {
     use crate::server::service::tokens;
-    super::context::require_admin().await?;
+    let admin = super::context::require_admin().await?;
     let state = super::context::state()?;
     let owner_id = tokens::owner_filter(&state.db, filter.user.as_deref()).await?;
     let page = tokens::list(
         &state.db,
+        Reach::Any(&admin),
         tokens::TokenQuery {
             owner_id,
             effective: match filter.state.as_deref() {
@@ -115,13 +116,17 @@ pub async fn delete_token(id: i64) -> Result<(), AppError> {
 #[server(prefix = "/sfn", endpoint = "account_tokens")]
 pub async fn account_tokens(user_id: Option<i64>) -> Result<Vec<TokenView>, AppError> {
     use crate::server::service::tokens;
-    let owner_id = owner_for(user_id).await?;
+    let grant = super::context::require_grant().await?;
+    let admin = grant.admin();
+    let owner_id = owner_for(&grant, admin.is_some(), user_id)?;
+    let reach = Reach::widest(&grant, admin.as_ref());
     let state = super::context::state()?;
     let mut items = Vec::new();
     let mut cursor = None;
     loop {
         let page = tokens::list(
             &state.db,
+            reach,
             tokens::TokenQuery {
                 owner_id: Some(owner_id),
                 limit: Some(tokens::LIST_LIMIT_MAX),
@@ -146,11 +151,11 @@ pub async fn generate_access_token(user_id: Option<i64>) -> Result<IssuedToken, 
     use crate::server::service::{accounts, tokens};
     let grant = super::context::require_grant().await?;
     let state = super::context::state()?;
-    let owner_id = owner_for(user_id).await?;
+    let admin = grant.admin();
+    let owner_id = owner_for(&grant, admin.is_some(), user_id)?;
     let owner = accounts::find_by_id(&state.db, owner_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let admin = grant.admin();
     let whose = match &admin {
         Some(admin) if owner.id != grant.account().user.id => {
             tokens::Owner::User(admin, &owner.username)
@@ -173,11 +178,15 @@ pub async fn describe_token(id: i64, description: String) -> Result<(), AppError
 /// The owner a token page is about: the caller, or any user for administrators. Someone
 /// else's id answers "not found" to a non-administrator.
 #[cfg(feature = "ssr")]
-async fn owner_for(user_id: Option<i64>) -> Result<i64, AppError> {
-    let actor = super::context::require_account().await?;
+fn owner_for(
+    grant: &crate::server::authz::Grant,
+    is_admin: bool,
+    user_id: Option<i64>,
+) -> Result<i64, AppError> {
+    let own = grant.account().user.id;
     match user_id {
-        None => Ok(actor.user.id),
-        Some(id) if id == actor.user.id || actor.is_admin => Ok(id),
+        None => Ok(own),
+        Some(id) if id == own || is_admin => Ok(id),
         Some(_) => {
             let err = AppError::NotFound;
             err.set_response_status();

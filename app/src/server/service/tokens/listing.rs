@@ -140,7 +140,19 @@ impl Keyset for TokenSort {
 }
 
 /// One page in the query's order, by keyset pagination: no page scans the ones before it.
-pub async fn list(db: &DatabaseConnection, query: TokenQuery) -> Result<TokenPage> {
+/// A request that reaches only its own tokens lists only those, whatever owner it asks for.
+pub async fn list(
+    db: &DatabaseConnection,
+    reach: Reach<'_>,
+    query: TokenQuery,
+) -> Result<TokenPage> {
+    let query = match reach {
+        Reach::Own(grant) => TokenQuery {
+            owner_id: Some(grant.account().user.id),
+            ..query
+        },
+        Reach::Any(_) => query,
+    };
     let policy = settings::load(db).await?;
     let today = Utc::now().date_naive();
     let limit = query.limit.unwrap_or(50).clamp(1, LIST_LIMIT_MAX);

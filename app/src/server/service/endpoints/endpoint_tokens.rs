@@ -1,0 +1,240 @@
+//! Endpoint tokens: one per client application, with a value drawn on the server.
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, NotSet,
+    QueryFilter, QueryOrder, Set,
+};
+
+use super::super::audit::{Action, Event};
+use super::super::{required_within, trimmed_within};
+use super::{DESCRIPTION_MAX, NAME_MAX};
+use crate::model::endpoint::{EndpointTokenView, IssuedEndpointToken};
+use crate::server::authz::Admin;
+use crate::server::cache::AuthCache;
+use crate::server::change::Change;
+use crate::server::entity::endpoint_token;
+use crate::server::error::{Result, ServiceError};
+use crate::server::secrets;
+
+fn token_view(token: endpoint_token::Model) -> EndpointTokenView {
+    EndpointTokenView {
+        id: token.id,
+        name: token.name,
+        description: token.description,
+        hint: token.hint,
+        enabled: token.enabled,
+        active: token.active,
+        created_at: token.created_at,
+        updated_at: token.updated_at,
+    }
+}
+
+/// A value drafted on the server (see `server::drafts`): only its digest and hint, never
+/// a secret the browser chose.
+#[derive(Clone, Debug)]
+pub struct DraftedSecret {
+    pub digest: String,
+    pub hint: String,
+}
+
+/// A new value: the secret to answer once, and what is stored of it.
+fn draw() -> (String, DraftedSecret) {
+    let secret = secrets::new_endpoint_secret();
+    let stored = DraftedSecret {
+        digest: secrets::digest(&secret),
+        hint: secrets::hint(&secret),
+    };
+    (secret, stored)
+}
+
+fn secret_taken(err: sea_orm::DbErr) -> ServiceError {
+    ServiceError::from_db_unique(err, "secret", "Use Regenerate token for a new value")
+}
+
+pub struct NewEndpointToken {
+    pub name: String,
+    pub description: String,
+    pub enabled: bool,
+}
+
+pub async fn create_token(
+    db: &DatabaseConnection,
+    cache: &AuthCache,
+    admin: &Admin,
+    new: NewEndpointToken,
+) -> Result<IssuedEndpointToken> {
+    let (secret, value) = draw();
+    Ok(IssuedEndpointToken {
+        endpoint_token: insert_token(db, cache, admin, new, value).await?,
+        secret,
+    })
+}
+
+/// "Token settings" Save for a new token, with the value drafted in the dialog.
+pub async fn create_token_from_draft(
+    db: &DatabaseConnection,
+    cache: &AuthCache,
+    admin: &Admin,
+    new: NewEndpointToken,
+    draft: DraftedSecret,
+) -> Result<EndpointTokenView> {
+    insert_token(db, cache, admin, new, draft).await
+}
+
+async fn insert_token(
+    db: &DatabaseConnection,
+    cache: &AuthCache,
+    admin: &Admin,
+    new: NewEndpointToken,
+    value: DraftedSecret,
+) -> Result<EndpointTokenView> {
+    let name = required_within(&new.name, "name", "Name", NAME_MAX)?;
+    let description = trimmed_within(
+        &new.description,
+        "description",
+        "Description",
+        DESCRIPTION_MAX,
+    )?;
+    let now = Utc::now();
+    let by = Some(admin.username().to_owned());
+    let change = Change::begin(db, cache).await?;
+    let token = endpoint_token::ActiveModel {
+        id: NotSet,
+        name: Set(name),
+        description: Set(description),
+        secret_digest: Set(value.digest),
+        hint: Set(value.hint),
+        enabled: Set(new.enabled),
+        active: Set(true),
+        created_at: Set(now),
+        created_by: Set(by.clone()),
+        updated_at: Set(now),
+        updated_by: Set(by),
+    }
+    .insert(change.db())
+    .await
+    .map_err(secret_taken)?;
+    change
+        .audit(
+            Event::by(admin.username(), Action::EndpointTokenCreate, &token.name).details(
+                serde_json::json!({ "id": token.id, "hint": token.hint, "enabled": token.enabled }),
+            ),
+        )
+        .await?;
+    change.commit().await?;
+    Ok(token_view(token))
+}
+
+/// Endpoint tokens by name; inactive ones only when asked for.
+pub async fn list_tokens(
+    db: &impl ConnectionTrait,
+    _admin: &Admin,
+    include_inactive: bool,
+) -> Result<Vec<EndpointTokenView>> {
+    let mut select = endpoint_token::Entity::find()
+        .order_by_asc(endpoint_token::Column::Name)
+        .order_by_asc(endpoint_token::Column::Id);
+    if !include_inactive {
+        select = select.filter(endpoint_token::Column::Active.eq(true));
+    }
+    Ok(select.all(db).await?.into_iter().map(token_view).collect())
+}
+
+pub(super) async fn find_token(
+    db: &impl ConnectionTrait,
+    id: i64,
+) -> Result<endpoint_token::Model> {
+    endpoint_token::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(ServiceError::NotFound)
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct EndpointTokenChanges {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub enabled: Option<bool>,
+    pub active: Option<bool>,
+    /// A value drafted in the "Token settings" dialog, replacing the current one.
+    pub secret: Option<DraftedSecret>,
+}
+
+/// Changes an endpoint token; answers the new secret when one was set.
+pub async fn update_token(
+    db: &DatabaseConnection,
+    cache: &AuthCache,
+    admin: &Admin,
+    id: i64,
+    changes: EndpointTokenChanges,
+) -> Result<EndpointTokenView> {
+    let change = Change::begin(db, cache).await?;
+    let current = find_token(change.db(), id).await?;
+    let mut active: endpoint_token::ActiveModel = current.into();
+    if let Some(name) = &changes.name {
+        active.name = Set(required_within(name, "name", "Name", NAME_MAX)?);
+    }
+    if let Some(description) = &changes.description {
+        active.description = Set(trimmed_within(
+            description,
+            "description",
+            "Description",
+            DESCRIPTION_MAX,
+        )?);
+    }
+    if let Some(enabled) = changes.enabled {
+        active.enabled = Set(enabled);
+    }
+    if let Some(is_active) = changes.active {
+        active.active = Set(is_active);
+    }
+    let new_hint = changes.secret.map(|value| {
+        active.secret_digest = Set(value.digest);
+        active.hint = Set(value.hint.clone());
+        value.hint
+    });
+    active.updated_at = Set(Utc::now());
+    active.updated_by = Set(Some(admin.username().to_owned()));
+    let token = active.update(change.db()).await.map_err(secret_taken)?;
+    change
+        .audit(
+            Event::by(admin.username(), Action::EndpointTokenUpdate, &token.name).details(
+                serde_json::json!({
+                    "id": token.id,
+                    "name": changes.name,
+                    "description": changes.description.is_some(),
+                    "enabled": changes.enabled,
+                    "active": changes.active,
+                    "new_hint": new_hint,
+                }),
+            ),
+        )
+        .await?;
+    change.commit().await?;
+    Ok(token_view(token))
+}
+
+/// A new secret for an endpoint token (the API's regenerate); the old one stops at once.
+pub async fn regenerate_token(
+    db: &DatabaseConnection,
+    cache: &AuthCache,
+    admin: &Admin,
+    id: i64,
+) -> Result<IssuedEndpointToken> {
+    let (secret, value) = draw();
+    let token = update_token(
+        db,
+        cache,
+        admin,
+        id,
+        EndpointTokenChanges {
+            secret: Some(value),
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(IssuedEndpointToken {
+        endpoint_token: token,
+        secret,
+    })
+}
