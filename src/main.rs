@@ -82,7 +82,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                     technical,
                     ..Default::default()
                 },
-                None,
+                accounts::Creator::Operator,
             )
             .await
             .map_err(|e| e.to_string())?;

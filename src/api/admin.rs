@@ -65,7 +65,7 @@ pub async fn create_user(
             technical: body.technical,
             active_until: None,
         },
-        Some(admin.username()),
+        accounts::Creator::Admin(&admin),
     )
     .await?;
     let account = accounts::Account {

@@ -49,7 +49,8 @@ impl Caller {
 
     /// What the request holds, if its token carries `scope`.
     pub async fn grant(self, scope: Scope) -> Result<Grant, ApiError> {
-        Ok(Grant::token(&self.require(scope).await?))
+        let ip = self.ip;
+        Ok(Grant::token(&self.require(scope).await?).from_ip(ip.map(|ip| ip.to_string())))
     }
 
     /// The administrator's proof: a token with `admin` whose owner still is one.
@@ -62,7 +63,14 @@ impl Caller {
 }
 
 async fn refused(state: &AppState, refusal: Refusal<'_>) {
-    if let Err(err) = audit::refused(&state.db, &state.refusals, refusal).await {
+    let refused = audit::refused(
+        &state.db,
+        &state.auth.refusals,
+        refusal,
+        audit::Action::AccessRefused,
+        None,
+    );
+    if let Err(err) = refused.await {
         tracing::error!(error = %err, "could not audit a refused request");
     }
 }

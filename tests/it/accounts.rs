@@ -26,7 +26,7 @@ async fn usernames_are_unique_regardless_of_case(backend: Backend) {
         &conn,
         &AuthCache::default(),
         new_user("Heidi", USER_PASSWORD),
-        None,
+        accounts::Creator::Operator,
     )
     .await
     .unwrap();
@@ -34,7 +34,7 @@ async fn usernames_are_unique_regardless_of_case(backend: Backend) {
         &conn,
         &AuthCache::default(),
         new_user("heidi", USER_PASSWORD),
-        None,
+        accounts::Creator::Operator,
     )
     .await
     .unwrap_err();
@@ -56,9 +56,14 @@ async fn passwords_are_stored_as_argon2id_and_common_ones_refused(backend: Backe
     let db = TestDb::new(backend).await;
     let conn = db.connect().await;
     for weak in ["password", "12345678", "iloveyou123", "short"] {
-        let err = accounts::create_user(&conn, &AuthCache::default(), new_user("ivan", weak), None)
-            .await
-            .unwrap_err();
+        let err = accounts::create_user(
+            &conn,
+            &AuthCache::default(),
+            new_user("ivan", weak),
+            accounts::Creator::Operator,
+        )
+        .await
+        .unwrap_err();
         assert!(
             matches!(
                 err,
@@ -74,7 +79,7 @@ async fn passwords_are_stored_as_argon2id_and_common_ones_refused(backend: Backe
         &conn,
         &AuthCache::default(),
         new_user("ivan", &"long-pass ".repeat(30)),
-        None,
+        accounts::Creator::Operator,
     )
     .await
     .unwrap_err();
@@ -83,7 +88,7 @@ async fn passwords_are_stored_as_argon2id_and_common_ones_refused(backend: Backe
         &conn,
         &AuthCache::default(),
         new_user("ivan", USER_PASSWORD),
-        None,
+        accounts::Creator::Operator,
     )
     .await
     .unwrap();

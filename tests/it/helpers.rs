@@ -221,7 +221,7 @@ impl TestApp {
                 admin,
                 ..Default::default()
             },
-            None,
+            accounts::Creator::Operator,
         )
         .await
         .expect("create user");

@@ -15,6 +15,9 @@ use crate::helpers::*;
 use crate::on_both_backends;
 
 on_both_backends!(
+    a_request_that_verified_before_a_change_cannot_commit_after_it,
+    a_token_creates_no_token_that_outlives_it,
+    control_characters_in_filters_are_refused_by_name,
     a_token_grants_no_scope_it_does_not_hold,
     a_session_grants_no_scope_it_does_not_hold,
     a_change_whose_audit_fails_leaves_nothing_changed,
@@ -130,8 +133,9 @@ async fn a_token_grants_no_scope_it_does_not_hold(backend: Backend) {
             .0,
         200
     );
-    // Each refusal is audited, naming the scopes, never a secret.
-    assert_eq!(count_events(&app, "token.escalation_refused").await, 7);
+    // The refusals are audited naming the scopes, never a secret: once a minute for the
+    // same credential, address and reason, however many times it tries.
+    assert_eq!(count_events(&app, "token.escalation_refused").await, 1);
 
     // A token within its scopes may be regenerated and revoked by the narrow one.
     let peer = app.issue("admin", &["tokens:write"]).await;
@@ -520,6 +524,15 @@ async fn the_last_active_administrator_stays(backend: Backend) {
             .unwrap()
             .contains("At least one active administrator"));
     }
+    // Nor an end date in the future: nobody would administer after it.
+    let tomorrow = chrono::Utc::now().date_naive() + chrono::Duration::days(1);
+    let response = app
+        .api(Method::PATCH, &path, Some(&token.secret))
+        .json(&json!({"active_until": tomorrow}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 409);
     // Nothing of it was kept: the administrator still administers.
     assert_eq!(
         send(
@@ -806,4 +819,181 @@ async fn the_audit_api_filters_and_pages(backend: Backend) {
 
 fn urlencode(text: &str) -> String {
     text.replace('+', "%2B").replace(':', "%3A")
+}
+
+/// What a bearer token proves, as the REST API's extractor builds it.
+async fn token_grant(app: &TestApp, secret: &str) -> app::server::authz::Grant {
+    use app::server::service::token_auth::{authenticate, Credentials};
+    let authorization = format!("Bearer {secret}");
+    let principal = authenticate(
+        &app.state,
+        Credentials {
+            authorization: Some(&authorization),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    app::server::authz::Grant::token(&principal)
+}
+
+/// A request verifies its token, then takes a while (a pass code to hash, a slow client)
+/// while the token is revoked or its owner demoted: its change, ordered after theirs by
+/// the change counter, is refused and nothing is written.
+async fn a_request_that_verified_before_a_change_cannot_commit_after_it(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(&db).await;
+    let writer = app.issue("admin", &["tokens:write", "profile:read"]).await;
+    let in_flight = token_grant(&app, &writer.secret).await;
+    let path = format!("/api/v1/tokens/{}", writer.token.id);
+    assert_eq!(
+        send(&app, Method::DELETE, &path, &writer.secret, None)
+            .await
+            .0,
+        204
+    );
+    let before = count_events(&app, "token.create").await;
+    let err = tokens::create(
+        &app.db,
+        &app.state.auth,
+        tokens::Owner::Myself(&in_flight),
+        tokens::NewToken {
+            name: "minted late".into(),
+            scopes: vec!["profile:read".into()],
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, ServiceError::Unauthenticated(_)), "{err:?}");
+    assert_eq!(count_events(&app, "token.create").await, before);
+
+    // A regenerated secret: the grant made with the old one no longer holds either.
+    let other = app.issue("admin", &["tokens:write", "profile:read"]).await;
+    let old = token_grant(&app, &other.secret).await;
+    let path = format!("/api/v1/tokens/{}/regenerate", other.token.id);
+    assert_eq!(
+        send(&app, Method::POST, &path, &other.secret, None).await.0,
+        200
+    );
+    let err = tokens::revoke(
+        &app.db,
+        &app.state.auth,
+        app::server::authz::Reach::Own(&old),
+        other.token.id,
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, ServiceError::Unauthenticated(_)), "{err:?}");
+
+    // An administrator demoted while her request was on its way.
+    app.create_user("ada", true).await;
+    app.create_user("vic", false).await;
+    let ada = app.issue("ada", &["admin"]).await;
+    let proof = token_grant(&app, &ada.secret)
+        .await
+        .admin()
+        .expect("ada administers");
+    let ada_id = app.user_id("ada").await;
+    app.change_user(
+        ada_id,
+        accounts::UserChanges {
+            admin: Some(false),
+            ..Default::default()
+        },
+    )
+    .await;
+    let vic = app.user_id("vic").await;
+    let err = accounts::update_user(
+        &app.db,
+        &app.state.auth,
+        &proof,
+        vic,
+        accounts::UserChanges {
+            admin: Some(true),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, ServiceError::Forbidden), "{err:?}");
+    assert!(!accounts::is_admin(&app.db, vic).await.unwrap());
+}
+
+async fn a_token_creates_no_token_that_outlives_it(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(&db).await;
+    let tomorrow = chrono::Utc::now().date_naive() + chrono::Duration::days(1);
+    let parent = app
+        .issue_with(
+            "admin",
+            tokens::NewToken {
+                name: "short-lived".into(),
+                scopes: vec!["tokens:write".into(), "profile:read".into()],
+                expires: tokens::Expiry::On(tomorrow),
+                ..Default::default()
+            },
+        )
+        .await;
+    // The default lifetime is cut to the parent's last day.
+    let response = app
+        .api(Method::POST, "/api/v1/tokens", Some(&parent.secret))
+        .json(&json!({"name": "child", "scopes": ["profile:read"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let child: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(child["token"]["expires_at"], json!(tomorrow));
+    // A later day, or never, is refused naming the field.
+    let later = tomorrow + chrono::Duration::days(30);
+    for expires_at in [json!(later), serde_json::Value::Null] {
+        let response = app
+            .api(Method::POST, "/api/v1/tokens", Some(&parent.secret))
+            .json(&json!({"name": "child", "scopes": ["profile:read"], "expires_at": expires_at}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 422, "{expires_at}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["error"]["field"], "expires_at");
+    }
+}
+
+async fn control_characters_in_filters_are_refused_by_name(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(&db).await;
+    let root = app.issue("admin", &["admin"]).await;
+    for (path, field) in [
+        ("/api/v1/admin/audit?actor=ad%00min", "actor"),
+        ("/api/v1/admin/audit?target=x%0Ay", "target"),
+        ("/api/v1/admin/tokens?q=a%00b", "q"),
+    ] {
+        let response = app
+            .api(Method::GET, path, Some(&root.secret))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 422, "{path}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["error"]["field"], field, "{path}");
+    }
+    // A username with a NUL names nobody: the same answer as any unknown user.
+    let response = app
+        .api(Method::POST, "/api/v1/admin/tokens", Some(&root.secret))
+        .json(&json!({"user": "ad\u{0}min", "name": "x", "scopes": ["profile:read"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 422);
+    let response = app
+        .api(
+            Method::GET,
+            "/api/v1/admin/tokens?user=ad%00min",
+            Some(&root.secret),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
 }

@@ -57,7 +57,14 @@ async fn refuse(err: AppError, account: Option<&Account>) -> AppError {
                 _ => "unauthorized",
             },
         };
-        if let Err(e) = audit::refused(&state.db, &state.refusals, refusal).await {
+        let refused = audit::refused(
+            &state.db,
+            &state.auth.refusals,
+            refusal,
+            audit::Action::AccessRefused,
+            None,
+        );
+        if let Err(e) = refused.await {
             tracing::error!(error = %e, "could not audit a refused request");
         }
     }
@@ -67,7 +74,7 @@ async fn refuse(err: AppError, account: Option<&Account>) -> AppError {
 /// What the signed-in caller holds, or 401.
 pub async fn require_grant() -> Result<Grant, AppError> {
     match account().await? {
-        Some(account) => Ok(Grant::session(account)),
+        Some(account) => Ok(Grant::session(account).from_ip(client_ip().await)),
         None => Err(refuse(AppError::Unauthorized, None).await),
     }
 }

@@ -99,10 +99,10 @@ pub async fn save_endpoint_token(form: EndpointTokenForm) -> Result<EndpointToke
     let state = super::context::state()?;
     let session = super::context::session().await?;
     let draft = match form.draft.as_deref() {
-        Some(id) => Some(drafts::take(&session, id).await?),
+        Some(id) => Some(drafts::find(&session, id).await?),
         None => None,
     };
-    Ok(match (form.id, draft) {
+    let saved = match (form.id, draft) {
         (None, Some(draft)) => {
             let new = endpoints::NewEndpointToken {
                 name: form.name,
@@ -129,7 +129,12 @@ pub async fn save_endpoint_token(form: EndpointTokenForm) -> Result<EndpointToke
             };
             endpoints::update_token(&state.db, &state.auth, &admin, id, changes).await?
         }
-    })
+    };
+    // Saved: the draft lapses, and cannot set another token's value.
+    if let Some(id) = form.draft.as_deref() {
+        drafts::discard(&session, id).await?;
+    }
+    Ok(saved)
 }
 
 /// The row switches: "Enabled <name>" and Activate / Deactivate.

@@ -96,7 +96,7 @@ pub async fn create_user(form: UserForm) -> Result<i64, AppError> {
             technical: form.technical,
             active_until: super::context::optional_date(&form.active_until, "active_until")?,
         },
-        Some(admin.username()),
+        accounts::Creator::Admin(&admin),
     )
     .await?;
     Ok(user.id)

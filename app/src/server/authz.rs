@@ -5,18 +5,37 @@
 //! a check or pass a flag it did not earn.
 use std::sync::Arc;
 
-use super::service::accounts::Account;
-use super::service::token_auth::Principal;
-use crate::model::scope::{Scope, Scopes};
+use chrono::Utc;
+use sea_orm::{ConnectionTrait, EntityTrait};
 
-/// How the request proved who it is, for the audit log.
+use super::entity::access_token;
+use super::error::{AuthFailure, Result, ServiceError};
+use super::service::accounts::{self, Account};
+use super::service::settings;
+use super::service::token_auth::{failure, Principal};
+use super::service::tokens::life_cycle;
+use crate::model::scope::{Scope, Scopes};
+use crate::model::token::number;
+
+/// How the request proved who it is.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Via {
     Session,
-    /// The token's number, e.g. `AT-000012`.
-    Token(String),
+    /// The token as it verified.
+    Token(Arc<access_token::Model>),
     /// `tessera` on the command line, run by whoever has the database.
     Operator,
+}
+
+impl Via {
+    /// For the audit log: `session`, the token's number, or `command line`.
+    pub fn label(&self) -> String {
+        match self {
+            Self::Session => "session".into(),
+            Self::Token(token) => number(token.id),
+            Self::Operator => "command line".into(),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -24,6 +43,7 @@ pub struct Grant {
     account: Arc<Account>,
     holds: Scopes,
     via: Via,
+    ip: Option<String>,
 }
 
 impl Grant {
@@ -41,6 +61,7 @@ impl Grant {
             account: Arc::new(account),
             holds,
             via: Via::Session,
+            ip: None,
         }
     }
 
@@ -55,7 +76,8 @@ impl Grant {
             } else {
                 scopes
             },
-            via: Via::Token(crate::model::token::number(principal.token.id)),
+            via: Via::Token(principal.token.clone()),
+            ip: None,
         }
     }
 
@@ -66,7 +88,17 @@ impl Grant {
             account: Arc::new(account),
             holds,
             via: Via::Operator,
+            ip: None,
         }
+    }
+
+    /// The client address the request came from, for the audit log.
+    pub fn from_ip(self, ip: Option<String>) -> Self {
+        Self { ip, ..self }
+    }
+
+    pub fn ip(&self) -> Option<&str> {
+        self.ip.as_deref()
     }
 
     pub fn account(&self) -> &Account {
@@ -83,6 +115,41 @@ impl Grant {
 
     pub fn via(&self) -> &Via {
         &self.via
+    }
+
+    /// Checks, inside a change's transaction, that what this grant was built from still
+    /// holds: the token is still effective with the same secret, its owner may still act,
+    /// and an administrator still is one. A request that verified before a revoke, lock or
+    /// demotion committed cannot commit a change after it (the change counter, incremented
+    /// first, orders the two).
+    pub(crate) async fn still_holds(&self, db: &impl ConnectionTrait) -> Result<()> {
+        if self.via == Via::Operator {
+            return Ok(());
+        }
+        let refused = |failure| ServiceError::Unauthenticated(failure);
+        let owner = accounts::find_by_id(db, self.account.user.id)
+            .await?
+            .ok_or(refused(AuthFailure::InvalidToken))?;
+        if let Via::Token(verified) = &self.via {
+            let token = access_token::Entity::find_by_id(verified.id)
+                .one(db)
+                .await?
+                .filter(|token| token.secret_digest == verified.secret_digest)
+                .ok_or(refused(AuthFailure::InvalidToken))?;
+            let settings = settings::load(db).await?;
+            if let Some(reason) = life_cycle(&token, &owner, &settings, Utc::now().date_naive()) {
+                return Err(refused(failure(reason)));
+            }
+        } else if accounts::unusable_reason(&owner).is_some() {
+            return Err(refused(AuthFailure::OwnerLocked));
+        }
+        if self.holds.contains(Scope::Admin)
+            && self.account.is_admin
+            && !accounts::is_admin(db, owner.id).await?
+        {
+            return Err(ServiceError::Forbidden);
+        }
+        Ok(())
     }
 
     /// Gateways' `tokens:introspect` comes from administrators and the operator only.

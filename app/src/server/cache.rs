@@ -15,6 +15,7 @@ use std::sync::{Arc, RwLock};
 use super::entity::{access_token, change_counter};
 use super::error::Result;
 use super::secrets;
+use super::service::audit::RefusalThrottle;
 use super::service::{accounts::Account, settings::TokenSettings, traffic::EndpointAccess};
 
 /// Entries per map before it starts afresh: only tokens that verified are kept, so this is
@@ -90,6 +91,8 @@ pub struct AuthCache {
     epoch: AtomicU64,
     /// The highest change counter this instance has caught up with.
     seen: AtomicI64,
+    /// Refused requests audited this minute, so that a flood writes one event per kind.
+    pub refusals: RefusalThrottle,
 }
 
 impl AuthCache {
@@ -188,6 +191,7 @@ impl AuthCache {
     }
 
     /// Records that this instance is up to date with change `counter` (its own, just reset).
+    /// A poll that read an older value meanwhile resets once more, which costs a reload.
     pub fn caught_up(&self, counter: i64) {
         self.seen.fetch_max(counter, Ordering::SeqCst);
     }
@@ -199,9 +203,11 @@ impl AuthCache {
             .one(db)
             .await?
             .map_or(0, |row| row.value);
-        if current > self.seen.load(Ordering::SeqCst) {
+        // Any difference, not only a higher value: a database restored from a backup
+        // counts from where the backup was.
+        if current != self.seen.load(Ordering::SeqCst) {
             self.reset();
-            self.caught_up(current);
+            self.seen.store(current, Ordering::SeqCst);
         }
         Ok(())
     }

@@ -12,6 +12,7 @@ use sea_orm::{
     DbBackend, EntityTrait, ExprTrait, QueryFilter, TransactionTrait,
 };
 
+use super::authz::Grant;
 use super::cache::AuthCache;
 use super::entity::change_counter;
 use super::error::Result;
@@ -62,6 +63,18 @@ impl<'a> Change<'a> {
             counter,
             reset,
         })
+    }
+
+    /// Begins a change on behalf of `grant`, which must still hold (see
+    /// [`Grant::still_holds`]) once this change is ordered after every other.
+    pub async fn acting(
+        db: &DatabaseConnection,
+        cache: &'a AuthCache,
+        grant: &Grant,
+    ) -> Result<Self> {
+        let change = Self::begin(db, cache).await?;
+        grant.still_holds(change.db()).await?;
+        Ok(change)
     }
 
     /// The transaction the change's writes go through.

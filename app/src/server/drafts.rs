@@ -58,24 +58,23 @@ pub async fn draft(session: &Session) -> Result<(String, String)> {
     Ok((id, secret))
 }
 
-/// The drafted value behind `id`, which lapses with this call.
-pub async fn take(session: &Session, id: &str) -> Result<DraftedSecret> {
-    let mut drafts = load(session).await?;
-    let position = drafts.iter().position(|d| d.id == id).ok_or_else(|| {
+/// The drafted value behind `id`. It stays until [`discard`], so that a Save refused for
+/// another field can be corrected and sent again with the value already copied.
+pub async fn find(session: &Session, id: &str) -> Result<DraftedSecret> {
+    let drafts = load(session).await?;
+    let found = drafts.into_iter().find(|d| d.id == id).ok_or_else(|| {
         ServiceError::validation(
             "secret",
             "This drafted token has lapsed; use Regenerate token for a new value",
         )
     })?;
-    let taken = drafts.remove(position);
-    store(session, drafts).await?;
     Ok(DraftedSecret {
-        digest: taken.digest,
-        hint: taken.hint,
+        digest: found.digest,
+        hint: found.hint,
     })
 }
 
-/// Forgets a draft (the dialog closed without saving).
+/// Forgets a draft: it was saved, or the dialog closed without saving.
 pub async fn discard(session: &Session, id: &str) -> Result<()> {
     let mut drafts = load(session).await?;
     drafts.retain(|d| d.id != id);

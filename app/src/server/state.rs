@@ -5,7 +5,6 @@ use sea_orm::DatabaseConnection;
 
 use super::cache::AuthCache;
 use super::requests::RequestLog;
-use super::service::audit::RefusalThrottle;
 use super::usage::UsageLog;
 
 /// Shared by every request: the database pool, the settings read at start, and what token
@@ -24,8 +23,6 @@ pub struct Shared {
     /// Endpoint calls that run to their end even if their client hangs up; shutdown waits
     /// for them before the last flush of the request log.
     pub calls: tokio_util::task::TaskTracker,
-    /// Refused requests audited this minute, so that a flood writes one event per kind.
-    pub refusals: RefusalThrottle,
 }
 
 impl AppState {
@@ -37,7 +34,6 @@ impl AppState {
             usage: Arc::default(),
             requests: Arc::default(),
             calls: tokio_util::task::TaskTracker::new(),
-            refusals: RefusalThrottle::default(),
         }))
     }
 }

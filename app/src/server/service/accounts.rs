@@ -102,12 +102,20 @@ pub async fn is_admin(db: &impl ConnectionTrait, user_id: i64) -> Result<bool> {
         .is_some())
 }
 
-/// Creates a user, validating every field; `actor` is who did it (None for the system).
+/// Who creates a user: an administrator, or the operator (first start and the command line,
+/// which have the database anyway).
+#[derive(Clone, Copy, Debug)]
+pub enum Creator<'a> {
+    Admin(&'a Admin),
+    Operator,
+}
+
+/// Creates a user, validating every field.
 pub async fn create_user(
     db: &DatabaseConnection,
     cache: &AuthCache,
     new: NewUser,
-    actor: Option<&str>,
+    creator: Creator<'_>,
 ) -> Result<user::Model> {
     let username = validate_username(&new.username)?.to_owned();
     let display_name = validate_optional(new.display_name, "display_name", 200)?;
@@ -122,7 +130,13 @@ pub async fn create_user(
     let password_hash = passwords::hash(new.password).await?;
     let now = Utc::now();
 
-    let change = Change::begin(db, cache).await?;
+    let (change, actor) = match creator {
+        Creator::Admin(admin) => (
+            Change::acting(db, cache, admin.grant()).await?,
+            Some(admin.username()),
+        ),
+        Creator::Operator => (Change::begin(db, cache).await?, None),
+    };
     let txn = change.db();
     let created = user::ActiveModel {
         id: NotSet,
@@ -201,6 +215,11 @@ pub async fn find_by_username(
     db: &impl ConnectionTrait,
     username: &str,
 ) -> Result<Option<user::Model>> {
+    // No username has a control character (see `validate_username`); PostgreSQL would
+    // refuse a NUL in the query rather than find nothing.
+    if username.chars().any(char::is_control) {
+        return Ok(None);
+    }
     Ok(user::Entity::find()
         .filter(user::Column::UsernameKey.eq(username_key(username)))
         .one(db)
@@ -219,8 +238,8 @@ pub struct UserChanges {
     pub active_until: Option<Option<NaiveDate>>,
 }
 
-/// Administrators who may act today: not locked, within `active_until`.
-async fn usable_admins(db: &impl ConnectionTrait, today: NaiveDate) -> Result<u64> {
+/// Administrators who may act on day `on`: not locked, within `active_until`.
+async fn usable_admins(db: &impl ConnectionTrait, on: NaiveDate) -> Result<u64> {
     let admins = administrators_group(db).await?;
     let member_ids: Vec<i64> = membership::Entity::find()
         .filter(membership::Column::GroupId.eq(admins.id))
@@ -235,7 +254,7 @@ async fn usable_admins(db: &impl ConnectionTrait, today: NaiveDate) -> Result<u6
         .filter(
             sea_orm::Condition::any()
                 .add(user::Column::ActiveUntil.is_null())
-                .add(user::Column::ActiveUntil.gte(today)),
+                .add(user::Column::ActiveUntil.gte(on)),
         )
         .count(db)
         .await?)
@@ -274,7 +293,7 @@ pub async fn update_user(
     let today = Utc::now().date_naive();
     // The change counter orders this change after every other: the count of administrators
     // below sees each concurrent demotion that committed first.
-    let change = Change::begin(db, cache).await?;
+    let change = Change::acting(db, cache, admin.grant()).await?;
     let txn = change.db();
     let user = user::Entity::find_by_id(user_id)
         .one(txn)
@@ -325,10 +344,17 @@ pub async fn update_user(
             _ => {}
         }
     }
-    let ends_in_past = matches!(changes.active_until, Some(Some(until)) if until < today);
-    let may_remove_admin =
-        changes.admin == Some(false) || changes.locked == Some(true) || ends_in_past;
-    if may_remove_admin && usable_admins(txn, today).await? == 0 {
+    // Someone must still administer the instance: today, and after the last day of an
+    // administrator given an end date.
+    let is_admin = is_admin(txn, user_id).await?;
+    let on = match changes.active_until {
+        Some(Some(until)) if is_admin => until.succ_opt().unwrap_or(until).max(today),
+        _ => today,
+    };
+    let may_remove_admin = changes.admin == Some(false)
+        || changes.locked == Some(true)
+        || matches!(changes.active_until, Some(Some(_)));
+    if may_remove_admin && usable_admins(txn, on).await? == 0 {
         let field = if changes.admin == Some(false) {
             "admin"
         } else if changes.locked == Some(true) {
@@ -356,7 +382,6 @@ pub async fn update_user(
             })),
         )
         .await?;
-    let is_admin = is_admin(txn, user_id).await?;
     change.commit().await?;
     Ok(Account { user, is_admin })
 }
@@ -439,7 +464,7 @@ pub async fn bootstrap_admin(
             admin: true,
             ..Default::default()
         },
-        None,
+        Creator::Operator,
     )
     .await?;
     Ok(generated.then_some(password))

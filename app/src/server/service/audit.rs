@@ -1,5 +1,5 @@
 //! The append-only audit log, and the record of refused requests.
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::sync::Mutex;
 
 use chrono::Utc;
@@ -8,6 +8,7 @@ use sea_orm::{
     QuerySelect, Set,
 };
 
+use super::without_control;
 use crate::model::audit::{AuditQuery, AuditRow};
 use crate::server::entity::audit_event;
 use crate::server::error::Result;
@@ -134,15 +135,15 @@ pub async fn list(
     let mut select = audit_event::Entity::find()
         .order_by_desc(audit_event::Column::Id)
         .limit(limit + 1);
-    let actor = query.actor.trim();
+    let actor = without_control(query.actor.trim(), "actor")?;
     if !actor.is_empty() {
         select = select.filter(audit_event::Column::Actor.eq(actor));
     }
-    let action = query.action.trim();
+    let action = without_control(query.action.trim(), "action")?;
     if !action.is_empty() {
         select = select.filter(audit_event::Column::Action.starts_with(action));
     }
-    let target = query.target.trim();
+    let target = without_control(query.target.trim(), "target")?;
     if !target.is_empty() {
         select = select.filter(audit_event::Column::Target.eq(target));
     }
@@ -192,64 +193,132 @@ pub struct Refusal<'a> {
     pub reason: &'static str,
 }
 
-/// Keys seen in the current minute; a flood of refusals writes one event per key per minute
-/// on each instance instead of one per request.
+/// Refusals audited in the current minute, per instance: one event per (credential, actor,
+/// IP, reason) instead of one per request. Refusals of known users and of unknown
+/// credentials have separate budgets, so a flood of made-up tokens cannot use up the
+/// budget that a stolen token's refusals are audited from; the first refusal beyond a
+/// budget writes one event saying so.
 #[derive(Debug, Default)]
-pub struct RefusalThrottle(Mutex<(i64, HashMap<String, ()>)>);
+pub struct RefusalThrottle(Mutex<Minute>);
 
-/// Distinct keys kept per minute; beyond it a flood of made-up credentials is logged but
-/// no longer audited until the minute ends.
+#[derive(Debug, Default)]
+struct Minute {
+    at: i64,
+    known: HashSet<String>,
+    unknown: HashSet<String>,
+    overflowed: bool,
+}
+
+/// Distinct refusals audited per budget and minute.
 const THROTTLE_KEYS_MAX: usize = 10_000;
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Admit {
+    /// First of its kind this minute.
+    Audit,
+    /// Audited already this minute.
+    Seen,
+    /// The budget ran out this minute; said once.
+    Overflow,
+}
+
 impl RefusalThrottle {
-    fn admit(&self, refusal: &Refusal<'_>, minute: i64) -> bool {
-        let Ok(mut guard) = self.0.lock() else {
-            return false;
+    fn admit(&self, refusal: &Refusal<'_>, minute: i64) -> Admit {
+        let Ok(mut current) = self.0.lock() else {
+            return Admit::Seen;
         };
-        let (current, seen) = &mut *guard;
-        if *current != minute {
-            *current = minute;
-            seen.clear();
-        }
-        if seen.len() >= THROTTLE_KEYS_MAX {
-            return false;
+        if current.at != minute {
+            *current = Minute {
+                at: minute,
+                ..Minute::default()
+            };
         }
         let key = format!(
-            "{}\0{}\0{}",
+            "{}\0{}\0{}\0{}",
             refusal.credential,
+            refusal.actor.unwrap_or_default(),
             refusal.ip.unwrap_or_default(),
             refusal.reason
         );
-        seen.insert(key, ()).is_none()
+        let Minute {
+            known,
+            unknown,
+            overflowed,
+            ..
+        } = &mut *current;
+        let budget = if refusal.actor.is_some() {
+            known
+        } else {
+            unknown
+        };
+        if budget.contains(&key) {
+            Admit::Seen
+        } else if budget.len() < THROTTLE_KEYS_MAX {
+            budget.insert(key);
+            Admit::Audit
+        } else if !*overflowed {
+            *overflowed = true;
+            Admit::Overflow
+        } else {
+            Admit::Seen
+        }
     }
 }
 
-/// Logs a refused request, and audits it unless the same refusal was audited this minute.
+/// Logs and audits a refused request unless the same refusal was audited this minute;
+/// `action` and `details` say what was refused beyond the reason.
 pub async fn refused(
     db: &impl ConnectionTrait,
     throttle: &RefusalThrottle,
     refusal: Refusal<'_>,
+    action: Action,
+    details: Option<serde_json::Value>,
 ) -> Result<()> {
-    tracing::info!(
-        credential = refusal.credential,
-        ip = refusal.ip,
-        reason = refusal.reason,
-        "request refused"
-    );
-    if !throttle.admit(&refusal, Utc::now().timestamp() / 60) {
-        return Ok(());
-    }
-    record(
-        db,
-        Event {
-            actor: refusal.actor,
-            target: Some(refusal.credential),
-            ip: refusal.ip,
-            ..Event::new(Action::AccessRefused)
+    let mut details = details.unwrap_or_else(|| serde_json::json!({}));
+    details["reason"] = refusal.reason.into();
+    let event = match throttle.admit(&refusal, Utc::now().timestamp() / 60) {
+        Admit::Seen => {
+            tracing::debug!(
+                credential = refusal.credential,
+                reason = refusal.reason,
+                "refused again"
+            );
+            return Ok(());
         }
-        .details(serde_json::json!({ "reason": refusal.reason })),
-    )
-    .await
+        Admit::Audit => {
+            tracing::info!(
+                credential = refusal.credential,
+                actor = refusal.actor,
+                ip = refusal.ip,
+                reason = refusal.reason,
+                action = action.as_str(),
+                "request refused"
+            );
+            Event {
+                actor: refusal.actor,
+                target: Some(refusal.credential),
+                ip: refusal.ip,
+                ..Event::new(action)
+            }
+            .details(details)
+        }
+        Admit::Overflow => {
+            tracing::warn!(
+                ip = refusal.ip,
+                "more distinct refusals than the audit budget this minute"
+            );
+            Event {
+                target: Some("many credentials"),
+                ip: refusal.ip,
+                ..Event::new(action)
+            }
+            .details(serde_json::json!({
+                "reason": "flood",
+                "audited_this_minute": THROTTLE_KEYS_MAX,
+            }))
+        }
+    };
+    record(db, event).await
 }
 
 #[cfg(test)]
@@ -265,13 +334,46 @@ mod tests {
             ip: Some("192.0.2.1"),
             reason: "invalid_token",
         };
-        assert!(throttle.admit(&refusal, 10));
-        assert!(!throttle.admit(&refusal, 10));
+        assert_eq!(throttle.admit(&refusal, 10), Admit::Audit);
+        assert_eq!(throttle.admit(&refusal, 10), Admit::Seen);
         let other_ip = Refusal {
             ip: Some("192.0.2.2"),
             ..refusal
         };
-        assert!(throttle.admit(&other_ip, 10));
-        assert!(throttle.admit(&refusal, 11));
+        assert_eq!(throttle.admit(&other_ip, 10), Admit::Audit);
+        assert_eq!(throttle.admit(&refusal, 11), Admit::Audit);
+    }
+
+    #[test]
+    fn a_flood_of_made_up_tokens_leaves_known_users_audited() {
+        let throttle = RefusalThrottle::default();
+        let hints: Vec<String> = (0..THROTTLE_KEYS_MAX + 2)
+            .map(|i| format!("tsr_{i}"))
+            .collect();
+        let outcomes: Vec<Admit> = hints
+            .iter()
+            .map(|hint| {
+                let refusal = Refusal {
+                    credential: hint,
+                    actor: None,
+                    ip: Some("192.0.2.9"),
+                    reason: "invalid_token",
+                };
+                throttle.admit(&refusal, 7)
+            })
+            .collect();
+        assert_eq!(
+            outcomes.iter().filter(|o| **o == Admit::Audit).count(),
+            THROTTLE_KEYS_MAX
+        );
+        assert_eq!(outcomes[THROTTLE_KEYS_MAX], Admit::Overflow);
+        assert_eq!(outcomes[THROTTLE_KEYS_MAX + 1], Admit::Seen);
+        let stolen = Refusal {
+            credential: "AT-000012",
+            actor: Some("uma"),
+            ip: Some("192.0.2.9"),
+            reason: "token_revoked",
+        };
+        assert_eq!(throttle.admit(&stolen, 7), Admit::Audit);
     }
 }

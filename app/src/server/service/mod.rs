@@ -34,3 +34,15 @@ fn required_within(value: &str, field: &'static str, label: &str, max: usize) ->
     }
     Ok(value)
 }
+
+/// `value`, or a message naming `field` when it holds a control character: nothing stored
+/// has one (PostgreSQL refuses NUL outright), so such input can only be a probe.
+fn without_control<'a>(value: &'a str, field: &'static str) -> Result<&'a str> {
+    if value.chars().any(char::is_control) {
+        return Err(ServiceError::validation(
+            field,
+            format!("{field} must not contain control characters"),
+        ));
+    }
+    Ok(value)
+}

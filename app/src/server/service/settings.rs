@@ -43,7 +43,7 @@ impl TokenSettings {
 }
 
 /// Writes one settings row, creating or replacing it.
-pub async fn put(db: &impl ConnectionTrait, key: &str, value: String) -> Result<()> {
+async fn put(db: &impl ConnectionTrait, key: &str, value: String) -> Result<()> {
     setting::Entity::insert(setting::ActiveModel {
         key: Set(key.to_owned()),
         value: Set(value),
@@ -77,7 +77,7 @@ pub async fn save(
     settings.validate()?;
     let value = serde_json::to_string(settings)
         .map_err(|e| ServiceError::Internal(format!("encoding settings: {e}")))?;
-    let change = Change::begin(db, cache).await?;
+    let change = Change::acting(db, cache, admin.grant()).await?;
     put(change.db(), TOKENS_KEY, value).await?;
     let mut event = Event::by(admin.username(), Action::SettingsUpdate, TOKENS_KEY);
     event.details = serde_json::to_value(settings).ok();

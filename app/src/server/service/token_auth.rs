@@ -179,13 +179,18 @@ async fn resolve(
     if let Some(reason) =
         tokens::life_cycle(&token, &owner.user, &settings, Utc::now().date_naive())
     {
-        return Err(failed(match reason {
-            Reason::Revoked => AuthFailure::TokenRevoked,
-            Reason::Expired => AuthFailure::TokenExpired,
-            Reason::OwnerLocked => AuthFailure::OwnerLocked,
-            Reason::OwnerInactive => AuthFailure::OwnerInactive,
-            Reason::TokensDisabled => AuthFailure::TokensDisabled,
-        }));
+        return Err(failed(failure(reason)));
     }
     Ok((token, owner))
+}
+
+/// The refusal a token's life cycle state answers with.
+pub fn failure(reason: Reason) -> AuthFailure {
+    match reason {
+        Reason::Revoked => AuthFailure::TokenRevoked,
+        Reason::Expired => AuthFailure::TokenExpired,
+        Reason::OwnerLocked => AuthFailure::OwnerLocked,
+        Reason::OwnerInactive => AuthFailure::OwnerInactive,
+        Reason::TokensDisabled => AuthFailure::TokensDisabled,
+    }
 }

@@ -24,8 +24,11 @@ pub async fn assign(
     token_id: i64,
     assignment: Assignment,
 ) -> Result<AssignmentView> {
-    let endpoint = find(db, endpoint_id).await?;
-    let token = find_token(db, token_id).await?;
+    // Read within the change, so that a concurrent update of the endpoint cannot slip
+    // between these checks and the write.
+    let change = Change::acting(db, cache, admin.grant()).await?;
+    let endpoint = find(change.db(), endpoint_id).await?;
+    let token = find_token(change.db(), token_id).await?;
     if endpoint.auth_type != AuthType::Token.as_str() {
         return Err(ServiceError::Conflict {
             field: "endpoint",
@@ -47,7 +50,6 @@ pub async fn assign(
         delete: Set(assignment.delete),
         enabled: Set(assignment.enabled),
     };
-    let change = Change::begin(db, cache).await?;
     let exists = endpoint_assignment::Entity::find_by_id((endpoint_id, token_id))
         .one(change.db())
         .await?
@@ -121,9 +123,9 @@ async fn remove_assignment(
     endpoint_id: i64,
     token_id: i64,
 ) -> Result<bool> {
-    let endpoint = find(db, endpoint_id).await?;
-    let token = find_token(db, token_id).await?;
-    let change = Change::begin(db, cache).await?;
+    let change = Change::acting(db, cache, admin.grant()).await?;
+    let endpoint = find(change.db(), endpoint_id).await?;
+    let token = find_token(change.db(), token_id).await?;
     let deleted = endpoint_assignment::Entity::delete_by_id((endpoint_id, token_id))
         .exec(change.db())
         .await?;

@@ -97,7 +97,7 @@ async fn insert_token(
     )?;
     let now = Utc::now();
     let by = Some(admin.username().to_owned());
-    let change = Change::begin(db, cache).await?;
+    let change = Change::acting(db, cache, admin.grant()).await?;
     let token = endpoint_token::ActiveModel {
         id: NotSet,
         name: Set(name),
@@ -168,7 +168,7 @@ pub async fn update_token(
     id: i64,
     changes: EndpointTokenChanges,
 ) -> Result<EndpointTokenView> {
-    let change = Change::begin(db, cache).await?;
+    let change = Change::acting(db, cache, admin.grant()).await?;
     let current = find_token(change.db(), id).await?;
     let mut active: endpoint_token::ActiveModel = current.into();
     if let Some(name) = &changes.name {

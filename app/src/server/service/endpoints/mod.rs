@@ -233,7 +233,7 @@ pub async fn create(
     let auth_type = auth_type(&fields.auth_type)?;
     let now = Utc::now();
     let by = Some(admin.username().to_owned());
-    let change = Change::begin(db, cache).await?;
+    let change = Change::acting(db, cache, admin.grant()).await?;
     let txn = change.db();
     let endpoint = endpoint::ActiveModel {
         id: NotSet,
@@ -273,7 +273,7 @@ pub async fn update(
     id: i64,
     changes: EndpointChanges,
 ) -> Result<EndpointView> {
-    let change = Change::begin(db, cache).await?;
+    let change = Change::acting(db, cache, admin.grant()).await?;
     let txn = change.db();
     let current = find(txn, id).await?;
     let mut active: endpoint::ActiveModel = current.clone().into();
@@ -326,9 +326,10 @@ pub async fn regenerate_primary(
     id: i64,
     method: Method,
 ) -> Result<String> {
-    let endpoint = find(db, id).await?;
+    let change = Change::acting(db, cache, admin.grant()).await?;
+    let endpoint = find(change.db(), id).await?;
     let exists = endpoint_primary::Entity::find_by_id((id, method.as_str().to_owned()))
-        .one(db)
+        .one(change.db())
         .await?
         .is_some();
     if !exists {
@@ -341,7 +342,6 @@ pub async fn regenerate_primary(
             },
         });
     }
-    let change = Change::begin(db, cache).await?;
     let secret = put_primary(change.db(), id, method).await?;
     change
         .audit(

@@ -1,7 +1,7 @@
 //! Creating, describing, revoking, deleting and regenerating tokens. Each change goes
 //! through `server::change` (write, audit event and change counter in one transaction) and
 //! each first checks that the request holds every scope of the token it touches.
-use chrono::Utc;
+use chrono::{NaiveDate, Utc};
 use sea_orm::{
     sea_query::Expr, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, NotSet, QueryFilter, Set, UpdateMany,
@@ -11,7 +11,7 @@ use super::super::accounts::{self, Account};
 use super::super::audit::{self, Action, Event};
 use super::super::{passwords, settings, trimmed_within};
 use super::rules::{
-    check_owner_may_hold, escalation, parse_scopes, resolve_expiry, view, Act, NewToken,
+    check_owner_may_hold, escalation, parse_scopes, resolve_expiry, view, Act, Expiry, NewToken,
     DESCRIPTION_MAX, IDENTIFIER_MAX, NAME_MAX,
 };
 use crate::model::scope::Scopes;
@@ -31,18 +31,11 @@ pub enum Owner<'a> {
     User(&'a Admin, &'a str),
 }
 
-fn via_label(via: &Via) -> String {
-    match via {
-        Via::Session => "session".into(),
-        Via::Token(number) => number.clone(),
-        Via::Operator => "command line".into(),
-    }
-}
-
-/// 403 when `grant` may not give or touch a token with `scopes`; the attempt is audited
-/// (outside any change: the refusal is the event).
+/// 403 when `grant` may not give or touch a token with `scopes`. The attempt is logged and
+/// audited (throttled like every refusal) outside any change: the refusal is the event.
 async fn refuse_escalation(
     db: &impl ConnectionTrait,
+    cache: &AuthCache,
     grant: &Grant,
     scopes: Scopes,
     act: Act,
@@ -51,19 +44,49 @@ async fn refuse_escalation(
     let Some(why) = escalation(grant, scopes, act) else {
         return Ok(());
     };
-    audit::record(
+    let credential = grant.via().label();
+    audit::refused(
         db,
-        Event::by(grant.username(), Action::TokenEscalationRefused, target).details(
-            serde_json::json!({
-                "scopes": scopes.to_list(),
-                "held": grant.holds().to_list(),
-                "via": via_label(grant.via()),
-                "reason": why,
-            }),
-        ),
+        &cache.refusals,
+        audit::Refusal {
+            credential: &credential,
+            actor: Some(grant.username()),
+            ip: grant.ip(),
+            reason: "forbidden",
+        },
+        Action::TokenEscalationRefused,
+        Some(serde_json::json!({
+            "token": target,
+            "scopes": scopes.to_list(),
+            "held": grant.holds().to_list(),
+            "why": why,
+        })),
     )
     .await?;
     Err(ServiceError::Forbidden)
+}
+
+/// A token never creates one that outlives it: the new one's last day is at most the
+/// creating token's. A default lifetime beyond it is cut to it; an explicit one is refused.
+fn outlived_by(
+    grant: &Grant,
+    asked: Expiry,
+    expires_at: Option<NaiveDate>,
+) -> Result<Option<NaiveDate>> {
+    let Via::Token(parent) = grant.via() else {
+        return Ok(expires_at);
+    };
+    let Some(last_day) = parent.expires_at else {
+        return Ok(expires_at);
+    };
+    match expires_at {
+        Some(day) if day <= last_day => Ok(Some(day)),
+        _ if asked == Expiry::Default => Ok(Some(last_day)),
+        _ => Err(ServiceError::validation(
+            "expires_at",
+            format!("A token cannot create one that outlives it: expire on {last_day} or earlier"),
+        )),
+    }
 }
 
 /// Creates a token; answers it with its secret, which is not kept anywhere.
@@ -108,9 +131,13 @@ pub async fn create(
         DESCRIPTION_MAX,
     )?;
     let scopes = parse_scopes(&new.scopes)?;
-    refuse_escalation(db, grant, scopes, Act::Give, &owner.user.username).await?;
+    refuse_escalation(db, cache, grant, scopes, Act::Give, &owner.user.username).await?;
     check_owner_may_hold(scopes, owner.is_admin)?;
-    let expires_at = resolve_expiry(new.expires, &policy, today)?;
+    let expires_at = outlived_by(
+        grant,
+        new.expires,
+        resolve_expiry(new.expires, &policy, today)?,
+    )?;
     let identifier = match new
         .identifier
         .as_deref()
@@ -152,7 +179,7 @@ pub async fn create(
 
     let secret = secrets::new_access_token();
     let now = Utc::now();
-    let change = Change::begin(db, cache).await?;
+    let change = Change::acting(db, cache, grant).await?;
     let token = access_token::ActiveModel {
         id: NotSet,
         name: Set(name),
@@ -185,7 +212,7 @@ pub async fn create(
                 "scopes": token.scopes,
                 "expires_at": token.expires_at,
                 "hint": token.hint,
-                "via": via_label(grant.via()),
+                "via": grant.via().label(),
             })),
         )
         .await?;
@@ -215,12 +242,14 @@ pub(super) async fn find_visible(
 /// Like [`find_visible`], and the request must hold every scope of the token.
 async fn find_touchable(
     db: &impl ConnectionTrait,
+    cache: &AuthCache,
     reach: Reach<'_>,
     id: i64,
 ) -> Result<(access_token::Model, user::Model)> {
     let (token, owner) = find_visible(db, reach, id).await?;
     refuse_escalation(
         db,
+        cache,
         reach.grant(),
         Scopes::parse_list(&token.scopes),
         Act::Touch,
@@ -256,9 +285,9 @@ pub async fn revoke(
     reach: Reach<'_>,
     id: i64,
 ) -> Result<()> {
-    find_touchable(db, reach, id).await?;
+    find_touchable(db, cache, reach, id).await?;
     let actor = reach.grant().username();
-    let change = Change::begin(db, cache).await?;
+    let change = Change::acting(db, cache, reach.grant()).await?;
     let updated = update_unrevoked(change.db(), actor, id, |update| {
         update
             .col_expr(access_token::Column::RevokedAt, Expr::value(Utc::now()))
@@ -282,10 +311,10 @@ pub async fn describe(
     id: i64,
     description: &str,
 ) -> Result<()> {
-    find_touchable(db, reach, id).await?;
+    find_touchable(db, cache, reach, id).await?;
     let description = trimmed_within(description, "description", "Description", DESCRIPTION_MAX)?;
     let actor = reach.grant().username();
-    let change = Change::begin(db, cache).await?;
+    let change = Change::acting(db, cache, reach.grant()).await?;
     let updated = access_token::Entity::update_many()
         .col_expr(access_token::Column::Description, Expr::value(description))
         .col_expr(access_token::Column::UpdatedAt, Expr::value(Utc::now()))
@@ -309,8 +338,8 @@ pub async fn delete(
     admin: &Admin,
     id: i64,
 ) -> Result<()> {
-    let (token, owner) = find_touchable(db, Reach::Any(admin), id).await?;
-    let change = Change::begin(db, cache).await?;
+    let (token, owner) = find_touchable(db, cache, Reach::Any(admin), id).await?;
+    let change = Change::acting(db, cache, admin.grant()).await?;
     let deleted = access_token::Entity::delete_by_id(id)
         .exec(change.db())
         .await?;
@@ -333,11 +362,11 @@ pub async fn regenerate(
     reach: Reach<'_>,
     id: i64,
 ) -> Result<IssuedToken> {
-    find_touchable(db, reach, id).await?;
+    find_touchable(db, cache, reach, id).await?;
     let actor = reach.grant().username();
     let secret = secrets::new_access_token();
     let hint = secrets::hint(&secret);
-    let change = Change::begin(db, cache).await?;
+    let change = Change::acting(db, cache, reach.grant()).await?;
     let updated = update_unrevoked(change.db(), actor, id, |update| {
         update
             .col_expr(

@@ -6,7 +6,7 @@ use sea_orm::{
     QueryOrder, QuerySelect,
 };
 
-use super::super::{accounts, settings};
+use super::super::{accounts, settings, without_control};
 use super::changes::find_visible;
 use super::rules::view;
 use crate::model::token::{parse_number, TokenSort, TokenView};
@@ -185,6 +185,7 @@ pub async fn list(
         .map(str::trim)
         .filter(|t| !t.is_empty())
     {
+        let text = without_control(text, "q")?;
         let pattern = format!("%{}%", text.to_lowercase().replace(['%', '_'], ""));
         let mut matches = Condition::any().add(
             Expr::expr(Func::lower(Expr::col((
