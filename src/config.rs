@@ -3,7 +3,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use app::server::state::SessionConfig;
+use app::server::{client_ip, state::SessionConfig};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -77,6 +77,12 @@ pub enum UserCommand {
         #[arg(long)]
         technical: bool,
     },
+    /// Let a user sign in again: clears the lock and the failed sign-ins counted against
+    /// the username (e.g. an administrator locked out by someone else's guesses).
+    Unlock {
+        #[arg(long)]
+        username: String,
+    },
 }
 
 #[derive(Debug, Default, Args)]
@@ -106,22 +112,78 @@ pub struct ServeArgs {
         global = true
     )]
     pub session_max_hours: u64,
-    /// Mark the session cookie Secure (set this behind HTTPS).
+    /// Mark the session cookie Secure. Without it, Secure exactly when the public URL is https.
+    #[arg(long, env = "TESSERA_SECURE_COOKIES", global = true)]
+    pub secure_cookies: Option<bool>,
+    /// The site's origin as browsers see it, e.g. `https://tessera.example.com`. Requests
+    /// that change something from a browser must come from it. Default: http:// and the
+    /// listen address.
+    #[arg(long, env = "TESSERA_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+    /// Reverse proxies (comma-separated CIDR ranges) whose X-Forwarded-For is believed;
+    /// from anyone else the socket's address is the client's.
     #[arg(
         long,
-        env = "TESSERA_SECURE_COOKIES",
-        default_value_t = false,
+        env = "TESSERA_TRUSTED_PROXIES",
+        default_value = "",
         global = true
     )]
-    pub secure_cookies: bool,
+    pub trusted_proxies: String,
 }
 
 impl ServeArgs {
-    pub fn session_config(&self) -> SessionConfig {
-        SessionConfig {
+    /// The session and site settings for a server listening on `listen`; a public URL that
+    /// is not an http(s) origin is refused with a message naming it.
+    pub fn session_config(&self, listen: std::net::SocketAddr) -> Result<SessionConfig, String> {
+        let public_origin = match self.public_url.as_deref().map(str::trim) {
+            None | Some("") => format!("http://{listen}"),
+            Some(url) => origin_of(url).ok_or_else(|| {
+                format!("TESSERA_PUBLIC_URL must be an http or https origin such as https://tessera.example.com, not {url:?}")
+            })?,
+        };
+        Ok(SessionConfig {
             idle_timeout: Duration::from_secs(self.session_idle_minutes * 60),
             absolute_timeout: Duration::from_secs(self.session_max_hours * 60 * 60),
-            secure_cookie: self.secure_cookies,
-        }
+            secure_cookie: self
+                .secure_cookies
+                .unwrap_or(public_origin.starts_with("https://")),
+            public_origin,
+            trusted_proxies: client_ip::parse_ranges(&self.trusted_proxies)
+                .map_err(|e| format!("TESSERA_TRUSTED_PROXIES: {e}"))?,
+        })
+    }
+}
+
+/// `scheme://host[:port]` of an http(s) URL, lower-cased, without a path.
+fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let scheme = scheme.to_ascii_lowercase();
+    if scheme != "http" && scheme != "https" {
+        return None;
+    }
+    let host = rest.split(['/', '?', '#']).next()?.to_ascii_lowercase();
+    if host.is_empty() || host.contains(['@', ' ']) || host.chars().any(char::is_control) {
+        return None;
+    }
+    Some(format!("{scheme}://{host}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::origin_of;
+
+    #[test]
+    fn a_public_url_becomes_its_origin() {
+        assert_eq!(
+            origin_of("https://Tessera.example.com/console/").as_deref(),
+            Some("https://tessera.example.com")
+        );
+        assert_eq!(
+            origin_of("http://10.0.0.5:3000").as_deref(),
+            Some("http://10.0.0.5:3000")
+        );
+        assert_eq!(origin_of("ftp://x"), None);
+        assert_eq!(origin_of("https://user@evil"), None);
+        assert_eq!(origin_of("tessera.example.com"), None);
     }
 }

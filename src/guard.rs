@@ -1,8 +1,10 @@
 //! Page access, decided on the server before a page renders: anonymous visitors go to the
-//! sign-in page, and non-administrators get 403 on `/admin/...`.
+//! sign-in page, and non-administrators get 403 on `/admin/...`. A page path written another
+//! way (`/admin/tokens/`, `//admin//tokens`) is first sent to its one canonical form, so no
+//! spelling reaches a page around this guard.
 use axum::{
     extract::{Request, State},
-    http::StatusCode,
+    http::{Method, StatusCode},
     middleware::Next,
     response::{IntoResponse, Redirect, Response},
 };
@@ -48,5 +50,43 @@ pub async fn pages(
             response
         }
         Some(_) => next.run(request).await,
+    }
+}
+
+/// Paths that are not pages: they answer in their own way and keep their spelling.
+const NOT_PAGES: [&str; 3] = ["/api/", "/sfn/", "/pkg/"];
+
+/// `path` without empty segments and without a trailing slash.
+fn canonical_path(path: &str) -> String {
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    format!("/{}", segments.join("/"))
+}
+
+/// One permanent redirect from any other spelling of a page path to the canonical one.
+pub async fn canonical(request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    let is_page_read = matches!(*request.method(), Method::GET | Method::HEAD)
+        && !NOT_PAGES.iter().any(|prefix| path.starts_with(prefix));
+    let canonical = canonical_path(path);
+    if !is_page_read || canonical == path {
+        return next.run(request).await;
+    }
+    let target = match request.uri().query() {
+        Some(query) => format!("{canonical}?{query}"),
+        None => canonical,
+    };
+    Redirect::permanent(&target).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::canonical_path;
+
+    #[test]
+    fn every_spelling_has_one_canonical_path() {
+        assert_eq!(canonical_path("/admin/tokens/"), "/admin/tokens");
+        assert_eq!(canonical_path("//admin//tokens"), "/admin/tokens");
+        assert_eq!(canonical_path("/"), "/");
+        assert_eq!(canonical_path("/me/tokens"), "/me/tokens");
     }
 }

@@ -1,6 +1,8 @@
 //! The Tessera server: wiring of state, sessions, pages, server functions and health checks.
 pub mod api;
+mod client_ip;
 pub mod config;
+mod csrf;
 mod guard;
 mod health;
 
@@ -70,7 +72,7 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
         .with_state(leptos_options);
 
     let session_layer = SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
-        .with_name("tessera_session")
+        .with_name(state.sessions.cookie_name())
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(state.sessions.secure_cookie)
@@ -83,9 +85,15 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .merge(api::router())
-        .with_state(state)
+        .with_state(state.clone())
         .merge(pages)
+        .layer(middleware::from_fn_with_state(state.clone(), csrf::check))
         .layer(session_layer)
+        .layer(middleware::from_fn(guard::canonical))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            client_ip::resolve_client,
+        ))
 }
 
 /// Work that runs beside the server: batched last-use writes, following changes made by

@@ -89,6 +89,13 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("created user {}", user.username);
             Ok(())
         }
+        Command::User(UserCommand::Unlock { username }) => {
+            let user = accounts::unlock(&db, &cache, &username)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("unlocked user {}", user.username);
+            Ok(())
+        }
         Command::Token(TokenCommand::Create {
             user,
             name,
@@ -138,7 +145,7 @@ async fn serve(db: sea_orm::DatabaseConnection, args: ServeArgs) -> Result<(), S
         .map_err(|e| format!("leptos configuration: {e}"))?
         .leptos_options;
     let addr = leptos_options.site_addr;
-    let state = AppState::new(db.clone(), args.session_config());
+    let state = AppState::new(db.clone(), args.session_config(addr)?);
     tessera::spawn_background(&state);
     let listener = tokio::net::TcpListener::bind(addr)
         .await

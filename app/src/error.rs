@@ -20,9 +20,12 @@ pub enum AppError {
         field: Option<String>,
         message: String,
     },
-    /// The request was understood and refused (wrong credentials, too many attempts...).
+    /// The request was understood and refused (wrong credentials, an unusable account).
     #[error("{0}")]
     Refused(String),
+    /// A limit was reached: try again in `retry_after` seconds.
+    #[error("Too many attempts, try again in {} minute(s)", (.retry_after + 59) / 60)]
+    TooMany { retry_after: i64 },
     #[error("Something went wrong on our side; please try again")]
     Internal,
     /// The request did not reach the server function (network, decoding).
@@ -53,7 +56,7 @@ impl AppError {
 
 #[cfg(feature = "ssr")]
 mod ssr {
-    use axum::http::StatusCode;
+    use axum::http::{header::RETRY_AFTER, HeaderValue, StatusCode};
     use leptos::prelude::use_context;
     use leptos_axum::ResponseOptions;
 
@@ -68,6 +71,7 @@ mod ssr {
                 AppError::NotFound => StatusCode::NOT_FOUND,
                 AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
                 AppError::Refused(_) => StatusCode::UNAUTHORIZED,
+                AppError::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
                 AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
                 AppError::Request(_) => StatusCode::BAD_REQUEST,
             }
@@ -87,9 +91,10 @@ mod ssr {
                 ServiceError::NotFound => AppError::NotFound,
                 ServiceError::Unauthenticated(_) => AppError::Unauthorized,
                 ServiceError::Forbidden => AppError::Forbidden,
-                ServiceError::InvalidCredentials
-                | ServiceError::AccountUnavailable(_)
-                | ServiceError::TooManyAttempts => AppError::Refused(err.to_string()),
+                ServiceError::InvalidCredentials | ServiceError::AccountUnavailable(_) => {
+                    AppError::Refused(err.to_string())
+                }
+                ServiceError::RateLimited { retry_after } => AppError::TooMany { retry_after },
                 ServiceError::Db(_) | ServiceError::Internal(_) => {
                     tracing::error!(error = %err, "request failed");
                     AppError::Internal
@@ -103,13 +108,12 @@ mod ssr {
     impl AppError {
         pub fn set_response_status(&self) {
             if let Some(response) = use_context::<ResponseOptions>() {
-                let status = match self {
-                    AppError::Refused(msg) if msg.starts_with("Too many") => {
-                        StatusCode::TOO_MANY_REQUESTS
+                response.set_status(self.status());
+                if let AppError::TooMany { retry_after } = self {
+                    if let Ok(value) = HeaderValue::from_str(&retry_after.to_string()) {
+                        response.insert_header(RETRY_AFTER, value);
                     }
-                    _ => self.status(),
-                };
-                response.set_status(status);
+                }
             }
         }
     }

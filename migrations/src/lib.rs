@@ -10,6 +10,7 @@ mod m20261122_000004_create_audit_events;
 mod m20261122_000005_create_access_tokens;
 mod m20261122_000006_create_endpoints;
 mod m20261124_000007_create_change_counter;
+mod m20261124_000008_create_attempt_limits;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000005_create_access_tokens::Migration),
             Box::new(m20261122_000006_create_endpoints::Migration),
             Box::new(m20261124_000007_create_change_counter::Migration),
+            Box::new(m20261124_000008_create_attempt_limits::Migration),
         ]
     }
 }

@@ -15,6 +15,8 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     pub field: Option<String>,
+    /// Seconds, for 429 answers.
+    pub retry_after: Option<i64>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -37,6 +39,7 @@ impl ApiError {
             code,
             message: message.into(),
             field: None,
+            retry_after: None,
         }
     }
 
@@ -84,11 +87,17 @@ impl From<ServiceError> for ApiError {
             ServiceError::Unauthenticated(failure) => {
                 Self::new(StatusCode::UNAUTHORIZED, failure.code(), failure.message())
             }
-            ServiceError::InvalidCredentials
-            | ServiceError::AccountUnavailable(_)
-            | ServiceError::TooManyAttempts => {
+            ServiceError::InvalidCredentials | ServiceError::AccountUnavailable(_) => {
                 Self::new(StatusCode::UNAUTHORIZED, "invalid_token", err.to_string())
             }
+            ServiceError::RateLimited { retry_after } => Self {
+                retry_after: Some(retry_after),
+                ..Self::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "rate_limited",
+                    err.to_string(),
+                )
+            },
             ServiceError::Db(_) | ServiceError::Internal(_) => {
                 tracing::error!(error = %err, "API request failed");
                 Self::internal()
@@ -107,6 +116,11 @@ impl IntoResponse for ApiError {
             },
         };
         let mut response = (self.status, Json(body)).into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
+        }
         if self.status == StatusCode::UNAUTHORIZED {
             // RFC 6750: tell the client the token was the problem.
             response.headers_mut().insert(

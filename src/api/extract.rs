@@ -1,10 +1,10 @@
 //! Extractors whose failures answer in the API's error shape, never axum's plain text.
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 
 use axum::{
     extract::{
         rejection::{FormRejection, JsonRejection, QueryRejection},
-        ConnectInfo, FromRequest, FromRequestParts, Request,
+        FromRequest, FromRequestParts, Request,
     },
     http::{request::Parts, StatusCode},
 };
@@ -14,6 +14,7 @@ use super::error::ApiError;
 use app::api::tokens::number;
 use app::model::scope::Scope;
 use app::server::authz::{Admin, Grant};
+use app::server::client_ip::ClientIp;
 use app::server::error::ServiceError;
 use app::server::service::audit::{self, Refusal};
 use app::server::service::token_auth::{self, Credentials, Principal};
@@ -83,10 +84,7 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let ip = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(addr)| addr.ip());
+        let ip = parts.extensions.get::<ClientIp>().map(|ClientIp(ip)| *ip);
         let credentials = Credentials {
             authorization: header(parts, "authorization"),
             identifier: header(parts, "x-token-identifier"),
@@ -100,7 +98,12 @@ impl FromRequestParts<AppState> for Caller {
                 ip,
             }),
             Err(err) => {
-                if let ServiceError::Unauthenticated(failure) = &err {
+                let reason = match &err {
+                    ServiceError::Unauthenticated(failure) => Some(failure.code()),
+                    ServiceError::RateLimited { .. } => Some("rate_limited"),
+                    _ => None,
+                };
+                if let Some(reason) = reason {
                     let credential = token_auth::presented_credential(credentials.authorization);
                     refused(
                         state,
@@ -108,7 +111,7 @@ impl FromRequestParts<AppState> for Caller {
                             credential: &credential,
                             actor: None,
                             ip: ip.map(|ip| ip.to_string()).as_deref(),
-                            reason: failure.code(),
+                            reason,
                         },
                     )
                     .await;
@@ -203,5 +206,28 @@ impl<S: Send + Sync> FromRequestParts<S> for Id {
             Ok(axum::extract::Path(id)) => Ok(Id(id)),
             Err(_) => Err(ApiError::not_found()),
         }
+    }
+}
+
+/// The client's address as `app::server::client_ip` works it out (the socket's peer when
+/// nothing was resolved, e.g. in a test calling a handler directly).
+pub struct Client(pub IpAddr);
+
+impl<S: Send + Sync> FromRequestParts<S> for Client {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let ip = parts
+            .extensions
+            .get::<ClientIp>()
+            .map(|ClientIp(ip)| *ip)
+            .or_else(|| {
+                parts
+                    .extensions
+                    .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                    .map(|info| info.0.ip())
+            })
+            .unwrap_or(IpAddr::from([0, 0, 0, 0]));
+        Ok(Client(ip))
     }
 }

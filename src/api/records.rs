@@ -1,10 +1,10 @@
 //! Endpoint traffic: integrations POST JSON records, GET them back and DELETE them (where
 //! allowed). Every call, refused ones included, goes into the endpoint's request log.
-use std::net::SocketAddr;
+use std::net::IpAddr;
 
 use axum::{
     body::Bytes,
-    extract::{rejection::BytesRejection, ConnectInfo, Path, State},
+    extract::{rejection::BytesRejection, Path, State},
     http::{header, HeaderMap, StatusCode},
     response::{IntoResponse, Response},
     Json,
@@ -14,7 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::endpoints::Items;
 use super::error::{ApiError, ApiResult};
-use super::extract::ApiQuery;
+use super::extract::{ApiQuery, Client};
 use app::api::endpoints::RecordView;
 use app::server::requests::Call;
 use app::server::service::{
@@ -75,7 +75,7 @@ fn finish(
     state: &AppState,
     gate: Option<&Gate>,
     method: Method,
-    ip: SocketAddr,
+    ip: IpAddr,
     size: usize,
     result: ApiResult<(Response, Option<i64>)>,
 ) -> Response {
@@ -87,7 +87,7 @@ fn finish(
             sender: &gate.sender,
             status: response.status().as_u16(),
             size,
-            ip: Some(ip.ip().to_string()),
+            ip: Some(ip.to_string()),
             record_id,
         });
     }
@@ -121,7 +121,7 @@ fn body_rejection(rejection: &BytesRejection) -> ApiError {
     security(("bearer" = [])))]
 pub async fn create(
     State(state): State<AppState>,
-    ConnectInfo(ip): ConnectInfo<SocketAddr>,
+    Client(ip): Client,
     Path(path): Path<String>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
@@ -180,7 +180,7 @@ pub struct RecordParams {
     security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
-    ConnectInfo(ip): ConnectInfo<SocketAddr>,
+    Client(ip): Client,
     Path(path): Path<String>,
     headers: HeaderMap,
     params: Result<ApiQuery<RecordParams>, ApiError>,
@@ -227,7 +227,7 @@ pub async fn list(
     security(("bearer" = [])))]
 pub async fn delete(
     State(state): State<AppState>,
-    ConnectInfo(ip): ConnectInfo<SocketAddr>,
+    Client(ip): Client,
     Path((path, id)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {

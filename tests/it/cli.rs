@@ -6,9 +6,12 @@ use app::server::service::accounts;
 use crate::helpers::*;
 use crate::on_both_backends;
 
-on_both_backends!(the_cli_migrates_and_creates_users_from_standard_input);
+on_both_backends!(
+    the_cli_migrates_and_creates_users_from_standard_input,
+    an_administrator_locked_out_by_guesses_gets_back_in_with_the_cli,
+);
 
-fn tessera(database_url: &str, args: &[&str], stdin: &str) -> std::process::Output {
+pub fn tessera(database_url: &str, args: &[&str], stdin: &str) -> std::process::Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_tessera"))
         .args(args)
         .env("DATABASE_URL", database_url)
@@ -78,4 +81,37 @@ async fn the_cli_migrates_and_creates_users_from_standard_input(backend: Backend
         .unwrap()
         .is_none());
     conn.close().await.ok();
+}
+
+/// Someone else's guesses use up the administrator's five attempts; `tessera user unlock` on
+/// the server clears them (and a lock), and the right password works again at once.
+async fn an_administrator_locked_out_by_guesses_gets_back_in_with_the_cli(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(&db).await;
+    for _ in 0..5 {
+        let response = app
+            .sign_in(&app.client(), "admin", "someone-elses-guess-1")
+            .await;
+        assert_eq!(response.status(), 401);
+    }
+    let client = app.client();
+    assert_eq!(
+        app.sign_in(&client, "admin", ADMIN_PASSWORD).await.status(),
+        429
+    );
+
+    let output = tessera(&db.url, &["user", "unlock", "--username", "admin"], "");
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim(),
+        "unlocked user admin"
+    );
+    assert_eq!(
+        app.sign_in(&client, "admin", ADMIN_PASSWORD).await.status(),
+        200
+    );
+
+    let output = tessera(&db.url, &["user", "unlock", "--username", "nobody"], "");
+    assert!(!output.status.success());
+    app.stop().await;
 }

@@ -142,13 +142,17 @@ impl TestApp {
         let options = leptos::prelude::get_configuration(None)
             .expect("leptos options")
             .leptos_options;
-        let state = AppState::new(db.clone(), sessions);
-        tessera::follow_changes(&state);
-        let router = tessera::router(state.clone(), options);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
+        let sessions = SessionConfig {
+            public_origin: format!("http://{addr}"),
+            ..sessions
+        };
+        let state = AppState::new(db.clone(), sessions);
+        tessera::follow_changes(&state);
+        let router = tessera::router(state.clone(), options);
         let server = tokio::spawn(async move {
             axum::serve(
                 listener,
@@ -169,9 +173,17 @@ impl TestApp {
         format!("http://{}{}", self.addr, path)
     }
 
-    /// A client that keeps cookies, like a browser, and never follows redirects.
+    /// A client that keeps cookies, like a browser on Tessera's own pages (it says so with
+    /// `Origin`), and never follows redirects.
     pub fn client(&self) -> reqwest::Client {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::ORIGIN,
+            reqwest::header::HeaderValue::from_str(&format!("http://{}", self.addr))
+                .expect("origin"),
+        );
         reqwest::Client::builder()
+            .default_headers(headers)
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(30))
@@ -271,7 +283,10 @@ pub fn session_cookie(response: &reqwest::Response) -> Option<String> {
         .get_all(reqwest::header::SET_COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find_map(|v| v.strip_prefix("tessera_session="))
+        .find_map(|v| {
+            v.strip_prefix("tessera_session=")
+                .or_else(|| v.strip_prefix("__Host-tessera_session="))
+        })
         .map(|v| v.split(';').next().unwrap_or_default().to_owned())
 }
 

@@ -2,9 +2,14 @@
 //! SQLite file and a fresh PostgreSQL database.
 mod helpers;
 
+// The server's allocator, so that what the tests measure of memory is what the server does.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod accounts;
 mod cli;
 mod endpoints;
+mod front_door;
 mod health;
 mod instances;
 mod migrations;

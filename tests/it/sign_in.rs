@@ -20,6 +20,7 @@ on_both_backends!(
     locking_a_user_ends_their_sessions_at_once,
     a_session_ends_after_its_absolute_lifetime,
     an_idle_session_expires_and_its_cookie_follows_the_settings,
+    a_session_in_use_slides_its_idle_timeout,
     bad_input_gets_a_clear_message_and_never_a_500,
     changing_ones_password_needs_the_current_one_and_ends_other_sessions,
 );
@@ -193,12 +194,17 @@ async fn five_failures_refuse_further_attempts_without_hashing(backend: Backend)
     for _ in 0..3 {
         let refused = app.sign_in(&client, "admin", ADMIN_PASSWORD).await;
         assert_eq!(refused.status(), 429);
-        assert!(error_body(refused)
-            .await
-            .contains("Too many attempts, try again later"));
+        let retry_after: i64 = refused.headers()[reqwest::header::RETRY_AFTER]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((1..=15 * 60).contains(&retry_after), "{retry_after}");
+        assert!(error_body(refused).await.contains("TooMany"));
     }
     assert_eq!(app.whoami(&client).await, None);
-    for (action, expected) in [("auth.sign_in_failed", 5), ("auth.sign_in_refused", 3)] {
+    // Refusals are audited once a minute per (username, address), not once per request.
+    for (action, expected) in [("auth.sign_in_failed", 5), ("auth.sign_in_refused", 1)] {
         let events = audit_event::Entity::find()
             .filter(audit_event::Column::Action.eq(action))
             .filter(audit_event::Column::Target.eq("admin"))
@@ -393,6 +399,8 @@ async fn an_idle_session_expires_and_its_cookie_follows_the_settings(backend: Ba
         .to_owned();
     assert!(header.contains("Max-Age=300"), "{header}");
     assert!(header.contains("Secure"), "{header}");
+    assert!(header.starts_with("__Host-tessera_session="), "{header}");
+    assert!(header.contains("Path=/"), "{header}");
     let id = session_cookie(&response).unwrap();
 
     // Let the idle time pass in the database instead of waiting for it.
@@ -410,13 +418,58 @@ async fn an_idle_session_expires_and_its_cookie_follows_the_settings(backend: Ba
     let response = app
         .client()
         .post(app.url("/sfn/current_user"))
-        .header("cookie", format!("tessera_session={id}"))
+        .header("cookie", format!("__Host-tessera_session={id}"))
         .send()
         .await
         .unwrap();
     assert_eq!(
         response.json::<serde_json::Value>().await.unwrap(),
         serde_json::Value::Null
+    );
+    app.stop().await;
+}
+
+/// A session in use stays: each request (at most once a minute) restarts the idle timeout,
+/// while the absolute limit still counts from sign-in.
+async fn a_session_in_use_slides_its_idle_timeout(backend: Backend) {
+    use app::server::entity::session;
+    use sea_orm::{ActiveModelTrait, Set};
+    let db = TestDb::new(backend).await;
+    let sessions = SessionConfig {
+        idle_timeout: Duration::from_secs(30 * 60),
+        ..SessionConfig::default()
+    };
+    let app = TestApp::spawn_with(&db, sessions).await;
+    let client = app.client();
+    let response = app.sign_in(&client, "admin", ADMIN_PASSWORD).await;
+    let id = session_cookie(&response).unwrap();
+    // Twenty-nine minutes later, as the database sees it: last seen long ago, one minute
+    // left before the idle timeout.
+    let row = session::Entity::find_by_id(id.clone())
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut data: serde_json::Value = serde_json::from_str(&row.data).unwrap();
+    let signed_in_at = data["user"]["signed_in_at"].as_i64().unwrap();
+    data["user"]["seen_at"] = (signed_in_at - 29 * 60).into();
+    data["user"]["signed_in_at"] = (signed_in_at - 29 * 60).into();
+    let now = chrono::Utc::now().timestamp();
+    let mut active: session::ActiveModel = row.into();
+    active.data = Set(data.to_string());
+    active.expires_at = Set(now + 60);
+    active.update(&app.db).await.unwrap();
+
+    assert_eq!(app.whoami(&client).await.as_deref(), Some("admin"));
+    let row = session::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        row.expires_at >= now + 29 * 60,
+        "the idle timeout restarted: {} s left",
+        row.expires_at - now
     );
     app.stop().await;
 }

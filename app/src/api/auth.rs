@@ -12,10 +12,19 @@ pub struct SessionUser {
     pub is_admin: bool,
 }
 
-/// Where to go after signing in: only a path on this site, never another origin.
+/// Where to go after signing in: only a path on this site, never another origin. Browsers
+/// drop tabs and line breaks from a URL (so `/<TAB>/evil.example` is `//evil.example`, another
+/// host) and read `\` as `/`: any control character or backslash sends the user home.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.contains('\\')
+                && !n.chars().any(char::is_control) =>
+        {
+            n.to_owned()
+        }
         _ => "/".to_owned(),
     }
 }
@@ -43,7 +52,7 @@ pub async fn sign_in(
 
     let state = context::state()?;
     let ip = context::client_ip().await;
-    let account = auth::sign_in(&state.db, &username, password, ip.as_deref()).await?;
+    let account = auth::sign_in(&state.db, &state.auth, &username, password, ip.as_deref()).await?;
     session::sign_in(&context::session().await?, account.user.id).await?;
     let next = safe_next(next.as_deref());
     redirect_plain_form(&next);
@@ -124,10 +133,21 @@ mod tests {
 
     #[test]
     fn next_stays_on_this_site() {
-        assert_eq!(safe_next(Some("/admin/tokens?x=1")), "/admin/tokens?x=1");
-        assert_eq!(safe_next(Some("//evil.example")), "/");
-        assert_eq!(safe_next(Some("https://evil.example")), "/");
-        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(
+            safe_next(Some("/admin/tokens?user=svc")),
+            "/admin/tokens?user=svc"
+        );
+        for attack in [
+            "//evil.example",
+            "/\t/evil.example",
+            "/\r\n/x",
+            "/\\evil.example",
+            "https://evil.example",
+            "/ok\u{0}",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(attack)), "/", "{attack:?}");
+        }
         assert_eq!(safe_next(None), "/");
     }
 }

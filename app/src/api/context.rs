@@ -1,12 +1,10 @@
 //! What every server function needs from the request: state, session, caller, client IP.
-use std::net::SocketAddr;
-
-use axum::extract::ConnectInfo;
 use leptos::prelude::*;
 use tower_sessions::Session;
 
 use crate::error::AppError;
 use crate::server::authz::{Admin, Grant};
+use crate::server::client_ip::ClientIp;
 use crate::server::{
     service::{accounts::Account, audit},
     session,
@@ -27,11 +25,12 @@ pub async fn session() -> Result<Session, AppError> {
     })
 }
 
+/// The client's address, as the server worked it out (see `server::client_ip`).
 pub async fn client_ip() -> Option<String> {
-    leptos_axum::extract::<ConnectInfo<SocketAddr>>()
+    leptos_axum::extract::<axum::Extension<ClientIp>>()
         .await
         .ok()
-        .map(|ConnectInfo(addr)| addr.ip().to_string())
+        .map(|axum::Extension(ClientIp(ip))| ip.to_string())
 }
 
 /// The signed-in caller, if any.

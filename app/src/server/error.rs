@@ -21,8 +21,9 @@ pub enum ServiceError {
     InvalidCredentials,
     #[error("{0}")]
     AccountUnavailable(&'static str),
+    /// A limit was reached; the next attempt is possible in `retry_after` seconds.
     #[error("Too many attempts, try again later")]
-    TooManyAttempts,
+    RateLimited { retry_after: i64 },
     /// A token did not authenticate; the code says why (DESIGN section 5).
     #[error("{}", .0.message())]
     Unauthenticated(AuthFailure),

@@ -3,6 +3,7 @@
 pub mod authz;
 pub mod cache;
 pub mod change;
+pub mod client_ip;
 pub mod drafts;
 pub mod entity;
 pub mod error;

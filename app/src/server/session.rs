@@ -26,7 +26,14 @@ struct SignedIn {
     user_id: i64,
     /// Unix seconds; bounds the session's total life whatever its activity.
     signed_in_at: i64,
+    /// Unix seconds of the last request that extended the idle timeout.
+    #[serde(default)]
+    seen_at: i64,
 }
+
+/// A session in use is saved (and so its idle timeout restarted) at most this often, not on
+/// every request.
+const TOUCH_EVERY_SECONDS: i64 = 60;
 
 #[derive(Clone, Debug)]
 pub struct DbSessionStore {
@@ -153,9 +160,11 @@ pub(crate) fn session_failed(err: tower_sessions::session::Error) -> super::erro
 /// Binds the session to `user_id` under a fresh id, so an id planted before sign-in is useless.
 pub async fn sign_in(session: &Session, user_id: i64) -> Result<()> {
     session.cycle_id().await.map_err(session_failed)?;
+    let now = Utc::now().timestamp();
     let signed_in = SignedIn {
         user_id,
-        signed_in_at: Utc::now().timestamp(),
+        signed_in_at: now,
+        seen_at: now,
     };
     session
         .insert(USER_KEY, signed_in)
@@ -182,15 +191,28 @@ pub async fn current_account(
     else {
         return Ok(None);
     };
-    let age = Utc::now().timestamp() - signed_in.signed_in_at;
+    let now = Utc::now().timestamp();
+    let age = now - signed_in.signed_in_at;
     let max_age = i64::try_from(config.absolute_timeout.as_secs()).unwrap_or(i64::MAX);
     let account = if age >= max_age {
         None
     } else {
         accounts::find_usable(db, signed_in.user_id).await?
     };
-    if account.is_none() {
-        sign_out(session).await?;
+    match &account {
+        None => sign_out(session).await?,
+        // Activity slides the idle timeout: saving the session sets its expiry anew.
+        Some(_) if now - signed_in.seen_at >= TOUCH_EVERY_SECONDS => {
+            let seen = SignedIn {
+                seen_at: now,
+                ..signed_in
+            };
+            session
+                .insert(USER_KEY, seen)
+                .await
+                .map_err(session_failed)?;
+        }
+        Some(_) => {}
     }
     Ok(account)
 }

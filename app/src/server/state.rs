@@ -52,8 +52,23 @@ pub struct SessionConfig {
     pub idle_timeout: Duration,
     /// A session ends this long after sign-in, active or not.
     pub absolute_timeout: Duration,
-    /// Send the cookie only over HTTPS.
+    /// Send the cookie only over HTTPS (then it is named `__Host-tessera_session`).
     pub secure_cookie: bool,
+    /// The site's own origin, e.g. `https://tessera.example.com`: a browser request that
+    /// changes something must come from it (see `src/csrf.rs`).
+    pub public_origin: String,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (see `server::client_ip`).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+impl SessionConfig {
+    pub fn cookie_name(&self) -> &'static str {
+        if self.secure_cookie {
+            "__Host-tessera_session"
+        } else {
+            "tessera_session"
+        }
+    }
 }
 
 impl Default for SessionConfig {
@@ -62,6 +77,8 @@ impl Default for SessionConfig {
             idle_timeout: Duration::from_secs(30 * 60),
             absolute_timeout: Duration::from_secs(12 * 60 * 60),
             secure_cookie: false,
+            public_origin: "http://127.0.0.1:3000".into(),
+            trusted_proxies: Vec::new(),
         }
     }
 }

@@ -1,4 +1,5 @@
 pub mod access_token;
+pub mod attempt_limit;
 pub mod audit_event;
 pub mod change_counter;
 pub mod endpoint;

@@ -7,6 +7,7 @@ use sea_orm::{
 };
 
 use super::audit::{Action, Event};
+use super::limits::{self, Key};
 use super::passwords;
 use crate::server::authz::Admin;
 use crate::server::cache::AuthCache;
@@ -369,8 +370,11 @@ pub async fn update_user(
                 .into(),
         });
     }
-    if changes.locked == Some(true) {
-        DbSessionStore::delete_for_user(txn, user_id).await?;
+    match changes.locked {
+        Some(true) => DbSessionStore::delete_for_user(txn, user_id).await?,
+        // Unlocking also forgives the failed sign-ins counted against the username.
+        Some(false) => limits::clear(txn, Key::Username(&username_key(&username))).await?,
+        None => {}
     }
     change
         .audit(
@@ -384,6 +388,35 @@ pub async fn update_user(
         .await?;
     change.commit().await?;
     Ok(Account { user, is_admin })
+}
+
+/// The operator's way back in (`tessera user unlock`): clears the lock and the failed
+/// sign-ins counted against the username, whoever made them.
+pub async fn unlock(
+    db: &DatabaseConnection,
+    cache: &AuthCache,
+    username: &str,
+) -> Result<user::Model> {
+    let change = Change::begin(db, cache).await?;
+    let user = find_by_username(change.db(), username)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let mut active: user::ActiveModel = user.into();
+    active.locked = Set(false);
+    active.updated_at = Set(Utc::now());
+    let user = active.update(change.db()).await?;
+    limits::clear(change.db(), Key::Username(&user.username_key)).await?;
+    change
+        .audit(
+            Event {
+                target: Some(&user.username),
+                ..Event::new(Action::UserUpdate)
+            }
+            .details(serde_json::json!({ "locked": false, "via": "command line" })),
+        )
+        .await?;
+    change.commit().await?;
+    Ok(user)
 }
 
 /// Every user with their Administrators membership, ordered by username.

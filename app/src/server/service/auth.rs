@@ -1,23 +1,19 @@
-//! Signing in with a username and password, with a per-username limit on failures.
-//! Failures are counted from the audit log, so the limit holds across every instance that
-//! shares the database.
-use chrono::{Duration, Utc};
-use sea_orm::{
-    sea_query::Expr, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
-};
+//! Signing in with a username and password, limited per username and per client address
+//! (see `limits`): the limits are kept in the database, so they hold across every instance
+//! that shares it.
+use chrono::Utc;
+use sea_orm::{sea_query::Expr, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use super::accounts::{self, Account};
 use super::audit::{self, Action};
+use super::limits::{self, Key};
 use super::passwords;
 use crate::server::cache::AuthCache;
 use crate::server::change::Change;
-use crate::server::entity::{audit_event, user};
+use crate::server::entity::user;
 use crate::server::error::{Result, ServiceError};
 use crate::server::session::DbSessionStore;
 
-pub const MAX_FAILURES: u64 = 5;
-pub const FAILURE_WINDOW_MINUTES: i64 = 15;
 /// Longer than any password we accept; anything longer cannot match and is not hashed.
 const PASSWORD_INPUT_MAX: usize = 1024;
 
@@ -25,6 +21,7 @@ const PASSWORD_INPUT_MAX: usize = 1024;
 /// is written to the audit log with the username tried and the client IP, never the password.
 pub async fn sign_in(
     db: &DatabaseConnection,
+    cache: &AuthCache,
     username: &str,
     password: String,
     ip: Option<&str>,
@@ -49,14 +46,17 @@ pub async fn sign_in(
         ..audit::Event::new(action)
     };
 
-    if recent_failures(db, &key).await? >= MAX_FAILURES {
-        audit::record(db, event(Action::SignInRefused)).await?;
-        return Err(ServiceError::TooManyAttempts);
-    }
-
+    reserve_guess(db, cache, &key, ip).await?;
     let user = accounts::find_by_username(db, &key).await?;
     let stored = user.as_ref().map(|u| u.password_hash.clone());
-    let matches = passwords::verify(password, stored).await?;
+    let matches = match passwords::verify(password, stored).await {
+        Ok(matches) => matches,
+        Err(err) => {
+            // Not verified after all (hashing was busy): the guess does not count.
+            give_back(db, &key, ip).await?;
+            return Err(err);
+        }
+    };
     let Some(user) = user.filter(|_| matches) else {
         audit::record(db, event(Action::SignInFailed)).await?;
         return Err(ServiceError::InvalidCredentials);
@@ -72,6 +72,10 @@ pub async fn sign_in(
         .await?;
         return Err(ServiceError::AccountUnavailable(reason));
     }
+    limits::clear(db, Key::Username(&key)).await?;
+    if let Some(ip) = ip {
+        limits::release(db, Key::Client(ip)).await?;
+    }
     audit::record(
         db,
         audit::Event {
@@ -82,6 +86,60 @@ pub async fn sign_in(
     .await?;
     let is_admin = accounts::is_admin(db, user.id).await?;
     Ok(Account { user, is_admin })
+}
+
+/// Reserves one guess for the username `key` and one failure of the client's budget, before
+/// any hashing. Beyond either limit: 429 with the time to wait, audited (throttled), and no
+/// hashing at all. A failed guess keeps its reservations until the window ends.
+async fn reserve_guess(
+    db: &DatabaseConnection,
+    cache: &AuthCache,
+    key: &str,
+    ip: Option<&str>,
+) -> Result<()> {
+    let now = Utc::now();
+    let reserved = match ip {
+        Some(ip) => limits::reserve(db, Key::Client(ip), limits::PER_CLIENT, now).await,
+        None => Ok(()),
+    };
+    let reserved = match reserved {
+        Ok(()) => match limits::reserve(db, Key::Username(key), limits::PER_USERNAME, now).await {
+            Ok(()) => Ok(()),
+            Err(err) => {
+                if let Some(ip) = ip {
+                    limits::release(db, Key::Client(ip)).await?;
+                }
+                Err(err)
+            }
+        },
+        Err(err) => Err(err),
+    };
+    if let Err(err) = reserved {
+        audit::refused(
+            db,
+            &cache.refusals,
+            audit::Refusal {
+                credential: key,
+                actor: None,
+                ip,
+                reason: "rate_limited",
+            },
+            Action::SignInRefused,
+            None,
+        )
+        .await?;
+        return Err(err);
+    }
+    Ok(())
+}
+
+/// Gives back the reservations of a guess that was not checked.
+async fn give_back(db: &DatabaseConnection, key: &str, ip: Option<&str>) -> Result<()> {
+    limits::release(db, Key::Username(key)).await?;
+    if let Some(ip) = ip {
+        limits::release(db, Key::Client(ip)).await?;
+    }
+    Ok(())
 }
 
 /// Changes the caller's own password after checking the current one. A wrong current
@@ -109,13 +167,26 @@ pub async fn change_password(
         ip,
         ..audit::Event::new(action)
     };
-    if recent_failures(db, &key).await? >= MAX_FAILURES {
-        audit::record(db, event(Action::SignInRefused)).await?;
-        return Err(ServiceError::TooManyAttempts);
+    if current.chars().count() > PASSWORD_INPUT_MAX {
+        return Err(ServiceError::validation(
+            "current_password",
+            "The current password is not correct",
+        ));
     }
-    let matches = current.chars().count() <= PASSWORD_INPUT_MAX
-        && passwords::verify(current.clone(), Some(user.password_hash.clone())).await?;
-    if !matches {
+    reserve_guess(db, cache, &key, ip).await?;
+    let matches = match passwords::verify(current.clone(), Some(user.password_hash.clone())).await {
+        Ok(matches) => matches,
+        Err(err) => {
+            give_back(db, &key, ip).await?;
+            return Err(err);
+        }
+    };
+    if matches {
+        limits::clear(db, Key::Username(&key)).await?;
+        if let Some(ip) = ip {
+            limits::release(db, Key::Client(ip)).await?;
+        }
+    } else {
         audit::record(db, event(Action::SignInFailed)).await?;
         return Err(ServiceError::validation(
             "current_password",
@@ -140,27 +211,6 @@ pub async fn change_password(
     change.audit(event(Action::PasswordChanged)).await?;
     DbSessionStore::delete_for_user(change.db(), user.id).await?;
     change.commit().await
-}
-
-/// Failed attempts for `key` within the window and since its last successful sign-in.
-async fn recent_failures(db: &DatabaseConnection, key: &str) -> Result<u64> {
-    let window_start = Utc::now() - Duration::minutes(FAILURE_WINDOW_MINUTES);
-    let last_success = audit_event::Entity::find()
-        .filter(audit_event::Column::Action.eq(Action::SignIn.as_str()))
-        .filter(audit_event::Column::Target.eq(key))
-        .filter(audit_event::Column::At.gt(window_start))
-        .order_by_desc(audit_event::Column::At)
-        .limit(1)
-        .one(db)
-        .await?
-        .map(|e| e.at);
-    let since = last_success.map_or(window_start, |at| at.max(window_start));
-    Ok(audit_event::Entity::find()
-        .filter(audit_event::Column::Action.eq(Action::SignInFailed.as_str()))
-        .filter(audit_event::Column::Target.eq(key))
-        .filter(audit_event::Column::At.gt(since))
-        .count(db)
-        .await?)
 }
 
 /// Records a sign-out; the session itself is ended by the caller.

@@ -3,6 +3,7 @@ pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod endpoints;
+pub mod limits;
 pub mod passwords;
 pub mod settings;
 pub mod token_auth;

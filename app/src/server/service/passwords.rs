@@ -1,11 +1,15 @@
-//! Password rules and argon2id hashing. Hashing runs on the blocking pool: it is meant to be
-//! slow, and must not stall the async workers.
+//! Password rules and argon2id hashing. Hashing runs on the blocking pool (it is meant to be
+//! slow, and must not stall the async workers), one run per core at a time: no number of
+//! concurrent requests grows its memory beyond that.
 use std::sync::LazyLock;
+use std::time::Duration;
 
 use argon2::{
     password_hash::{phc::PasswordHash, PasswordHasher, PasswordVerifier},
     Argon2,
 };
+
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 use crate::server::error::{Result, ServiceError};
 
@@ -39,8 +43,29 @@ pub fn validate(password: &str, user_inputs: &[&str]) -> Result<()> {
     Ok(())
 }
 
+/// Argon2 runs at most this many at once: one per core. Each run holds 19 MiB, and more at
+/// once would not finish sooner, only hold more memory while they queue for the cores.
+static HASHERS: LazyLock<Semaphore> = LazyLock::new(|| {
+    Semaphore::new(std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get))
+});
+
+/// How long a request waits for a free hasher before it is told to come back (429).
+const HASHER_WAIT: Duration = Duration::from_secs(2);
+
+async fn hasher() -> Result<SemaphorePermit<'static>> {
+    match tokio::time::timeout(HASHER_WAIT, HASHERS.acquire()).await {
+        Ok(Ok(permit)) => Ok(permit),
+        Ok(Err(_)) => Err(ServiceError::Internal(
+            "the hashing semaphore closed".into(),
+        )),
+        Err(_) => Err(ServiceError::RateLimited { retry_after: 1 }),
+    }
+}
+
 pub async fn hash(password: String) -> Result<String> {
+    let permit = hasher().await?;
     tokio::task::spawn_blocking(move || {
+        let _permit = permit;
         Argon2::default()
             .hash_password(password.as_bytes())
             .map(|h| h.to_string())
@@ -61,7 +86,9 @@ static DUMMY_HASH: LazyLock<Option<String>> = LazyLock::new(|| {
 
 /// Verifies `password` against `stored`, or against the dummy hash when there is no user.
 pub async fn verify(password: String, stored: Option<String>) -> Result<bool> {
+    let permit = hasher().await?;
     tokio::task::spawn_blocking(move || {
+        let _permit = permit;
         let real = stored.is_some();
         let Some(stored) = stored.or_else(|| DUMMY_HASH.clone()) else {
             return false;

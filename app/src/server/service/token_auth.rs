@@ -10,6 +10,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use subtle::ConstantTimeEq;
 
 use super::accounts::{self, Account};
+use super::limits::{self, Key};
 use super::passwords;
 use super::tokens::{self, Reason};
 use crate::model::scope::{Scope, Scopes};
@@ -122,10 +123,25 @@ async fn check_second_factor(
             .auth
             .pass_code_verified(&token.secret_digest, presented)
         {
+            // Each try is reserved before argon2: 5 per token per 15 minutes, then 429.
+            let key = Key::Token(token.id);
+            limits::reserve(&state.db, key, limits::PER_TOKEN, Utc::now()).await?;
             let stamp = state.auth.stamp();
-            if !passwords::verify(presented.to_owned(), Some(hash)).await? {
+            let matches = if presented.chars().count() > passwords::MAX_LEN {
+                false
+            } else {
+                match passwords::verify(presented.to_owned(), Some(hash)).await {
+                    Ok(matches) => matches,
+                    Err(err) => {
+                        limits::release(&state.db, key).await?;
+                        return Err(err);
+                    }
+                }
+            };
+            if !matches {
                 return Err(failed(AuthFailure::CredentialsRequired));
             }
+            limits::clear(&state.db, key).await?;
             state
                 .auth
                 .remember_pass_code(stamp, &token.secret_digest, presented);

@@ -160,6 +160,15 @@ pub async fn create(
     };
     let pass_code_hash = match new.pass_code.filter(|p| !p.is_empty()) {
         Some(code) => {
+            if code.chars().count() < passwords::MIN_LEN {
+                return Err(ServiceError::validation(
+                    "pass_code",
+                    format!(
+                        "Pass code must be at least {} characters",
+                        passwords::MIN_LEN
+                    ),
+                ));
+            }
             if code.chars().count() > passwords::MAX_LEN {
                 return Err(ServiceError::validation(
                     "pass_code",

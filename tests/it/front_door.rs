@@ -1,0 +1,482 @@
+//! The front door as an attacker tries it: parallel guesses, spraying from one address, a
+//! flood of anonymous sign-ins, pass-code guessing, cross-site requests, odd paths and
+//! redirect targets, and forged client addresses.
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+
+use futures_util::future::join_all;
+use reqwest::{header, Method, StatusCode};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+
+use app::server::entity::{access_token, audit_event, session};
+use app::server::state::SessionConfig;
+
+use crate::helpers::*;
+use crate::on_both_backends;
+
+on_both_backends!(
+    parallel_guesses_get_five_verifications,
+    spraying_from_one_address_is_limited_across_usernames,
+    wrong_pass_codes_are_limited_per_token,
+    cross_site_requests_to_server_functions_are_refused,
+    odd_page_paths_and_redirect_targets_stay_on_the_site,
+    forwarded_addresses_are_believed_only_from_trusted_proxies,
+);
+
+/// Believes `X-Forwarded-For` from the test client, as from a reverse proxy on this host.
+async fn behind_a_proxy(db: &TestDb) -> TestApp {
+    TestApp::spawn_with(
+        db,
+        SessionConfig {
+            trusted_proxies: vec!["127.0.0.1/32".parse().unwrap()],
+            ..SessionConfig::default()
+        },
+    )
+    .await
+}
+
+async fn sign_in_from(app: &TestApp, ip: &str, username: &str, password: &str) -> StatusCode {
+    sign_in_with(&app.client(), app, ip, username, password).await
+}
+
+async fn sign_in_with(
+    client: &reqwest::Client,
+    app: &TestApp,
+    ip: &str,
+    username: &str,
+    password: &str,
+) -> StatusCode {
+    client
+        .post(app.url("/sfn/sign_in"))
+        .header("x-forwarded-for", ip)
+        .form(&[("username", username), ("password", password)])
+        .send()
+        .await
+        .expect("an answer, never a dropped connection")
+        .status()
+}
+
+async fn count(app: &TestApp, action: &str) -> u64 {
+    audit_event::Entity::find()
+        .filter(audit_event::Column::Action.eq(action))
+        .count(&app.db)
+        .await
+        .unwrap()
+}
+
+async fn parallel_guesses_get_five_verifications(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(&db).await;
+    let guesses = (0..40).map(|i| {
+        let client = app.client();
+        let url = app.url("/sfn/sign_in");
+        async move {
+            let password = format!("parallel-guess-{i}");
+            client
+                .post(url)
+                .form(&[("username", "admin"), ("password", password.as_str())])
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    });
+    let statuses = join_all(guesses).await;
+    let verified = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::UNAUTHORIZED)
+        .count();
+    let limited = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!((verified, limited), (5, 35), "{statuses:?}");
+    assert_eq!(count(&app, "auth.sign_in_failed").await, 5);
+    app.stop().await;
+}
+
+async fn spraying_from_one_address_is_limited_across_usernames(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let app = behind_a_proxy(&db).await;
+    let mut statuses = Vec::new();
+    for i in 0..25 {
+        statuses.push(sign_in_from(&app, "198.51.100.7", &format!("user{i}"), "Spring2026!").await);
+    }
+    let refused = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::UNAUTHORIZED)
+        .count();
+    let limited = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!((refused, limited), (20, 5), "{statuses:?}");
+    // That address is refused even the right password; another address is not.
+    assert_eq!(
+        sign_in_from(&app, "198.51.100.7", "admin", ADMIN_PASSWORD).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        sign_in_from(&app, "198.51.100.8", "admin", ADMIN_PASSWORD).await,
+        StatusCode::OK
+    );
+    app.stop().await;
+}
+
+/// 400 concurrent sign-ins of unknown users from 400 addresses (through a trusted proxy, so
+/// that the per-address limit does not stop them first): argon2 runs one per core, the rest
+/// wait a bounded time and get 429, every request gets an answer, and /healthz keeps
+/// answering. Prints the peak growth of the process's memory and the slowest /healthz.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_anonymous_sign_ins_is_bounded() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let app = Arc::new(behind_a_proxy(&db).await);
+    // Warm: the first verification computes the dummy hash once.
+    sign_in_from(&app, "192.0.2.1", "warm-up", "whatever-password-1").await;
+    let rss = || -> u64 {
+        std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("VmRSS:"))
+                    .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+            })
+            .unwrap_or(0)
+    };
+    let before = rss();
+    let peak = Arc::new(AtomicU64::new(before));
+    let done = Arc::new(AtomicBool::new(false));
+    let health = {
+        let (app, done, peak) = (app.clone(), done.clone(), peak.clone());
+        tokio::spawn(async move {
+            let mut slowest = std::time::Duration::ZERO;
+            let mut answered = 0;
+            while !done.load(Ordering::SeqCst) {
+                let start = std::time::Instant::now();
+                let status = app
+                    .client()
+                    .get(app.url("/healthz"))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status();
+                assert_eq!(status, StatusCode::OK);
+                slowest = slowest.max(start.elapsed());
+                answered += 1;
+                peak.fetch_max(rss(), Ordering::SeqCst);
+            }
+            (answered, slowest)
+        })
+    };
+    // One client, as one attacker's tool would be: its connections are the flood.
+    let client = app.client();
+    let flood = (0..400).map(|i| {
+        let (app, client) = (app.clone(), client.clone());
+        async move {
+            let ip = format!("10.{}.{}.{}", i / 65536, (i / 256) % 256, i % 256);
+            sign_in_with(
+                &client,
+                &app,
+                &ip,
+                &format!("nobody-{i}"),
+                "a-wrong-password-9",
+            )
+            .await
+        }
+    });
+    let statuses = join_all(flood).await;
+    done.store(true, Ordering::SeqCst);
+    let (answered, slowest) = health.await.unwrap();
+    let hashed = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::UNAUTHORIZED)
+        .count();
+    let busy = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!(hashed + busy, 400, "{statuses:?}");
+    assert!(
+        hashed > 0 && busy > 0,
+        "hashed {hashed}, told to come back {busy}"
+    );
+    assert!(answered > 0);
+    let growth_mb = peak.load(Ordering::SeqCst).saturating_sub(before) / 1024;
+    eprintln!(
+        "anonymous flood: 400 sign-ins, {hashed} hashed, {busy} answered 429; peak memory \
+         growth {growth_mb} MB; /healthz answered {answered} times, slowest {slowest:?}"
+    );
+    assert!(growth_mb < 100, "memory grew by {growth_mb} MB");
+}
+
+async fn wrong_pass_codes_are_limited_per_token(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(&db).await;
+    let root = app
+        .issue("admin", &["admin", "tokens:write", "profile:read"])
+        .await;
+    // Shorter than 8 characters is refused by name.
+    let response = app
+        .api(Method::POST, "/api/v1/tokens", Some(&root.secret))
+        .json(
+            &serde_json::json!({"name": "gw", "scopes": ["profile:read"], "pass_code": "1234567"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 422);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["field"], "pass_code");
+
+    let issued = app
+        .issue_with(
+            "admin",
+            app::server::service::tokens::NewToken {
+                name: "gateway".into(),
+                scopes: vec!["profile:read".into()],
+                pass_code: Some("correct-pass-code".into()),
+                ..Default::default()
+            },
+        )
+        .await;
+    let me = |pass_code: &'static str| {
+        app.api(Method::GET, "/api/v1/me", Some(&issued.secret))
+            .header("x-token-pass-code", pass_code)
+            .send()
+    };
+    for _ in 0..5 {
+        let (status, code) = status_and_code(me("wrong-pass-code").await.unwrap()).await;
+        assert_eq!((status, code.as_str()), (401, "credentials_required"));
+    }
+    for pass_code in ["wrong-pass-code", "correct-pass-code"] {
+        let response = me(pass_code).await.unwrap();
+        assert_eq!(response.status(), 429);
+        assert!(response.headers().contains_key(header::RETRY_AFTER));
+        assert_eq!(status_and_code(response).await.1, "rate_limited");
+    }
+    // Audited once per minute, with the token's hint.
+    let refused = audit_event::Entity::find()
+        .filter(audit_event::Column::Action.eq("auth.refused"))
+        .all(&app.db)
+        .await
+        .unwrap();
+    let reasons: Vec<_> = refused.iter().filter_map(|e| e.details.clone()).collect();
+    assert_eq!(
+        reasons
+            .iter()
+            .filter(|d| d.contains("rate_limited"))
+            .count(),
+        1,
+        "{reasons:?}"
+    );
+    assert_eq!(
+        reasons
+            .iter()
+            .filter(|d| d.contains("credentials_required"))
+            .count(),
+        1
+    );
+    assert!(refused
+        .iter()
+        .all(|e| !format!("{e:?}").contains(&issued.secret)));
+    app.stop().await;
+}
+
+async fn cross_site_requests_to_server_functions_are_refused(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(&db).await;
+    let own = format!("http://{}", app.addr);
+    // A client with no Origin of its own, to send exactly the headers each case names.
+    let bare = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let sign_in = |headers: &[(&'static str, String)]| {
+        let mut request = bare
+            .post(app.url("/sfn/sign_in"))
+            .form(&[("username", "admin"), ("password", ADMIN_PASSWORD)]);
+        for (name, value) in headers {
+            request = request.header(*name, value);
+        }
+        request.send()
+    };
+    for headers in [
+        vec![("origin", "https://evil.example".to_owned())],
+        vec![("origin", "null".to_owned())],
+        vec![
+            ("sec-fetch-site", "cross-site".to_owned()),
+            ("origin", own.clone()),
+        ],
+        vec![("sec-fetch-site", "same-site".to_owned())],
+        vec![("referer", "https://evil.example/login".to_owned())],
+        vec![],
+    ] {
+        let response = sign_in(&headers).await.unwrap();
+        assert_eq!(response.status(), 403, "{headers:?}");
+        assert!(
+            session_cookie(&response).is_none(),
+            "{headers:?}: no session"
+        );
+    }
+    for headers in [
+        vec![("origin", own.clone())],
+        vec![("sec-fetch-site", "same-origin".to_owned())],
+        vec![("referer", format!("{own}/login?next=/"))],
+    ] {
+        assert_eq!(
+            sign_in(&headers).await.unwrap().status(),
+            200,
+            "{headers:?}"
+        );
+    }
+    // Signing someone out from another site does not work either.
+    let client = app.client();
+    let response = app.sign_in(&client, "admin", ADMIN_PASSWORD).await;
+    let id = session_cookie(&response).unwrap();
+    let response = bare
+        .post(app.url("/sfn/sign_out"))
+        .header("cookie", format!("tessera_session={id}"))
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+    assert_eq!(app.whoami(&client).await.as_deref(), Some("admin"));
+    let audited = audit_event::Entity::find()
+        .filter(audit_event::Column::Action.eq("auth.refused"))
+        .filter(audit_event::Column::Target.eq("cross-site request"))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert!(audited >= 1);
+    app.stop().await;
+}
+
+async fn odd_page_paths_and_redirect_targets_stay_on_the_site(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(&db).await;
+    let client = app.client();
+    // Every other spelling of a page path is sent to its one form, which the guard keeps.
+    for (path, canonical) in [
+        ("/admin/tokens/", "/admin/tokens"),
+        ("/me/tokens/", "/me/tokens"),
+        ("//admin//users", "/admin/users"),
+        ("/admin/tokens/?user=svc", "/admin/tokens?user=svc"),
+    ] {
+        let response = client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), 308, "{path}");
+        assert_eq!(response.headers()[header::LOCATION], canonical, "{path}");
+        let response = client.get(app.url(canonical)).send().await.unwrap();
+        assert_eq!(response.status(), 303, "{canonical}");
+        let location = response.headers()[header::LOCATION].to_str().unwrap();
+        assert!(
+            location.starts_with("/login?next="),
+            "{canonical}: {location}"
+        );
+    }
+    // A plain HTML form signing in with a `next` a browser would read as another host, or
+    // that would break the header, goes home; nothing drops the connection.
+    for next in [
+        "/\t/evil.example",
+        "/\r\n/x",
+        "//evil.example",
+        "/\\evil.example",
+        "https://evil.example",
+    ] {
+        let response = app
+            .client()
+            .post(app.url("/sfn/sign_in"))
+            .header(header::ACCEPT, "text/html")
+            .form(&[
+                ("username", "admin"),
+                ("password", ADMIN_PASSWORD),
+                ("next", next),
+            ])
+            .send()
+            .await
+            .expect("an answer");
+        let location = response
+            .headers()
+            .get(header::LOCATION)
+            .map(|v| v.to_str().unwrap().to_owned());
+        assert_eq!(location.as_deref(), Some("/"), "{next:?}");
+    }
+    let response = app
+        .client()
+        .post(app.url("/sfn/sign_in"))
+        .header(header::ACCEPT, "text/html")
+        .form(&[
+            ("username", "admin"),
+            ("password", ADMIN_PASSWORD),
+            ("next", "/admin/users?q=a"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()[header::LOCATION], "/admin/users?q=a");
+    // Odd bytes in paths and queries get answers too.
+    for path in [
+        "/login?next=%0D%0A%2F",
+        "/%00",
+        "/admin/%2e%2e/%2e%2e/etc/passwd",
+        "/api/v1/tokens/%0A",
+    ] {
+        let response = client.get(app.url(path)).send().await.expect("an answer");
+        assert!(
+            response.status().as_u16() < 500,
+            "{path}: {}",
+            response.status()
+        );
+    }
+    let sessions = session::Entity::find().count(&app.db).await.unwrap();
+    assert!(sessions >= 1);
+    app.stop().await;
+}
+
+async fn forwarded_addresses_are_believed_only_from_trusted_proxies(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let direct = TestApp::spawn(&db).await;
+    let token = direct.issue("admin", &["profile:read"]).await;
+    let me = |app: &TestApp, forwarded: &'static str| {
+        app.api(Method::GET, "/api/v1/me", Some(&token.secret))
+            .header("x-forwarded-for", forwarded)
+            .send()
+    };
+    let last_ips = |app: &TestApp| {
+        let db = app.db.clone();
+        let id = token.token.id;
+        async move {
+            let row = access_token::Entity::find_by_id(id)
+                .one(&db)
+                .await
+                .unwrap()
+                .unwrap();
+            row.last_used_ips.unwrap_or_default()
+        }
+    };
+    // From anyone but a trusted proxy the header is the client's claim and is ignored.
+    assert_eq!(me(&direct, "203.0.113.9").await.unwrap().status(), 200);
+    tessera::flush_logs(&direct.state).await.unwrap();
+    let ips = last_ips(&direct).await;
+    assert!(
+        ips.contains("127.0.0.1") && !ips.contains("203.0.113.9"),
+        "{ips}"
+    );
+    direct.stop().await;
+
+    let proxied = behind_a_proxy(&db).await;
+    assert_eq!(
+        me(&proxied, "198.51.100.1, 203.0.113.9")
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    tessera::flush_logs(&proxied.state).await.unwrap();
+    let ips = last_ips(&proxied).await;
+    assert!(
+        ips.contains("203.0.113.9") && !ips.contains("198.51.100.1"),
+        "{ips}"
+    );
+    proxied.stop().await;
+}
