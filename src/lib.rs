@@ -4,6 +4,7 @@ mod client_ip;
 pub mod config;
 mod csrf;
 mod guard;
+mod headers;
 mod health;
 
 use axum::{middleware, routing::get, Router};
@@ -81,7 +82,8 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
                 .unwrap_or(time::Duration::minutes(30)),
         ));
 
-    Router::new()
+    let https = state.sessions.public_origin.starts_with("https://");
+    let router = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .merge(api::router())
@@ -93,7 +95,8 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
         .layer(middleware::from_fn_with_state(
             state.clone(),
             client_ip::resolve_client,
-        ))
+        ));
+    headers::add(router, https)
 }
 
 /// Work that runs beside the server: batched last-use writes, following changes made by

@@ -34,14 +34,17 @@ export const test = base.extend<{ login: LoginPage; noPageErrors: void }>({
   login: async ({ page }, use) => {
     await use(new LoginPage(page));
   },
-  // Every test fails if a page panicked or failed to hydrate: such a page looks right but
-  // ignores every click, which other assertions would only report as a timeout.
+  // Every test fails if a page panicked, failed to hydrate or broke its Content-Security-
+  // Policy: such a page looks right but ignores every click, which other assertions would
+  // only report as a timeout.
   noPageErrors: [
     async ({ page }, use) => {
       const errors: string[] = [];
       page.on("pageerror", (e) => errors.push(e.message));
       page.on("console", (m) => {
-        if (m.type() === "error" && /hydration|panicked/i.test(m.text())) errors.push(m.text());
+        if (m.type() === "error" && /hydration|panicked|Content Security Policy/i.test(m.text())) {
+          errors.push(m.text());
+        }
       });
       await use();
       expect(errors, "errors in the page").toEqual([]);

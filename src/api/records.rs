@@ -4,7 +4,7 @@ use std::net::IpAddr;
 
 use axum::{
     body::Bytes,
-    extract::{rejection::BytesRejection, Path, State},
+    extract::{rejection::BytesRejection, FromRequest, Path, Request, State},
     http::{header, HeaderMap, StatusCode},
     response::{IntoResponse, Response},
     Json,
@@ -123,18 +123,24 @@ pub async fn create(
     State(state): State<AppState>,
     Client(ip): Client,
     Path(path): Path<String>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    request: Request,
 ) -> Response {
     detached(&state.clone(), async move {
         let method = Method::Post;
-        let size = body.as_ref().map_or(0, Bytes::len);
-        let gate = match open(&state, &path, method, &headers).await {
+        // The caller is decided before the body is read: a refused call costs no upload.
+        let announced = request
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
+            .unwrap_or(0);
+        let gate = match open(&state, &path, method, request.headers()).await {
             Ok(gate) => gate,
             Err((gate, refusal)) => {
-                return finish(&state, gate.as_ref(), method, ip, size, Err(refusal))
+                return finish(&state, gate.as_ref(), method, ip, announced, Err(refusal))
             }
         };
+        let body = Bytes::from_request(request, &()).await;
+        let size = body.as_ref().map_or(announced, Bytes::len);
         let result = async {
             let body = body.map_err(|r| body_rejection(&r))?;
             let data: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {

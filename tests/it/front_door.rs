@@ -480,3 +480,119 @@ async fn forwarded_addresses_are_believed_only_from_trusted_proxies(backend: Bac
     );
     proxied.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_and_answers_carry_the_security_headers() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let app = TestApp::spawn(&db).await;
+    let response = app.client().get(app.url("/login")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let headers = response.headers().clone();
+    let policy = headers[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    for directive in [
+        "default-src 'self'",
+        "'wasm-unsafe-eval'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "object-src 'none'",
+    ] {
+        assert!(policy.contains(directive), "{directive} in {policy}");
+    }
+    assert!(!policy.contains("unsafe-inline"), "{policy}");
+    // The nonce is this response's, and the hydration script carries it.
+    let nonce = policy
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .unwrap()
+        .to_owned();
+    assert!(nonce.len() >= 16, "{nonce}");
+    let body = response.text().await.unwrap();
+    assert!(
+        body.contains(&format!("nonce=\"{nonce}\"")),
+        "the page's scripts carry the nonce"
+    );
+    let again = app.client().get(app.url("/login")).send().await.unwrap();
+    assert!(!again.headers()[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap()
+        .contains(&nonce));
+    assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    assert_eq!(headers[header::REFERRER_POLICY], "same-origin");
+    assert_eq!(headers[header::X_FRAME_OPTIONS], "DENY");
+    assert_eq!(headers[header::CACHE_CONTROL], "no-store");
+    assert!(
+        !headers.contains_key(header::STRICT_TRANSPORT_SECURITY),
+        "plain http here"
+    );
+
+    // An answer carrying a secret is never stored.
+    let root = app.issue("admin", &["tokens:write", "profile:read"]).await;
+    let response = app
+        .api(Method::POST, "/api/v1/tokens", Some(&root.secret))
+        .json(&serde_json::json!({"name": "x", "scopes": ["profile:read"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    assert_eq!(response.headers()[header::CACHE_CONTROL], "no-store");
+    app.stop().await;
+
+    // Behind https: HSTS, and the session cookie is Secure and __Host-.
+    let db = TestDb::new(Backend::Sqlite).await;
+    let app = TestApp::spawn_with(
+        &db,
+        SessionConfig {
+            secure_cookie: true,
+            public_origin: "https://tessera.example.com".into(),
+            ..SessionConfig::default()
+        },
+    )
+    .await;
+    let response = app.client().get(app.url("/login")).send().await.unwrap();
+    assert!(response.headers()[header::STRICT_TRANSPORT_SECURITY]
+        .to_str()
+        .unwrap()
+        .starts_with("max-age="));
+    app.stop().await;
+}
+
+/// A caller that is refused gets its answer before it has sent its body: the server does
+/// not read (or buffer) a megabyte for someone who may not store it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_endpoint_refuses_before_reading_the_body() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let db = TestDb::new(Backend::Sqlite).await;
+    let app = TestApp::spawn(&db).await;
+    let root = app.issue("admin", &["admin"]).await;
+    let response = app
+        .api(Method::POST, "/api/v1/admin/endpoints", Some(&root.secret))
+        .json(&serde_json::json!({"name": "big", "path": "big", "auth_type": "token"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+
+    let mut stream = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    let head = format!(
+        "POST /api/v1/endpoints/big/records HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: application/json\r\nContent-Length: 1000000\r\n\r\n",
+        app.addr,
+        app::server::secrets::new_access_token()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    // No body follows. The answer must come anyway; the bound only turns a hang into a
+    // failure instead of a stuck test.
+    let mut answer = vec![0; 64];
+    let read = tokio::time::timeout(std::time::Duration::from_secs(10), stream.read(&mut answer))
+        .await
+        .expect("answered without the body")
+        .unwrap();
+    let answer = String::from_utf8_lossy(&answer[..read]).to_string();
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+    app.stop().await;
+}

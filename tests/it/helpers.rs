@@ -146,9 +146,14 @@ impl TestApp {
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
-        let sessions = SessionConfig {
-            public_origin: format!("http://{addr}"),
-            ..sessions
+        // The site's origin is where the test listens, unless the test chose one.
+        let sessions = if sessions.public_origin == SessionConfig::default().public_origin {
+            SessionConfig {
+                public_origin: format!("http://{addr}"),
+                ..sessions
+            }
+        } else {
+            sessions
         };
         let state = AppState::new(db.clone(), sessions);
         tessera::follow_changes(&state);
