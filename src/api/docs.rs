@@ -2,7 +2,12 @@
 //! served by Tessera itself (no CDN, no script).
 use axum::{response::Html, Json};
 use utoipa::{
-    openapi::security::{Http, HttpAuthScheme, SecurityScheme},
+    openapi::{
+        path::{ParameterBuilder, ParameterIn},
+        schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type},
+        security::{Http, HttpAuthScheme, SecurityScheme},
+        ContentBuilder, Ref, RefOr, Required, Response, ResponseBuilder, Schema,
+    },
     Modify, OpenApi,
 };
 
@@ -24,9 +29,126 @@ use super::{admin, dto, endpoints, error, me, records, tokens};
         records::create, records::list, records::delete,
     ),
     components(schemas(error::ErrorBody, error::ErrorDetail, dto::CreateTokenRequest)),
-    modifiers(&BearerAuth)
+    modifiers(&BearerAuth, &EveryAnswer)
 )]
 pub struct ApiDoc;
+
+/// Completes every operation with what the annotations would repeat: a definition of each
+/// `{parameter}` in its path, and every error status it can answer with the error schema, so
+/// that a generated client knows every answer it may get.
+struct EveryAnswer;
+
+/// The type of a path parameter, by its name.
+fn path_parameter(name: &str) -> (Schema, &'static str) {
+    let integer = || {
+        ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+            .build()
+    };
+    match name {
+        "method" => (
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(["post", "get", "delete"]))
+                .build()
+                .into(),
+            "The primary's method",
+        ),
+        "path" => (
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .build()
+                .into(),
+            "The endpoint's path (its slug)",
+        ),
+        "token_id" => (integer().into(), "The endpoint token's id"),
+        _ => (integer().into(), "The id"),
+    }
+}
+
+fn error_answer(description: &str) -> RefOr<Response> {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("ErrorBody")))
+                .build(),
+        )
+        .build()
+        .into()
+}
+
+impl Modify for EveryAnswer {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let names: Vec<&str> = path
+                .split('/')
+                .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
+                .collect();
+            let operations = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ];
+            for (index, operation) in operations.into_iter().enumerate() {
+                let Some(operation) = operation else { continue };
+                let parameters = operation.parameters.get_or_insert_with(Vec::new);
+                for name in &names {
+                    let defined = parameters
+                        .iter()
+                        .any(|p| p.name == *name && p.parameter_in == ParameterIn::Path);
+                    if !defined {
+                        let (schema, description) = path_parameter(name);
+                        parameters.push(
+                            ParameterBuilder::new()
+                                .name(*name)
+                                .parameter_in(ParameterIn::Path)
+                                .required(Required::True)
+                                .description(Some(description))
+                                .schema(Some(schema))
+                                .build(),
+                        );
+                    }
+                }
+                let has_query = parameters
+                    .iter()
+                    .any(|p| p.parameter_in == ParameterIn::Query);
+                let changes = index > 0;
+                let mut answers = vec![
+                    (
+                        "401",
+                        "No token, or one that does not authenticate (code says why)",
+                    ),
+                    ("403", "The token does not allow this"),
+                    ("404", "Nothing with this id or path, or another user's"),
+                    ("429", "Too many attempts (pass codes); see Retry-After"),
+                ];
+                if has_query || operation.request_body.is_some() {
+                    answers.push(("422", "A value was refused; field names it"));
+                }
+                if operation.request_body.is_some() {
+                    answers.push(("400", "The body does not parse"));
+                    answers.push(("413", "The body is too large"));
+                    answers.push(("415", "The body is not JSON"));
+                }
+                if changes {
+                    answers.push(("409", "A rule refused the change; message names it"));
+                }
+                for (status, description) in answers {
+                    operation
+                        .responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| error_answer(description));
+                }
+            }
+        }
+    }
+}
 
 struct BearerAuth;
 

@@ -596,3 +596,58 @@ async fn an_endpoint_refuses_before_reading_the_body() {
     assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
     app.stop().await;
 }
+
+/// What schemathesis checks in `.ci/fuzz` at length, in short: every `{parameter}` of every
+/// path is defined, and every operation documents the errors it can answer with their schema.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_openapi_document_defines_every_parameter_and_answer() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let app = TestApp::spawn(&db).await;
+    let doc: serde_json::Value = app
+        .client()
+        .get(app.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let paths = doc["paths"].as_object().unwrap();
+    assert!(paths.len() >= 20);
+    for (path, item) in paths {
+        let names: Vec<&str> = path
+            .split('/')
+            .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
+            .collect();
+        for (method, operation) in item.as_object().unwrap() {
+            let parameters = operation["parameters"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            for name in &names {
+                assert!(
+                    parameters
+                        .iter()
+                        .any(|p| p["name"] == *name && p["in"] == "path"),
+                    "{method} {path}: {{{name}}} is not defined"
+                );
+            }
+            for status in ["401", "403", "404", "429"] {
+                let answer = &operation["responses"][status];
+                assert!(
+                    answer.is_object(),
+                    "{method} {path}: {status} not documented"
+                );
+            }
+            if operation["requestBody"].is_object() {
+                for status in ["400", "413", "415", "422"] {
+                    assert!(
+                        operation["responses"][status].is_object(),
+                        "{method} {path}: {status} not documented"
+                    );
+                }
+            }
+        }
+    }
+    app.stop().await;
+}
