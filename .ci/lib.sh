@@ -6,6 +6,9 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # Outside the clone, so that a fresh clone reuses earlier builds.
 CACHE=${TESSERA_CACHE:-$HOME/.cache/tessera}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$CACHE/target}
+# A clean clone builds every run from scratch anyway; incremental state per clone path only
+# fills the disk (tens of GB after a few runs).
+if [ "${CI:-}" = "true" ]; then export CARGO_INCREMENTAL=0; fi
 export PATH="$HOME/.cargo/bin:$PATH"
 WASM_BINDGEN_VERSION=0.2.130
 CARGO_LEPTOS_VERSION=0.3.10

@@ -6,6 +6,7 @@ mod csrf;
 mod guard;
 mod headers;
 mod health;
+pub mod serve;
 
 use axum::{middleware, routing::get, Router};
 use leptos::prelude::*;

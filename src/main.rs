@@ -1,5 +1,4 @@
 use std::io::Read;
-use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -151,14 +150,13 @@ async fn serve(db: sea_orm::DatabaseConnection, args: ServeArgs) -> Result<(), S
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     tracing::info!("listening on http://{addr}");
-    axum::serve(
+    tessera::serve::serve(
         listener,
-        tessera::router(state.clone(), leptos_options)
-            .into_make_service_with_connect_info::<SocketAddr>(),
+        tessera::router(state.clone(), leptos_options),
+        tessera::serve::Limits::default(),
+        shutdown_signal(),
     )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
-    .map_err(|e| format!("server: {e}"))?;
+    .await;
     // Calls whose clients hung up may still be storing; then what was used and called since
     // the last batches is written before leaving.
     state.calls.close();

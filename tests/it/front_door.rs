@@ -651,3 +651,86 @@ async fn the_openapi_document_defines_every_parameter_and_answer() {
     }
     app.stop().await;
 }
+
+/// Reads what the server sends on `stream` until it answers or closes; the bound only turns
+/// a hang into a failure.
+async fn answer_or_close(stream: &mut tokio::net::TcpStream) -> String {
+    use tokio::io::AsyncReadExt;
+    let mut buffer = vec![0; 256];
+    let read = tokio::time::timeout(std::time::Duration::from_secs(15), stream.read(&mut buffer))
+        .await
+        .expect("the server answered or closed the connection");
+    String::from_utf8_lossy(&buffer[..read.unwrap_or(0)]).to_string()
+}
+
+/// A client that sends its headers a byte at a time, or its body never, is cut off after the
+/// limit instead of holding a connection forever; past the connection cap, new clients wait
+/// until a connection frees.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_and_greedy_clients_are_bounded() {
+    use tokio::io::AsyncWriteExt;
+    use tokio::net::TcpStream;
+    let db = TestDb::new(Backend::Sqlite).await;
+    let limits = tessera::serve::Limits {
+        header_timeout: std::time::Duration::from_secs(1),
+        body_timeout: std::time::Duration::from_secs(1),
+        max_connections: 3,
+        ..tessera::serve::Limits::default()
+    };
+    let app = TestApp::spawn_limited(&db, SessionConfig::default(), limits).await;
+    let root = app.issue("admin", &["tokens:write", "profile:read"]).await;
+
+    // Slowloris: headers that never end.
+    let mut slow = TcpStream::connect(app.addr).await.unwrap();
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: tessera\r\nX-Slow: 1")
+        .await
+        .unwrap();
+    let answer = answer_or_close(&mut slow).await;
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 408"),
+        "{answer}"
+    );
+
+    // A body that never comes.
+    let mut stalled = TcpStream::connect(app.addr).await.unwrap();
+    let head = format!(
+        "POST /api/v1/tokens HTTP/1.1\r\nHost: tessera\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"name\":",
+        root.secret
+    );
+    stalled.write_all(head.as_bytes()).await.unwrap();
+    let answer = answer_or_close(&mut stalled).await;
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 4"),
+        "a 4xx or a closed connection: {answer}"
+    );
+
+    // Three connections held open: a fourth is served only once one of them closes.
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        held.push(TcpStream::connect(app.addr).await.unwrap());
+    }
+    let mut waiting = TcpStream::connect(app.addr).await.unwrap();
+    waiting
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: tessera\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let early = {
+        use tokio::io::AsyncReadExt;
+        let mut buffer = [0; 16];
+        tokio::time::timeout(
+            std::time::Duration::from_millis(300),
+            waiting.read(&mut buffer),
+        )
+        .await
+        .is_ok()
+    };
+    assert!(
+        !early,
+        "a fourth connection was served while three were open"
+    );
+    drop(held);
+    let answer = answer_or_close(&mut waiting).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    app.stop().await;
+}

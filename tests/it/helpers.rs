@@ -131,6 +131,15 @@ impl TestApp {
     }
 
     pub async fn spawn_with(test_db: &TestDb, sessions: SessionConfig) -> Self {
+        Self::spawn_limited(test_db, sessions, tessera::serve::Limits::default()).await
+    }
+
+    /// A server whose limits on slow and greedy clients the test chooses.
+    pub async fn spawn_limited(
+        test_db: &TestDb,
+        sessions: SessionConfig,
+        limits: tessera::serve::Limits,
+    ) -> Self {
         let db = test_db.connect().await;
         app::server::service::accounts::bootstrap_admin(
             &db,
@@ -158,14 +167,12 @@ impl TestApp {
         let state = AppState::new(db.clone(), sessions);
         tessera::follow_changes(&state);
         let router = tessera::router(state.clone(), options);
-        let server = tokio::spawn(async move {
-            axum::serve(
-                listener,
-                router.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .await
-            .expect("serve");
-        });
+        let server = tokio::spawn(tessera::serve::serve(
+            listener,
+            router,
+            limits,
+            std::future::pending(),
+        ));
         Self {
             addr,
             db,
