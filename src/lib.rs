@@ -126,6 +126,21 @@ pub fn spawn_background(state: &AppState) {
         }
     });
     follow_changes(state);
+    let retention_state = state.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(60 * 60));
+        loop {
+            every.tick().await;
+            let db = &retention_state.db;
+            match app::server::service::traffic::purge(db, chrono::Utc::now()).await {
+                Ok((0, 0)) => {}
+                Ok((records, calls)) => {
+                    tracing::info!(records, calls, "purged endpoint data past its retention");
+                }
+                Err(err) => tracing::warn!(error = %err, "could not purge old endpoint data"),
+            }
+        }
+    });
     let store = DbSessionStore::new(state.db.clone());
     tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(60));

@@ -14,6 +14,7 @@ on_both_backends!(
     every_call_is_logged_and_the_viewer_filters_by_token,
     the_pages_checkboxes_assign_and_remove_an_assignment,
     the_browser_never_chooses_an_endpoint_secret,
+    endpoint_data_past_its_retention_is_purged,
 );
 
 /// An administrator's view of the endpoint API.
@@ -804,5 +805,51 @@ async fn the_browser_never_chooses_an_endpoint_secret(backend: Backend) {
         .map(|s| s.data)
         .collect();
     assert!(sessions.iter().all(|data| !data.contains(next_secret)));
+    app.stop().await;
+}
+
+/// Records and logged calls older than the retention setting are purged; newer ones stay.
+/// The purge takes the time as a parameter: the test moves the clock, not the data.
+async fn endpoint_data_past_its_retention_is_purged(backend: Backend) {
+    use app::server::service::traffic;
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(&db).await;
+    let admin = Admin::new(&app).await;
+    admin.endpoint("kept", "none", false).await;
+    for _ in 0..3 {
+        assert_eq!(call(&app, "kept", "POST", None).await, 201);
+    }
+    tessera::flush_logs(&app.state).await.unwrap();
+    let now = chrono::Utc::now();
+    let count = |app: &TestApp| {
+        let db = app.db.clone();
+        async move {
+            (
+                endpoint_record::Entity::find().count(&db).await.unwrap(),
+                endpoint_request::Entity::find().count(&db).await.unwrap(),
+            )
+        }
+    };
+    assert_eq!(count(&app).await, (3, 3));
+    // Default retention, 90 days: nothing is old enough today, everything in 91 days.
+    assert_eq!(traffic::purge(&app.db, now).await.unwrap(), (0, 0));
+    assert_eq!(count(&app).await, (3, 3));
+    let later = now + chrono::Duration::days(91);
+    assert_eq!(traffic::purge(&app.db, later).await.unwrap(), (3, 3));
+    assert_eq!(count(&app).await, (0, 0));
+    // The setting is validated by name.
+    let settings = app::server::service::settings::load(&app.db).await.unwrap();
+    let err = app::server::service::settings::save(
+        &app.db,
+        &app.state.auth,
+        &app.admin().await,
+        &app::server::service::settings::TokenSettings {
+            retention_days: 0,
+            ..settings
+        },
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("between 1 and"), "{err}");
     app.stop().await;
 }

@@ -13,6 +13,8 @@ pub struct TokenSettings {
     pub default_lifetime_days: u32,
     pub max_lifetime_days: u32,
     pub admin_issued_only_for_technical_users: bool,
+    /// Endpoint records and the request log are kept this many days, then purged.
+    pub retention_days: u32,
 }
 
 impl Default for TokenSettings {
@@ -24,6 +26,7 @@ impl Default for TokenSettings {
             default_lifetime_days: 90,
             max_lifetime_days: 365,
             admin_issued_only_for_technical_users: false,
+            retention_days: 90,
         }
     }
 }

@@ -90,6 +90,11 @@ fn SettingsForm(settings: TokenSettings) -> impl IntoView {
                     |s, v| s.admin_issued_only_for_technical_users = v,
                 )}
             </section>
+            <section class="section">
+                <h2>"Endpoint data"</h2>
+                {days("retention", "Keep endpoint records and calls (days)", |s| s.retention_days, |s, v| s.retention_days = v)}
+                <p class="hint">"Older records and calls are deleted every hour."</p>
+            </section>
             <p role="status" class="status-line">{move || match outcome.get() {
                 Some(Ok(())) => Some("Settings saved.".to_owned()),
                 _ => None,

@@ -32,6 +32,12 @@ impl TokenSettings {
                 format!("Lifetimes may be at most {LIFETIME_LIMIT_DAYS} days"),
             ));
         }
+        if self.retention_days == 0 || self.retention_days > LIFETIME_LIMIT_DAYS {
+            return Err(ServiceError::validation(
+                "retention_days",
+                format!("Records must be kept between 1 and {LIFETIME_LIMIT_DAYS} days"),
+            ));
+        }
         if self.max_lifetime_days != 0 && self.default_lifetime_days > self.max_lifetime_days {
             return Err(ServiceError::validation(
                 "default_lifetime_days",

@@ -293,6 +293,25 @@ pub async fn delete_record(db: &impl ConnectionTrait, endpoint_id: i64, id: i64)
     Ok(())
 }
 
+/// Deletes endpoint records and logged calls older than the retention setting's days before
+/// `now`; answers how many of each. Run every hour by the server.
+pub async fn purge(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<(u64, u64)> {
+    let days = super::settings::load(db).await?.retention_days;
+    let cutoff = now - chrono::Duration::days(i64::from(days));
+    // Calls first: a call may point at the record it stored.
+    let calls = endpoint_request::Entity::delete_many()
+        .filter(endpoint_request::Column::At.lt(cutoff))
+        .exec(db)
+        .await?
+        .rows_affected;
+    let records = endpoint_record::Entity::delete_many()
+        .filter(endpoint_record::Column::ReceivedAt.lt(cutoff))
+        .exec(db)
+        .await?
+        .rows_affected;
+    Ok((records, calls))
+}
+
 /// What the data viewer shows.
 #[derive(Clone, Debug, Default)]
 pub struct RequestFilter {
