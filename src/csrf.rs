@@ -2,7 +2,7 @@
 //! for a request that the browser says comes from this site. The session cookie's SameSite
 //! alone would still let a sibling site or an old browser sign a user in or out.
 use app::server::client_ip::ClientIp;
-use app::server::service::audit::{self, Action, Refusal};
+use app::server::service::audit::{self, Refusal};
 use app::server::state::AppState;
 use axum::{
     extract::{Request, State},
@@ -49,16 +49,7 @@ pub async fn check(State(state): State<AppState>, request: Request, next: Next) 
         reason: "cross_site",
     };
     let details = serde_json::json!({ "path": request.uri().path() });
-    let audited = audit::refused(
-        &state.db,
-        &state.auth.refusals,
-        refusal,
-        Action::AccessRefused,
-        Some(details),
-    );
-    if let Err(err) = audited.await {
-        tracing::error!(error = %err, "could not audit a cross-site request");
-    }
+    audit::access_refused(&state.db, &state.auth.refusals, refusal, Some(details)).await;
     (
         StatusCode::FORBIDDEN,
         "Cross-site request refused: this action must come from Tessera's own pages",

@@ -64,16 +64,7 @@ impl Caller {
 }
 
 async fn refused(state: &AppState, refusal: Refusal<'_>) {
-    let refused = audit::refused(
-        &state.db,
-        &state.auth.refusals,
-        refusal,
-        audit::Action::AccessRefused,
-        None,
-    );
-    if let Err(err) = refused.await {
-        tracing::error!(error = %err, "could not audit a refused request");
-    }
+    audit::access_refused(&state.db, &state.auth.refusals, refusal, None).await;
 }
 
 fn header<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {

@@ -56,6 +56,15 @@ async fn sign_in_with(
         .status()
 }
 
+/// How many answers were 401 (checked and refused) and how many 429 (not checked).
+fn refused_and_limited(statuses: &[StatusCode]) -> (usize, usize) {
+    let of = |wanted| statuses.iter().filter(|s| **s == wanted).count();
+    (
+        of(StatusCode::UNAUTHORIZED),
+        of(StatusCode::TOO_MANY_REQUESTS),
+    )
+}
+
 async fn count(app: &TestApp, action: &str) -> u64 {
     audit_event::Entity::find()
         .filter(audit_event::Column::Action.eq(action))
@@ -82,15 +91,7 @@ async fn parallel_guesses_get_five_verifications(backend: Backend) {
         }
     });
     let statuses = join_all(guesses).await;
-    let verified = statuses
-        .iter()
-        .filter(|s| **s == StatusCode::UNAUTHORIZED)
-        .count();
-    let limited = statuses
-        .iter()
-        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
-        .count();
-    assert_eq!((verified, limited), (5, 35), "{statuses:?}");
+    assert_eq!(refused_and_limited(&statuses), (5, 35), "{statuses:?}");
     assert_eq!(count(&app, "auth.sign_in_failed").await, 5);
     app.stop().await;
 }
@@ -102,15 +103,7 @@ async fn spraying_from_one_address_is_limited_across_usernames(backend: Backend)
     for i in 0..25 {
         statuses.push(sign_in_from(&app, "198.51.100.7", &format!("user{i}"), "Spring2026!").await);
     }
-    let refused = statuses
-        .iter()
-        .filter(|s| **s == StatusCode::UNAUTHORIZED)
-        .count();
-    let limited = statuses
-        .iter()
-        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
-        .count();
-    assert_eq!((refused, limited), (20, 5), "{statuses:?}");
+    assert_eq!(refused_and_limited(&statuses), (20, 5), "{statuses:?}");
     // That address is refused even the right password; another address is not.
     assert_eq!(
         sign_in_from(&app, "198.51.100.7", "admin", ADMIN_PASSWORD).await,
@@ -187,14 +180,7 @@ async fn a_flood_of_anonymous_sign_ins_is_bounded() {
     let statuses = join_all(flood).await;
     done.store(true, Ordering::SeqCst);
     let (answered, slowest) = health.await.unwrap();
-    let hashed = statuses
-        .iter()
-        .filter(|s| **s == StatusCode::UNAUTHORIZED)
-        .count();
-    let busy = statuses
-        .iter()
-        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
-        .count();
+    let (hashed, busy) = refused_and_limited(&statuses);
     assert_eq!(hashed + busy, 400, "{statuses:?}");
     assert!(
         hashed > 0 && busy > 0,

@@ -550,37 +550,25 @@ async fn the_last_active_administrator_stays(backend: Backend) {
     // A locked administrator does not count: with a second one locked, the first stays.
     app.create_user("ada", true).await;
     let ada = app.user_id("ada").await;
-    app.change_user(
-        ada,
-        accounts::UserChanges {
-            locked: Some(true),
-            ..Default::default()
-        },
-    )
-    .await;
-    let response = app
-        .api(Method::PATCH, &path, Some(&token.secret))
-        .json(&json!({"admin": false}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 409);
+    let step_down = || {
+        app.api(Method::PATCH, &path, Some(&token.secret))
+            .json(&json!({"admin": false}))
+            .send()
+    };
+    let lock_ada = |locked| {
+        app.change_user(
+            ada,
+            accounts::UserChanges {
+                locked: Some(locked),
+                ..Default::default()
+            },
+        )
+    };
+    lock_ada(true).await;
+    assert_eq!(step_down().await.unwrap().status(), 409);
     // Unlocked, she may take over, and then the first may step down.
-    app.change_user(
-        ada,
-        accounts::UserChanges {
-            locked: Some(false),
-            ..Default::default()
-        },
-    )
-    .await;
-    let response = app
-        .api(Method::PATCH, &path, Some(&token.secret))
-        .json(&json!({"admin": false}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
+    lock_ada(false).await;
+    assert_eq!(step_down().await.unwrap().status(), 200);
 }
 
 async fn parallel_demotions_leave_one_administrator(backend: Backend) {

@@ -56,16 +56,7 @@ async fn refuse(err: AppError, account: Option<&Account>) -> AppError {
                 _ => "unauthorized",
             },
         };
-        let refused = audit::refused(
-            &state.db,
-            &state.auth.refusals,
-            refusal,
-            audit::Action::AccessRefused,
-            None,
-        );
-        if let Err(e) = refused.await {
-            tracing::error!(error = %e, "could not audit a refused request");
-        }
+        audit::access_refused(&state.db, &state.auth.refusals, refusal, None).await;
     }
     err
 }

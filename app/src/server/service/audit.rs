@@ -321,6 +321,19 @@ pub async fn refused(
     record(db, event).await
 }
 
+/// [`refused`] for a request turned away at the door (401, 403, a cross-site call): the
+/// answer does not wait on the audit log, so a failure to write it is logged, not returned.
+pub async fn access_refused(
+    db: &impl ConnectionTrait,
+    throttle: &RefusalThrottle,
+    refusal: Refusal<'_>,
+    details: Option<serde_json::Value>,
+) {
+    if let Err(err) = refused(db, throttle, refusal, Action::AccessRefused, details).await {
+        tracing::error!(error = %err, "could not audit a refused request");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
