@@ -11,6 +11,7 @@ mod m20261122_000005_create_access_tokens;
 mod m20261122_000006_create_endpoints;
 mod m20261124_000007_create_change_counter;
 mod m20261124_000008_create_attempt_limits;
+mod m20261124_000009_count_refused_calls;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000006_create_endpoints::Migration),
             Box::new(m20261124_000007_create_change_counter::Migration),
             Box::new(m20261124_000008_create_attempt_limits::Migration),
+            Box::new(m20261124_000009_count_refused_calls::Migration),
         ]
     }
 }

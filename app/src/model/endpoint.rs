@@ -179,6 +179,9 @@ pub struct RequestView {
     pub ip: Option<String>,
     /// The record a POST stored, if any.
     pub record_id: Option<i64>,
+    /// How many calls this line stands for: refused calls from one address with the same
+    /// answer are counted on one line per minute.
+    pub calls: u32,
 }
 
 /// The General tab and "+ Endpoint".

@@ -1,10 +1,14 @@
 //! The endpoints' request log, gathered in memory and written in batches: logging never
 //! holds up a call, and a clean shutdown writes what is pending.
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use chrono::Utc;
-use sea_orm::{DatabaseConnection, EntityTrait, NotSet, Set, TransactionTrait};
+use sea_orm::{
+    ActiveValue::{NotSet, Set, Unchanged},
+    DatabaseConnection, EntityTrait, TransactionTrait,
+};
 
 use super::entity::endpoint_request;
 use super::error::Result;
@@ -19,12 +23,21 @@ pub const PENDING_MAX: usize = 100_000;
 
 #[derive(Debug, Default)]
 pub struct RequestLog {
-    pending: Mutex<Vec<endpoint_request::ActiveModel>>,
+    pending: Mutex<Pending>,
     /// Calls not kept since the last write because the buffer was full.
     dropped: AtomicU64,
     /// Held for a whole flush: the flush at shutdown waits for one the timer started, which
     /// would otherwise be cut off mid-write with its batch already taken.
     flushing: tokio::sync::Mutex<()>,
+}
+
+/// Calls waiting to be written, and where in them each refused call of this batch is
+/// counted.
+#[derive(Debug, Default)]
+struct Pending {
+    rows: Vec<endpoint_request::ActiveModel>,
+    /// (endpoint, status, sender, client, minute) of a refused call to its row.
+    refused: HashMap<(i64, u16, String, Option<String>, i64), usize>,
 }
 
 /// One call, as the data viewer will show it.
@@ -39,26 +52,58 @@ pub struct Call<'a> {
 }
 
 impl RequestLog {
+    /// Keeps a call for the next write. Refused calls (4xx) from one address with the same
+    /// answer and sender are counted on one row per minute.
     pub fn record(&self, call: Call<'_>) {
-        let row = endpoint_request::ActiveModel {
+        let now = Utc::now();
+        let sender = call.sender.label();
+        let Ok(mut pending) = self.pending.lock() else {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+            return;
+        };
+        let key = (400..500).contains(&call.status).then(|| {
+            (
+                call.endpoint_id,
+                call.status,
+                sender.clone(),
+                call.ip.clone(),
+                now.timestamp() / 60,
+            )
+        });
+        if let Some(index) = key
+            .as_ref()
+            .and_then(|key| pending.refused.get(key).copied())
+        {
+            if let Some(row) = pending.rows.get_mut(index) {
+                let calls = match &row.calls {
+                    Set(calls) | Unchanged(calls) => *calls,
+                    NotSet => 1,
+                };
+                row.calls = Set(calls.saturating_add(1));
+                return;
+            }
+        }
+        if pending.rows.len() >= PENDING_MAX {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        pending.rows.push(endpoint_request::ActiveModel {
             id: NotSet,
             endpoint_id: Set(call.endpoint_id),
-            at: Set(Utc::now()),
+            at: Set(now),
             method: Set(call.method.to_owned()),
-            sender: Set(call.sender.label()),
+            sender: Set(sender),
             endpoint_token_id: Set(call.sender.endpoint_token_id()),
             status: Set(i16::try_from(call.status).unwrap_or(i16::MAX)),
             size: Set(i64::try_from(call.size).unwrap_or(i64::MAX)),
             ip: Set(call.ip),
             record_id: Set(call.record_id),
-        };
-        if let Ok(mut pending) = self.pending.lock() {
-            if pending.len() < PENDING_MAX {
-                pending.push(row);
-                return;
-            }
+            calls: Set(1),
+        });
+        if let Some(key) = key {
+            let index = pending.rows.len() - 1;
+            pending.refused.insert(key, index);
         }
-        self.dropped.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Calls not kept since the last call of this, because the buffer was full.
@@ -78,7 +123,7 @@ impl RequestLog {
             );
         }
         let batch = match self.pending.lock() {
-            Ok(mut pending) => std::mem::take(&mut *pending),
+            Ok(mut pending) => std::mem::take(&mut *pending).rows,
             Err(_) => return Ok(()),
         };
         if batch.is_empty() {
@@ -96,12 +141,15 @@ impl RequestLog {
         .await;
         if let Err(err) = written {
             if let Ok(mut pending) = self.pending.lock() {
-                let newer = std::mem::replace(&mut *pending, batch);
-                let room = PENDING_MAX.saturating_sub(pending.len());
+                // The failed batch goes first; rows gathered meanwhile keep their counts
+                // (their positions move, so later refusals of this minute start a new row).
+                let newer = std::mem::replace(&mut pending.rows, batch);
+                pending.refused.clear();
+                let room = PENDING_MAX.saturating_sub(pending.rows.len());
                 let kept = newer.len().min(room);
                 self.dropped
                     .fetch_add((newer.len() - kept) as u64, Ordering::Relaxed);
-                pending.extend(newer.into_iter().take(kept));
+                pending.rows.extend(newer.into_iter().take(kept));
             }
             return Err(err.into());
         }
@@ -120,15 +168,43 @@ mod tests {
             log.record(Call {
                 endpoint_id: 1,
                 method: "POST",
-                sender: &Sender::Unknown,
-                status: 401,
+                sender: &Sender::Anonymous,
+                status: 201,
                 size: 0,
                 ip: None,
                 record_id: None,
             });
         }
-        assert_eq!(log.pending.lock().map(|p| p.len()).unwrap(), PENDING_MAX);
+        assert_eq!(
+            log.pending.lock().map(|p| p.rows.len()).unwrap(),
+            PENDING_MAX
+        );
         assert_eq!(log.take_dropped(), 5);
         assert_eq!(log.take_dropped(), 0);
+    }
+
+    #[test]
+    fn refused_calls_of_a_minute_from_one_address_share_a_row() {
+        let log = RequestLog::default();
+        let refuse = |ip: &str, status| {
+            log.record(Call {
+                endpoint_id: 1,
+                method: "POST",
+                sender: &Sender::Unknown,
+                status,
+                size: 0,
+                ip: Some(ip.into()),
+                record_id: None,
+            });
+        };
+        for _ in 0..1000 {
+            refuse("192.0.2.1", 401);
+        }
+        refuse("192.0.2.2", 401);
+        refuse("192.0.2.1", 403);
+        let pending = log.pending.lock().unwrap();
+        assert_eq!(pending.rows.len(), 3);
+        assert_eq!(pending.rows[0].calls, Set(1000));
+        assert_eq!(pending.rows[1].calls, Set(1));
     }
 }

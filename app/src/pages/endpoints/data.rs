@@ -154,7 +154,8 @@ fn RequestTable(
                             <td><When at=Some(r.received_at)/></td>
                             <td>{r.method.clone()}</td>
                             <td>{r.token.clone()}</td>
-                            <td><span class=if r.status < 400 { "badge ok" } else { "badge muted" }>{r.status}</span></td>
+                            <td><span class=if r.status < 400 { "badge ok" } else { "badge muted" }>{r.status}</span>
+                                {(r.calls > 1).then(|| format!(" × {} in this minute", r.calls))}</td>
                             <td>{format!("{} B", r.size)}</td>
                             <td>{r.ip.clone().unwrap_or_default()}</td>
                             <td>{r.record_id.map(|record_id| view! {

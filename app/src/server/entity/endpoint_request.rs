@@ -18,6 +18,8 @@ pub struct Model {
     pub ip: Option<String>,
     /// The record a POST stored.
     pub record_id: Option<i64>,
+    /// Calls this row stands for: refused calls of one minute from one address are one row.
+    pub calls: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -358,6 +358,7 @@ pub async fn requests(
             size: r.size,
             ip: r.ip,
             record_id: r.record_id,
+            calls: u32::try_from(r.calls).unwrap_or(1),
         })
         .collect())
 }
@@ -395,7 +396,7 @@ pub fn calls_per_sender(requests: &[RequestView], buckets: usize) -> Chart {
             .min(buckets - 1);
         series
             .entry(request.token.clone())
-            .or_insert_with(|| vec![0; buckets])[index] += 1;
+            .or_insert_with(|| vec![0; buckets])[index] += request.calls;
     }
     Chart {
         buckets: (0..count)
@@ -423,6 +424,7 @@ mod tests {
             size: 0,
             ip: None,
             record_id: None,
+            calls: 1,
         }
     }
 
