@@ -17,11 +17,19 @@ pub async fn resolve_client(
     next: Next,
 ) -> Response {
     if let Some(ConnectInfo(peer)) = request.extensions().get::<ConnectInfo<SocketAddr>>() {
-        let forwarded_for = request
+        // Every line, in order: a proxy may add its own line after the client's.
+        let lines: Vec<&str> = request
             .headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok());
-        let client = resolve(peer.ip(), forwarded_for, &state.sessions.trusted_proxies);
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        let forwarded_for = (!lines.is_empty()).then(|| lines.join(","));
+        let client = resolve(
+            peer.ip(),
+            forwarded_for.as_deref(),
+            &state.sessions.trusted_proxies,
+        );
         request.extensions_mut().insert(ClientIp(client));
     }
     next.run(request).await

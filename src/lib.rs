@@ -132,12 +132,16 @@ pub fn spawn_background(state: &AppState) {
         loop {
             every.tick().await;
             let db = &retention_state.db;
-            match app::server::service::traffic::purge(db, chrono::Utc::now()).await {
+            let now = chrono::Utc::now();
+            match app::server::service::traffic::purge(db, now).await {
                 Ok((0, 0)) => {}
                 Ok((records, calls)) => {
                     tracing::info!(records, calls, "purged endpoint data past its retention");
                 }
                 Err(err) => tracing::warn!(error = %err, "could not purge old endpoint data"),
+            }
+            if let Err(err) = app::server::service::limits::forget_ended(db, now).await {
+                tracing::warn!(error = %err, "could not forget ended attempt windows");
             }
         }
     });

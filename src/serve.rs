@@ -1,27 +1,35 @@
-//! The accept loop, instead of `axum::serve`: the same hyper connection handling, plus what a
-//! slow or greedy client must not get past. A client has a bounded time to send its request
-//! headers (slowloris) and its body, and the number of open connections is capped: beyond
-//! it, new connections wait in the kernel's backlog instead of costing memory here.
+//! The accept loop, instead of `axum::serve`: HTTP/1 connections served by hyper, plus what
+//! a slow or greedy client must not get past. From the moment it connects, a client has a
+//! bounded time to send each request's headers (a silent socket or a slowloris is closed),
+//! a whole request has a deadline (a body trickled a byte at a time too), and the number of
+//! open connections is capped: beyond it, new connections wait in the kernel's backlog
+//! instead of costing memory here.
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::{body::Body, extract::ConnectInfo, http::Request, Router};
-use hyper::body::Incoming;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::{conn::auto::Builder, graceful::GracefulShutdown};
+use axum::{
+    body::Body,
+    extract::ConnectInfo,
+    http::{Request, StatusCode},
+    Router,
+};
+use hyper::{body::Incoming, server::conn::http1};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tower::ServiceExt;
+use tower_http::timeout::TimeoutLayer;
 
 /// What one client may take.
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
-    /// From the first byte of a request to the end of its headers.
+    /// From the connection (or the end of the previous request) to the end of the headers.
     pub header_timeout: Duration,
-    /// For the whole body of a request.
-    pub body_timeout: Duration,
+    /// For a whole request, its body included: answered 408 beyond it.
+    pub request_timeout: Duration,
     /// Connections open at once.
     pub max_connections: usize,
     /// After the shutdown signal, how long requests in flight may take to finish.
@@ -32,7 +40,7 @@ impl Default for Limits {
     fn default() -> Self {
         Self {
             header_timeout: Duration::from_secs(10),
-            body_timeout: Duration::from_secs(30),
+            request_timeout: Duration::from_secs(30),
             max_connections: 1024,
             drain_timeout: Duration::from_secs(30),
         }
@@ -47,14 +55,15 @@ pub async fn serve(
     limits: Limits,
     shutdown: impl Future<Output = ()>,
 ) {
-    let router = router.layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
-        limits.body_timeout,
+    let router = router.layer(TimeoutLayer::with_status_code(
+        StatusCode::REQUEST_TIMEOUT,
+        limits.request_timeout,
     ));
     let open = Arc::new(Semaphore::new(limits.max_connections));
     let graceful = GracefulShutdown::new();
-    let mut builder = Builder::new(TokioExecutor::new());
+    let mut builder = http1::Builder::new();
+    // hyper starts this timer when the connection opens, not at its first byte.
     builder
-        .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_timeout);
     tokio::pin!(shutdown);
@@ -85,9 +94,8 @@ pub async fn serve(
                 request.extensions_mut().insert(ConnectInfo(peer));
                 request
             });
-        let connection = builder
-            .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service))
-            .into_owned();
+        let connection =
+            builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
         let connection = graceful.watch(connection);
         tokio::spawn(async move {
             let _permit = permit;

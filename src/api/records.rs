@@ -26,6 +26,8 @@ use std::sync::Arc;
 
 /// Records may be larger than other API bodies.
 pub const RECORD_LIMIT: usize = 1024 * 1024;
+/// How long a record's body may take to arrive.
+const BODY_DEADLINE: std::time::Duration = std::time::Duration::from_secs(30);
 const RECORDS_PAGE_MAX: u64 = 200;
 
 /// A call that reached a known endpoint: where, and who is calling.
@@ -139,7 +141,19 @@ pub async fn create(
                 return finish(&state, gate.as_ref(), method, ip, announced, Err(refusal))
             }
         };
-        let body = Bytes::from_request(request, &()).await;
+        // The router's deadline does not reach into this detached task: the body gets its own.
+        let body =
+            match tokio::time::timeout(BODY_DEADLINE, Bytes::from_request(request, &())).await {
+                Ok(body) => body,
+                Err(_) => {
+                    let late = ApiError::new(
+                        StatusCode::REQUEST_TIMEOUT,
+                        "request_timeout",
+                        "The body did not arrive in time",
+                    );
+                    return finish(&state, Some(&gate), method, ip, announced, Err(late));
+                }
+            };
         let size = body.as_ref().map_or(announced, Bytes::len);
         let result = async {
             let body = body.map_err(|r| body_rejection(&r))?;

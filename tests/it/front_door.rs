@@ -21,6 +21,8 @@ on_both_backends!(
     cross_site_requests_to_server_functions_are_refused,
     odd_page_paths_and_redirect_targets_stay_on_the_site,
     forwarded_addresses_are_believed_only_from_trusted_proxies,
+    ended_attempt_windows_are_forgotten,
+    an_ended_session_stays_ended,
 );
 
 /// Believes `X-Forwarded-For` from the test client, as from a reverse proxy on this host.
@@ -659,12 +661,20 @@ async fn slow_and_greedy_clients_are_bounded() {
     let db = TestDb::new(Backend::Sqlite).await;
     let limits = tessera::serve::Limits {
         header_timeout: std::time::Duration::from_secs(1),
-        body_timeout: std::time::Duration::from_secs(1),
+        request_timeout: std::time::Duration::from_secs(1),
         max_connections: 3,
         ..tessera::serve::Limits::default()
     };
     let app = TestApp::spawn_limited(&db, SessionConfig::default(), limits).await;
     let root = app.issue("admin", &["tokens:write", "profile:read"]).await;
+
+    // A socket that says nothing at all is closed too.
+    let mut silent = TcpStream::connect(app.addr).await.unwrap();
+    let answer = answer_or_close(&mut silent).await;
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 408"),
+        "{answer}"
+    );
 
     // Slowloris: headers that never end.
     let mut slow = TcpStream::connect(app.addr).await.unwrap();
@@ -718,5 +728,71 @@ async fn slow_and_greedy_clients_are_bounded() {
     drop(held);
     let answer = answer_or_close(&mut waiting).await;
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    app.stop().await;
+}
+
+/// Keys whose window ended are removed by the hourly job: random usernames and addresses
+/// leave no rows behind.
+async fn ended_attempt_windows_are_forgotten(backend: Backend) {
+    use app::server::entity::attempt_limit;
+    use app::server::service::limits::{self, Key};
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(&db).await;
+    let start = chrono::Utc::now();
+    for i in 0..50 {
+        let name = format!("random-{i}");
+        limits::reserve(&app.db, Key::Username(&name), limits::PER_USERNAME, start)
+            .await
+            .unwrap();
+    }
+    limits::reserve(
+        &app.db,
+        Key::Client("2001:db8:1:2::1"),
+        limits::PER_CLIENT,
+        start,
+    )
+    .await
+    .unwrap();
+    // Another address of the same /64 counts against the same budget.
+    limits::reserve(
+        &app.db,
+        Key::Client("2001:db8:1:2::ffff"),
+        limits::PER_CLIENT,
+        start,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        attempt_limit::Entity::find().count(&app.db).await.unwrap(),
+        51
+    );
+    let during = start + chrono::Duration::minutes(10);
+    assert_eq!(limits::forget_ended(&app.db, during).await.unwrap(), 0);
+    let after = start + chrono::Duration::minutes(16);
+    assert_eq!(limits::forget_ended(&app.db, after).await.unwrap(), 51);
+    app.stop().await;
+}
+
+/// A request that loaded a session before it was ended (sign-out, password change) and
+/// saves it afterwards does not bring it back.
+async fn an_ended_session_stays_ended(backend: Backend) {
+    use app::server::session::DbSessionStore;
+    use tower_sessions::SessionStore;
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(&db).await;
+    let client = app.client();
+    let response = app.sign_in(&client, "admin", ADMIN_PASSWORD).await;
+    let id = session_cookie(&response).unwrap();
+    let store = DbSessionStore::new(app.db.clone());
+    let loaded = store
+        .load(&id.parse().unwrap())
+        .await
+        .unwrap()
+        .expect("the session");
+    let out = client.post(app.url("/sfn/sign_out")).send().await.unwrap();
+    assert_eq!(out.status(), 200);
+    store.save(&loaded).await.unwrap();
+    assert!(store.load(&loaded.id).await.unwrap().is_none());
+    assert_eq!(app.whoami(&client).await, None);
     app.stop().await;
 }

@@ -11,7 +11,12 @@ pub struct ClientIp(pub IpAddr);
 /// The client behind `peer`: `X-Forwarded-For` is read only when `peer` is a trusted proxy,
 /// from the right, skipping the trusted proxies it lists; the first other address is the
 /// client (what is left of it was written by the client and proves nothing).
+///
+/// `forwarded_for` is every `X-Forwarded-For` line joined in order (a proxy may add its own
+/// line rather than extend the client's). An IPv4 peer seen through an IPv6 socket counts as
+/// IPv4.
 pub fn resolve(peer: IpAddr, forwarded_for: Option<&str>, trusted: &[IpNet]) -> IpAddr {
+    let peer = peer.to_canonical();
     let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
     if !is_trusted(&peer) {
         return peer;
@@ -21,7 +26,7 @@ pub fn resolve(peer: IpAddr, forwarded_for: Option<&str>, trusted: &[IpNet]) -> 
     };
     let mut client = peer;
     for hop in header.rsplit(',') {
-        let Ok(ip) = hop.trim().parse::<IpAddr>() else {
+        let Some(ip) = hop_address(hop) else {
             // Garbage where an address should be: stop at the last address we believe.
             break;
         };
@@ -31,6 +36,17 @@ pub fn resolve(peer: IpAddr, forwarded_for: Option<&str>, trusted: &[IpNet]) -> 
         }
     }
     client
+}
+
+/// One entry of `X-Forwarded-For`: an address, possibly with a port (`192.0.2.1:5678`,
+/// `[2001:db8::1]:443`) or in brackets.
+fn hop_address(hop: &str) -> Option<IpAddr> {
+    let hop = hop.trim();
+    hop.parse::<IpAddr>()
+        .ok()
+        .or_else(|| hop.parse::<std::net::SocketAddr>().ok().map(|s| s.ip()))
+        .or_else(|| hop.strip_prefix('[')?.strip_suffix(']')?.parse().ok())
+        .map(|ip: IpAddr| ip.to_canonical())
 }
 
 /// A comma-separated list of CIDR ranges (a bare address is a /32 or /128), or a message
@@ -83,6 +99,19 @@ mod tests {
         assert_eq!(
             resolve(ip("10.1.2.3"), Some("not-an-ip"), &trusted),
             ip("10.1.2.3")
+        );
+        // Ports, brackets and IPv4 through an IPv6 socket.
+        assert_eq!(
+            resolve(ip("10.1.2.3"), Some("198.51.100.1:5678"), &trusted),
+            ip("198.51.100.1")
+        );
+        assert_eq!(
+            resolve(ip("10.1.2.3"), Some("[2001:db8::7]:443"), &trusted),
+            ip("2001:db8::7")
+        );
+        assert_eq!(
+            resolve(ip("::ffff:10.1.2.3"), Some("198.51.100.1"), &trusted),
+            ip("198.51.100.1")
         );
         assert!(parse_ranges("10.0.0.0/33").is_err());
         assert_eq!(parse_ranges("").unwrap(), Vec::<IpNet>::new());

@@ -2,10 +2,7 @@
 //! database sees the same sessions) and the rules that decide who a session belongs to.
 use async_trait::async_trait;
 use chrono::Utc;
-use sea_orm::{
-    sea_query::OnConflict, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, Set,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use serde::{Deserialize, Serialize};
 use tower_sessions::{
     session::{Id, Record},
@@ -97,17 +94,14 @@ impl SessionStore for DbSessionStore {
         Ok(())
     }
 
+    /// Updates a session that still exists, and never brings back one that was deleted
+    /// meanwhile (signed out, password changed, user locked) by a request that loaded it
+    /// before. New sessions, and new ids after sign-in, go through `create`.
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        session_row::Entity::insert(to_row(record)?)
-            .on_conflict(
-                OnConflict::column(session_row::Column::Id)
-                    .update_columns([
-                        session_row::Column::Data,
-                        session_row::Column::ExpiresAt,
-                        session_row::Column::UserId,
-                    ])
-                    .to_owned(),
-            )
+        let row = to_row(record)?;
+        session_row::Entity::update_many()
+            .set(row)
+            .filter(session_row::Column::Id.eq(record.id.to_string()))
             .exec(&self.db)
             .await
             .map_err(backend)?;

@@ -33,9 +33,11 @@ pub async fn sign_in(
     if password.is_empty() {
         return Err(ServiceError::validation("password", "Enter your password"));
     }
-    // Overlong input is neither looked up nor hashed; the audit target stays bounded.
+    // Overlong input is neither looked up nor hashed; the audit target stays bounded. No
+    // username has a control character (and PostgreSQL refuses a NUL in a query).
     if username.chars().count() > accounts::USERNAME_MAX_LEN
         || password.chars().count() > PASSWORD_INPUT_MAX
+        || username.chars().any(char::is_control)
     {
         return Err(ServiceError::InvalidCredentials);
     }
@@ -115,6 +117,9 @@ async fn reserve_guess(
         Err(err) => Err(err),
     };
     if let Err(err) = reserved {
+        if !matches!(err, ServiceError::RateLimited { .. }) {
+            return Err(err);
+        }
         audit::refused(
             db,
             &cache.refusals,

@@ -48,10 +48,38 @@ impl Key<'_> {
     fn text(self) -> String {
         match self {
             Self::Username(name) => format!("user:{name}"),
-            Self::Client(ip) => format!("ip:{ip}"),
+            Self::Client(ip) => format!("ip:{}", client_range(ip)),
             Self::Token(id) => format!("token:{id}"),
         }
     }
+}
+
+/// What one client is counted as: an IPv4 address, or the /64 of an IPv6 address (one
+/// subscriber gets a whole /64, and would otherwise have 2^64 budgets).
+fn client_range(ip: &str) -> String {
+    match ip.parse::<std::net::IpAddr>().map(|ip| ip.to_canonical()) {
+        Ok(std::net::IpAddr::V6(v6)) => {
+            let [a, b, c, d, ..] = v6.segments();
+            format!("{a:x}:{b:x}:{c:x}:{d:x}::/64")
+        }
+        Ok(v4) => v4.to_string(),
+        Err(_) => ip.to_owned(),
+    }
+}
+
+/// Forgets every key whose window ended before `now`: random usernames and addresses leave
+/// one row each, which the server removes every hour.
+pub async fn forget_ended(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<u64> {
+    let longest = [PER_USERNAME, PER_CLIENT, PER_TOKEN]
+        .iter()
+        .map(|limit| limit.window_seconds)
+        .max()
+        .unwrap_or(FIFTEEN_MINUTES);
+    Ok(attempt_limit::Entity::delete_many()
+        .filter(attempt_limit::Column::WindowStart.lt(now.timestamp() - longest))
+        .exec(db)
+        .await?
+        .rows_affected)
 }
 
 /// Reserves one attempt for `key`, or answers how long until one is free.
@@ -122,4 +150,17 @@ pub async fn clear(db: &impl ConnectionTrait, key: Key<'_>) -> Result<()> {
         .exec(db)
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::client_range;
+
+    #[test]
+    fn an_ipv6_client_is_its_64() {
+        assert_eq!(client_range("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+        assert_eq!(client_range("2001:db8:1:2:bbbb::9"), "2001:db8:1:2::/64");
+        assert_eq!(client_range("::ffff:192.0.2.7"), "192.0.2.7");
+        assert_eq!(client_range("192.0.2.7"), "192.0.2.7");
+    }
 }
