@@ -44,12 +44,6 @@ impl Scope {
     }
 }
 
-impl std::fmt::Display for Scope {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// A set of scopes, in the order of [`Scope::ALL`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Scopes(u8);
@@ -84,10 +78,6 @@ impl Scopes {
 
     pub fn is_subset(self, other: Self) -> bool {
         self.0 & !other.0 == 0
-    }
-
-    pub fn is_empty(self) -> bool {
-        self.0 == 0
     }
 
     pub fn iter(self) -> impl Iterator<Item = Scope> {
