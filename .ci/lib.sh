@@ -63,6 +63,10 @@ ensure_postgres() {
   pg_isready -h 127.0.0.1 -p 5432
 }
 
+ensure_brotli() {
+  command -v brotli >/dev/null || apt_install brotli
+}
+
 ensure_chromium() {
   [ -x /usr/bin/chromium ] || apt_install chromium
 }

@@ -1,5 +1,6 @@
 //! The Tessera server: wiring of state, sessions, pages, server functions and health checks.
 pub mod api;
+mod assets;
 mod client_ip;
 pub mod config;
 mod csrf;
@@ -49,6 +50,10 @@ pub async fn connect(database_url: &str) -> Result<DatabaseConnection, DbErr> {
 
 /// The whole HTTP application. `leptos_routes` also mounts the server functions (under /sfn).
 pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
+    let bundle = assets::router(
+        std::path::Path::new(leptos_options.site_root.as_ref()),
+        leptos_options.site_pkg_dir.as_ref(),
+    );
     let routes = generate_route_list(App);
     let pages = Router::new()
         .leptos_routes_with_context(
@@ -84,11 +89,13 @@ pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
         ));
 
     let https = state.sessions.public_origin.starts_with("https://");
+
     let router = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .merge(api::router())
         .with_state(state.clone())
+        .merge(bundle)
         .merge(pages)
         .layer(middleware::from_fn_with_state(state.clone(), csrf::check))
         .layer(session_layer)

@@ -859,3 +859,52 @@ async fn an_ended_session_stays_ended(backend: Backend) {
     assert_eq!(app.whoami(&client).await, None);
     app.stop().await;
 }
+
+/// The browser bundle is sent precompressed as the request accepts it, and revalidated.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bundle_is_sent_precompressed() {
+    use axum::body::Body;
+    use tower::ServiceExt;
+    let site = tempfile::tempdir().unwrap();
+    let pkg = site.path().join("pkg");
+    std::fs::create_dir_all(&pkg).unwrap();
+    std::fs::write(pkg.join("tessera.js"), b"plain").unwrap();
+    std::fs::write(pkg.join("tessera.js.br"), b"brotli bytes").unwrap();
+    std::fs::write(pkg.join("tessera.js.gz"), b"gzip bytes").unwrap();
+    let db = TestDb::new(Backend::Sqlite).await;
+    let mut options = leptos::prelude::get_configuration(None)
+        .unwrap()
+        .leptos_options;
+    options.site_root = site.path().to_string_lossy().into_owned().into();
+    let state = app::server::state::AppState::new(db.connect().await, SessionConfig::default());
+    let router = tessera::router(state, options);
+    for (accept, encoding, body) in [
+        ("br;q=1.0, gzip;q=0.8", Some("br"), "brotli bytes"),
+        ("gzip", Some("gzip"), "gzip bytes"),
+        ("identity", None, "plain"),
+    ] {
+        let request = axum::http::Request::get("/pkg/tessera.js")
+            .header(header::ACCEPT_ENCODING, accept)
+            .body(Body::empty())
+            .unwrap();
+        let response = router.clone().oneshot(request).await.unwrap();
+        assert_eq!(response.status(), 200, "{accept}");
+        let headers = response.headers().clone();
+        assert_eq!(
+            headers
+                .get(header::CONTENT_ENCODING)
+                .map(|v| v.to_str().unwrap()),
+            encoding,
+            "{accept}"
+        );
+        assert_eq!(headers[header::CACHE_CONTROL], "no-cache");
+        assert!(headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .contains("javascript"));
+        let bytes = axum::body::to_bytes(response.into_body(), 1024)
+            .await
+            .unwrap();
+        assert_eq!(bytes, body.as_bytes(), "{accept}");
+    }
+}
