@@ -908,3 +908,35 @@ async fn the_bundle_is_sent_precompressed() {
         assert_eq!(bytes, body.as_bytes(), "{accept}");
     }
 }
+
+/// Twenty parallel requests with the right pass code on a cold cache: the first verifies
+/// it, the others find it verified; none uses up the token's attempts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_with_the_right_pass_code_is_not_limited() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let app = TestApp::spawn(&db).await;
+    let issued = app
+        .issue_with(
+            "admin",
+            app::server::service::tokens::NewToken {
+                name: "busy gateway".into(),
+                scopes: vec!["profile:read".into()],
+                pass_code: Some("correct-pass-code".into()),
+                ..Default::default()
+            },
+        )
+        .await;
+    app.state.auth.reset();
+    let burst = (0..20).map(|_| {
+        app.api(Method::GET, "/api/v1/me", Some(&issued.secret))
+            .header("x-token-pass-code", "correct-pass-code")
+            .send()
+    });
+    let statuses: Vec<u16> = join_all(burst)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap().status().as_u16())
+        .collect();
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    app.stop().await;
+}

@@ -93,6 +93,28 @@ pub struct AuthCache {
     seen: AtomicI64,
     /// Refused requests audited this minute, so that a flood writes one event per kind.
     pub refusals: RefusalThrottle,
+    /// One pass-code verification at a time per token (see [`PassCodeTurns`]).
+    pub pass_code_turns: PassCodeTurns,
+}
+
+/// Parallel requests with the same token and a pass code not yet verified take turns: the
+/// first pays argon2 and one attempt, the others then find it verified. Without this, a
+/// burst of more than five requests after a cache reset would use up the token's attempts
+/// and be refused with 429 although its pass code is right. Tokens share 64 turns by id.
+#[derive(Debug)]
+pub struct PassCodeTurns([tokio::sync::Mutex<()>; 64]);
+
+impl Default for PassCodeTurns {
+    fn default() -> Self {
+        Self(std::array::from_fn(|_| tokio::sync::Mutex::new(())))
+    }
+}
+
+impl PassCodeTurns {
+    pub async fn take(&self, token_id: i64) -> tokio::sync::MutexGuard<'_, ()> {
+        let index = usize::try_from(token_id.rem_euclid(64)).unwrap_or_default();
+        self.0[index].lock().await
+    }
 }
 
 impl AuthCache {

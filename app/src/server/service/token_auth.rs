@@ -123,6 +123,13 @@ async fn check_second_factor(
             .auth
             .pass_code_verified(&token.secret_digest, presented)
         {
+            let _turn = state.auth.pass_code_turns.take(token.id).await;
+            if state
+                .auth
+                .pass_code_verified(&token.secret_digest, presented)
+            {
+                return Ok(());
+            }
             // Each try is reserved before argon2: 5 per token per 15 minutes, then 429.
             let key = Key::Token(token.id);
             limits::reserve(&state.db, key, limits::PER_TOKEN, Utc::now()).await?;
