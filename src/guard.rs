@@ -65,12 +65,14 @@ fn canonical_path(path: &str) -> String {
 /// One permanent redirect from any other spelling of a page path to the canonical one.
 pub async fn canonical(request: Request, next: Next) -> Response {
     let path = request.uri().path();
+    // Checked before anything is built: this runs on every request, API calls included.
+    let odd_spelling = path.len() > 1 && (path.ends_with('/') || path.contains("//"));
     let is_page_read = matches!(*request.method(), Method::GET | Method::HEAD)
         && !NOT_PAGES.iter().any(|prefix| path.starts_with(prefix));
-    let canonical = canonical_path(path);
-    if !is_page_read || canonical == path {
+    if !odd_spelling || !is_page_read {
         return next.run(request).await;
     }
+    let canonical = canonical_path(path);
     let target = match request.uri().query() {
         Some(query) => format!("{canonical}?{query}"),
         None => canonical,

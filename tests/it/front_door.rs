@@ -48,6 +48,20 @@ async fn sign_in_from(app: &TestApp, ip: &str, username: &str, password: &str) -
         .status()
 }
 
+/// An admin's `profile:read` token that needs the pass code `correct-pass-code`.
+async fn gateway_with_pass_code(app: &TestApp) -> app::api::tokens::IssuedToken {
+    app.issue_with(
+        "admin",
+        app::server::service::tokens::NewToken {
+            name: "gateway".into(),
+            scopes: vec!["profile:read".into()],
+            pass_code: Some("correct-pass-code".into()),
+            ..Default::default()
+        },
+    )
+    .await
+}
+
 /// How many answers were 401 (checked and refused) and how many 429 (not checked).
 fn refused_and_limited(statuses: &[StatusCode]) -> (usize, usize) {
     let of = |wanted| statuses.iter().filter(|s| **s == wanted).count();
@@ -279,17 +293,7 @@ async fn wrong_pass_codes_are_limited_per_token(backend: Backend) {
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["error"]["field"], "pass_code");
 
-    let issued = app
-        .issue_with(
-            "admin",
-            app::server::service::tokens::NewToken {
-                name: "gateway".into(),
-                scopes: vec!["profile:read".into()],
-                pass_code: Some("correct-pass-code".into()),
-                ..Default::default()
-            },
-        )
-        .await;
+    let issued = gateway_with_pass_code(&app).await;
     let me = |pass_code: &'static str| {
         app.api(Method::GET, "/api/v1/me", Some(&issued.secret))
             .header("x-token-pass-code", pass_code)
@@ -915,17 +919,7 @@ async fn the_bundle_is_sent_precompressed() {
 async fn a_burst_with_the_right_pass_code_is_not_limited() {
     let db = TestDb::new(Backend::Sqlite).await;
     let app = TestApp::spawn(&db).await;
-    let issued = app
-        .issue_with(
-            "admin",
-            app::server::service::tokens::NewToken {
-                name: "busy gateway".into(),
-                scopes: vec!["profile:read".into()],
-                pass_code: Some("correct-pass-code".into()),
-                ..Default::default()
-            },
-        )
-        .await;
+    let issued = gateway_with_pass_code(&app).await;
     app.state.auth.reset();
     let burst = (0..20).map(|_| {
         app.api(Method::GET, "/api/v1/me", Some(&issued.secret))

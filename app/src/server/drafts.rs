@@ -8,7 +8,7 @@ use tower_sessions::Session;
 
 use super::error::{Result, ServiceError};
 use super::secrets;
-use super::service::endpoints::DraftedSecret;
+use super::service::endpoints::{self, DraftedSecret};
 use super::session::session_failed;
 
 const KEY: &str = "endpoint_token_drafts";
@@ -42,7 +42,7 @@ async fn store(session: &Session, drafts: Vec<Stored>) -> Result<()> {
 
 /// Draws a new value: answers the draft id and the value, which is not kept.
 pub async fn draft(session: &Session) -> Result<(String, String)> {
-    let secret = secrets::new_endpoint_secret();
+    let (secret, value) = endpoints::draw();
     let id = secrets::random_alphanumeric(24);
     let mut drafts = load(session).await?;
     if drafts.len() >= KEPT {
@@ -50,8 +50,8 @@ pub async fn draft(session: &Session) -> Result<(String, String)> {
     }
     drafts.push(Stored {
         id: id.clone(),
-        digest: secrets::digest(&secret),
-        hint: secrets::hint(&secret),
+        digest: value.digest,
+        hint: value.hint,
         lapses_at: Utc::now().timestamp() + LIFETIME_SECONDS,
     });
     store(session, drafts).await?;

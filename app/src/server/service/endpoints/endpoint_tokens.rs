@@ -38,7 +38,7 @@ pub struct DraftedSecret {
 }
 
 /// A new value: the secret to answer once, and what is stored of it.
-fn draw() -> (String, DraftedSecret) {
+pub fn draw() -> (String, DraftedSecret) {
     let secret = secrets::new_endpoint_secret();
     let stored = DraftedSecret {
         digest: secrets::digest(&secret),

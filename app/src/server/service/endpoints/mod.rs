@@ -7,7 +7,7 @@ mod endpoint_tokens;
 pub use assignments::{assign, assignments, set_assignment, unassign};
 use chrono::Utc;
 pub use endpoint_tokens::{
-    create_token, create_token_from_draft, list_tokens, regenerate_token, update_token,
+    create_token, create_token_from_draft, draw, list_tokens, regenerate_token, update_token,
     DraftedSecret, EndpointTokenChanges, NewEndpointToken,
 };
 use sea_orm::{
