@@ -79,9 +79,9 @@ fn finish(
     method: Method,
     ip: IpAddr,
     size: usize,
-    result: ApiResult<(Response, Option<i64>)>,
+    result: ApiResult<Response>,
 ) -> Response {
-    let (response, record_id) = result.unwrap_or_else(|e| (e.into_response(), None));
+    let response = result.unwrap_or_else(IntoResponse::into_response);
     if let Some(gate) = gate {
         state.requests.record(Call {
             endpoint_id: gate.access.endpoint.id,
@@ -90,7 +90,6 @@ fn finish(
             status: response.status().as_u16(),
             size,
             ip: Some(ip.to_string()),
-            record_id,
         });
     }
     response
@@ -155,7 +154,7 @@ pub async fn create(
                 }
             };
         let size = body.as_ref().map_or(announced, Bytes::len);
-        let result = async {
+        let stored = async {
             let body = body.map_err(|r| body_rejection(&r))?;
             let data: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {
                 ApiError::validation(
@@ -164,21 +163,29 @@ pub async fn create(
                     format!("The body is not valid JSON: {e}"),
                 )
             })?;
-            let record =
-                traffic::create_record(&state.db, gate.access.endpoint.id, &gate.sender, &data)
-                    .await?;
-            let response = (
-                StatusCode::CREATED,
-                Json(Received {
-                    id: record.id,
-                    received_at: record.received_at,
-                }),
-            )
-                .into_response();
-            Ok((response, Some(record.id)))
+            let call = Call {
+                endpoint_id: gate.access.endpoint.id,
+                method: method.as_str(),
+                sender: &gate.sender,
+                status: StatusCode::CREATED.as_u16(),
+                size,
+                ip: Some(ip.to_string()),
+            };
+            Ok::<_, ApiError>(traffic::create_record(&state, call, &data).await?)
         }
         .await;
-        finish(&state, Some(&gate), method, ip, size, result)
+        match stored {
+            // The writer logged the call with its record.
+            Ok(stored) => (
+                StatusCode::CREATED,
+                Json(Received {
+                    id: stored.id,
+                    received_at: stored.received_at,
+                }),
+            )
+                .into_response(),
+            Err(refusal) => finish(&state, Some(&gate), method, ip, size, Err(refusal)),
+        }
     })
     .await
 }
@@ -232,7 +239,7 @@ pub async fn list(
                 items: records,
                 next_cursor: next.map(|id| id.to_string()),
             };
-            Ok((Json(page).into_response(), None))
+            Ok(Json(page).into_response())
         }
         .await;
         finish(&state, Some(&gate), method, ip, 0, result)
@@ -262,7 +269,7 @@ pub async fn delete(
         let result = async {
             let id: i64 = id.parse().map_err(|_| ApiError::not_found())?;
             traffic::delete_record(&state.db, gate.access.endpoint.id, id).await?;
-            Ok((StatusCode::NO_CONTENT.into_response(), None))
+            Ok(StatusCode::NO_CONTENT.into_response())
         }
         .await;
         finish(&state, Some(&gate), method, ip, 0, result)

@@ -15,6 +15,7 @@ on_both_backends!(
     the_pages_checkboxes_assign_and_remove_an_assignment,
     the_browser_never_chooses_an_endpoint_secret,
     endpoint_data_past_its_retention_is_purged,
+    a_burst_of_records_is_answered_only_once_each_is_committed_with_its_call,
 );
 
 /// An administrator's view of the endpoint API.
@@ -128,15 +129,19 @@ async fn fresh_record(app: &TestApp, path: &str) -> i64 {
         .await
         .unwrap()
         .expect("endpoint");
-    app::server::service::traffic::create_record(
-        &app.db,
-        endpoint.id,
-        &app::server::service::traffic::Sender::Anonymous,
-        &json!({"to": "delete"}),
-    )
-    .await
-    .unwrap()
-    .id
+    let sender = app::server::service::traffic::Sender::Anonymous;
+    let call = app::server::requests::Call {
+        endpoint_id: endpoint.id,
+        method: "POST",
+        sender: &sender,
+        status: 201,
+        size: 0,
+        ip: None,
+    };
+    app::server::service::traffic::create_record(&app.state, call, &json!({"to": "delete"}))
+        .await
+        .unwrap()
+        .id
 }
 
 /// Asserts (POST, GET, DELETE) statuses for `token` on `endpoint`.
@@ -851,5 +856,109 @@ async fn endpoint_data_past_its_retention_is_purged(backend: Backend) {
     .await
     .unwrap_err();
     assert!(err.to_string().contains("between 1 and"), "{err}");
+    app.stop().await;
+}
+
+/// Makes the database refuse every record whose data mentions "poison", as a broken row
+/// would.
+async fn poison_records(app: &TestApp, backend: Backend) {
+    let statements = match backend {
+        Backend::Sqlite => vec!["CREATE TRIGGER poison BEFORE INSERT ON endpoint_records \
+             WHEN NEW.data LIKE '%poison%' BEGIN SELECT RAISE(ABORT, 'poisoned'); END"
+            .to_owned()],
+        Backend::Postgres => vec![
+            "CREATE FUNCTION poison() RETURNS trigger AS $$ BEGIN \
+             IF NEW.data LIKE '%poison%' THEN RAISE EXCEPTION 'poisoned'; END IF; \
+             RETURN NEW; END $$ LANGUAGE plpgsql"
+                .to_owned(),
+            "CREATE TRIGGER poison BEFORE INSERT ON endpoint_records \
+             FOR EACH ROW EXECUTE FUNCTION poison()"
+                .to_owned(),
+        ],
+    };
+    for statement in statements {
+        sea_orm::ConnectionTrait::execute_unprepared(&app.db, &statement)
+            .await
+            .unwrap();
+    }
+}
+
+/// Records go through one writer that commits them in groups. Parallel calls each get the id
+/// of their own record; when a call is answered, its record and its logged call are already
+/// committed (nothing flushes the log in this test); a record the database refuses fails
+/// alone, not the calls queued with it.
+async fn a_burst_of_records_is_answered_only_once_each_is_committed_with_its_call(
+    backend: Backend,
+) {
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(&db).await;
+    let admin = Admin::new(&app).await;
+    let endpoint = admin.endpoint("burst", "none", false).await;
+    poison_records(&app, backend).await;
+    let client = app.client();
+    let post = |body: Value| {
+        let request = client
+            .post(app.url("/api/v1/endpoints/burst/records"))
+            .json(&body);
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            (status, response.json::<Value>().await.unwrap())
+        }
+    };
+    let good = futures_util::future::join_all((0..200).map(|n| post(json!({"n": n}))));
+    let bad = futures_util::future::join_all((0..3).map(|_| post(json!({"poison": true}))));
+    let (good, bad) = tokio::join!(good, bad);
+
+    let mut answered = std::collections::BTreeMap::new();
+    for (n, (status, body)) in good.iter().enumerate() {
+        assert_eq!(*status, 201, "record {n}: {body}");
+        answered.insert(body["id"].as_i64().unwrap(), n as i64);
+    }
+    assert_eq!(answered.len(), 200, "every record has an id of its own");
+    for (status, body) in &bad {
+        assert_eq!(*status, 500, "{body}");
+        assert_eq!(body["error"]["code"], "internal_error");
+        assert!(!body.to_string().contains("poisoned"), "{body}");
+    }
+
+    let stored = endpoint_record::Entity::find()
+        .filter(endpoint_record::Column::EndpointId.eq(endpoint))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 200);
+    for record in &stored {
+        let data: Value = serde_json::from_str(&record.data).unwrap();
+        assert_eq!(
+            Some(&data["n"].as_i64().unwrap()),
+            answered.get(&record.id),
+            "record {} holds what the call that got its id sent",
+            record.id
+        );
+    }
+    let logged = endpoint_request::Entity::find()
+        .filter(endpoint_request::Column::EndpointId.eq(endpoint))
+        .all(&app.db)
+        .await
+        .unwrap();
+    let mut logged_ids: Vec<_> = logged
+        .iter()
+        .filter(|r| r.status == 201)
+        .map(|r| r.record_id.unwrap())
+        .collect();
+    logged_ids.sort_unstable();
+    assert_eq!(logged_ids, answered.keys().copied().collect::<Vec<_>>());
+
+    // The refused records' calls are logged like every failed call: with the writer's next
+    // batch or the log's next write, whichever comes first.
+    tessera::flush_logs(&app.state).await.unwrap();
+    let failed = endpoint_request::Entity::find()
+        .filter(endpoint_request::Column::EndpointId.eq(endpoint))
+        .filter(endpoint_request::Column::Status.eq(500))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(failed, 3);
     app.stop().await;
 }

@@ -4,10 +4,10 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::{NotSet, Set, Unchanged},
-    DatabaseConnection, EntityTrait, TransactionTrait,
+    ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, TransactionTrait,
 };
 
 use super::entity::endpoint_request;
@@ -48,7 +48,25 @@ pub struct Call<'a> {
     pub status: u16,
     pub size: usize,
     pub ip: Option<String>,
-    pub record_id: Option<i64>,
+}
+
+impl Call<'_> {
+    /// The call's row in the log; `record_id` points at the record it stored, if any.
+    pub fn row(&self, at: DateTime<Utc>, record_id: Option<i64>) -> endpoint_request::ActiveModel {
+        endpoint_request::ActiveModel {
+            id: NotSet,
+            endpoint_id: Set(self.endpoint_id),
+            at: Set(at),
+            method: Set(self.method.to_owned()),
+            sender: Set(self.sender.label()),
+            endpoint_token_id: Set(self.sender.endpoint_token_id()),
+            status: Set(i16::try_from(self.status).unwrap_or(i16::MAX)),
+            size: Set(i64::try_from(self.size).unwrap_or(i64::MAX)),
+            ip: Set(self.ip.clone()),
+            record_id: Set(record_id),
+            calls: Set(1),
+        }
+    }
 }
 
 impl RequestLog {
@@ -56,7 +74,6 @@ impl RequestLog {
     /// answer and sender are counted on one row per minute.
     pub fn record(&self, call: Call<'_>) {
         let now = Utc::now();
-        let sender = call.sender.label();
         let Ok(mut pending) = self.pending.lock() else {
             self.dropped.fetch_add(1, Ordering::Relaxed);
             return;
@@ -65,7 +82,7 @@ impl RequestLog {
             (
                 call.endpoint_id,
                 call.status,
-                sender.clone(),
+                call.sender.label(),
                 call.ip.clone(),
                 now.timestamp() / 60,
             )
@@ -87,19 +104,7 @@ impl RequestLog {
             self.dropped.fetch_add(1, Ordering::Relaxed);
             return;
         }
-        pending.rows.push(endpoint_request::ActiveModel {
-            id: NotSet,
-            endpoint_id: Set(call.endpoint_id),
-            at: Set(now),
-            method: Set(call.method.to_owned()),
-            sender: Set(sender),
-            endpoint_token_id: Set(call.sender.endpoint_token_id()),
-            status: Set(i16::try_from(call.status).unwrap_or(i16::MAX)),
-            size: Set(i64::try_from(call.size).unwrap_or(i64::MAX)),
-            ip: Set(call.ip),
-            record_id: Set(call.record_id),
-            calls: Set(1),
-        });
+        pending.rows.push(call.row(now, None));
         if let Some(key) = key {
             let index = pending.rows.len() - 1;
             pending.refused.insert(key, index);
@@ -122,39 +127,65 @@ impl RequestLog {
                 "endpoint calls were not logged: more arrived between two writes than the log keeps"
             );
         }
-        let batch = match self.pending.lock() {
-            Ok(mut pending) => std::mem::take(&mut *pending).rows,
-            Err(_) => return Ok(()),
-        };
+        let batch = self.take();
         if batch.is_empty() {
             return Ok(());
         }
         let written = async {
             let txn = db.begin().await?;
-            for chunk in batch.chunks(INSERT_CHUNK) {
-                endpoint_request::Entity::insert_many(chunk.to_vec())
-                    .exec(&txn)
-                    .await?;
-            }
+            insert(&txn, batch.clone()).await?;
             txn.commit().await
         }
         .await;
         if let Err(err) = written {
-            if let Ok(mut pending) = self.pending.lock() {
-                // The failed batch goes first; rows gathered meanwhile keep their counts
-                // (their positions move, so later refusals of this minute start a new row).
-                let newer = std::mem::replace(&mut pending.rows, batch);
-                pending.refused.clear();
-                let room = PENDING_MAX.saturating_sub(pending.rows.len());
-                let kept = newer.len().min(room);
-                self.dropped
-                    .fetch_add((newer.len() - kept) as u64, Ordering::Relaxed);
-                pending.rows.extend(newer.into_iter().take(kept));
-            }
+            self.put_back(batch);
             return Err(err.into());
         }
         Ok(())
     }
+
+    /// Everything gathered so far, for a write that carries it (the timer's, or the record
+    /// writer's batches). A failed write hands it back with [`Self::put_back`].
+    pub fn take(&self) -> Vec<endpoint_request::ActiveModel> {
+        match self.pending.lock() {
+            Ok(mut pending) => std::mem::take(&mut *pending).rows,
+            Err(_) => Vec::new(),
+        }
+    }
+
+    /// Returns a batch whose write failed, so a database hiccup delays entries instead of
+    /// losing them.
+    pub fn put_back(&self, batch: Vec<endpoint_request::ActiveModel>) {
+        if batch.is_empty() {
+            return;
+        }
+        if let Ok(mut pending) = self.pending.lock() {
+            // The failed batch goes first; rows gathered meanwhile keep their counts
+            // (their positions move, so later refusals of this minute start a new row).
+            let newer = std::mem::replace(&mut pending.rows, batch);
+            pending.refused.clear();
+            let room = PENDING_MAX.saturating_sub(pending.rows.len());
+            let kept = newer.len().min(room);
+            self.dropped
+                .fetch_add((newer.len() - kept) as u64, Ordering::Relaxed);
+            pending.rows.extend(newer.into_iter().take(kept));
+        }
+    }
+}
+
+/// Inserts log rows in statements small enough for every backend's parameter limit.
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    rows: Vec<endpoint_request::ActiveModel>,
+) -> std::result::Result<(), DbErr> {
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<_> = rows.by_ref().take(INSERT_CHUNK).collect();
+        endpoint_request::Entity::insert_many(chunk)
+            .exec(db)
+            .await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -172,7 +203,6 @@ mod tests {
                 status: 201,
                 size: 0,
                 ip: None,
-                record_id: None,
             });
         }
         assert_eq!(
@@ -194,7 +224,6 @@ mod tests {
                 status,
                 size: 0,
                 ip: Some(ip.into()),
-                record_id: None,
             });
         };
         for _ in 0..1000 {

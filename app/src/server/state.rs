@@ -4,6 +4,7 @@ use std::time::Duration;
 use sea_orm::DatabaseConnection;
 
 use super::cache::AuthCache;
+use super::record_writer::RecordWriter;
 use super::requests::RequestLog;
 use super::usage::UsageLog;
 
@@ -20,19 +21,23 @@ pub struct Shared {
     pub auth: Arc<AuthCache>,
     pub usage: Arc<UsageLog>,
     pub requests: Arc<RequestLog>,
+    pub records: RecordWriter,
     /// Endpoint calls that run to their end even if their client hangs up; shutdown waits
     /// for them before the last flush of the request log.
     pub calls: tokio_util::task::TaskTracker,
 }
 
 impl AppState {
+    /// Starts the record writer, so it needs a Tokio runtime.
     pub fn new(db: DatabaseConnection, sessions: SessionConfig) -> Self {
+        let requests = Arc::<RequestLog>::default();
         Self(Arc::new(Shared {
+            records: RecordWriter::start(db.clone(), requests.clone()),
             db,
             sessions,
             auth: Arc::default(),
             usage: Arc::default(),
-            requests: Arc::default(),
+            requests,
             calls: tokio_util::task::TaskTracker::new(),
         }))
     }

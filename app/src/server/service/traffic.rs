@@ -7,8 +7,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use rustc_hash::FxHashMap;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, NotSet,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 
 use super::endpoints::{AuthType, Method};
@@ -19,6 +19,8 @@ use crate::server::entity::{
     endpoint_token,
 };
 use crate::server::error::{AuthFailure, Result, ServiceError};
+use crate::server::record_writer::Stored;
+use crate::server::requests::Call;
 use crate::server::secrets;
 use crate::server::state::AppState;
 
@@ -225,23 +227,13 @@ fn record_view(record: endpoint_record::Model) -> RecordView {
     }
 }
 
+/// Stores `data` as a record of `call` (answered 201 once it is committed, with its log row).
 pub async fn create_record(
-    db: &impl ConnectionTrait,
-    endpoint_id: i64,
-    sender: &Sender,
+    state: &AppState,
+    call: Call<'_>,
     data: &serde_json::Value,
-) -> Result<RecordView> {
-    let record = endpoint_record::ActiveModel {
-        id: NotSet,
-        endpoint_id: Set(endpoint_id),
-        received_at: Set(Utc::now()),
-        sender: Set(sender.label()),
-        endpoint_token_id: Set(sender.endpoint_token_id()),
-        data: Set(data.to_string()),
-    }
-    .insert(db)
-    .await?;
-    Ok(record_view(record))
+) -> Result<Stored> {
+    state.records.store(call, data.to_string()).await
 }
 
 /// Newest first, `limit` after the id `before`.

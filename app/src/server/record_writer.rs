@@ -1,0 +1,176 @@
+//! Endpoint records go through one writer that commits them in groups. A call queues its
+//! record and waits for the transaction that holds it, so a 201 is only ever sent for a
+//! committed record; the writer takes everything queued while the previous commit ran (up to
+//! [`BATCH_MAX`] records or [`BATCH_BYTES`]), so a burst costs one commit instead of one per
+//! record and callers never fight over the database's write lock. The call's request-log row
+//! and whatever the request log gathered meanwhile are written in the same transaction.
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveValue::{NotSet, Set},
+    DatabaseConnection, DbErr, EntityTrait, TransactionTrait,
+};
+use tokio::sync::{mpsc, oneshot};
+
+use super::entity::{endpoint_record, endpoint_request};
+use super::error::{Result, ServiceError};
+use super::requests::{self, Call, RequestLog};
+
+/// Records per transaction at most.
+pub const BATCH_MAX: usize = 256;
+/// Bytes of record data per transaction at most (records may be 1 MiB each).
+pub const BATCH_BYTES: usize = 8 * 1024 * 1024;
+/// Records waiting for the writer; a caller beyond it waits for room.
+const QUEUE: usize = 1024;
+
+/// A committed record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stored {
+    pub id: i64,
+    pub received_at: DateTime<Utc>,
+}
+
+struct Job {
+    record: endpoint_record::ActiveModel,
+    call: endpoint_request::ActiveModel,
+    received_at: DateTime<Utc>,
+    bytes: usize,
+    done: oneshot::Sender<std::result::Result<Stored, ()>>,
+}
+
+#[derive(Clone, Debug)]
+pub struct RecordWriter {
+    queue: mpsc::Sender<Job>,
+}
+
+impl RecordWriter {
+    /// Starts the writer on the current runtime; it stops when the last handle is dropped,
+    /// after answering everything queued.
+    pub fn start(db: DatabaseConnection, log: Arc<RequestLog>) -> Self {
+        let (queue, jobs) = mpsc::channel(QUEUE);
+        tokio::spawn(run(db, log, jobs));
+        Self { queue }
+    }
+
+    /// Stores `data` for the call described by `call` (whose status is the 201 it will get)
+    /// and answers once the record and the call's log row are committed.
+    pub async fn store(&self, call: Call<'_>, data: String) -> Result<Stored> {
+        let received_at = Utc::now();
+        let record = endpoint_record::ActiveModel {
+            id: NotSet,
+            endpoint_id: Set(call.endpoint_id),
+            received_at: Set(received_at),
+            sender: Set(call.sender.label()),
+            endpoint_token_id: Set(call.sender.endpoint_token_id()),
+            data: Set(data),
+        };
+        let (done, answer) = oneshot::channel();
+        let job = Job {
+            bytes: call.size,
+            call: call.row(received_at, None),
+            record,
+            received_at,
+            done,
+        };
+        let stopped = || ServiceError::Internal("the record writer has stopped".into());
+        self.queue.send(job).await.map_err(|_| stopped())?;
+        match answer.await {
+            Ok(Ok(stored)) => Ok(stored),
+            Ok(Err(())) => Err(ServiceError::Internal("the record was not stored".into())),
+            Err(_) => Err(stopped()),
+        }
+    }
+}
+
+async fn run(db: DatabaseConnection, log: Arc<RequestLog>, mut jobs: mpsc::Receiver<Job>) {
+    while let Some(first) = jobs.recv().await {
+        let mut bytes = first.bytes;
+        let mut batch = vec![first];
+        while batch.len() < BATCH_MAX && bytes < BATCH_BYTES {
+            let Ok(job) = jobs.try_recv() else { break };
+            bytes += job.bytes;
+            batch.push(job);
+        }
+        match commit(&db, &log, &batch).await {
+            Ok(ids) => answer(batch, ids),
+            // One record the database refuses (its endpoint deleted meanwhile, say) must not
+            // fail the others queued with it: each is tried alone.
+            Err(_) if batch.len() > 1 => {
+                for job in batch {
+                    let outcome = commit(&db, &log, std::slice::from_ref(&job)).await;
+                    finish(vec![job], outcome);
+                }
+            }
+            Err(err) => finish(batch, Err(err)),
+        }
+    }
+}
+
+fn finish(batch: Vec<Job>, outcome: std::result::Result<Vec<i64>, DbErr>) {
+    match outcome {
+        Ok(ids) => answer(batch, ids),
+        Err(err) => {
+            tracing::error!(error = %err, "could not store an endpoint record");
+            for job in batch {
+                let _ = job.done.send(Err(()));
+            }
+        }
+    }
+}
+
+fn answer(batch: Vec<Job>, ids: Vec<i64>) {
+    for (job, id) in batch.into_iter().zip(ids) {
+        let stored = Stored {
+            id,
+            received_at: job.received_at,
+        };
+        // A caller that went away needs no answer; its record is stored all the same.
+        let _ = job.done.send(Ok(stored));
+    }
+}
+
+/// One transaction: the records, their calls' log rows, and the log's other pending rows.
+/// Answers the records' ids in the order of `batch`.
+async fn commit(
+    db: &DatabaseConnection,
+    log: &RequestLog,
+    batch: &[Job],
+) -> std::result::Result<Vec<i64>, DbErr> {
+    let pending = log.take();
+    let written = async {
+        let txn = db.begin().await?;
+        let mut ids = endpoint_record::Entity::insert_many(batch.iter().map(|j| j.record.clone()))
+            .exec_with_returning_keys(&txn)
+            .await?;
+        // RETURNING's row order is unspecified, but one INSERT numbers its rows in the order
+        // of its VALUES on both backends (SQLite's next rowid, PostgreSQL's sequence), so the
+        // sorted keys are the records' keys in order.
+        ids.sort_unstable();
+        if ids.len() != batch.len() {
+            return Err(DbErr::Custom(format!(
+                "{} keys returned for {} records",
+                ids.len(),
+                batch.len()
+            )));
+        }
+        let rows = batch
+            .iter()
+            .zip(&ids)
+            .map(|(job, id)| {
+                let mut call = job.call.clone();
+                call.record_id = Set(Some(*id));
+                call
+            })
+            .chain(pending.iter().cloned())
+            .collect();
+        requests::insert(&txn, rows).await?;
+        txn.commit().await?;
+        Ok(ids)
+    }
+    .await;
+    if written.is_err() {
+        log.put_back(pending);
+    }
+    written
+}
