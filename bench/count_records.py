@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""Counts the bench's records in the SQLite database: all of them, and distinct (thread, seq)
-pairs, so a duplicate would show. Standard library only."""
+"""Counts the bench's records in the database at DATABASE_URL: all of them, distinct
+(thread, seq) pairs (so a duplicate would show), and calls logged with 201."""
 import json
-import sqlite3
 import sys
 
-db = sqlite3.connect(sys.argv[1])
-rows = db.execute("SELECT data FROM endpoint_records").fetchall()
-keys = {(d["thread"], d["seq"]) for d in (json.loads(r[0]) for r in rows)}
-print(len(rows), len(keys))
+from db import rows
+
+url = sys.argv[1]
+data = [json.loads(r[0]) for r in rows(url, "SELECT data FROM endpoint_records")]
+keys = {(d["thread"], d["seq"]) for d in data}
+logged = rows(url, "SELECT count(*) FROM endpoint_requests WHERE status = 201")[0][0]
+print(len(data), len(keys), logged)

@@ -1,8 +1,9 @@
 -- wrk script: POST a small JSON record to $BENCH_PATH with the endpoint token in
 -- $RECORDS_TOKEN. Each body carries the thread and a counter, so every stored record is
--- distinct; responses are counted by status so the summary can say how many were accepted.
+-- distinct (BENCH_RUN and WRK_INSTANCE keep runs and parallel wrk processes apart);
+-- responses are counted by status so the summary can say how many were accepted.
 local threads = {}
-local counter = 1
+local counter = 1 + 1000 * tonumber(os.getenv("BENCH_RUN") or "0") + 100 * tonumber(os.getenv("WRK_INSTANCE") or "0")
 
 function setup(thread)
   thread:set("id", counter)

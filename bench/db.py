@@ -1,0 +1,12 @@
+"""Reads the benchmark's database: SQLite with the standard library, PostgreSQL through psql."""
+import sqlite3
+import subprocess
+
+
+def rows(url, query):
+    if url.startswith("sqlite://"):
+        path = url[len("sqlite://"):].split("?")[0]
+        return sqlite3.connect(path).execute(query).fetchall()
+    out = subprocess.run(["psql", url, "-At", "-F", "\t", "-c", query],
+                         check=True, capture_output=True, text=True).stdout
+    return [tuple(line.split("\t")) for line in out.splitlines()]
