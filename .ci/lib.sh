@@ -10,6 +10,11 @@ export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$CACHE/target}
 # fills the disk (tens of GB after a few runs).
 if [ "${CI:-}" = "true" ]; then export CARGO_INCREMENTAL=0; fi
 export PATH="$HOME/.cargo/bin:$PATH"
+# RUSTFLAGS would replace .cargo/config.toml's flags, which the server and the WebAssembly
+# must share (erase_components shapes the hydration markers).
+unset RUSTFLAGS
+# cargo-leptos writes the bundle's content hashes here, where the server looks (src/assets.rs).
+export LEPTOS_HASH_FILE_NAME="$ROOT/target/site/hash.txt"
 WASM_BINDGEN_VERSION=0.2.130
 CARGO_LEPTOS_VERSION=0.3.10
 BINARYEN_VERSION=132.0.0

@@ -2,7 +2,7 @@
 """Load for the crash test: CONNECTIONS threads POST records over keep-alive connections and
 append "id thread seq" to OUT for every 201, flushing each line before the next request, so
 the file holds exactly the acknowledged records when the server dies. A thread stops at its
-first failed connection (the server is gone). Standard library only."""
+first failed connection (the server is gone); any answer but 201 fails the run. Standard library only."""
 import http.client
 import json
 import sys
@@ -12,6 +12,7 @@ host, port, token, path, out, connections = sys.argv[1], int(sys.argv[2]), sys.a
 headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
 lock = threading.Lock()
 sink = open(out, "a", buffering=1)
+failures = []
 
 
 def load(thread):
@@ -27,7 +28,8 @@ def load(thread):
         except (OSError, http.client.HTTPException):
             return
         if response.status != 201:
-            sys.exit(f"thread {thread}: {response.status} {data[:200]!r}")
+            failures.append(f"thread {thread}: {response.status} {data[:200]!r}")
+            return
         with lock:
             sink.write(f"{json.loads(data)['id']} {thread} {seq}\n")
 
@@ -37,3 +39,5 @@ for t in threads:
     t.start()
 for t in threads:
     t.join()
+if failures:
+    sys.exit("\n".join(failures))

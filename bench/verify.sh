@@ -15,9 +15,7 @@
 #   DATABASE_URL  SQLite file by default; a PostgreSQL URL (an empty database) when given
 #   INSTANCES=2   two servers on that one database (PostgreSQL), wrk spread over both
 #   BIN           the server binary (default: a release build of this tree)
-set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-${TESSERA_CACHE:-$HOME/.cache/tessera}/target}
+source "$(dirname "$0")/lib.sh"
 DURATION=${DURATION:-20s}
 WARMUP=${WARMUP:-5s}
 RECORDS_DURATION=${RECORDS_DURATION:-30s}
@@ -29,11 +27,7 @@ TOKENS=${TOKENS:-10000}
 USERS=${USERS:-100}
 INSTANCES=${INSTANCES:-1}
 
-command -v wrk >/dev/null || { sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo; $sudo apt-get install -y -qq wrk; }
-if [ -z "${BIN:-}" ]; then
-  (cd "$ROOT" && cargo build --release -p tessera -q)
-  BIN="$CARGO_TARGET_DIR/release/tessera"
-fi
+ensure_wrk
 
 WORK=$(mktemp -d)
 export DATABASE_URL=${DATABASE_URL:-"sqlite://$WORK/bench.db?mode=rwc"}
@@ -45,13 +39,12 @@ export RUST_LOG=warn LEPTOS_SITE_ROOT="$ROOT/target/site"
 ADMIN_TOKEN=$("$BIN" token create --user admin --name bench --scopes admin,profile:read)
 SERVERS=()
 PORTS=()
-trap 'kill "${SERVERS[@]}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+trap 'stop_servers "${SERVERS[@]}"; rm -rf "$WORK"' EXIT
 for i in $(seq 0 $((INSTANCES - 1))); do
   port=$((PORT + i))
-  LEPTOS_SITE_ADDR="127.0.0.1:$port" "$BIN" serve 2>"$WORK/server-$i.log" &
-  SERVERS+=($!)
+  start_server "$port" "$WORK/server-$i.log"
+  SERVERS+=("$STARTED")
   PORTS+=("$port")
-  for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
 done
 echo "database: ${DATABASE_URL%%:*}, instances: $INSTANCES"
 
@@ -124,8 +117,7 @@ echo "server peak RSS after (c): $(peak_rss)"
 # accepted record exactly once, each with its logged call. wrk drops the answers of calls in
 # flight when it stops, so up to one record per connection may be stored without having been
 # counted.
-kill -TERM "${SERVERS[@]}"
-wait "${SERVERS[@]}" || true
+stop_servers "${SERVERS[@]}"
 SERVERS=()
 read -r stored distinct logged < <(python3 "$ROOT/bench/count_records.py" "$DATABASE_URL")
 echo "records in the database: $stored ($distinct distinct), calls logged with 201: $logged"

@@ -49,10 +49,12 @@ pub async fn connect(database_url: &str) -> Result<DatabaseConnection, DbErr> {
 }
 
 /// The whole HTTP application. `leptos_routes` also mounts the server functions (under /sfn).
-pub fn router(state: AppState, leptos_options: LeptosOptions) -> Router {
+pub fn router(state: AppState, mut leptos_options: LeptosOptions) -> Router {
+    let hashed = assets::use_hashed_names(&mut leptos_options);
     let bundle = assets::router(
         std::path::Path::new(leptos_options.site_root.as_ref()),
         leptos_options.site_pkg_dir.as_ref(),
+        hashed,
     );
     let routes = generate_route_list(App);
     let pages = Router::new()

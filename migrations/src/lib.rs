@@ -12,6 +12,7 @@ mod m20261122_000006_create_endpoints;
 mod m20261124_000007_create_change_counter;
 mod m20261124_000008_create_attempt_limits;
 mod m20261124_000009_count_refused_calls;
+mod m20261124_000010_index_token_sorts;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000007_create_change_counter::Migration),
             Box::new(m20261124_000008_create_attempt_limits::Migration),
             Box::new(m20261124_000009_count_refused_calls::Migration),
+            Box::new(m20261124_000010_index_token_sorts::Migration),
         ]
     }
 }

@@ -155,14 +155,19 @@ pub async fn create(
             };
         let size = body.as_ref().map_or(announced, Bytes::len);
         let stored = async {
-            let body = body.map_err(|r| body_rejection(&r))?;
-            let data: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {
-                ApiError::validation(
-                    StatusCode::BAD_REQUEST,
-                    None,
-                    format!("The body is not valid JSON: {e}"),
-                )
-            })?;
+            // Only the compact text waits for the writer: the body and the parsed value are
+            // dropped here.
+            let data = {
+                let body = body.map_err(|r| body_rejection(&r))?;
+                let value: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {
+                    ApiError::validation(
+                        StatusCode::BAD_REQUEST,
+                        None,
+                        format!("The body is not valid JSON: {e}"),
+                    )
+                })?;
+                value.to_string()
+            };
             let call = Call {
                 endpoint_id: gate.access.endpoint.id,
                 method: method.as_str(),
@@ -171,7 +176,7 @@ pub async fn create(
                 size,
                 ip: Some(ip.to_string()),
             };
-            Ok::<_, ApiError>(traffic::create_record(&state, call, &data).await?)
+            Ok::<_, ApiError>(traffic::create_record(&state, call, data).await?)
         }
         .await;
         match stored {

@@ -138,10 +138,14 @@ async fn fresh_record(app: &TestApp, path: &str) -> i64 {
         size: 0,
         ip: None,
     };
-    app::server::service::traffic::create_record(&app.state, call, &json!({"to": "delete"}))
-        .await
-        .unwrap()
-        .id
+    app::server::service::traffic::create_record(
+        &app.state,
+        call,
+        json!({"to": "delete"}).to_string(),
+    )
+    .await
+    .unwrap()
+    .id
 }
 
 /// Asserts (POST, GET, DELETE) statuses for `token` on `endpoint`.

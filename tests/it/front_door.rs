@@ -864,34 +864,48 @@ async fn an_ended_session_stays_ended(backend: Backend) {
     app.stop().await;
 }
 
-/// The browser bundle is sent precompressed as the request accepts it, and revalidated.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_bundle_is_sent_precompressed() {
-    use axum::body::Body;
-    use tower::ServiceExt;
+/// A router over a site holding only `files` (path, bytes).
+async fn site_router(files: &[(&str, &[u8])]) -> (tempfile::TempDir, axum::Router, TestDb) {
     let site = tempfile::tempdir().unwrap();
-    let pkg = site.path().join("pkg");
-    std::fs::create_dir_all(&pkg).unwrap();
-    std::fs::write(pkg.join("tessera.js"), b"plain").unwrap();
-    std::fs::write(pkg.join("tessera.js.br"), b"brotli bytes").unwrap();
-    std::fs::write(pkg.join("tessera.js.gz"), b"gzip bytes").unwrap();
+    for (path, bytes) in files {
+        let file = site.path().join(path);
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(file, bytes).unwrap();
+    }
     let db = TestDb::new(Backend::Sqlite).await;
     let mut options = leptos::prelude::get_configuration(None)
         .unwrap()
         .leptos_options;
     options.site_root = site.path().to_string_lossy().into_owned().into();
     let state = app::server::state::AppState::new(db.connect().await, SessionConfig::default());
-    let router = tessera::router(state, options);
+    (site, tessera::router(state, options), db)
+}
+
+async fn get(router: &axum::Router, path: &str, accept: &str) -> axum::response::Response {
+    use tower::ServiceExt;
+    let request = axum::http::Request::get(path)
+        .header(header::ACCEPT_ENCODING, accept)
+        .body(axum::body::Body::empty())
+        .unwrap();
+    router.clone().oneshot(request).await.unwrap()
+}
+
+/// The browser bundle is sent precompressed as the request accepts it. Unhashed names are
+/// revalidated on every use.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bundle_is_sent_precompressed() {
+    let (_site, router, _db) = site_router(&[
+        ("pkg/tessera.js", b"plain"),
+        ("pkg/tessera.js.br", b"brotli bytes"),
+        ("pkg/tessera.js.gz", b"gzip bytes"),
+    ])
+    .await;
     for (accept, encoding, body) in [
         ("br;q=1.0, gzip;q=0.8", Some("br"), "brotli bytes"),
         ("gzip", Some("gzip"), "gzip bytes"),
         ("identity", None, "plain"),
     ] {
-        let request = axum::http::Request::get("/pkg/tessera.js")
-            .header(header::ACCEPT_ENCODING, accept)
-            .body(Body::empty())
-            .unwrap();
-        let response = router.clone().oneshot(request).await.unwrap();
+        let response = get(&router, "/pkg/tessera.js", accept).await;
         assert_eq!(response.status(), 200, "{accept}");
         let headers = response.headers().clone();
         assert_eq!(
@@ -911,6 +925,52 @@ async fn the_bundle_is_sent_precompressed() {
             .unwrap();
         assert_eq!(bytes, body.as_bytes(), "{accept}");
     }
+}
+
+/// When the build hashed the bundle's names, pages load the hashed files and browsers may
+/// keep them for a year; a name that is not there is not remembered, and pages never are.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hashed_bundle_names_are_cached_for_good_and_pages_never() {
+    let (_site, router, _db) = site_router(&[
+        ("hash.txt", b"js: J1\nwasm: W2\ncss: C3\n"),
+        ("pkg/tessera.J1.js", b"glue"),
+        ("pkg/tessera.J1.js.br", b"brotli glue"),
+        ("pkg/tessera.W2.wasm", b"\0asm"),
+        ("pkg/tessera.C3.css", b"body{}"),
+    ])
+    .await;
+    for path in [
+        "/pkg/tessera.J1.js",
+        "/pkg/tessera.W2.wasm",
+        "/pkg/tessera.C3.css",
+    ] {
+        let response = get(&router, path, "br, gzip").await;
+        assert_eq!(response.status(), 200, "{path}");
+        assert_eq!(
+            response.headers()[header::CACHE_CONTROL],
+            "public, max-age=31536000, immutable",
+            "{path}"
+        );
+    }
+    let missing = get(&router, "/pkg/tessera.OLD.wasm", "br").await;
+    assert_eq!(missing.status(), 404);
+    assert_eq!(missing.headers()[header::CACHE_CONTROL], "no-cache");
+
+    let page = get(&router, "/login", "br").await;
+    assert_eq!(page.status(), 200);
+    assert_eq!(page.headers()[header::CACHE_CONTROL], "no-store");
+    let html = axum::body::to_bytes(page.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    let html = String::from_utf8_lossy(&html);
+    for name in [
+        "/pkg/tessera.J1.js",
+        "/pkg/tessera.W2.wasm",
+        "/pkg/tessera.C3.css",
+    ] {
+        assert!(html.contains(name), "the page loads {name}: {html}");
+    }
+    assert!(!html.contains("/pkg/tessera.css"), "{html}");
 }
 
 /// Twenty parallel requests with the right pass code on a cold cache: the first verifies

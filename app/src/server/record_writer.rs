@@ -2,16 +2,19 @@
 //! record and waits for the transaction that holds it, so a 201 is only ever sent for a
 //! committed record; the writer takes everything queued while the previous commit ran (up to
 //! [`BATCH_MAX`] records or [`BATCH_BYTES`]), so a burst costs one commit instead of one per
-//! record and callers never fight over the database's write lock. The call's request-log row
-//! and whatever the request log gathered meanwhile are written in the same transaction.
+//! record, and records never compete with one another for the database's write lock. The
+//! call's request-log row, and the log's other pending rows when they are few, are written in
+//! the same transaction.
 use std::sync::Arc;
+use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::{
     ActiveValue::{NotSet, Set},
-    DatabaseConnection, DbErr, EntityTrait, TransactionTrait,
+    DatabaseConnection, DbErr, EntityTrait, RuntimeErr, TransactionTrait,
 };
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
+use tokio::time::Instant;
 
 use super::entity::{endpoint_record, endpoint_request};
 use super::error::{Result, ServiceError};
@@ -23,6 +26,16 @@ pub const BATCH_MAX: usize = 256;
 pub const BATCH_BYTES: usize = 8 * 1024 * 1024;
 /// Records waiting for the writer; a caller beyond it waits for room.
 const QUEUE: usize = 1024;
+/// KiB of record data waiting for the writer; a caller beyond it waits for room, so a flood
+/// of large records is held back by its senders, not by this process's memory.
+const QUEUE_KIB: usize = 64 * 1024;
+/// How long a record may wait for its transaction: while the database is stuck, callers get
+/// a 500 after this instead of piling up, and few records are stored after their clients'
+/// own deadlines (30 s in `src/serve.rs`) already failed them.
+const WAIT_MAX: Duration = Duration::from_secs(20);
+/// Pending request-log rows that ride along with a batch at most; more are left to the log's
+/// own timer, so a flood of refused calls does not slow records down.
+const LOG_ROWS_MAX: usize = 2_000;
 
 /// A committed record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,12 +49,16 @@ struct Job {
     call: endpoint_request::ActiveModel,
     received_at: DateTime<Utc>,
     bytes: usize,
+    deadline: Instant,
     done: oneshot::Sender<std::result::Result<Stored, ()>>,
+    /// The job's share of [`QUEUE_KIB`], given back when the job is answered.
+    _room: OwnedSemaphorePermit,
 }
 
 #[derive(Clone, Debug)]
 pub struct RecordWriter {
     queue: mpsc::Sender<Job>,
+    room: Arc<Semaphore>,
 }
 
 impl RecordWriter {
@@ -50,13 +67,25 @@ impl RecordWriter {
     pub fn start(db: DatabaseConnection, log: Arc<RequestLog>) -> Self {
         let (queue, jobs) = mpsc::channel(QUEUE);
         tokio::spawn(run(db, log, jobs));
-        Self { queue }
+        Self {
+            queue,
+            room: Arc::new(Semaphore::new(QUEUE_KIB)),
+        }
     }
 
     /// Stores `data` for the call described by `call` (whose status is the 201 it will get)
     /// and answers once the record and the call's log row are committed.
     pub async fn store(&self, call: Call<'_>, data: String) -> Result<Stored> {
-        let received_at = Utc::now();
+        let stopped = || ServiceError::Internal("the record writer has stopped".into());
+        let kib = (data.len() / 1024 + 1).min(QUEUE_KIB);
+        let room = self
+            .room
+            .clone()
+            .acquire_many_owned(u32::try_from(kib).unwrap_or(u32::MAX))
+            .await
+            .map_err(|_| stopped())?;
+        // What PostgreSQL keeps of a timestamp, so the answer says what a later read will.
+        let received_at = Utc::now().trunc_subsecs(6);
         let record = endpoint_record::ActiveModel {
             id: NotSet,
             endpoint_id: Set(call.endpoint_id),
@@ -71,9 +100,10 @@ impl RecordWriter {
             call: call.row(received_at, None),
             record,
             received_at,
+            deadline: Instant::now() + WAIT_MAX,
             done,
+            _room: room,
         };
-        let stopped = || ServiceError::Internal("the record writer has stopped".into());
         self.queue.send(job).await.map_err(|_| stopped())?;
         match answer.await {
             Ok(Ok(stored)) => Ok(stored),
@@ -92,18 +122,46 @@ async fn run(db: DatabaseConnection, log: Arc<RequestLog>, mut jobs: mpsc::Recei
             bytes += job.bytes;
             batch.push(job);
         }
+        let (batch, late) = batch
+            .into_iter()
+            .partition::<Vec<_>, _>(|job| job.deadline > Instant::now());
+        if !late.is_empty() {
+            finish(
+                late,
+                Err(DbErr::Custom("waited too long for the database".into())),
+            );
+        }
+        if batch.is_empty() {
+            continue;
+        }
         match commit(&db, &log, &batch).await {
             Ok(ids) => answer(batch, ids),
-            // One record the database refuses (its endpoint deleted meanwhile, say) must not
-            // fail the others queued with it: each is tried alone.
-            Err(_) if batch.len() > 1 => {
+            // A record the database itself refuses (a constraint or trigger) must not fail
+            // the others queued with it: each is tried alone, while its caller still waits.
+            Err(err) if batch.len() > 1 && refused_by_database(&err) => {
+                tracing::warn!(error = %err, "a batch of records failed; storing them one by one");
                 for job in batch {
-                    let outcome = commit(&db, &log, std::slice::from_ref(&job)).await;
+                    let outcome = if job.deadline > Instant::now() {
+                        commit(&db, &log, std::slice::from_ref(&job)).await
+                    } else {
+                        Err(DbErr::Custom("waited too long for the database".into()))
+                    };
                     finish(vec![job], outcome);
                 }
             }
             Err(err) => finish(batch, Err(err)),
         }
+    }
+}
+
+/// Whether the database answered the statement with a refusal (as opposed to being
+/// unreachable or busy, when trying records one by one would only multiply the wait).
+fn refused_by_database(err: &DbErr) -> bool {
+    match err {
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => e
+            .as_database_error()
+            .is_some_and(|e| !e.message().contains("locked") && !e.message().contains("busy")),
+        _ => false,
     }
 }
 
@@ -137,7 +195,7 @@ async fn commit(
     log: &RequestLog,
     batch: &[Job],
 ) -> std::result::Result<Vec<i64>, DbErr> {
-    let pending = log.take();
+    let pending = log.take_at_most(LOG_ROWS_MAX);
     let written = async {
         let txn = db.begin().await?;
         let mut ids = endpoint_record::Entity::insert_many(batch.iter().map(|j| j.record.clone()))

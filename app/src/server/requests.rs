@@ -144,12 +144,18 @@ impl RequestLog {
         Ok(())
     }
 
-    /// Everything gathered so far, for a write that carries it (the timer's, or the record
-    /// writer's batches). A failed write hands it back with [`Self::put_back`].
+    /// Everything gathered so far, for a write that carries it. A failed write hands it back
+    /// with [`Self::put_back`].
     pub fn take(&self) -> Vec<endpoint_request::ActiveModel> {
+        self.take_at_most(usize::MAX)
+    }
+
+    /// Everything gathered so far when it is at most `max` rows, else nothing (the record
+    /// writer takes small loads along; the timer takes the rest).
+    pub fn take_at_most(&self, max: usize) -> Vec<endpoint_request::ActiveModel> {
         match self.pending.lock() {
-            Ok(mut pending) => std::mem::take(&mut *pending).rows,
-            Err(_) => Vec::new(),
+            Ok(mut pending) if pending.rows.len() <= max => std::mem::take(&mut *pending).rows,
+            _ => Vec::new(),
         }
     }
 

@@ -227,13 +227,10 @@ fn record_view(record: endpoint_record::Model) -> RecordView {
     }
 }
 
-/// Stores `data` as a record of `call` (answered 201 once it is committed, with its log row).
-pub async fn create_record(
-    state: &AppState,
-    call: Call<'_>,
-    data: &serde_json::Value,
-) -> Result<Stored> {
-    state.records.store(call, data.to_string()).await
+/// Stores `data` (JSON text) as a record of `call`: answered once it is committed, with the
+/// call's log row.
+pub async fn create_record(state: &AppState, call: Call<'_>, data: String) -> Result<Stored> {
+    state.records.store(call, data).await
 }
 
 /// Newest first, `limit` after the id `before`.

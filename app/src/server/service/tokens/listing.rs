@@ -57,6 +57,11 @@ pub const NEVER: NaiveDate = match NaiveDate::from_ymd_opt(9999, 12, 31) {
     None => panic!("9999-12-31 is a date"),
 };
 
+/// The sort keys' stand-ins for "never", written into the query as literals: an expression
+/// index serves only the same expression, and the indexes (migration 10) spell these.
+const NEVER_LITERAL: &str = "'9999-12-31'";
+const NEVER_USED_LITERAL: &str = "'1970-01-01T00:00:00+00:00'";
+
 /// The order a `sort` parameter names; empty is the default.
 pub fn sort(text: &str) -> Result<TokenSort> {
     TokenSort::parse(text).ok_or_else(|| {
@@ -79,15 +84,19 @@ impl Keyset for TokenSort {
 
     /// The sorted value, with nulls mapped so that they come last.
     fn key(self) -> Option<Expr> {
-        let coalesce = |column: access_token::Column, stand_in: Expr| -> Expr {
-            Func::coalesce([Expr::col((access_token::Entity, column)), stand_in]).into()
+        let coalesce = |column: access_token::Column, stand_in: &'static str| -> Expr {
+            Func::coalesce([
+                Expr::col((access_token::Entity, column)),
+                Expr::cust(stand_in),
+            ])
+            .into()
         };
         match self {
             Self::Created => None,
-            Self::Expires => Some(coalesce(access_token::Column::ExpiresAt, Expr::val(NEVER))),
+            Self::Expires => Some(coalesce(access_token::Column::ExpiresAt, NEVER_LITERAL)),
             Self::LastUsed => Some(coalesce(
                 access_token::Column::LastUsedAt,
-                Expr::val(DateTime::<Utc>::UNIX_EPOCH),
+                NEVER_USED_LITERAL,
             )),
         }
     }
@@ -122,6 +131,8 @@ impl Keyset for TokenSort {
                 (Some(value), id.parse::<i64>().ok()?)
             }
         };
+        // (key, id) beyond (value, id) as one row value, which PostgreSQL seeks its index
+        // to; SQLite seeks an expression index only on the key alone, so that bound is added.
         let beyond = |left: Expr, right: Expr| {
             if self.ascending() {
                 left.gt(right)
@@ -129,12 +140,21 @@ impl Keyset for TokenSort {
                 left.lt(right)
             }
         };
-        let id_beyond = beyond(id_column, Expr::val(id));
+        let not_before = |left: Expr, right: Expr| {
+            if self.ascending() {
+                left.gte(right)
+            } else {
+                left.lte(right)
+            }
+        };
         Some(match (self.key(), value) {
-            (Some(key), Some(value)) => Condition::any()
-                .add(beyond(key.clone(), value.clone()))
-                .add(Condition::all().add(key.eq(value)).add(id_beyond)),
-            _ => Condition::all().add(id_beyond),
+            (Some(key), Some(value)) => Condition::all()
+                .add(not_before(key.clone(), value.clone()))
+                .add(beyond(
+                    Expr::tuple([key, id_column]),
+                    Expr::tuple([value, Expr::val(id)]),
+                )),
+            _ => Condition::all().add(beyond(id_column, Expr::val(id))),
         })
     }
 }

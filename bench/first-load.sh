@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The first page a visitor loads: serves the built site (target/site, as `.ci/serve` builds
+# it) from the release server on a fresh database, prints the .wasm's raw, gzip and brotli
+# sizes, then visits /login and /admin/tokens in Chromium with an empty cache, over loopback
+# and on Lighthouse's mobile network (bench/first_load.mjs): bytes moved and time to
+# interactive, and the same for the next visit.
+#   BIN   the server binary (default: a release build of this tree)
+source "$(dirname "$0")/lib.sh"
+PORT=${PORT:-3920}
+# The bundle the site names (old hashed files may lie beside it).
+wasm="$ROOT/target/site/pkg/tessera.$(awk '$1 == "wasm:" {print $2}' "$ROOT/target/site/hash.txt").wasm"
+for file in "$wasm" "$wasm.gz" "$wasm.br"; do
+  [ -f "$file" ] && printf '%-50s %9d bytes\n' "$(basename "$file")" "$(stat -c %s "$file")"
+done
+
+WORK=$(mktemp -d)
+export DATABASE_URL="sqlite://$WORK/first-load.db?mode=rwc"
+export TESSERA_BOOTSTRAP_ADMIN_PASSWORD="first-load-admin-password-2026"
+export RUST_LOG=warn LEPTOS_SITE_ROOT="$ROOT/target/site"
+SERVER=""
+trap 'stop_servers $SERVER; rm -rf "$WORK"' EXIT
+start_server "$PORT" "$WORK/server.log"
+SERVER=$STARTED
+node "$ROOT/bench/first_load.mjs" "http://127.0.0.1:$PORT" "$TESSERA_BOOTSTRAP_ADMIN_PASSWORD"
