@@ -17,7 +17,7 @@ export TESSERA_BOOTSTRAP_ADMIN_PASSWORD="crash-admin-password-2026"
 export RUST_LOG=warn LEPTOS_SITE_ROOT="$ROOT/target/site"
 SERVER=""
 LOAD=""
-trap 'kill -9 $SERVER $LOAD 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"' EXIT
+trap '[ -z "$SERVER$LOAD" ] || kill -9 $SERVER $LOAD 2>/dev/null || true; rm -rf "$WORK"' EXIT
 start() {
   start_server "$PORT" "$WORK/server.log"
   SERVER=$STARTED
