@@ -33,6 +33,8 @@ const QUEUE_KIB: usize = 64 * 1024;
 /// a 500 after this instead of piling up, and few records are stored after their clients'
 /// own deadlines (30 s in `src/serve.rs`) already failed them.
 const WAIT_MAX: Duration = Duration::from_secs(20);
+/// A commit slower than this is logged: every caller queued behind it waited as long.
+const SLOW_COMMIT: Duration = Duration::from_millis(100);
 /// Pending request-log rows that ride along with a batch at most; more are left to the log's
 /// own timer, so a flood of refused calls does not slow records down.
 const LOG_ROWS_MAX: usize = 2_000;
@@ -134,7 +136,16 @@ async fn run(db: DatabaseConnection, log: Arc<RequestLog>, mut jobs: mpsc::Recei
         if batch.is_empty() {
             continue;
         }
-        match commit(&db, &log, &batch).await {
+        let started = Instant::now();
+        let outcome = commit(&db, &log, &batch).await;
+        if started.elapsed() > SLOW_COMMIT {
+            tracing::warn!(
+                records = batch.len(),
+                ms = started.elapsed().as_millis() as u64,
+                "a commit of endpoint records was slow"
+            );
+        }
+        match outcome {
             Ok(ids) => answer(batch, ids),
             // A record the database itself refuses (a constraint or trigger) must not fail
             // the others queued with it: each is tried alone, while its caller still waits.
