@@ -234,3 +234,36 @@ test("a secret leaves the page when the dialog or section that showed it closes"
     expect(await page.content(), leave).not.toContain(secret);
   }
 });
+
+test("the token list's filters and order live in the URL: a reload and Back restore them", async ({ page, login }) => {
+  await login.open("/admin/tokens");
+  await login.signIn(ADMIN);
+  await expect(page).toHaveURL("/admin/tokens");
+  await hydrated(page);
+  const filters = page.locator("form.filters");
+
+  await filters.getByLabel("Status").selectOption("effective");
+  await expect(page).toHaveURL(/[?&]status=effective/);
+  await filters.getByLabel("Sort by").selectOption("expires");
+  await expect(page).toHaveURL(/[?&]sort=expires/);
+  await filters.getByLabel("Search").fill("no such token 50%");
+  await filters.getByLabel("Search").press("Enter");
+  await expect(page).toHaveURL(/[?&]q=no%20such%20token%2050%25/);
+  await expect(page.getByText("No tokens match.", { exact: false })).toBeVisible();
+
+  await page.reload();
+  await hydrated(page);
+  await expect(filters.getByLabel("Status")).toHaveValue("effective");
+  await expect(filters.getByLabel("Sort by")).toHaveValue("expires");
+  await expect(filters.getByLabel("Search")).toHaveValue("no such token 50%");
+  await expect(page.getByText("No tokens match.", { exact: false })).toBeVisible();
+
+  await page.goBack();
+  await expect(page).not.toHaveURL(/[?&]q=/);
+  await expect(filters.getByLabel("Search")).toHaveValue("");
+  await expect(filters.getByLabel("Sort by")).toHaveValue("expires");
+  await page.goBack();
+  await page.goBack();
+  await expect(page).toHaveURL("/admin/tokens");
+  await expect(filters.getByLabel("Status")).toHaveValue("");
+});

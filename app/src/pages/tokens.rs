@@ -1,6 +1,7 @@
 //! Administration > Tokens.
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::api::tokens::{
     create_token, list_tokens, token_form_defaults, CreateTokenForm, DeleteToken, IssuedToken,
@@ -24,13 +25,47 @@ enum Pending {
 /// Every resource of the page is made here, outside AdminOnly (see there why).
 #[component]
 pub fn TokensPage() -> impl IntoView {
-    let user = RwSignal::new(String::new());
-    let status = RwSignal::new(String::new());
-    let text = RwSignal::new(String::new());
-    let sort = RwSignal::new(String::from("created"));
-    // Cursors of the pages before the current one, for "Previous".
+    // The filters, the order and the page live in the query string, so a reload, Back and a
+    // shared link show the same list.
+    let query = use_query_map();
+    let param = move |key: &'static str| Memo::new(move |_| query.with(|q| q.get(key)));
+    let user = param("user");
+    let status = param("status");
+    let text = param("q");
+    let sort = param("sort");
+    let cursor = param("cursor");
+    // Cursors of the pages before the current one, for "Previous" (Back works as well).
     let cursors = RwSignal::new(Vec::<Option<String>>::new());
-    let cursor = RwSignal::new(None::<String>);
+    let navigate = use_navigate();
+    let show = Callback::new(move |changes: Vec<(&'static str, Option<String>)>| {
+        let mut params: Vec<(String, String)> = query.with_untracked(|q| {
+            ["user", "status", "q", "sort", "cursor"]
+                .into_iter()
+                .filter_map(|key| Some((key.to_owned(), q.get(key)?)))
+                .collect()
+        });
+        for (key, value) in changes {
+            params.retain(|(k, _)| k != key);
+            if let Some(value) = value.filter(|v| !v.is_empty()) {
+                params.push((key.to_owned(), value));
+            }
+        }
+        let query: Vec<String> = params
+            .iter()
+            .map(|(k, v)| format!("{k}={}", urlencoding::encode(v)))
+            .collect();
+        let url = if query.is_empty() {
+            "/admin/tokens".to_owned()
+        } else {
+            format!("/admin/tokens?{}", query.join("&"))
+        };
+        navigate(&url, Default::default());
+    });
+    // A new filter starts again at the first page.
+    let filter = move |key: &'static str, value: String| {
+        cursors.set(Vec::new());
+        show.run(vec![(key, Some(value)), ("cursor", None)]);
+    };
     let revoke = ServerAction::<RevokeToken>::new();
     let delete = ServerAction::<DeleteToken>::new();
     let created = RwSignal::new(None::<IssuedToken>);
@@ -49,20 +84,16 @@ pub fn TokensPage() -> impl IntoView {
                 created.with(|c| c.as_ref().map(|c| c.token.id)),
             )
         },
-        |(user, status, text, sort, cursor, ..)| {
+        |(user, state, q, sort, cursor, ..)| {
             list_tokens(TokenFilter {
-                user: Some(user),
-                state: Some(status),
-                q: Some(text),
-                sort: Some(sort),
+                user,
+                state,
+                q,
+                sort,
                 cursor,
             })
         },
     );
-    let reset_paging = move || {
-        cursors.set(Vec::new());
-        cursor.set(None);
-    };
 
     let confirm = RwSignal::new(None::<(Pending, TokenView)>);
     let confirm_open = RwSignal::new(false);
@@ -94,25 +125,25 @@ pub fn TokensPage() -> impl IntoView {
         <p class="status-line" role="status">{move || message.get()}</p>
         <form class="filters" on:submit=|ev| ev.prevent_default()>
             <label>"User"
-                <input type="text" placeholder="username" prop:value=user
-                    on:change=move |ev| { user.set(event_target_value(&ev)); reset_paging(); }/>
+                <input type="text" placeholder="username" prop:value=move || user.get().unwrap_or_default()
+                    on:change=move |ev| filter("user", event_target_value(&ev))/>
             </label>
             <label>"Status"
-                <select on:change=move |ev| { status.set(event_target_value(&ev)); reset_paging(); }>
-                    <option value="">"All"</option>
-                    <option value="effective">"Effective"</option>
-                    <option value="not_effective">"Not effective"</option>
+                <select on:change=move |ev| filter("status", event_target_value(&ev))>
+                    {chosen(status, &[("", "All"), ("effective", "Effective"), ("not_effective", "Not effective")])}
                 </select>
             </label>
             <label>"Search"
-                <input type="search" placeholder="name or AT-number" prop:value=text
-                    on:change=move |ev| { text.set(event_target_value(&ev)); reset_paging(); }/>
+                <input type="search" placeholder="name or AT-number" prop:value=move || text.get().unwrap_or_default()
+                    on:change=move |ev| filter("q", event_target_value(&ev))/>
             </label>
             <label>"Sort by"
-                <select on:change=move |ev| { sort.set(event_target_value(&ev)); reset_paging(); }>
-                    <option value="created">"Created (newest first)"</option>
-                    <option value="expires">"Expires (soonest first)"</option>
-                    <option value="last_used">"Last used (most recent first)"</option>
+                <select on:change=move |ev| filter("sort", event_target_value(&ev))>
+                    {chosen(sort, &[
+                        ("created", "Created (newest first)"),
+                        ("expires", "Expires (soonest first)"),
+                        ("last_used", "Last used (most recent first)"),
+                    ])}
                 </select>
             </label>
         </form>
@@ -126,11 +157,11 @@ pub fn TokensPage() -> impl IntoView {
                     Ok(list) => {
                         let next = list.next_cursor;
                         view! {
-                            <TokenTable items=list.items sort=sort.get_untracked() on_action=move |pending, token| {
+                            <TokenTable items=list.items sort=sort.get_untracked().unwrap_or_else(|| "created".into()) on_action=move |pending, token| {
                                 confirm.set(Some((pending, token)));
                                 confirm_open.set(true);
                             }/>
-                            <Pager trail=cursors current=cursor next go=move |c| cursor.set(c)/>
+                            <Pager trail=cursors current=cursor next go=move |c| show.run(vec![("cursor", c)])/>
                         }.into_any()
                     }
                 }
@@ -143,6 +174,27 @@ pub fn TokensPage() -> impl IntoView {
         <ConfirmDialog confirm open=confirm_open revoke delete/>
         </AdminOnly>
     }
+}
+
+/// A select's options, the one in `current` (or the first) selected: rendered on the server
+/// too, so a reloaded page shows the filter it was opened with.
+fn chosen(
+    current: Memo<Option<String>>,
+    options: &[(&'static str, &'static str)],
+) -> impl IntoView {
+    options
+        .iter()
+        .enumerate()
+        .map(|(index, &(value, label))| {
+            let selected = move || {
+                current.with(|c| match c.as_deref() {
+                    Some(chosen) => chosen == value,
+                    None => index == 0,
+                })
+            };
+            view! { <option value=value selected=selected>{label}</option> }
+        })
+        .collect_view()
 }
 
 #[component]
