@@ -128,10 +128,7 @@ async fn run(db: DatabaseConnection, log: Arc<RequestLog>, mut jobs: mpsc::Recei
             .into_iter()
             .partition::<Vec<_>, _>(|job| job.deadline > Instant::now());
         if !late.is_empty() {
-            finish(
-                late,
-                Err(DbErr::Custom("waited too long for the database".into())),
-            );
+            finish(late, Err(too_late()));
         }
         if batch.is_empty() {
             continue;
@@ -155,7 +152,7 @@ async fn run(db: DatabaseConnection, log: Arc<RequestLog>, mut jobs: mpsc::Recei
                     let outcome = if job.deadline > Instant::now() {
                         commit(&db, &log, std::slice::from_ref(&job)).await
                     } else {
-                        Err(DbErr::Custom("waited too long for the database".into()))
+                        Err(too_late())
                     };
                     finish(vec![job], outcome);
                 }
@@ -163,6 +160,10 @@ async fn run(db: DatabaseConnection, log: Arc<RequestLog>, mut jobs: mpsc::Recei
             Err(err) => finish(batch, Err(err)),
         }
     }
+}
+
+fn too_late() -> DbErr {
+    DbErr::Custom("the record waited too long for the database".into())
 }
 
 /// Whether the database answered the statement with a refusal (as opposed to being
