@@ -812,23 +812,12 @@ async fn ended_attempt_windows_are_forgotten(backend: Backend) {
             .await
             .unwrap();
     }
-    limits::reserve(
-        &app.db,
-        Key::Client("2001:db8:1:2::1"),
-        limits::PER_CLIENT,
-        start,
-    )
-    .await
-    .unwrap();
-    // Another address of the same /64 counts against the same budget.
-    limits::reserve(
-        &app.db,
-        Key::Client("2001:db8:1:2::ffff"),
-        limits::PER_CLIENT,
-        start,
-    )
-    .await
-    .unwrap();
+    // The second address is of the same /64, so it counts against the same budget.
+    for client in ["2001:db8:1:2::1", "2001:db8:1:2::ffff"] {
+        limits::reserve(&app.db, Key::Client(client), limits::PER_CLIENT, start)
+            .await
+            .unwrap();
+    }
     assert_eq!(
         attempt_limit::Entity::find().count(&app.db).await.unwrap(),
         51

@@ -99,7 +99,7 @@ impl RecordWriter {
         let (done, answer) = oneshot::channel();
         let job = Job {
             bytes: call.size,
-            call: call.row(received_at, None),
+            call: call.row(received_at),
             record,
             received_at,
             deadline: Instant::now() + WAIT_MAX,

@@ -51,8 +51,8 @@ pub struct Call<'a> {
 }
 
 impl Call<'_> {
-    /// The call's row in the log; `record_id` points at the record it stored, if any.
-    pub fn row(&self, at: DateTime<Utc>, record_id: Option<i64>) -> endpoint_request::ActiveModel {
+    /// The call's row in the log (the record writer fills in the record it stored).
+    pub fn row(&self, at: DateTime<Utc>) -> endpoint_request::ActiveModel {
         endpoint_request::ActiveModel {
             id: NotSet,
             endpoint_id: Set(self.endpoint_id),
@@ -63,7 +63,7 @@ impl Call<'_> {
             status: Set(i16::try_from(self.status).unwrap_or(i16::MAX)),
             size: Set(i64::try_from(self.size).unwrap_or(i64::MAX)),
             ip: Set(self.ip.clone()),
-            record_id: Set(record_id),
+            record_id: Set(None),
             calls: Set(1),
         }
     }
@@ -104,7 +104,7 @@ impl RequestLog {
             self.dropped.fetch_add(1, Ordering::Relaxed);
             return;
         }
-        pending.rows.push(call.row(now, None));
+        pending.rows.push(call.row(now));
         if let Some(key) = key {
             let index = pending.rows.len() - 1;
             pending.refused.insert(key, index);
