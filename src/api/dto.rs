@@ -60,7 +60,8 @@ pub struct ListParams {
     pub limit: Option<u64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
-    /// `effective` or `not_effective`.
+    /// `effective`, `expiring_soon` (effective, last day within 7 days), `expired`,
+    /// `revoked`, `owner_locked` or `not_effective` (any reason).
     pub state: Option<String>,
     /// Matches names, usernames and numbers (`AT-000012`).
     pub q: Option<String>,

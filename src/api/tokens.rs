@@ -10,6 +10,7 @@ use super::error::{ApiError, ApiResult};
 use super::extract::{form_rejection, json_rejection, ApiJson, ApiQuery, Caller, Id};
 use app::api::tokens::{number, IssuedToken, TokenView};
 use app::model::scope::Scope;
+use app::model::token::StatusFilter;
 use app::server::authz::Reach;
 use app::server::service::{
     token_auth,
@@ -19,21 +20,21 @@ use app::server::state::AppState;
 
 /// Turns list parameters into a query; `owner_id` is fixed by the caller's rights.
 pub fn token_query(params: ListParams, owner_id: Option<i64>) -> ApiResult<TokenQuery> {
-    let effective = match params.state.as_deref() {
+    let status = match params.state.as_deref() {
         None | Some("") => None,
-        Some("effective") => Some(true),
-        Some("not_effective") => Some(false),
-        Some(_) => {
-            return Err(ApiError::validation(
+        Some(text) => Some(StatusFilter::parse(text).ok_or_else(|| {
+            ApiError::validation(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 Some("state"),
-                "state must be effective or not_effective",
-            ))
-        }
+                "state must be effective, expiring_soon, expired, revoked, owner_locked or \
+                 not_effective",
+            )
+        })?),
     };
     Ok(TokenQuery {
         owner_id,
-        effective,
+        owner_text: None,
+        status,
         text: params.q,
         limit: params.limit,
         sort: tokens::sort(params.sort.as_deref().unwrap_or_default())?,

@@ -19,6 +19,7 @@ on_both_backends!(
     last_use_is_recorded_in_batches,
     lists_page_by_cursor_and_filter_by_state,
     lists_sort_by_expiry_and_last_use_across_pages,
+    each_status_filter_matches_its_tokens_and_the_total_counts_them,
     introspection_answers_for_gateways,
     the_cli_prints_only_a_working_secret,
     the_api_is_described_by_openapi,
@@ -870,5 +871,149 @@ async fn lists_sort_by_expiry_and_last_use_across_pages(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(foreign_cursor.status(), 422);
+    app.stop().await;
+}
+
+async fn each_status_filter_matches_its_tokens_and_the_total_counts_them(backend: Backend) {
+    use app::model::token::StatusFilter;
+    use app::server::authz::Reach;
+    use app::server::service::tokens::{self, Expiry, NewToken, TokenQuery};
+
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(&db).await;
+    let reader = app.issue("admin", &["admin", "tokens:read"]).await;
+    for name in ["svc-billing", "svc-crm", "nora"] {
+        app.create_user(name, false).await;
+    }
+    app.change_user(
+        app.user_id("nora").await,
+        app::server::service::accounts::UserChanges {
+            display_name: Some("Nora Svcadmin".into()),
+            ..Default::default()
+        },
+    )
+    .await;
+    let today = chrono::Utc::now().date_naive();
+    let issue = |user: &'static str, days: i64| {
+        let app = &app;
+        async move {
+            app.issue_with(
+                user,
+                NewToken {
+                    name: format!("{user} {days}"),
+                    scopes: vec!["profile:read".into()],
+                    expires: Expiry::On(today + chrono::Duration::days(days)),
+                    ..Default::default()
+                },
+            )
+            .await
+            .token
+            .id
+        }
+    };
+    let later = issue("svc-billing", 30).await;
+    let soon = issue("svc-billing", 3).await;
+    let expired = issue("svc-billing", 10).await;
+    let revoked = issue("svc-crm", 30).await;
+    let locked = issue("nora", 30).await;
+    // Past its last day: written directly, as no one may issue a token that is expired.
+    let mut row: access_token::ActiveModel = access_token::Entity::find_by_id(expired)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .into();
+    row.expires_at = Set(Some(today - chrono::Duration::days(1)));
+    row.update(&app.db).await.unwrap();
+    let admin = app.admin().await;
+    tokens::revoke(&app.db, &app.state.auth, Reach::Any(&admin), revoked)
+        .await
+        .unwrap();
+    lock(&app, app.user_id("nora").await).await;
+
+    let ids = |state: &str| {
+        let app = &app;
+        let path = format!("/api/v1/admin/tokens?state={state}&limit=1");
+        let secret = reader.secret.clone();
+        async move {
+            let mut ids = app.ids_in_pages(&path, &secret).await;
+            ids.sort_unstable();
+            ids
+        }
+    };
+    assert_eq!(ids("effective").await, vec![reader.token.id, later, soon]);
+    assert_eq!(ids("expiring_soon").await, vec![soon]);
+    assert_eq!(ids("expired").await, vec![expired]);
+    assert_eq!(ids("revoked").await, vec![revoked]);
+    assert_eq!(ids("owner_locked").await, vec![locked]);
+    assert_eq!(ids("not_effective").await, vec![expired, revoked, locked]);
+    let response = app
+        .api(
+            Method::GET,
+            "/api/v1/admin/tokens?state=idle",
+            Some(&reader.secret),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        status_and_code(response).await,
+        (422, "validation_failed".into())
+    );
+
+    // Part of a username or of a display name, any case; the total ignores the page size.
+    let query = |owner_text: &str, status: Option<StatusFilter>| TokenQuery {
+        owner_text: Some(owner_text.into()),
+        status,
+        limit: Some(1),
+        ..Default::default()
+    };
+    let reach = Reach::Any(&admin);
+    let page = tokens::list(&app.db, reach, query("SVC", None))
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 1);
+    assert!(page.next_cursor.is_some());
+    assert_eq!(
+        tokens::count(&app.db, reach, query("SVC", None))
+            .await
+            .unwrap(),
+        5
+    );
+    assert_eq!(
+        tokens::count(&app.db, reach, query("svcadmin", None))
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        tokens::count(&app.db, reach, query("svc-", Some(StatusFilter::Effective)))
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        tokens::count(&app.db, reach, query("nobody", None))
+            .await
+            .unwrap(),
+        0
+    );
+    // A wildcard typed by the user matches itself literally, not everything.
+    assert_eq!(
+        tokens::count(&app.db, reach, query("%", None))
+            .await
+            .unwrap(),
+        0
+    );
+    let err = tokens::count(&app.db, reach, query("svc\u{7}", None))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            app::server::error::ServiceError::Validation { field: "user", .. }
+        ),
+        "{err:?}"
+    );
     app.stop().await;
 }

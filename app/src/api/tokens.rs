@@ -38,27 +38,24 @@ pub async fn list_tokens(filter: TokenFilter) -> Result<TokenList, AppError> {
     use crate::server::service::tokens;
     let admin = super::context::require_admin().await?;
     let state = super::context::state()?;
-    let owner_id = tokens::owner_filter(&state.db, filter.user.as_deref()).await?;
-    let page = tokens::list(
-        &state.db,
-        Reach::Any(&admin),
-        tokens::TokenQuery {
-            owner_id,
-            effective: match filter.state.as_deref() {
-                Some("effective") => Some(true),
-                Some("not_effective") => Some(false),
-                _ => None,
-            },
-            text: filter.q,
-            limit: Some(25),
-            sort: tokens::sort(filter.sort.as_deref().unwrap_or_default())?,
-            cursor: filter.cursor,
-        },
-    )
-    .await?;
+    let query = tokens::TokenQuery {
+        owner_text: filter.user,
+        status: filter.state,
+        text: filter.q,
+        limit: Some(25),
+        sort: tokens::sort(filter.sort.as_deref().unwrap_or_default())?,
+        cursor: filter.cursor,
+        ..Default::default()
+    };
+    let reach = Reach::Any(&admin);
+    let (page, total) = tokio::try_join!(
+        tokens::list(&state.db, reach, query.clone()),
+        tokens::count(&state.db, reach, query)
+    )?;
     Ok(TokenList {
         items: page.items,
         next_cursor: page.next_cursor,
+        total,
     })
 }
 

@@ -22,26 +22,44 @@ pub fn AppHeader() -> impl IntoView {
         }
     });
 
+    // On a phone the navigation folds behind "Menu"; following a link folds it again.
+    let open = RwSignal::new(false);
+    let location = leptos_router::hooks::use_location();
+    Effect::new(move |_| {
+        location.pathname.track();
+        open.set(false);
+    });
+    // The link of the section the page belongs to is marked as the current one.
+    let current = move |href: &'static str| {
+        move || {
+            location.pathname.with(|path| {
+                (path == href || path.starts_with(&format!("{href}/"))).then_some("page")
+            })
+        }
+    };
     view! {
-        <header class="topbar">
+        <header class="topbar" class:open=move || open.get()>
             <a class="brand" href="/">"Tessera"</a>
             <Suspense>
                 {move || Suspend::new(async move {
                     user.await.ok().flatten().map(|u| {
                         view! {
-                            <nav aria-label="Main" class="nav">
+                            <button type="button" class="secondary menu-toggle" aria-controls="main-nav"
+                                aria-expanded=move || open.get().to_string()
+                                on:click=move |_| open.update(|o| *o = !*o)>"Menu"</button>
+                            <nav aria-label="Main" class="nav" id="main-nav">
                                 <ul>
                                     {u.is_admin.then(|| view! {
                                         <li class="nav-admin">
                                             <a href="/admin/tokens">"Administration"</a>
                                             <ul class="subnav">
-                                                {ADMIN_LINKS.iter().map(|(href, label)| view! {
-                                                    <li><a href=*href>{*label}</a></li>
+                                                {ADMIN_LINKS.iter().map(|&(href, label)| view! {
+                                                    <li><a href=href aria-current=current(href)>{label}</a></li>
                                                 }).collect_view()}
                                             </ul>
                                         </li>
                                     })}
-                                    <li><a href="/me/tokens">"My account"</a></li>
+                                    <li><a href="/me/tokens" aria-current=current("/me")>"My account"</a></li>
                                 </ul>
                             </nav>
                             <div class="session">

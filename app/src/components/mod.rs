@@ -1,9 +1,11 @@
 pub mod access_tokens;
 pub mod chart;
 pub mod dialog;
+pub mod filters;
 pub mod form;
 pub mod header;
 pub mod pager;
 pub mod session;
 pub mod tabs;
 pub mod token;
+pub mod url_state;

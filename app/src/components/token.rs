@@ -59,6 +59,16 @@ pub fn StatusBadge(token: TokenView) -> impl IntoView {
     view! { <span class=class>{text}</span> }
 }
 
+/// A token's scopes as small chips.
+#[component]
+pub fn ScopeChips(scopes: Vec<String>) -> impl IntoView {
+    view! {
+        <ul class="chips" aria-label="Scopes">
+            {scopes.into_iter().map(|scope| view! { <li class="chip">{scope}</li> }).collect_view()}
+        </ul>
+    }
+}
+
 /// Copies `text` to the clipboard; in the browser only.
 pub fn copy_to_clipboard(text: &str) {
     #[cfg(feature = "hydrate")]

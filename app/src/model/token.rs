@@ -113,19 +113,76 @@ pub fn parse_number(text: &str) -> Option<i64> {
     digits.strip_prefix("AT-")?.parse().ok()
 }
 
-/// One page of a token list.
+/// A status a token list can be narrowed to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StatusFilter {
+    Effective,
+    /// Effective, and its last day is within the next 7 days.
+    ExpiringSoon,
+    /// Past its last day (and not revoked).
+    Expired,
+    Revoked,
+    /// Neither revoked nor expired, but its owner is locked.
+    OwnerLocked,
+    /// Any reason at all.
+    NotEffective,
+}
+
+impl StatusFilter {
+    pub const ALL: [StatusFilter; 6] = [
+        Self::Effective,
+        Self::ExpiringSoon,
+        Self::Expired,
+        Self::Revoked,
+        Self::OwnerLocked,
+        Self::NotEffective,
+    ];
+
+    /// Days ahead that count as "expiring soon".
+    pub const SOON_DAYS: i64 = 7;
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Effective => "effective",
+            Self::ExpiringSoon => "expiring_soon",
+            Self::Expired => "expired",
+            Self::Revoked => "revoked",
+            Self::OwnerLocked => "owner_locked",
+            Self::NotEffective => "not_effective",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Effective => "Effective",
+            Self::ExpiringSoon => "Expiring soon (7 days)",
+            Self::Expired => "Expired",
+            Self::Revoked => "Revoked",
+            Self::OwnerLocked => "Owner locked",
+            Self::NotEffective => "Not effective (any reason)",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+}
+
+/// One page of a token list, and how many tokens the filters match in all.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenList {
     pub items: Vec<TokenView>,
     pub next_cursor: Option<String>,
+    pub total: u64,
 }
 
 /// What the administrators' token list shows.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenFilter {
+    /// Part of the owner's username or display name.
     pub user: Option<String>,
-    /// `effective` or `not_effective`.
-    pub state: Option<String>,
+    pub state: Option<StatusFilter>,
     pub q: Option<String>,
     /// `created`, `expires` or `last_used`.
     pub sort: Option<String>,

@@ -1,7 +1,6 @@
 //! Administration > Tokens.
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::api::tokens::{
     create_token, list_tokens, token_form_defaults, CreateTokenForm, DeleteToken, IssuedToken,
@@ -9,11 +8,14 @@ use crate::api::tokens::{
 };
 use crate::api::users::{list_users, UserRow};
 use crate::components::dialog::Modal;
+use crate::components::filters::Filters;
 use crate::components::form::Submission;
 use crate::components::pager::Pager;
 use crate::components::session::AdminOnly;
-use crate::components::token::{copy_to_clipboard, SecretField, StatusBadge, When};
+use crate::components::token::{copy_to_clipboard, ScopeChips, SecretField, StatusBadge, When};
+use crate::components::url_state::{debounced, UrlState};
 use crate::error::AppError;
+use crate::model::token::{StatusFilter, TokenSort};
 
 /// What a confirmation dialog is about to do.
 #[derive(Clone, Copy, PartialEq)]
@@ -27,44 +29,24 @@ enum Pending {
 pub fn TokensPage() -> impl IntoView {
     // The filters, the order and the page live in the query string, so a reload, Back and a
     // shared link show the same list.
-    let query = use_query_map();
-    let param = move |key: &'static str| Memo::new(move |_| query.with(|q| q.get(key)));
-    let user = param("user");
-    let status = param("status");
-    let text = param("q");
-    let sort = param("sort");
-    let cursor = param("cursor");
+    let url = UrlState::new(&["user", "status", "q", "sort", "cursor"]);
+    let user = url.get("user");
+    let status = url.get("status");
+    let text = url.get("q");
+    let sort = url.get("sort");
+    let cursor = url.get("cursor");
     // Cursors of the pages before the current one, for "Previous" (Back works as well).
     let cursors = RwSignal::new(Vec::<Option<String>>::new());
-    let navigate = use_navigate();
-    let show = Callback::new(move |changes: Vec<(&'static str, Option<String>)>| {
-        let mut params: Vec<(String, String)> = query.with_untracked(|q| {
-            ["user", "status", "q", "sort", "cursor"]
-                .into_iter()
-                .filter_map(|key| Some((key.to_owned(), q.get(key)?)))
-                .collect()
-        });
-        for (key, value) in changes {
-            params.retain(|(k, _)| k != key);
-            if let Some(value) = value.filter(|v| !v.is_empty()) {
-                params.push((key.to_owned(), value));
-            }
-        }
-        let query: Vec<String> = params
-            .iter()
-            .map(|(k, v)| format!("{k}={}", urlencoding::encode(v)))
-            .collect();
-        let url = if query.is_empty() {
-            "/admin/tokens".to_owned()
-        } else {
-            format!("/admin/tokens?{}", query.join("&"))
-        };
-        navigate(&url, Default::default());
-    });
     // A new filter starts again at the first page.
     let filter = move |key: &'static str, value: String| {
         cursors.set(Vec::new());
-        show.run(vec![(key, Some(value)), ("cursor", None)]);
+        url.push(&[(key, Some(value)), ("cursor", None)]);
+    };
+    let typed = move |key: &'static str| {
+        debounced(300, move |value: String| {
+            cursors.set(Vec::new());
+            url.replace(&[(key, Some(value)), ("cursor", None)]);
+        })
     };
     let revoke = ServerAction::<RevokeToken>::new();
     let delete = ServerAction::<DeleteToken>::new();
@@ -75,7 +57,7 @@ pub fn TokensPage() -> impl IntoView {
         move || {
             (
                 user.get(),
-                status.get(),
+                status.get().and_then(|s| StatusFilter::parse(&s)),
                 text.get(),
                 sort.get(),
                 cursor.get(),
@@ -123,45 +105,71 @@ pub fn TokensPage() -> impl IntoView {
             <button type="button" class="primary-inline" on:click=move |_| create_open.set(true)>"+ Token"</button>
         </div>
         <p class="status-line" role="status">{move || message.get()}</p>
-        <form class="filters" on:submit=|ev| ev.prevent_default()>
+        <Filters>
             <label>"User"
-                <input type="text" placeholder="username" prop:value=move || user.get().unwrap_or_default()
-                    on:change=move |ev| filter("user", event_target_value(&ev))/>
+                <input type="search" placeholder="part of a name" list="filter-users" autocomplete="off"
+                    prop:value=move || user.get().unwrap_or_default()
+                    on:input={
+                        let typed = typed("user");
+                        move |ev| typed(event_target_value(&ev))
+                    }/>
+                <UserSuggestions id="filter-users" users/>
             </label>
             <label>"Status"
                 <select on:change=move |ev| filter("status", event_target_value(&ev))>
-                    {chosen(status, &[("", "All"), ("effective", "Effective"), ("not_effective", "Not effective")])}
+                    {chosen(status, &status_options())}
                 </select>
             </label>
             <label>"Search"
                 <input type="search" placeholder="name or AT-number" prop:value=move || text.get().unwrap_or_default()
-                    on:change=move |ev| filter("q", event_target_value(&ev))/>
+                    on:input={
+                        let typed = typed("q");
+                        move |ev| typed(event_target_value(&ev))
+                    }/>
             </label>
             <label>"Sort by"
                 <select on:change=move |ev| filter("sort", event_target_value(&ev))>
-                    {chosen(sort, &[
-                        ("created", "Created (newest first)"),
-                        ("expires", "Expires (soonest first)"),
-                        ("last_used", "Last used (most recent first)"),
-                    ])}
+                    {chosen(sort, &SORT_OPTIONS)}
                 </select>
             </label>
-        </form>
+        </Filters>
         <Transition fallback=|| view! { <p class="loading">"Loading tokens…"</p> }>
             {move || Suspend::new(async move {
                 match tokens.await {
                     Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
-                    Ok(list) if list.items.is_empty() && cursors.with(Vec::is_empty) => view! {
-                        <p class="empty">"No tokens match. Use “+ Token” to issue one for a user."</p>
-                    }.into_any(),
+                    Ok(list) if list.items.is_empty() && cursors.with(Vec::is_empty) => {
+                        if url.any_set(&["sort", "cursor"]) {
+                            view! {
+                                <div class="empty">
+                                    <p>"No tokens match these filters."</p>
+                                    <button type="button" class="secondary" on:click=move |_| {
+                                        cursors.set(Vec::new());
+                                        url.clear();
+                                    }>"Clear filters"</button>
+                                </div>
+                            }.into_any()
+                        } else {
+                            view! {
+                                <p class="empty">"No tokens yet. Use “+ Token” to issue one for a user."</p>
+                            }.into_any()
+                        }
+                    }
                     Ok(list) => {
                         let next = list.next_cursor;
+                        let total = list.total;
                         view! {
-                            <TokenTable items=list.items sort=sort.get_untracked().unwrap_or_else(|| "created".into()) on_action=move |pending, token| {
-                                confirm.set(Some((pending, token)));
-                                confirm_open.set(true);
-                            }/>
-                            <Pager trail=cursors current=cursor next go=move |c| show.run(vec![("cursor", c)])/>
+                            <p class="total" aria-live="polite">{match total {
+                                1 => "1 token".to_owned(),
+                                n => format!("{n} tokens"),
+                            }}</p>
+                            <TokenTable items=list.items
+                                sort=sort.get_untracked().and_then(|s| TokenSort::parse(&s)).unwrap_or_default()
+                                on_sort=move |s: TokenSort| filter("sort", s.as_str().to_owned())
+                                on_action=move |pending, token| {
+                                    confirm.set(Some((pending, token)));
+                                    confirm_open.set(true);
+                                }/>
+                            <Pager trail=cursors current=cursor next go=move |c| url.push(&[("cursor", c)])/>
                         }.into_any()
                     }
                 }
@@ -173,6 +181,36 @@ pub fn TokensPage() -> impl IntoView {
         <TokenCreatedDialog created/>
         <ConfirmDialog confirm open=confirm_open revoke delete/>
         </AdminOnly>
+    }
+}
+
+fn status_options() -> Vec<(&'static str, &'static str)> {
+    std::iter::once(("", "All"))
+        .chain(StatusFilter::ALL.map(|s| (s.as_str(), s.label())))
+        .collect()
+}
+
+const SORT_OPTIONS: [(&str, &str); 3] = [
+    ("created", "Created (newest first)"),
+    ("expires", "Expires (soonest first)"),
+    ("last_used", "Last used (most recent first)"),
+];
+
+/// The users a "User" box suggests as one types.
+#[component]
+fn UserSuggestions(
+    id: &'static str,
+    users: Resource<Result<Vec<UserRow>, AppError>>,
+) -> impl IntoView {
+    view! {
+        <Suspense>
+            {move || Suspend::new(async move {
+                let options = users.await.unwrap_or_default().into_iter()
+                    .map(|u| view! { <option value=u.username.clone()>{u.display_name.clone()}</option> })
+                    .collect_view();
+                view! { <datalist id=id>{options}</datalist> }
+            })}
+        </Suspense>
     }
 }
 
@@ -201,27 +239,40 @@ fn chosen(
 fn TokenTable(
     items: Vec<TokenView>,
     /// The order the rows are in, announced on its column.
-    sort: String,
+    sort: TokenSort,
+    on_sort: impl Fn(TokenSort) + Copy + Send + Sync + 'static,
     on_action: impl Fn(Pending, TokenView) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
-    let aria_sort = move |column: &str| {
-        (sort == column).then_some(if column == "expires" {
+    // Each order runs one way (the keyset behind it does), so a header sorts, never reverses.
+    let header = move |column: TokenSort, label: &'static str| {
+        let current = sort == column;
+        let direction = if column == TokenSort::Expires {
             "ascending"
         } else {
             "descending"
-        })
+        };
+        view! {
+            <th scope="col" aria-sort=current.then_some(direction)>
+                <button type="button" class="sort" aria-pressed=current.to_string()
+                    on:click=move |_| on_sort(column)>
+                    {label}
+                    <span aria-hidden="true">{if !current { "" } else if column == TokenSort::Expires { " ▲" } else { " ▼" }}</span>
+                </button>
+            </th>
+        }
     };
     view! {
         <div class="table-wrap" tabindex="0" role="region" aria-label="Tokens">
-            <table>
+            <table class="dense stack">
                 <thead>
                     <tr>
                         <th scope="col">"Number"</th>
                         <th scope="col">"Name"</th>
                         <th scope="col">"User"</th>
-                        <th scope="col" aria-sort=aria_sort("created")>"Created"</th>
-                        <th scope="col" aria-sort=aria_sort("expires")>"Expires"</th>
-                        <th scope="col" aria-sort=aria_sort("last_used")>"Last used"</th>
+                        <th scope="col">"Scopes"</th>
+                        {header(TokenSort::Created, "Created")}
+                        {header(TokenSort::Expires, "Expires")}
+                        {header(TokenSort::LastUsed, "Last used")}
                         <th scope="col">"Status"</th>
                         <th scope="col">"Removal date"</th>
                         <th scope="col"><span class="visually-hidden">"Actions"</span></th>
@@ -234,14 +285,15 @@ fn TokenTable(
                         let revoked = token.revoked_at.is_some();
                         view! {
                             <tr>
-                                <td><code>{token.number.clone()}</code></td>
-                                <td>{token.name.clone()}</td>
-                                <td>{token.owner.clone()}</td>
-                                <td><When at=Some(token.created_at)/></td>
-                                <td>{token.expires_at.map_or_else(|| "Never".to_owned(), |d| d.to_string())}</td>
-                                <td><When at=token.last_used_at never="Never"/></td>
-                                <td><StatusBadge token=token.clone()/></td>
-                                <td><When at=token.revoked_at/></td>
+                                <td data-label="Number"><code>{token.number.clone()}</code></td>
+                                <td data-label="Name" class="name">{token.name.clone()}</td>
+                                <td data-label="User">{token.owner.clone()}</td>
+                                <td data-label="Scopes"><ScopeChips scopes=token.scopes.clone()/></td>
+                                <td data-label="Created"><When at=Some(token.created_at)/></td>
+                                <td data-label="Expires">{token.expires_at.map_or_else(|| "Never".to_owned(), |d| d.to_string())}</td>
+                                <td data-label="Last used"><When at=token.last_used_at never="Never"/></td>
+                                <td data-label="Status"><StatusBadge token=token.clone()/></td>
+                                <td data-label="Removal date"><When at=token.revoked_at/></td>
                                 <td class="actions">
                                     <button type="button" class="secondary" disabled=revoked
                                         aria-label=format!("Revoke {}", token.name)

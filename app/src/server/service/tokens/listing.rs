@@ -1,15 +1,15 @@
 //! Token lists: filters, sorts with keyset pagination, and one token.
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
-    sea_query::{Expr, ExprTrait, Func},
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, Order, QueryFilter,
-    QueryOrder, QuerySelect,
+    sea_query::{Expr, ExprTrait, Func, LikeExpr, Query},
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, Order,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
 use super::super::{accounts, settings, without_control};
 use super::changes::find_visible;
 use super::rules::view;
-use crate::model::token::{parse_number, TokenSort, TokenView};
+use crate::model::token::{parse_number, StatusFilter, TokenSort, TokenView};
 use crate::server::authz::Reach;
 use crate::server::entity::{access_token, user};
 use crate::server::error::{Result, ServiceError};
@@ -36,8 +36,9 @@ pub async fn owner_filter(
 #[derive(Clone, Debug, Default)]
 pub struct TokenQuery {
     pub owner_id: Option<i64>,
-    /// `Some(true)`: effective only; `Some(false)`: not effective only.
-    pub effective: Option<bool>,
+    /// Part of the owner's username or display name.
+    pub owner_text: Option<String>,
+    pub status: Option<StatusFilter>,
     pub text: Option<String>,
     pub limit: Option<u64>,
     pub sort: TokenSort,
@@ -159,6 +160,120 @@ impl Keyset for TokenSort {
     }
 }
 
+/// What `query` matches, as one condition over the token and its owner; `None` when
+/// nothing can match (an effective token while API tokens are off).
+fn matching(
+    query: &TokenQuery,
+    tokens_enabled: bool,
+    today: NaiveDate,
+) -> Result<Option<Condition>> {
+    let mut all = Condition::all();
+    if let Some(owner) = query.owner_id {
+        all = all.add(access_token::Column::OwnerId.eq(owner));
+    }
+    let lower = |column: Expr| Expr::expr(Func::lower(column));
+    if let Some(text) = trimmed(query.owner_text.as_deref()) {
+        // A subquery over the users, so the owner index serves the match whatever the order.
+        let pattern = like_pattern(without_control(text, "user")?);
+        let owners = Query::select()
+            .column(user::Column::Id)
+            .from(user::Entity)
+            .cond_where(
+                Condition::any()
+                    .add(lower(Expr::col(user::Column::Username)).like(pattern.clone()))
+                    .add(lower(Expr::col(user::Column::DisplayName)).like(pattern)),
+            )
+            .to_owned();
+        all = all.add(access_token::Column::OwnerId.in_subquery(owners));
+    }
+    if let Some(text) = trimmed(query.text.as_deref()) {
+        let text = without_control(text, "q")?;
+        let pattern = like_pattern(text);
+        let mut matches = Condition::any()
+            .add(
+                lower(Expr::col((
+                    access_token::Entity,
+                    access_token::Column::Name,
+                )))
+                .like(pattern.clone()),
+            )
+            .add(lower(Expr::col((user::Entity, user::Column::Username))).like(pattern));
+        if let Some(id) = parse_number(text) {
+            matches = matches.add(access_token::Column::Id.eq(id));
+        }
+        all = all.add(matches);
+    }
+    let Some(status) = query.status else {
+        return Ok(Some(all));
+    };
+    let not_revoked = || access_token::Column::RevokedAt.is_null();
+    let not_expired = || {
+        Condition::any()
+            .add(access_token::Column::ExpiresAt.is_null())
+            .add(access_token::Column::ExpiresAt.gte(today))
+    };
+    let effective = || {
+        Condition::all()
+            .add(not_revoked())
+            .add(not_expired())
+            .add(user::Column::Locked.eq(false))
+            .add(
+                Condition::any()
+                    .add(user::Column::ActiveUntil.is_null())
+                    .add(user::Column::ActiveUntil.gte(today)),
+            )
+    };
+    let soon = today + chrono::Duration::days(StatusFilter::SOON_DAYS);
+    let condition = match status {
+        StatusFilter::Effective | StatusFilter::ExpiringSoon if !tokens_enabled => return Ok(None),
+        StatusFilter::Effective => effective(),
+        StatusFilter::ExpiringSoon => effective().add(access_token::Column::ExpiresAt.lte(soon)),
+        StatusFilter::Expired => Condition::all()
+            .add(not_revoked())
+            .add(access_token::Column::ExpiresAt.lt(today)),
+        StatusFilter::Revoked => {
+            Condition::all().add(access_token::Column::RevokedAt.is_not_null())
+        }
+        StatusFilter::OwnerLocked => Condition::all()
+            .add(not_revoked())
+            .add(not_expired())
+            .add(user::Column::Locked.eq(true)),
+        StatusFilter::NotEffective if !tokens_enabled => Condition::all(),
+        StatusFilter::NotEffective => effective().not(),
+    };
+    Ok(Some(all.add(condition)))
+}
+
+fn trimmed(text: Option<&str>) -> Option<&str> {
+    text.map(str::trim).filter(|t| !t.is_empty())
+}
+
+/// A case-insensitive "contains" pattern in which `%`, `_` and `\\` typed by the user match
+/// themselves.
+fn like_pattern(text: &str) -> LikeExpr {
+    let mut escaped = String::with_capacity(text.len() + 2);
+    escaped.push('%');
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped.push('%');
+    LikeExpr::new(escaped).escape('\\')
+}
+
+/// The owner restriction `reach` imposes on any query.
+fn within(reach: Reach<'_>, query: TokenQuery) -> TokenQuery {
+    match reach {
+        Reach::Own(grant) => TokenQuery {
+            owner_id: Some(grant.account().user.id),
+            ..query
+        },
+        Reach::Any(_) => query,
+    }
+}
+
 /// One page in the query's order, by keyset pagination: no page scans the ones before it.
 /// A request that reaches only its own tokens lists only those, whatever owner it asks for.
 pub async fn list(
@@ -166,17 +281,24 @@ pub async fn list(
     reach: Reach<'_>,
     query: TokenQuery,
 ) -> Result<TokenPage> {
-    let query = match reach {
-        Reach::Own(grant) => TokenQuery {
-            owner_id: Some(grant.account().user.id),
-            ..query
-        },
-        Reach::Any(_) => query,
-    };
+    let query = within(reach, query);
     let policy = settings::load(db).await?;
     let today = Utc::now().date_naive();
     let limit = query.limit.unwrap_or(50).clamp(1, LIST_LIMIT_MAX);
     let sort = query.sort;
+    let after = match query.cursor.as_deref().filter(|c| !c.is_empty()) {
+        None => None,
+        Some(cursor) => Some(sort.after(cursor).ok_or_else(|| ServiceError::Validation {
+            field: "cursor",
+            message: "The cursor is not valid".into(),
+        })?),
+    };
+    let Some(matches) = matching(&query, policy.api_tokens_enabled, today)? else {
+        return Ok(TokenPage {
+            items: Vec::new(),
+            next_cursor: None,
+        });
+    };
     let order = if sort.ascending() {
         Order::Asc
     } else {
@@ -188,69 +310,10 @@ pub async fn list(
     }
     let mut select = select
         .order_by(access_token::Column::Id, order)
+        .filter(matches)
         .limit(limit + 1);
-    if let Some(owner) = query.owner_id {
-        select = select.filter(access_token::Column::OwnerId.eq(owner));
-    }
-    if let Some(cursor) = query.cursor.as_deref().filter(|c| !c.is_empty()) {
-        let after = sort.after(cursor).ok_or_else(|| ServiceError::Validation {
-            field: "cursor",
-            message: "The cursor is not valid".into(),
-        })?;
+    if let Some(after) = after {
         select = select.filter(after);
-    }
-    if let Some(text) = query
-        .text
-        .as_deref()
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-    {
-        let text = without_control(text, "q")?;
-        let pattern = format!("%{}%", text.to_lowercase().replace(['%', '_'], ""));
-        let mut matches = Condition::any().add(
-            Expr::expr(Func::lower(Expr::col((
-                access_token::Entity,
-                access_token::Column::Name,
-            ))))
-            .like(pattern.clone()),
-        );
-        matches = matches.add(
-            Expr::expr(Func::lower(Expr::col((
-                user::Entity,
-                user::Column::Username,
-            ))))
-            .like(pattern),
-        );
-        if let Some(id) = parse_number(text) {
-            matches = matches.add(access_token::Column::Id.eq(id));
-        }
-        select = select.filter(matches);
-    }
-    if let Some(effective) = query.effective {
-        let effective_now = Condition::all()
-            .add(access_token::Column::RevokedAt.is_null())
-            .add(
-                Condition::any()
-                    .add(access_token::Column::ExpiresAt.is_null())
-                    .add(access_token::Column::ExpiresAt.gte(today)),
-            )
-            .add(user::Column::Locked.eq(false))
-            .add(
-                Condition::any()
-                    .add(user::Column::ActiveUntil.is_null())
-                    .add(user::Column::ActiveUntil.gte(today)),
-            );
-        select = match (effective, policy.api_tokens_enabled) {
-            (true, true) => select.filter(effective_now),
-            (true, false) => {
-                return Ok(TokenPage {
-                    items: Vec::new(),
-                    next_cursor: None,
-                })
-            }
-            (false, true) => select.filter(effective_now.not()),
-            (false, false) => select,
-        };
     }
     let mut rows = select.all(db).await?;
     let next_cursor = if rows.len() as u64 > limit {
@@ -264,6 +327,21 @@ pub async fn list(
         .filter_map(|(token, owner)| owner.as_ref().map(|o| view(token, o, &policy, today)))
         .collect();
     Ok(TokenPage { items, next_cursor })
+}
+
+/// How many tokens the query's filters match in all (its cursor and limit aside).
+pub async fn count(db: &DatabaseConnection, reach: Reach<'_>, query: TokenQuery) -> Result<u64> {
+    let query = within(reach, query);
+    let policy = settings::load(db).await?;
+    let Some(matches) = matching(&query, policy.api_tokens_enabled, Utc::now().date_naive())?
+    else {
+        return Ok(0);
+    };
+    Ok(access_token::Entity::find()
+        .inner_join(user::Entity)
+        .filter(matches)
+        .count(db)
+        .await?)
 }
 
 /// One token, if `reach` covers it.

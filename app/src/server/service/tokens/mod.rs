@@ -6,7 +6,9 @@ mod rules;
 
 pub use crate::model::token::{Reason, TokenSort};
 pub use changes::{create, delete, describe, regenerate, revoke, Owner};
-pub use listing::{get, list, owner_filter, sort, TokenPage, TokenQuery, LIST_LIMIT_MAX, NEVER};
+pub use listing::{
+    count, get, list, owner_filter, sort, TokenPage, TokenQuery, LIST_LIMIT_MAX, NEVER,
+};
 pub use rules::{
     current_settings, effective_scopes, generated_token, life_cycle, view, Expiry, NewToken,
     DESCRIPTION_MAX, IDENTIFIER_MAX, NAME_MAX,

@@ -1,0 +1,109 @@
+//! A page's view state (filters, order, page cursor, tab) kept in its query string, so a
+//! reload, Back/Forward and a shared link all show the same view.
+use leptos::prelude::*;
+use leptos_router::{
+    hooks::{use_location, use_navigate, use_query_map},
+    NavigateOptions,
+};
+
+#[derive(Clone, Copy)]
+pub struct UrlState {
+    /// The parameters this page owns, in the order they are written.
+    keys: &'static [&'static str],
+    query: Memo<leptos_router::params::ParamsMap>,
+    go: Callback<(String, bool)>,
+}
+
+impl UrlState {
+    pub fn new(keys: &'static [&'static str]) -> Self {
+        let navigate = use_navigate();
+        let path = use_location().pathname;
+        let go = Callback::new(move |(query, replace): (String, bool)| {
+            let path = path.get_untracked();
+            let url = if query.is_empty() {
+                path
+            } else {
+                format!("{path}?{query}")
+            };
+            navigate(
+                &url,
+                NavigateOptions {
+                    replace,
+                    scroll: false,
+                    ..Default::default()
+                },
+            );
+        });
+        Self {
+            keys,
+            query: use_query_map(),
+            go,
+        }
+    }
+
+    /// One parameter, tracked.
+    pub fn get(self, key: &'static str) -> Memo<Option<String>> {
+        let query = self.query;
+        Memo::new(move |_| query.with(|q| q.get(key).filter(|v| !v.is_empty())))
+    }
+
+    /// Whether any parameter but `ignored` is set, e.g. "is the list filtered?".
+    pub fn any_set(self, ignored: &'static [&'static str]) -> bool {
+        self.query.with(|q| {
+            self.keys
+                .iter()
+                .filter(|key| !ignored.contains(key))
+                .any(|key| q.get(key).is_some_and(|v| !v.is_empty()))
+        })
+    }
+
+    /// A new history entry with `changes` applied (None or empty removes a parameter).
+    pub fn push(self, changes: &[(&'static str, Option<String>)]) {
+        self.apply(changes, false);
+    }
+
+    /// The same, replacing the current entry: for typing, so Back skips each keystroke.
+    pub fn replace(self, changes: &[(&'static str, Option<String>)]) {
+        self.apply(changes, true);
+    }
+
+    /// Every parameter of this page removed.
+    pub fn clear(self) {
+        self.go.run((String::new(), false));
+    }
+
+    fn apply(self, changes: &[(&'static str, Option<String>)], replace: bool) {
+        let query = self.query.with_untracked(|q| {
+            self.keys
+                .iter()
+                .filter_map(|&key| {
+                    let value = match changes.iter().find(|(k, _)| *k == key) {
+                        Some((_, value)) => value.clone(),
+                        None => q.get(key),
+                    }
+                    .filter(|v| !v.is_empty())?;
+                    Some(format!("{key}={}", urlencoding::encode(&value)))
+                })
+                .collect::<Vec<_>>()
+                .join("&")
+        });
+        self.go.run((query, replace));
+    }
+}
+
+/// Calls `run` with the latest value once typing has paused for `delay_ms`.
+pub fn debounced(delay_ms: u64, run: impl Fn(String) + Clone + 'static) -> impl Fn(String) {
+    let pending = StoredValue::new_local(None::<TimeoutHandle>);
+    move |value: String| {
+        if let Some(handle) = pending.get_value() {
+            handle.clear();
+        }
+        let run = run.clone();
+        let handle = set_timeout_with_handle(
+            move || run(value),
+            std::time::Duration::from_millis(delay_ms),
+        )
+        .ok();
+        pending.set_value(handle);
+    }
+}
