@@ -22,7 +22,7 @@ use crate::components::header::AppHeader;
 use crate::components::session::CurrentUser;
 use crate::pages::{
     account, audit, endpoint_tokens, endpoints, errors::NotFound, home::HomePage, login::LoginPage,
-    settings, tokens, users,
+    settings, token, tokens, users,
 };
 
 /// The HTML document around the app; rendered on the server only.
@@ -94,7 +94,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view=LoginPage/>
                     <Route path=path!("/me") view=account::MyAccountPage/>
                     <Route path=path!("/me/tokens") view=account::MyTokensPage/>
+                    <Route path=path!("/me/tokens/:id") view=token::TokenPage/>
                     <Route path=path!("/admin/tokens") view=tokens::TokensPage/>
+                    <Route path=path!("/admin/tokens/:id") view=token::TokenPage/>
                     <Route path=path!("/admin/users") view=users::UsersPage/>
                     <Route path=path!("/admin/users/:id") view=users::UserPage/>
                     <Route path=path!("/admin/endpoints") view=endpoints::EndpointsPage/>

@@ -1,4 +1,4 @@
-import { test as base, expect, Page } from "@playwright/test";
+import { test as base, expect, Locator, Page } from "@playwright/test";
 
 export const ADMIN = { username: "admin", password: "granite-meadow-lantern-77" };
 export const VIEWER = { username: "viewer", password: "copper-violet-harbour-31" };
@@ -6,6 +6,28 @@ export const VIEWER = { username: "viewer", password: "copper-violet-harbour-31"
 /** Waits until the WebAssembly has taken over the server-rendered page. */
 export async function hydrated(page: Page) {
   await expect(page.locator("main[data-hydrated=true]")).toBeAttached();
+}
+
+/**
+ * "Generate Access Token" in `within` (a page or a tab panel): the choices first (a name,
+ * the default expiry and scopes), then "Generate"; answers the section showing the token.
+ */
+export async function generateAccessToken(page: Page, within: Page | Locator = page, name = "") {
+  await within.getByRole("button", { name: "Generate Access Token" }).click();
+  const form = within.getByRole("region", { name: "Generate access token" });
+  if (name) await form.getByLabel("Name").fill(name);
+  await form.getByRole("button", { name: "Generate", exact: true }).click();
+  const section = within.getByRole("region", { name: "New access token" });
+  await expect(section).toBeVisible();
+  return section;
+}
+
+/** Confirms the "Please confirm" dialog with its button `label`, checking Cancel had focus. */
+export async function confirmWith(page: Page, label: string) {
+  const dialog = page.getByRole("dialog", { name: "Please confirm" });
+  await expect(dialog.getByRole("button", { name: "Cancel" })).toBeFocused();
+  await dialog.getByRole("button", { name: label, exact: true }).click();
+  await expect(dialog).toBeHidden();
 }
 
 export class LoginPage {

@@ -1,10 +1,9 @@
-import { test, expect, hydrated, ADMIN } from "./fixtures";
+import { test, expect, hydrated, confirmWith, generateAccessToken, ADMIN } from "./fixtures";
 
 test("switching API tokens off makes the token API refuse, and back on restores it", async ({ page, login, request }) => {
   await login.open("/me/tokens");
   await login.signInAndWait(ADMIN);
-  await page.getByRole("button", { name: "Generate Access Token" }).click();
-  const secret = (await page.getByRole("region", { name: "New access token" }).getByLabel("Access token").textContent())!.trim();
+  const secret = (await (await generateAccessToken(page)).getByLabel("Access token").textContent())!.trim();
   const me = () => request.get("/api/v1/me", { headers: { Authorization: `Bearer ${secret}` } });
   expect((await me()).status()).toBe(200);
 
@@ -14,6 +13,8 @@ test("switching API tokens off makes the token API refuse, and back on restores 
   await expect(toggle).toBeChecked();
   await toggle.uncheck();
   await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByRole("dialog", { name: "Please confirm" })).toContainText("Every token of every user is refused");
+  await confirmWith(page, "Switch off");
   await expect(page.getByRole("status").filter({ hasText: "Settings saved." })).toBeVisible();
   const refused = await me();
   expect(refused.status()).toBe(401);

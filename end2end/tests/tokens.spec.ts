@@ -1,4 +1,4 @@
-import { test, expect, hydrated, ADMIN, VIEWER } from "./fixtures";
+import { test, expect, hydrated, generateAccessToken, ADMIN, VIEWER } from "./fixtures";
 
 test.use({ permissions: ["clipboard-read", "clipboard-write"] });
 
@@ -73,8 +73,7 @@ test("a user generates their own token, sees it once, and sees nobody else's", a
   await expect(page).toHaveURL("/me/tokens");
   await hydrated(page);
   await expect(page.getByRole("link", { name: "API documentation" })).toHaveAttribute("href", "/api/docs");
-  await page.getByRole("button", { name: "Generate Access Token" }).click();
-  const section = page.getByRole("region", { name: "New access token" });
+  const section = await generateAccessToken(page);
   await expect(section).toContainText("only time the token is shown");
   const secret = (await section.getByLabel("Access token").textContent())!.trim();
   await section.getByRole("button", { name: "Copy" }).click();
@@ -126,7 +125,8 @@ test("a double click on Create issues one token, not two", async ({ page, login 
   await create.getByRole("button", { name: "Create" }).dblclick();
   const created = page.getByRole("dialog", { name: "Token created" });
   await expect(created).toBeVisible();
-  await created.getByRole("button", { name: "Close" }).click();
+  await created.getByRole("button", { name: "Close", exact: true }).click();
+  await created.getByRole("button", { name: "Close anyway" }).click();
   await page.getByRole("searchbox", { name: "Search" }).fill(name);
   await page.getByRole("searchbox", { name: "Search" }).press("Tab");
   await expect(page.getByRole("row").filter({ hasText: name })).toHaveCount(1);
@@ -147,7 +147,8 @@ test("a second tab that revoked and deleted the token first leaves the first tab
   await create.getByLabel("User").fill(VIEWER.username);
   await create.getByLabel("Name").fill(name);
   await create.getByRole("button", { name: "Create" }).click();
-  await page.getByRole("dialog", { name: "Token created" }).getByRole("button", { name: "Close" }).click();
+  await page.getByRole("dialog", { name: "Token created" }).getByRole("button", { name: "Close", exact: true }).click();
+  await page.getByRole("dialog", { name: "Token created" }).getByRole("button", { name: "Close anyway" }).click();
   const row = page.getByRole("row").filter({ hasText: name });
   await expect(row).toContainText("Effective");
 
@@ -177,7 +178,7 @@ test("the token list sorts by expiry, soonest first, across pages", async ({ pag
   await page.getByLabel("Sort by").selectOption("expires");
   await expect(page.getByRole("columnheader", { name: "Expires" })).toHaveAttribute("aria-sort", "ascending");
   await expect(page.locator("tbody tr").first()).toBeVisible();
-  const days = (await page.locator("tbody tr td:nth-child(5)").allTextContents())
+  const days = (await page.locator("tbody tr td[data-label=Expires]").allTextContents())
     .map((text) => (text.trim() === "Never" ? "9999-12-31" : text.trim()));
   expect(days.length).toBeGreaterThan(0);
   expect([...days].sort()).toEqual(days);
@@ -207,7 +208,12 @@ test("a secret leaves the page when the dialog or section that showed it closes"
     if (close === "Escape") {
       await page.keyboard.press("Escape");
     } else {
-      await created.getByRole("button", { name: close }).click();
+      await created.getByRole("button", { name: close, exact: true }).click();
+    }
+    // Not copied yet: closing asks first.
+    if (close !== "Copy to clipboard") {
+      await expect(created.getByRole("alert")).toContainText("You have not copied the token. Close anyway?");
+      await created.getByRole("button", { name: "Close anyway" }).click();
     }
     await expect(created).toBeHidden();
     expect(await page.content(), close).not.toContain(secret);
@@ -218,12 +224,12 @@ test("a secret leaves the page when the dialog or section that showed it closes"
   await page.goto("/me/tokens");
   await hydrated(page);
   for (const leave of ["Done", "navigation"]) {
-    await page.getByRole("button", { name: "Generate Access Token" }).click();
-    const section = page.getByRole("region", { name: "New access token" });
+    const section = await generateAccessToken(page);
     const secret = (await section.getByLabel("Access token").textContent())!.trim();
     expect(secret).toMatch(/^tsr_/);
     if (leave === "Done") {
       await section.getByRole("button", { name: "Done: hide the token" }).click();
+      await section.getByRole("button", { name: "Close anyway" }).click();
     } else {
       await page.getByRole("link", { name: "Tessera" }).click();
       await expect(page).toHaveURL("/");
@@ -249,14 +255,14 @@ test("the token list's filters and order live in the URL: a reload and Back rest
   await filters.getByLabel("Search").fill("no such token 50%");
   await filters.getByLabel("Search").press("Enter");
   await expect(page).toHaveURL(/[?&]q=no%20such%20token%2050%25/);
-  await expect(page.getByText("No tokens match.", { exact: false })).toBeVisible();
+  await expect(page.getByText("No tokens match these filters.")).toBeVisible();
 
   await page.reload();
   await hydrated(page);
   await expect(filters.getByLabel("Status")).toHaveValue("effective");
   await expect(filters.getByLabel("Sort by")).toHaveValue("expires");
   await expect(filters.getByLabel("Search")).toHaveValue("no such token 50%");
-  await expect(page.getByText("No tokens match.", { exact: false })).toBeVisible();
+  await expect(page.getByText("No tokens match these filters.")).toBeVisible();
 
   await page.goBack();
   await expect(page).not.toHaveURL(/[?&]q=/);

@@ -1,4 +1,4 @@
-import { test, expect, hydrated, ADMIN } from "./fixtures";
+import { test, expect, hydrated, confirmWith, generateAccessToken, ADMIN } from "./fixtures";
 
 test("an administrator adds a user, edits and locks them, and issues their first token", async ({ page, login }) => {
   await login.open("/admin/users");
@@ -26,6 +26,7 @@ test("an administrator adds a user, edits and locks them, and issues their first
   await page.getByRole("button", { name: "Save" }).click();
   await expect(page.getByRole("status").filter({ hasText: "Saved." })).toBeVisible();
   await page.getByRole("button", { name: "Lock" }).click();
+  await confirmWith(page, "Lock");
   await expect(page.getByRole("status").filter({ hasText: "User locked." })).toBeVisible();
   await page.getByRole("button", { name: "Unlock" }).click();
   await expect(page.getByRole("status").filter({ hasText: "User unlocked." })).toBeVisible();
@@ -33,8 +34,7 @@ test("an administrator adds a user, edits and locks them, and issues their first
   await page.getByRole("tab", { name: "Access Tokens" }).click();
   const panel = page.getByRole("tabpanel", { name: "Access Tokens" });
   await expect(panel.getByRole("link", { name: "API documentation" })).toBeVisible();
-  await panel.getByRole("button", { name: "Generate Access Token" }).click();
-  await expect(panel.getByRole("region", { name: "New access token" })).toContainText("tsr_");
+  await expect(await generateAccessToken(page, panel)).toContainText("tsr_");
   await page.reload();
   await hydrated(page);
   await page.getByRole("tab", { name: "Access Tokens" }).click();

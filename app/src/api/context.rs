@@ -83,6 +83,16 @@ pub async fn require_admin() -> Result<Admin, AppError> {
     }
 }
 
+/// A 422 naming `field`.
+pub fn invalid(field: &str, message: impl Into<String>) -> AppError {
+    let err = AppError::Invalid {
+        field: Some(field.to_owned()),
+        message: message.into(),
+    };
+    err.set_response_status();
+    err
+}
+
 /// An optional `YYYY-MM-DD` form field: empty is `None`, anything else must parse.
 pub fn optional_date(text: &str, field: &str) -> Result<Option<chrono::NaiveDate>, AppError> {
     let text = text.trim();
@@ -91,12 +101,5 @@ pub fn optional_date(text: &str, field: &str) -> Result<Option<chrono::NaiveDate
     }
     chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
         .map(Some)
-        .map_err(|_| {
-            let err = AppError::Invalid {
-                field: Some(field.to_owned()),
-                message: "Enter the date as YYYY-MM-DD".into(),
-            };
-            err.set_response_status();
-            err
-        })
+        .map_err(|_| invalid(field, "Enter the date as YYYY-MM-DD"))
 }

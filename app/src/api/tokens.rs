@@ -7,8 +7,8 @@ use crate::error::AppError;
 use crate::server::authz::Reach;
 
 pub use crate::model::token::{
-    number, parse_number, CreateTokenForm, IssuedToken, TokenFilter, TokenList, TokenPrefill,
-    TokenView,
+    number, parse_number, CreateTokenForm, ExpiryChoice, GenerateTokenForm, IssuedToken,
+    TokenDetail, TokenFilter, TokenList, TokenPrefill, TokenView,
 };
 
 #[server(prefix = "/sfn", endpoint = "token_form_defaults")]
@@ -22,6 +22,8 @@ pub async fn token_form_defaults() -> Result<TokenPrefill, AppError> {
     Ok(TokenPrefill {
         expires_at: Some(days(policy.default_lifetime_days)),
         max_expires_at: (policy.max_lifetime_days > 0).then(|| days(policy.max_lifetime_days)),
+        default_days: policy.default_lifetime_days,
+        max_days: (policy.max_lifetime_days > 0).then_some(policy.max_lifetime_days),
         identifier_mandatory: policy.identifier_mandatory,
         pass_code_mandatory: policy.pass_code_mandatory,
         technical_users_only: policy.admin_issued_only_for_technical_users,
@@ -75,12 +77,7 @@ pub async fn create_token(form: CreateTokenForm) -> Result<IssuedToken, AppError
     };
     let user = form.user.trim();
     if user.is_empty() {
-        let err = AppError::Invalid {
-            field: Some("user".into()),
-            message: "Choose a user".into(),
-        };
-        err.set_response_status();
-        return Err(err);
+        return Err(super::context::invalid("user", "Choose a user"));
     }
     Ok(tokens::create(
         &state.db,
@@ -141,10 +138,13 @@ pub async fn account_tokens(user_id: Option<i64>) -> Result<Vec<TokenView>, AppE
     Ok(items)
 }
 
-/// "Generate Access Token": a token for `user_id` (administrators) or the caller, named
-/// by its creation time, with the policy's default lifetime.
-#[server(prefix = "/sfn", endpoint = "generate_access_token")]
-pub async fn generate_access_token(user_id: Option<i64>) -> Result<IssuedToken, AppError> {
+/// "Generate Access Token": a token for `user_id` (administrators) or the caller, as the
+/// form chose; an empty name is filled in with the creation time.
+#[server(prefix = "/sfn", endpoint = "generate_access_token", input = Json)]
+pub async fn generate_access_token(
+    user_id: Option<i64>,
+    form: GenerateTokenForm,
+) -> Result<IssuedToken, AppError> {
     use crate::server::service::{accounts, tokens};
     let grant = super::context::require_grant().await?;
     let state = super::context::state()?;
@@ -159,7 +159,50 @@ pub async fn generate_access_token(user_id: Option<i64>) -> Result<IssuedToken, 
         }
         _ => tokens::Owner::Myself(&grant),
     };
-    Ok(tokens::create(&state.db, &state.auth, whose, tokens::generated_token()).await?)
+    let expires = match form.expiry {
+        ExpiryChoice::Never => tokens::Expiry::Never,
+        ExpiryChoice::Days(days) => chrono::Utc::now()
+            .date_naive()
+            .checked_add_days(chrono::Days::new(days.into()))
+            .map(tokens::Expiry::On)
+            .ok_or_else(|| super::context::invalid("expires_at", "That is too far ahead"))?,
+        ExpiryChoice::On(day) => super::context::optional_date(&day, "expires_at")?
+            .map_or(tokens::Expiry::Never, tokens::Expiry::On),
+    };
+    let generated = tokens::generated_token();
+    let new = tokens::NewToken {
+        name: match form.name.trim() {
+            "" => generated.name,
+            _ => form.name,
+        },
+        scopes: form.scopes,
+        expires,
+        identifier: Some(form.identifier),
+        pass_code: Some(form.pass_code),
+        ..generated
+    };
+    Ok(tokens::create(&state.db, &state.auth, whose, new).await?)
+}
+
+/// One token's page: any token for administrators, one's own otherwise.
+#[server(prefix = "/sfn", endpoint = "token_detail")]
+pub async fn load_token_detail(id: i64) -> Result<TokenDetail, AppError> {
+    use crate::server::service::tokens;
+    let grant = super::context::require_grant().await?;
+    let state = super::context::state()?;
+    let admin = grant.admin();
+    Ok(tokens::detail(&state.db, Reach::widest(&grant, admin.as_ref()), id).await?)
+}
+
+/// A new secret for the token; the old one stops at once.
+#[server(prefix = "/sfn", endpoint = "regenerate_token")]
+pub async fn regenerate_token(id: i64) -> Result<IssuedToken, AppError> {
+    use crate::server::service::tokens;
+    let grant = super::context::require_grant().await?;
+    let state = super::context::state()?;
+    let admin = grant.admin();
+    let reach = Reach::widest(&grant, admin.as_ref());
+    Ok(tokens::regenerate(&state.db, &state.auth, reach, id).await?)
 }
 
 #[server(prefix = "/sfn", endpoint = "describe_token")]

@@ -4,7 +4,10 @@ use leptos::prelude::*;
 use crate::api::tokens::{
     account_tokens, DescribeToken, GenerateAccessToken, IssuedToken, RevokeToken, TokenView,
 };
-use crate::components::token::{copy_to_clipboard, days_left, StatusBadge, When};
+use crate::components::dialog::{ConfirmDialog, Confirmation};
+use crate::components::generate_token::GenerateTokenForm;
+use crate::components::secret::{SecretReveal, UncopiedWarning};
+use crate::components::token::{days_left, StatusBadge, When};
 use crate::error::AppError;
 
 /// The tab's actions and list. Made by the page component itself, outside any AdminOnly
@@ -43,6 +46,14 @@ pub fn AccessTokensTab(data: AccountTokens) -> impl IntoView {
         revoke,
         tokens,
     } = data;
+    let confirmation = Confirmation::new();
+    // The choices come first; the token is shown once it is made.
+    let composing = RwSignal::new(false);
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = generate.value().get() {
+            composing.set(false);
+        }
+    });
     let revoke_error = move || {
         revoke
             .value()
@@ -69,14 +80,15 @@ pub fn AccessTokensTab(data: AccountTokens) -> impl IntoView {
                 })
             })}
         </Transition>
-        <button type="button" class="primary-inline" disabled=move || generate.pending().get()
-            on:click=move |_| { generate.dispatch(GenerateAccessToken { user_id }); }>
-            {move || if generate.pending().get() { "Generating…" } else { "Generate Access Token" }}
-        </button>
-        {move || generate.value().get().map(|result| match result {
-            Ok(issued) => view! { <NewTokenSection issued generate/> }.into_any(),
-            Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
-        })}
+        <Show when=move || !composing.get()>
+            <button type="button" class="primary-inline" on:click=move |_| composing.set(true)>
+                "Generate Access Token"
+            </button>
+        </Show>
+        <Show when=move || composing.get()>
+            <GenerateTokenForm user_id generate composing/>
+        </Show>
+        {move || generate.value().get().and_then(Result::ok).map(|issued| view! { <NewTokenSection issued generate/> })}
         <p class="error" role="alert">{revoke_error}</p>
         <Transition fallback=|| view! { <p class="loading">"Loading tokens…"</p> }>
             {move || Suspend::new(async move {
@@ -85,10 +97,14 @@ pub fn AccessTokensTab(data: AccountTokens) -> impl IntoView {
                     Ok(items) if items.is_empty() => view! {
                         <p class="empty">"No access tokens yet. “Generate Access Token” creates one."</p>
                     }.into_any(),
-                    Ok(items) => view! { <AccountTokenTable items revoke/> }.into_any(),
+                    Ok(items) => view! {
+                        <AccountTokenTable items revoke confirmation
+                            base=if user_id.is_some() { "/admin/tokens" } else { "/me/tokens" }/>
+                    }.into_any(),
                 }
             })}
         </Transition>
+        <ConfirmDialog confirmation/>
     }
 }
 
@@ -101,8 +117,8 @@ fn NewTokenSection(
     let describe = ServerAction::<DescribeToken>::new();
     let description = RwSignal::new(String::new());
     let id = issued.token.id;
-    let secret = issued.secret.clone();
     let copied = RwSignal::new(false);
+    let warn = RwSignal::new(false);
     // "Done", another tab or another page: the answer is forgotten, secret and all, unless
     // a newer token has replaced it already.
     let forget = move || {
@@ -117,17 +133,12 @@ fn NewTokenSection(
         <section class="section" aria-label="New access token">
             <h2>"New access token " {issued.token.number.clone()}</h2>
             <p class="warning" role="note">"This is the only time the token is shown. Copy it now."</p>
-            <div class="secret">
-                <code aria-label="Access token">{issued.secret.clone()}</code>
-                <button type="button" class="secondary" on:click=move |_| {
-                    copy_to_clipboard(&secret);
-                    copied.set(true);
-                }>"Copy"</button>
-            </div>
-            <p class="status-line" role="status">{move || copied.get().then_some("Copied.")}</p>
-            <button type="button" class="secondary" on:click=move |_| forget()>
-                "Done: hide the token"
-            </button>
+            <SecretReveal secret=Some(issued.secret.clone()) name="Access token" noun="token"
+                copy_label="Copy" revealed=true copied/>
+            <UncopiedWarning warn close=move || forget()/>
+            <button type="button" class="secondary" on:click=move |_| {
+                if copied.get_untracked() { forget() } else { warn.set(true) }
+            }>"Done: hide the token"</button>
             <form class="field" on:submit=move |ev| {
                 ev.prevent_default();
                 describe.dispatch(DescribeToken { id, description: description.get_untracked() });
@@ -148,7 +159,13 @@ fn NewTokenSection(
 }
 
 #[component]
-fn AccountTokenTable(items: Vec<TokenView>, revoke: ServerAction<RevokeToken>) -> impl IntoView {
+fn AccountTokenTable(
+    items: Vec<TokenView>,
+    revoke: ServerAction<RevokeToken>,
+    confirmation: Confirmation,
+    /// Where one token's page lives.
+    base: &'static str,
+) -> impl IntoView {
     view! {
         <div class="table-wrap" tabindex="0" role="region" aria-label="Access tokens">
             <table>
@@ -169,10 +186,14 @@ fn AccountTokenTable(items: Vec<TokenView>, revoke: ServerAction<RevokeToken>) -
                     {items.into_iter().map(|token| {
                         let id = token.id;
                         let revoked = token.revoked_at.is_some();
+                        let question = format!(
+                            "Revoke “{}” ({})? Everything using it is refused at once; it stays listed with its removal date.",
+                            token.name, token.number
+                        );
                         view! {
                             <tr>
                                 <td><code>{token.number.clone()}</code></td>
-                                <td>{token.name.clone()}</td>
+                                <td><a href=format!("{base}/{}", token.id)>{token.name.clone()}</a></td>
                                 <td>{token.description.clone()}</td>
                                 <td><code>{token.hint.clone()}</code></td>
                                 <td><When at=Some(token.created_at)/></td>
@@ -182,7 +203,9 @@ fn AccountTokenTable(items: Vec<TokenView>, revoke: ServerAction<RevokeToken>) -
                                 <td>
                                     <button type="button" class="secondary" disabled=revoked
                                         aria-label=format!("Revoke {}", token.name)
-                                        on:click=move |_| { revoke.dispatch(RevokeToken { id }); }>"Revoke"</button>
+                                        on:click=move |_| confirmation.ask(question.clone(), "Revoke", move || {
+                                            revoke.dispatch(RevokeToken { id });
+                                        })>"Revoke"</button>
                                 </td>
                             </tr>
                         }

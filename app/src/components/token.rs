@@ -1,4 +1,4 @@
-//! Pieces every token list shares: status badges, times, and the one-time reveal.
+//! Pieces every token list shares: status badges, scope chips and times.
 use chrono::{DateTime, NaiveDate, Utc};
 use leptos::prelude::*;
 
@@ -66,32 +66,6 @@ pub fn ScopeChips(scopes: Vec<String>) -> impl IntoView {
         <ul class="chips" aria-label="Scopes">
             {scopes.into_iter().map(|scope| view! { <li class="chip">{scope}</li> }).collect_view()}
         </ul>
-    }
-}
-
-/// Copies `text` to the clipboard; in the browser only.
-pub fn copy_to_clipboard(text: &str) {
-    #[cfg(feature = "hydrate")]
-    if let Some(window) = web_sys::window() {
-        let _ = window.navigator().clipboard().write_text(text);
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = text;
-}
-
-/// A secret shown once: masked until "Show token".
-#[component]
-pub fn SecretField(secret: String, #[prop(into)] label: String) -> impl IntoView {
-    let shown = RwSignal::new(false);
-    let masked = format!("{}{}", &secret[..secret.len().min(4)], "•".repeat(20));
-    view! {
-        <div class="secret">
-            <code aria-label=label>{move || if shown.get() { secret.clone() } else { masked.clone() }}</code>
-            <button type="button" class="secondary" aria-pressed=move || shown.get().to_string()
-                on:click=move |_| shown.update(|s| *s = !*s)>
-                {move || if shown.get() { "Hide token" } else { "Show token" }}
-            </button>
-        </div>
     }
 }
 

@@ -39,6 +39,17 @@ impl Scope {
         Self::ALL.into_iter().find(|s| s.as_str() == text)
     }
 
+    /// One line on what it allows, beside its checkbox.
+    pub fn description(self) -> &'static str {
+        match self {
+            Self::ProfileRead => "Read the owner's profile (GET /api/v1/me).",
+            Self::TokensRead => "List the owner's tokens and their state.",
+            Self::TokensWrite => "Create, regenerate and revoke the owner's tokens.",
+            Self::TokensIntrospect => "Check other tokens, for gateways (administrators grant it).",
+            Self::Admin => "Everything an administrator may do through the API.",
+        }
+    }
+
     fn bit(self) -> u8 {
         1 << (self as u8)
     }

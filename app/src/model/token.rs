@@ -113,6 +113,21 @@ pub fn parse_number(text: &str) -> Option<i64> {
     digits.strip_prefix("AT-")?.parse().ok()
 }
 
+/// One token's page: the token object and its history.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenDetail {
+    pub token: TokenView,
+    /// Who issued it: the owner's own token when the same as the owner.
+    pub issuer: Option<String>,
+    pub created_by: Option<String>,
+    pub updated_at: DateTime<Utc>,
+    pub updated_by: Option<String>,
+    pub revoked_by: Option<String>,
+    /// Whether calls must also send an identifier and a pass code.
+    pub has_identifier: bool,
+    pub has_pass_code: bool,
+}
+
 /// A status a token list can be narrowed to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -202,11 +217,34 @@ pub struct CreateTokenForm {
     pub pass_code: String,
 }
 
+/// When a generated token stops working.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ExpiryChoice {
+    /// This many days from today.
+    Days(u32),
+    /// `YYYY-MM-DD`.
+    On(String),
+    Never,
+}
+
+/// "Generate Access Token": what the owner chose before the token is made.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GenerateTokenForm {
+    pub name: String,
+    pub expiry: ExpiryChoice,
+    pub scopes: Vec<String>,
+    pub identifier: String,
+    pub pass_code: String,
+}
+
 /// What a creation form needs to know in advance.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenPrefill {
     pub expires_at: Option<NaiveDate>,
     pub max_expires_at: Option<NaiveDate>,
+    /// The policy's default lifetime, and its maximum (none: tokens may never expire).
+    pub default_days: u32,
+    pub max_days: Option<u32>,
     pub identifier_mandatory: bool,
     pub pass_code_mandatory: bool,
     /// Administrators may issue tokens for other users only when those are technical users.

@@ -8,10 +8,10 @@ use crate::api::endpoints::{
     list_endpoint_tokens, list_endpoints, save_endpoint_token, set_endpoint_token_state,
     Assignment, AuthType, EndpointDraft, EndpointTokenForm, EndpointTokenView,
 };
-use crate::components::dialog::Modal;
+use crate::components::dialog::{ConfirmDialog, Confirmation, Modal};
 use crate::components::form::{Submission, TextField};
+use crate::components::secret::{SecretReveal, Shape};
 use crate::components::session::AdminOnly;
-use crate::components::token::copy_to_clipboard;
 use crate::error::AppError;
 
 #[component]
@@ -43,6 +43,7 @@ fn EndpointTokensAdmin(
     let settings_open = RwSignal::new(false);
     let assigning = RwSignal::new(None::<EndpointTokenView>);
     let assign_open = RwSignal::new(false);
+    let confirmation = Confirmation::new();
     let set_state = move |token: EndpointTokenView, enabled: Option<bool>, active: Option<bool>| {
         leptos::task::spawn_local(async move {
             let done = match (enabled, active) {
@@ -97,9 +98,7 @@ fn EndpointTokensAdmin(
                                                 <td>{name.clone()}{(!token.active).then(|| view! { " " <span class="badge muted">"Inactive"</span> })}
                                                     <br/><code class="muted">{token.hint.clone()}</code></td>
                                                 <td>{token.description.clone()}</td>
-                                                <td><input type="checkbox" role="switch" aria-label=format!("Enabled {name}")
-                                                    prop:checked=token.enabled
-                                                    on:change=move |ev| set_state(t1.clone(), Some(event_target_checked(&ev)), None)/></td>
+                                                <td><EnabledSwitch token=t1 confirmation set_state/></td>
                                                 <td class="actions">
                                                     <button type="button" class="secondary" on:click=move |_| {
                                                         editing.set(Some(t2.clone()));
@@ -111,7 +110,14 @@ fn EndpointTokensAdmin(
                                                     }>{format!("Assign endpoint tokens {name}")}</button>
                                                     {if token.active {
                                                         view! { <button type="button" class="secondary"
-                                                            on:click=move |_| set_state(t4.clone(), None, Some(false))>
+                                                            on:click=move |_| {
+                                                                let token = t4.clone();
+                                                                confirmation.ask(
+                                                                    format!("Deactivate “{}”? The application using it is refused at once, and the token moves to the inactive list.", token.name),
+                                                                    "Deactivate",
+                                                                    move || set_state(token.clone(), None, Some(false)),
+                                                                );
+                                                            }>
                                                             {format!("Deactivate token {name}")}</button> }.into_any()
                                                     } else {
                                                         view! { <button type="button" class="secondary"
@@ -137,11 +143,44 @@ fn EndpointTokensAdmin(
                 }/>
             })}
         </Modal>
+        <ConfirmDialog confirmation/>
         <Modal title="Assign endpoint tokens" open=assign_open>
             {move || assign_open.get().then(|| assigning.get_untracked().map(|token| view! {
                 <AssignForm token open=assign_open on_saved=move |text: String| message.set(Some(Ok(text)))/>
             }))}
         </Modal>
+    }
+}
+
+/// "Enabled <name>": switching off asks first, since the application stops at once.
+#[component]
+fn EnabledSwitch(
+    token: EndpointTokenView,
+    confirmation: Confirmation,
+    set_state: impl Fn(EndpointTokenView, Option<bool>, Option<bool>) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let on = RwSignal::new(token.enabled);
+    let label = format!("Enabled {}", token.name);
+    view! {
+        <input type="checkbox" role="switch" aria-label=label prop:checked=move || on.get()
+            on:change=move |ev| {
+                let token = token.clone();
+                if event_target_checked(&ev) {
+                    on.set(true);
+                    set_state(token, Some(true), None);
+                } else {
+                    // Stays on until confirmed.
+                    on.set(true);
+                    confirmation.ask(
+                        format!("Disable “{}”? The application using it is refused at once until it is enabled again.", token.name),
+                        "Disable",
+                        move || {
+                            on.set(false);
+                            set_state(token.clone(), Some(false), None);
+                        },
+                    );
+                }
+            }/>
     }
 }
 
@@ -178,7 +217,6 @@ fn TokenSettings(
             });
         }
     });
-    let shown = RwSignal::new(false);
     let submission = Submission::new();
     let note = RwSignal::new(None::<&'static str>);
     let regenerate = move || {
@@ -222,21 +260,10 @@ fn TokenSettings(
                 value=name on_input=move |v| name.set(v)/>
             <div class="field">
                 <label for="endpoint-token-value">"Token"</label>
-                <input id="endpoint-token-value" type=move || if shown.get() { "text" } else { "password" }
-                    readonly autocomplete="off" spellcheck="false"
-                    prop:value=move || secret.with(|d| d.as_ref().map_or_else(|| hint.clone(), |d| d.secret.clone()))/>
+                <SecretReveal secret=Signal::derive(move || secret.with(|d| d.as_ref().map(|d| d.secret.clone())))
+                    name="endpoint-token-value" noun="token" copy_label="Copy token" shape=Shape::Field placeholder=hint/>
                 <div class="actions">
-                    <button type="button" class="secondary" aria-pressed=move || shown.get().to_string()
-                        disabled=move || secret.with(Option::is_none)
-                        on:click=move |_| shown.update(|s| *s = !*s)>
-                        {move || if shown.get() { "Hide token" } else { "Show token" }}
-                    </button>
                     <button type="button" class="secondary" on:click=move |_| regenerate()>"Regenerate token"</button>
-                    <button type="button" class="secondary" disabled=move || secret.with(Option::is_none)
-                        on:click=move |_| if let Some(draft) = secret.get_untracked() {
-                            copy_to_clipboard(&draft.secret);
-                            note.set(Some("Token copied."));
-                        }>"Copy token"</button>
                 </div>
                 {submission.field_error("secret")}
                 <p class="warning">"The value can be seen only until this dialog is saved or closed."</p>

@@ -6,5 +6,6 @@ pub mod errors;
 pub mod home;
 pub mod login;
 pub mod settings;
+pub mod token;
 pub mod tokens;
 pub mod users;

@@ -3,6 +3,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::settings::{get_token_settings, save_token_settings, TokenSettings};
+use crate::components::dialog::{ConfirmDialog, Confirmation};
 use crate::components::session::AdminOnly;
 
 #[component]
@@ -26,21 +27,36 @@ pub fn SettingsPage() -> impl IntoView {
 
 #[component]
 fn SettingsForm(settings: TokenSettings) -> impl IntoView {
+    // What is saved: switching API tokens off is asked about only when it is on now.
+    let saved_on = RwSignal::new(settings.api_tokens_enabled);
     let form = RwSignal::new(settings);
     let outcome = RwSignal::new(None::<Result<(), String>>);
     let saving = RwSignal::new(false);
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    let confirmation = Confirmation::new();
+    let save = move || {
         saving.set(true);
         let settings = form.get_untracked();
         leptos::task::spawn_local(async move {
-            outcome.set(Some(
-                save_token_settings(settings)
-                    .await
-                    .map_err(|e| e.to_string()),
-            ));
+            let on = settings.api_tokens_enabled;
+            let result = save_token_settings(settings).await;
+            if result.is_ok() {
+                saved_on.set(on);
+            }
+            outcome.set(Some(result.map_err(|e| e.to_string())));
             saving.set(false);
         });
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if saved_on.get_untracked() && !form.with_untracked(|f| f.api_tokens_enabled) {
+            confirmation.ask(
+                "Switch API tokens off? Every token of every user is refused at once (401 tokens_disabled) until they are switched on again.",
+                "Switch off",
+                save,
+            );
+        } else {
+            save();
+        }
     };
     let switch = move |label: &'static str,
                        get: fn(&TokenSettings) -> bool,
@@ -104,5 +120,6 @@ fn SettingsForm(settings: TokenSettings) -> impl IntoView {
                 {move || if saving.get() { "Saving…" } else { "Save" }}
             </button>
         </form>
+        <ConfirmDialog confirmation/>
     }
 }

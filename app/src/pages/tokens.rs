@@ -7,17 +7,18 @@ use crate::api::tokens::{
     RevokeToken, TokenFilter, TokenPrefill, TokenView,
 };
 use crate::api::users::{list_users, UserRow};
-use crate::components::dialog::Modal;
+use crate::components::dialog::{ConfirmDialog, Confirmation, Modal};
 use crate::components::filters::Filters;
 use crate::components::form::Submission;
 use crate::components::pager::Pager;
+use crate::components::secret::{SecretReveal, UncopiedWarning};
 use crate::components::session::AdminOnly;
-use crate::components::token::{copy_to_clipboard, ScopeChips, SecretField, StatusBadge, When};
+use crate::components::token::{ScopeChips, StatusBadge, When};
 use crate::components::url_state::{debounced, UrlState};
 use crate::error::AppError;
 use crate::model::token::{StatusFilter, TokenSort};
 
-/// What a confirmation dialog is about to do.
+/// What a row's button is about to do, once confirmed.
 #[derive(Clone, Copy, PartialEq)]
 enum Pending {
     Revoke,
@@ -77,8 +78,22 @@ pub fn TokensPage() -> impl IntoView {
         },
     );
 
-    let confirm = RwSignal::new(None::<(Pending, TokenView)>);
-    let confirm_open = RwSignal::new(false);
+    let confirmation = Confirmation::new();
+    let ask = move |pending: Pending, token: TokenView| {
+        let id = token.id;
+        match pending {
+            Pending::Revoke => confirmation.ask(
+                format!("Revoke “{}” ({})? Every integration using it is refused at once; it stays listed with its removal date.", token.name, token.number),
+                "Revoke",
+                move || { revoke.dispatch(RevokeToken { id }); },
+            ),
+            Pending::Delete => confirmation.ask(
+                format!("Delete “{}” ({})? It stops working at once and its row is removed; the audit log keeps the fact.", token.name, token.number),
+                "Delete",
+                move || { delete.dispatch(DeleteToken { id }); },
+            ),
+        }
+    };
     for (action, verb) in [(revoke.value(), "revoked"), (delete.value(), "deleted")] {
         Effect::new(move |_| {
             match action.get() {
@@ -165,10 +180,7 @@ pub fn TokensPage() -> impl IntoView {
                             <TokenTable items=list.items
                                 sort=sort.get_untracked().and_then(|s| TokenSort::parse(&s)).unwrap_or_default()
                                 on_sort=move |s: TokenSort| filter("sort", s.as_str().to_owned())
-                                on_action=move |pending, token| {
-                                    confirm.set(Some((pending, token)));
-                                    confirm_open.set(true);
-                                }/>
+                                on_action=ask/>
                             <Pager trail=cursors current=cursor next go=move |c| url.push(&[("cursor", c)])/>
                         }.into_any()
                     }
@@ -178,8 +190,8 @@ pub fn TokensPage() -> impl IntoView {
         <Modal title="Create token" open=create_open>
             <CreateTokenForm open=create_open created prefill users/>
         </Modal>
-        <TokenCreatedDialog created/>
-        <ConfirmDialog confirm open=confirm_open revoke delete/>
+        <TokenCreatedDialog created message/>
+        <ConfirmDialog confirmation/>
         </AdminOnly>
     }
 }
@@ -286,7 +298,7 @@ fn TokenTable(
                         view! {
                             <tr>
                                 <td data-label="Number"><code>{token.number.clone()}</code></td>
-                                <td data-label="Name" class="name">{token.name.clone()}</td>
+                                <td data-label="Name" class="name"><a href=format!("/admin/tokens/{}", token.id)>{token.name.clone()}</a></td>
                                 <td data-label="User">{token.owner.clone()}</td>
                                 <td data-label="Scopes"><ScopeChips scopes=token.scopes.clone()/></td>
                                 <td data-label="Created"><When at=Some(token.created_at)/></td>
@@ -311,35 +323,6 @@ fn TokenTable(
                 </tbody>
             </table>
         </div>
-    }
-}
-
-#[component]
-fn ConfirmDialog(
-    confirm: RwSignal<Option<(Pending, TokenView)>>,
-    open: RwSignal<bool>,
-    revoke: ServerAction<RevokeToken>,
-    delete: ServerAction<DeleteToken>,
-) -> impl IntoView {
-    view! {
-        <Modal title="Please confirm" open>
-            <p>{move || confirm.get().map(|(pending, token)| match pending {
-                Pending::Revoke => format!("Revoke “{}” ({})? It stops working at once and stays listed with its removal date.", token.name, token.number),
-                Pending::Delete => format!("Delete “{}” ({})? The row is removed; the audit log keeps the fact.", token.name, token.number),
-            })}</p>
-            <div class="buttons">
-                <button type="button" class="danger" on:click=move |_| {
-                    if let Some((pending, token)) = confirm.get_untracked() {
-                        match pending {
-                            Pending::Revoke => { revoke.dispatch(RevokeToken { id: token.id }); }
-                            Pending::Delete => { delete.dispatch(DeleteToken { id: token.id }); }
-                        }
-                    }
-                    open.set(false);
-                }>{move || match confirm.get() { Some((Pending::Delete, _)) => "Delete", _ => "Revoke" }}</button>
-                <button type="button" class="secondary" on:click=move |_| open.set(false)>"Cancel"</button>
-            </div>
-        </Modal>
     }
 }
 
@@ -496,9 +479,18 @@ fn CreateTokenForm(
 }
 
 #[component]
-fn TokenCreatedDialog(created: RwSignal<Option<IssuedToken>>) -> impl IntoView {
+fn TokenCreatedDialog(
+    created: RwSignal<Option<IssuedToken>>,
+    message: RwSignal<Option<String>>,
+) -> impl IntoView {
     let open = RwSignal::new(false);
-    Effect::new(move |_| open.set(created.with(Option::is_some)));
+    let copied = RwSignal::new(false);
+    let warn = RwSignal::new(false);
+    Effect::new(move |_| {
+        open.set(created.with(Option::is_some));
+        copied.set(false);
+        warn.set(false);
+    });
     // However the dialog closes (Copy, Close, Escape), the secret leaves the page with it:
     // nothing in the DOM or in client state keeps it afterwards.
     Effect::new(move |was_open: Option<bool>| {
@@ -508,22 +500,37 @@ fn TokenCreatedDialog(created: RwSignal<Option<IssuedToken>>) -> impl IntoView {
         }
         is_open
     });
+    // "Copy to clipboard" copies, then closes the dialog; the page says it copied.
+    Effect::new(move |_| {
+        if copied.get() {
+            let number = created.with_untracked(|c| c.as_ref().map(|c| c.token.number.clone()));
+            if let Some(number) = number {
+                message.set(Some(format!("Token {number} copied to the clipboard.")));
+            }
+            open.set(false);
+        }
+    });
+    // Closing before copying asks first: the secret is never shown again.
+    let close = move || {
+        if copied.get_untracked() {
+            open.set(false);
+            false
+        } else {
+            warn.set(true);
+            true
+        }
+    };
     view! {
-        <Modal title="Token created" open>
-            {move || created.get().map(|issued| {
-                let secret = issued.secret.clone();
-                view! {
-                    <p>"Token " <strong>{issued.token.name.clone()}</strong> " (" {issued.token.number.clone()} ") for " {issued.token.owner.clone()} "."</p>
-                    <SecretField secret=issued.secret.clone() label="New token"/>
-                    <p class="warning" role="note">"Copy it now: it will not be shown again."</p>
-                    <div class="buttons">
-                        <button type="button" class="primary-inline" on:click=move |_| {
-                            copy_to_clipboard(&secret);
-                            open.set(false);
-                        }>"Copy to clipboard"</button>
-                        <button type="button" class="secondary" on:click=move |_| open.set(false)>"Close"</button>
-                    </div>
-                }
+        <Modal title="Token created" open keep_open=Callback::new(move |()| close())>
+            {move || created.get().map(|issued| view! {
+                <p>"Token " <strong>{issued.token.name.clone()}</strong> " (" {issued.token.number.clone()} ") for " {issued.token.owner.clone()} "."</p>
+                <SecretReveal secret=Some(issued.secret.clone()) name="New token" noun="token"
+                    copy_label="Copy to clipboard" copied/>
+                <p class="warning" role="note">"Copy it now: it will not be shown again."</p>
+                <UncopiedWarning warn close=move || open.set(false)/>
+                <div class="buttons">
+                    <button type="button" class="secondary" on:click=move |_| { close(); }>"Close"</button>
+                </div>
             })}
         </Modal>
     }

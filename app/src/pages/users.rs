@@ -5,7 +5,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api::users::{create_user, get_user, list_users, update_user, UserForm, UserRow};
 use crate::components::access_tokens::{AccessTokensTab, AccountTokens};
-use crate::components::dialog::Modal;
+use crate::components::dialog::{ConfirmDialog, Confirmation, Modal};
 use crate::components::form::{Submission, TextField};
 use crate::components::session::{load_page, AdminOnly};
 use crate::components::tabs::TabButton;
@@ -221,7 +221,9 @@ pub fn UserPage() -> impl IntoView {
 fn LockButton(id: i64, form: UserForm, locked: bool) -> impl IntoView {
     let locked = RwSignal::new(locked);
     let message = RwSignal::new(None::<String>);
-    let toggle = move |_| {
+    let confirmation = Confirmation::new();
+    let username = form.username.clone();
+    let apply = move || {
         let mut request = form.clone();
         request.locked = !locked.get_untracked();
         leptos::task::spawn_local(async move {
@@ -241,6 +243,17 @@ fn LockButton(id: i64, form: UserForm, locked: bool) -> impl IntoView {
             }
         });
     };
+    let toggle = move |_| {
+        if locked.get_untracked() {
+            apply();
+        } else {
+            confirmation.ask(
+                format!("Lock {username}? They are signed out everywhere, cannot sign in, and every token of theirs is refused at once."),
+                "Lock",
+                apply.clone(),
+            );
+        }
+    };
     view! {
         <section class="section">
             <h2>"Access"</h2>
@@ -249,6 +262,7 @@ fn LockButton(id: i64, form: UserForm, locked: bool) -> impl IntoView {
                 {move || if locked.get() { "Unlock" } else { "Lock" }}
             </button>
             <p role="status" class="status-line">{move || message.get()}</p>
+            <ConfirmDialog confirmation/>
         </section>
     }
 }

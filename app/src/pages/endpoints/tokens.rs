@@ -5,7 +5,9 @@ use crate::api::endpoints::{
     assign_endpoint_token, generate_primary, Assignment, AssignmentView, EndpointTokenView,
     EndpointView, Method,
 };
-use crate::components::token::{copy_to_clipboard, When};
+use crate::components::dialog::{ConfirmDialog, Confirmation};
+use crate::components::secret::SecretReveal;
+use crate::components::token::When;
 use crate::error::AppError;
 
 /// POST, GET and DELETE primaries: "Generate <METHOD> token" shows a fresh value once, and
@@ -14,6 +16,7 @@ use crate::error::AppError;
 pub(super) fn PrimaryTokens(endpoint: EndpointView) -> impl IntoView {
     let id = endpoint.id;
     let message = RwSignal::new(None::<Result<String, String>>);
+    let confirmation = Confirmation::new();
     view! {
         <section class="section" aria-labelledby="primaries-heading">
             <h2 id="primaries-heading">"Primary tokens"</h2>
@@ -29,8 +32,10 @@ pub(super) fn PrimaryTokens(endpoint: EndpointView) -> impl IntoView {
                             let method = p.method;
                             let fresh = RwSignal::new(None::<String>);
                             let generated = RwSignal::new(p.generated_at);
-                            let generate = {
-                                move |_| {
+                            // Replacing a value in use breaks whoever holds it: asked first.
+                            let in_use = RwSignal::new(!p.hint.is_empty());
+                            let generate = move || {
+                                    in_use.set(true);
                                     leptos::task::spawn_local(async move {
                                         match generate_primary(id, method).await {
                                             Ok(secret) => {
@@ -41,26 +46,28 @@ pub(super) fn PrimaryTokens(endpoint: EndpointView) -> impl IntoView {
                                             Err(e) => message.set(Some(Err(e.to_string()))),
                                         }
                                     });
-                                }
                             };
-                            let copy = {
-                                move |_| if let Some(secret) = fresh.get_untracked() {
-                                    copy_to_clipboard(&secret);
-                                    message.set(Some(Ok(format!("{method} token copied."))));
+                            let ask = move |_| {
+                                if in_use.get_untracked() {
+                                    confirmation.ask(
+                                        format!("Generate a new {method} token? The current {method} token stops working at once: every integration using it must be given the new one."),
+                                        "Generate",
+                                        generate,
+                                    );
+                                } else {
+                                    generate();
                                 }
                             };
                             view! {
                                 <tr>
                                     <th scope="row">{method.as_str()}</th>
-                                    <td>{move || match fresh.get() {
-                                        Some(secret) => view! { <code aria-label=format!("{} token", p.method)>{secret}</code> }.into_any(),
-                                        None => view! { <code class="muted">{p.hint.clone()}</code> }.into_any(),
-                                    }}</td>
+                                    <td>
+                                        <SecretReveal secret=fresh name=format!("{method} token") noun=format!("{method} token")
+                                            copy_label=format!("Copy {method} token") revealed=true placeholder=p.hint.clone()/>
+                                    </td>
                                     <td>{move || view! { <When at=Some(generated.get())/> }}</td>
                                     <td class="actions">
-                                        <button type="button" class="secondary" on:click=generate>{format!("Generate {method} token")}</button>
-                                        <button type="button" class="secondary" disabled=move || fresh.with(Option::is_none)
-                                            on:click=copy>{format!("Copy {method} token")}</button>
+                                        <button type="button" class="secondary" on:click=ask>{format!("Generate {method} token")}</button>
                                     </td>
                                 </tr>
                             }
@@ -70,6 +77,7 @@ pub(super) fn PrimaryTokens(endpoint: EndpointView) -> impl IntoView {
             </div>
             <p role="status" class="status-line">{move || message.get().and_then(Result::ok)}</p>
             <p role="alert" class="error">{move || message.get().and_then(Result::err)}</p>
+            <ConfirmDialog confirmation/>
         </section>
     }
 }
@@ -85,6 +93,7 @@ pub(super) fn AssignedTokens(
 ) -> impl IntoView {
     let hide_unassigned = RwSignal::new(false);
     let busy = RwSignal::new(false);
+    let confirmation = Confirmation::new();
     let message = RwSignal::new(None::<Result<String, String>>);
     // One save at a time, and each row keeps what the server accepted: a second click starts
     // from the saved state, never from what the row showed before the first one landed.
@@ -127,13 +136,14 @@ pub(super) fn AssignedTokens(
                             <p class="empty">"No endpoint tokens yet. Add one per client application under Administration > Endpoint tokens."</p>
                         }.into_any(),
                         Ok((tokens, assignments)) => view! {
-                            <AssignmentTable tokens assignments methods hide_unassigned busy save/>
+                            <AssignmentTable tokens assignments methods hide_unassigned busy save confirmation/>
                         }.into_any(),
                     })
                 }}
             </Suspense>
             <p role="status" class="status-line">{move || message.get().and_then(Result::ok)}</p>
             <p role="alert" class="error">{move || message.get().and_then(Result::err)}</p>
+            <ConfirmDialog confirmation/>
         </section>
     }
 }
@@ -153,7 +163,23 @@ fn AssignmentTable(
     hide_unassigned: RwSignal<bool>,
     busy: RwSignal<bool>,
     save: impl Fn(&EndpointTokenView, RwSignal<Assignment>, Assignment) + Copy + Send + Sync + 'static,
+    confirmation: Confirmation,
 ) -> impl IntoView {
+    // Taking a right away stops the application's calls at once: asked first. Until then the
+    // row shows what is saved.
+    let change = move |token: &EndpointTokenView,
+                       row: RwSignal<Assignment>,
+                       next: Assignment,
+                       loss: Option<String>| {
+        match loss {
+            None => save(token, row, next),
+            Some(question) => {
+                row.update(|_| ());
+                let token = token.clone();
+                confirmation.ask(question, "Remove", move || save(&token, row, next.clone()));
+            }
+        }
+    };
     let headers = methods
         .iter()
         .map(|m| view! { <th scope="col">{m.as_str()}</th> })
@@ -181,8 +207,12 @@ fn AssignmentTable(
                             prop:checked=move || row.with(|a| method.allowed_by(a))
                             on:change=move |ev| {
                                 let mut next = row.get_untracked();
-                                *method.flag(&mut next) = event_target_checked(&ev);
-                                save(&token, row, next);
+                                let on = event_target_checked(&ev);
+                                *method.flag(&mut next) = on;
+                                let loss = (!on).then(|| format!(
+                                    "Remove {method} from “{}”? Its {method} calls to this endpoint are refused at once.", token.name
+                                ));
+                                change(&token, row, next, loss);
                             }/></td>
                     }
                 })
@@ -196,10 +226,13 @@ fn AssignmentTable(
                     <td><input type="checkbox" role="switch" aria-label=enabled_label
                         disabled=move || busy.get() || !row.with(is_assigned)
                         prop:checked=move || row.with(|a| a.enabled)
-                        on:change=move |ev| save(&toggle_token, row, Assignment {
-                            enabled: event_target_checked(&ev),
-                            ..row.get_untracked()
-                        })/></td>
+                        on:change=move |ev| {
+                            let on = event_target_checked(&ev);
+                            let loss = (!on).then(|| format!(
+                                "Disable the assignment of “{}”? All its calls to this endpoint are refused at once.", toggle_token.name
+                            ));
+                            change(&toggle_token, row, Assignment { enabled: on, ..row.get_untracked() }, loss);
+                        }/></td>
                 </tr>
             }
         })

@@ -9,7 +9,7 @@ use sea_orm::{
 use super::super::{accounts, settings, without_control};
 use super::changes::find_visible;
 use super::rules::view;
-use crate::model::token::{parse_number, StatusFilter, TokenSort, TokenView};
+use crate::model::token::{parse_number, StatusFilter, TokenDetail, TokenSort, TokenView};
 use crate::server::authz::Reach;
 use crate::server::entity::{access_token, user};
 use crate::server::error::{Result, ServiceError};
@@ -342,6 +342,30 @@ pub async fn count(db: &DatabaseConnection, reach: Reach<'_>, query: TokenQuery)
         .filter(matches)
         .count(db)
         .await?)
+}
+
+/// One token with its history, for its page, if `reach` covers it.
+pub async fn detail(db: &DatabaseConnection, reach: Reach<'_>, id: i64) -> Result<TokenDetail> {
+    let (token, owner) = find_visible(db, reach, id).await?;
+    let issuer = match token.issuer_id {
+        Some(issuer) if issuer == owner.id => Some(owner.username.clone()),
+        Some(issuer) => user::Entity::find_by_id(issuer)
+            .one(db)
+            .await?
+            .map(|u| u.username),
+        None => None,
+    };
+    let settings = settings::load(db).await?;
+    Ok(TokenDetail {
+        token: view(&token, &owner, &settings, Utc::now().date_naive()),
+        issuer,
+        created_by: token.created_by,
+        updated_at: token.updated_at,
+        updated_by: token.updated_by,
+        revoked_by: token.revoked_by,
+        has_identifier: token.identifier.is_some(),
+        has_pass_code: token.pass_code_hash.is_some(),
+    })
 }
 
 /// One token, if `reach` covers it.

@@ -7,7 +7,7 @@ mod rules;
 pub use crate::model::token::{Reason, TokenSort};
 pub use changes::{create, delete, describe, regenerate, revoke, Owner};
 pub use listing::{
-    count, get, list, owner_filter, sort, TokenPage, TokenQuery, LIST_LIMIT_MAX, NEVER,
+    count, detail, get, list, owner_filter, sort, TokenPage, TokenQuery, LIST_LIMIT_MAX, NEVER,
 };
 pub use rules::{
     current_settings, effective_scopes, generated_token, life_cycle, view, Expiry, NewToken,

@@ -1,0 +1,208 @@
+//! One token's page: `/admin/tokens/{id}` for administrators, `/me/tokens/{id}` for one's
+//! own: every field, its history, and Revoke, Regenerate and (administrators) Delete.
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_location, use_navigate, use_params_map};
+
+use crate::api::tokens::{
+    delete_token, load_token_detail, regenerate_token, revoke_token, IssuedToken, TokenDetail,
+};
+use crate::components::dialog::{ConfirmDialog, Confirmation};
+use crate::components::secret::{SecretReveal, UncopiedWarning};
+use crate::components::session::CurrentUser;
+use crate::components::token::{ScopeChips, StatusBadge, When};
+use crate::error::AppError;
+
+#[component]
+pub fn TokenPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| id.parse::<i64>().ok())
+    };
+    let changed = RwSignal::new(0u32);
+    let detail = Resource::new(
+        move || (id(), changed.get()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => load_token_detail(id).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
+    // The list this page belongs to, for the way back.
+    let list = if use_location()
+        .pathname
+        .get_untracked()
+        .starts_with("/admin/")
+    {
+        "/admin/tokens"
+    } else {
+        "/me/tokens"
+    };
+    view! {
+        <Title text="Token"/>
+        <p class="back"><a href=list>{if list == "/me/tokens" { "← My access tokens" } else { "← Tokens" }}</a></p>
+        <Transition fallback=|| view! { <p class="loading">"Loading the token…"</p> }>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Ok(detail) => view! { <TokenSummary detail changed list/> }.into_any(),
+                    Err(AppError::NotFound) => view! {
+                        <h1>"Token not found"</h1>
+                        <p class="empty">"No token of yours has this number: it may have been deleted."</p>
+                    }.into_any(),
+                    Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn TokenSummary(detail: TokenDetail, changed: RwSignal<u32>, list: &'static str) -> impl IntoView {
+    let CurrentUser(user) = expect_context();
+    let is_admin = move || {
+        user.get()
+            .and_then(Result::ok)
+            .flatten()
+            .is_some_and(|u| u.is_admin)
+    };
+    let token = detail.token.clone();
+    let (id, name, number) = (token.id, token.name.clone(), token.number.clone());
+    let revoked = token.revoked_at.is_some();
+    let confirmation = Confirmation::new();
+    let message = RwSignal::new(None::<Result<String, String>>);
+    let issued = RwSignal::new(None::<IssuedToken>);
+    let navigate = use_navigate();
+    let by = |who: Option<String>| who.map(|w| format!(" by {w}")).unwrap_or_default();
+
+    let revoke = {
+        let (name, number) = (name.clone(), number.clone());
+        move |_| {
+            let done = format!("Token {number} revoked.");
+            confirmation.ask(
+                format!("Revoke “{name}” ({number})? Everything using it is refused at once; it stays listed with its removal date."),
+                "Revoke",
+                move || {
+                    let done = done.clone();
+                    leptos::task::spawn_local(async move {
+                        message.set(Some(revoke_token(id).await.map(|()| done).map_err(|e| e.to_string())));
+                        changed.update(|n| *n += 1);
+                    });
+                },
+            );
+        }
+    };
+    let regenerate = {
+        let (name, number) = (name.clone(), number.clone());
+        move |_| {
+            confirmation.ask(
+                format!("Regenerate “{name}” ({number})? The current secret stops working at once: everything using it needs the new one."),
+                "Regenerate",
+                move || {
+                    leptos::task::spawn_local(async move {
+                        match regenerate_token(id).await {
+                            Ok(new) => {
+                                message.set(Some(Ok(format!("Token {} regenerated. Copy the new secret now.", new.token.number))));
+                                issued.set(Some(new));
+                            }
+                            Err(e) => message.set(Some(Err(e.to_string()))),
+                        }
+                    });
+                },
+            );
+        }
+    };
+    let delete = {
+        let (name, number) = (name.clone(), number.clone());
+        move |_| {
+            let navigate = navigate.clone();
+            confirmation.ask(
+                format!("Delete “{name}” ({number})? It stops working at once and its row is removed; the audit log keeps the fact."),
+                "Delete",
+                move || {
+                    let navigate = navigate.clone();
+                    leptos::task::spawn_local(async move {
+                        match delete_token(id).await {
+                            Ok(()) => navigate(list, Default::default()),
+                            Err(e) => message.set(Some(Err(e.to_string()))),
+                        }
+                    });
+                },
+            );
+        }
+    };
+    let ips = if token.last_used_ips.is_empty() {
+        view! { <span class="muted">"None yet"</span> }.into_any()
+    } else {
+        view! {
+            <ul class="plain">{token.last_used_ips.iter().map(|ip| view! { <li><code>{ip.clone()}</code></li> }).collect_view()}</ul>
+        }
+        .into_any()
+    };
+    view! {
+        <div class="page-head">
+            <h1>{name.clone()}</h1>
+            <div class="buttons">
+                <button type="button" class="secondary" disabled=revoked on:click=regenerate
+                    aria-label=format!("Regenerate {name}")>"Regenerate"</button>
+                <button type="button" class="secondary" disabled=revoked on:click=revoke
+                    aria-label=format!("Revoke {name}")>"Revoke"</button>
+                <Show when=is_admin>
+                    <button type="button" class="danger" on:click=delete.clone()
+                        aria-label=format!("Delete {name}")>"Delete"</button>
+                </Show>
+            </div>
+        </div>
+        <p role="status" class="status-line">{move || message.get().and_then(Result::ok)}</p>
+        <p role="alert" class="error">{move || message.get().and_then(Result::err)}</p>
+        {move || issued.get().map(|new| view! { <NewSecret issued=new forget=issued/> })}
+        <section class="section" aria-label="Token details">
+            <dl class="details">
+                <dt>"Number"</dt><dd><code>{token.number.clone()}</code></dd>
+                <dt>"Status"</dt><dd><StatusBadge token=token.clone()/></dd>
+                <dt>"Description"</dt><dd>{if token.description.is_empty() { "—".to_owned() } else { token.description.clone() }}</dd>
+                <dt>"Owner"</dt><dd>{token.owner.clone()}</dd>
+                <dt>"Issuer"</dt><dd>{detail.issuer.clone().unwrap_or_else(|| "—".into())}</dd>
+                <dt>"Scopes"</dt><dd><ScopeChips scopes=token.scopes.clone()/></dd>
+                <dt>"Token"</dt><dd><code>{token.hint.clone()}</code></dd>
+                <dt>"Created"</dt><dd><When at=Some(token.created_at)/>{by(detail.created_by.clone())}</dd>
+                <dt>"Updated"</dt><dd><When at=Some(detail.updated_at)/>{by(detail.updated_by.clone())}</dd>
+                <dt>"Expires"</dt><dd>{token.expires_at.map_or_else(|| "Never".to_owned(), |d| d.to_string())}</dd>
+                <dt>"Last used"</dt><dd><When at=token.last_used_at never="Never"/></dd>
+                <dt>"Last IPs"</dt><dd>{ips}</dd>
+                <dt>"Removal date"</dt><dd><When at=token.revoked_at/>{by(detail.revoked_by.clone())}</dd>
+                <dt>"Identifier and pass code"</dt><dd>{match (detail.has_identifier, detail.has_pass_code) {
+                    (false, false) => "Not required",
+                    (true, false) => "Identifier required",
+                    (false, true) => "Pass code required",
+                    (true, true) => "Both required",
+                }}</dd>
+            </dl>
+        </section>
+        <ConfirmDialog confirmation/>
+    }
+}
+
+/// The regenerated secret, once; "Done" (or leaving) forgets it.
+#[component]
+fn NewSecret(issued: IssuedToken, forget: RwSignal<Option<IssuedToken>>) -> impl IntoView {
+    let copied = RwSignal::new(false);
+    let warn = RwSignal::new(false);
+    on_cleanup(move || {
+        forget.try_set(None);
+    });
+    view! {
+        <section class="section" aria-label="New secret">
+            <p class="warning" role="note">"This is the only time the new secret is shown. Copy it now."</p>
+            <SecretReveal secret=Some(issued.secret.clone()) name="New secret" noun="token"
+                copy_label="Copy" revealed=true copied/>
+            <UncopiedWarning warn close=move || forget.set(None)/>
+            <button type="button" class="secondary" on:click=move |_| {
+                if copied.get_untracked() { forget.set(None) } else { warn.set(true) }
+            }>"Done: hide the secret"</button>
+        </section>
+    }
+}
