@@ -234,3 +234,45 @@ test("on a phone: a menu button, filters behind a button, and the first token ab
   await expect(filters).toBeVisible();
   await expect(filters.getByLabel("Status")).toBeVisible();
 });
+
+test("tabs, the audit filters, the user search and Show inactive survive a reload and Back", async ({ page, login }) => {
+  await login.open("/admin/users/1");
+  await login.signInAndWait(ADMIN);
+  await page.getByRole("tab", { name: "Access Tokens" }).click();
+  await expect(page).toHaveURL("/admin/users/1?tab=tokens");
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByRole("tab", { name: "Access Tokens" })).toHaveAttribute("aria-selected", "true");
+  await expect(page.getByRole("tabpanel", { name: "Access Tokens" })).toBeVisible();
+  await page.getByRole("tab", { name: "General" }).click();
+  await expect(page).toHaveURL("/admin/users/1");
+  await page.goBack();
+  await expect(page.getByRole("tab", { name: "Access Tokens" })).toHaveAttribute("aria-selected", "true");
+
+  await page.goto("/admin/users");
+  await hydrated(page);
+  await page.getByRole("searchbox", { name: "Search" }).fill("adm");
+  await expect(page).toHaveURL("/admin/users?q=adm");
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByRole("searchbox", { name: "Search" })).toHaveValue("adm");
+  await expect(page.getByRole("link", { name: "admin", exact: true })).toBeVisible();
+
+  await page.goto("/admin/audit");
+  await hydrated(page);
+  await page.getByLabel("Action").fill("token.");
+  await expect(page).toHaveURL("/admin/audit?action=token.");
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByLabel("Action")).toHaveValue("token.");
+
+  await page.goto("/admin/endpoint-tokens");
+  await hydrated(page);
+  await page.getByRole("switch", { name: "Show inactive" }).check();
+  await expect(page).toHaveURL("/admin/endpoint-tokens?inactive=shown");
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByRole("switch", { name: "Show inactive" })).toBeChecked();
+  await page.goBack();
+  await expect(page.getByRole("switch", { name: "Show inactive" })).not.toBeChecked();
+});

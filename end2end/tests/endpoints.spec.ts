@@ -68,6 +68,13 @@ test("an administrator wires an endpoint to two applications and sees who calls 
   expect(primary).toMatch(/^[0-9A-Za-z]{64}$/);
   await tokens.getByRole("button", { name: "Copy POST token" }).click();
   expect(await clipboard(page)).toBe(primary);
+  // That value is out now: replacing it breaks whoever holds it, so it is asked first.
+  await tokens.getByRole("button", { name: "Generate POST token" }).click();
+  const confirm = page.getByRole("dialog", { name: "Please confirm" });
+  await expect(confirm).toContainText("The current POST token stops working at once");
+  await expect(confirm.getByRole("button", { name: "Cancel" })).toBeFocused();
+  await confirm.getByRole("button", { name: "Cancel" }).click();
+  await expect(tokens.getByLabel("POST token")).toHaveText(primary);
   const records = `/api/v1/endpoints/${path}/records`;
   const byPrimary = await request.post(records, { headers: { Authorization: `Bearer ${primary}` }, data: { via: "primary" } });
   expect(byPrimary.status()).toBe(201);

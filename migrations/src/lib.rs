@@ -13,6 +13,7 @@ mod m20261124_000007_create_change_counter;
 mod m20261124_000008_create_attempt_limits;
 mod m20261124_000009_count_refused_calls;
 mod m20261124_000010_index_token_sorts;
+mod m20261124_000011_primary_issued;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000008_create_attempt_limits::Migration),
             Box::new(m20261124_000009_count_refused_calls::Migration),
             Box::new(m20261124_000010_index_token_sorts::Migration),
+            Box::new(m20261124_000011_primary_issued::Migration),
         ]
     }
 }

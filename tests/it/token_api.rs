@@ -20,6 +20,7 @@ on_both_backends!(
     lists_page_by_cursor_and_filter_by_state,
     lists_sort_by_expiry_and_last_use_across_pages,
     each_status_filter_matches_its_tokens_and_the_total_counts_them,
+    a_token_page_shows_its_history_to_its_owner_and_administrators_only,
     introspection_answers_for_gateways,
     the_cli_prints_only_a_working_secret,
     the_api_is_described_by_openapi,
@@ -1015,5 +1016,58 @@ async fn each_status_filter_matches_its_tokens_and_the_total_counts_them(backend
         ),
         "{err:?}"
     );
+    app.stop().await;
+}
+
+async fn a_token_page_shows_its_history_to_its_owner_and_administrators_only(backend: Backend) {
+    use app::server::authz::Reach;
+    use app::server::error::ServiceError;
+    use app::server::service::tokens::{self, NewToken, Owner};
+
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(&db).await;
+    app.create_user("owner", false).await;
+    app.create_user("stranger", false).await;
+    let admin = app.admin().await;
+    let issued = tokens::create(
+        &app.db,
+        &app.state.auth,
+        Owner::User(&admin, "owner"),
+        NewToken {
+            name: "deploys".into(),
+            scopes: vec!["profile:read".into()],
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let id = issued.token.id;
+    let owner = app.operator("owner").await;
+    tokens::revoke(&app.db, &app.state.auth, Reach::Own(&owner), id)
+        .await
+        .unwrap();
+
+    let seen = tokens::detail(&app.db, Reach::Own(&owner), id)
+        .await
+        .unwrap();
+    assert_eq!(seen.token.owner, "owner");
+    assert_eq!(seen.issuer.as_deref(), Some("admin"));
+    assert_eq!(seen.created_by.as_deref(), Some("admin"));
+    assert_eq!(seen.revoked_by.as_deref(), Some("owner"));
+    assert!(!seen.has_identifier && !seen.has_pass_code);
+    let by_admin = tokens::detail(&app.db, Reach::Any(&admin), id)
+        .await
+        .unwrap();
+    assert_eq!(by_admin, seen);
+    // Someone else's token does not exist, as far as they can tell.
+    let stranger = app.operator("stranger").await;
+    assert!(matches!(
+        tokens::detail(&app.db, Reach::Own(&stranger), id).await,
+        Err(ServiceError::NotFound)
+    ));
+    assert!(matches!(
+        tokens::detail(&app.db, Reach::Any(&admin), id + 1000).await,
+        Err(ServiceError::NotFound)
+    ));
     app.stop().await;
 }

@@ -1,10 +1,51 @@
-//! A tab of a role="tablist": selects its panel, and says so to assistive technology.
+//! A page's tabs: the selected one lives in the query string (`tab=<key>`, none for the
+//! first), so a reload, Back and a shared link open the same tab.
 use leptos::prelude::*;
 
+use super::url_state::UrlState;
+
+pub trait TabKey: Copy + PartialEq + Send + Sync + 'static {
+    /// Every tab, the default first.
+    const ALL: &'static [Self];
+    fn key(self) -> &'static str;
+}
+
+#[derive(Clone, Copy)]
+pub struct Tabs<T: TabKey> {
+    selected: Memo<T>,
+    url: UrlState,
+}
+
+impl<T: TabKey> Tabs<T> {
+    /// `url` must own the parameter `tab`.
+    pub fn new(url: UrlState) -> Self {
+        let key = url.get("tab");
+        let selected = Memo::new(move |_| {
+            key.with(|key| {
+                T::ALL
+                    .iter()
+                    .copied()
+                    .find(|t| Some(t.key()) == key.as_deref())
+                    .unwrap_or(T::ALL[0])
+            })
+        });
+        Self { selected, url }
+    }
+
+    pub fn get(self) -> T {
+        self.selected.get()
+    }
+
+    pub fn select(self, tab: T) {
+        let key = (tab != T::ALL[0]).then(|| tab.key().to_owned());
+        self.url.push(&[("tab", key)]);
+    }
+}
+
+/// A tab of a role="tablist": selects its panel, and says so to assistive technology.
 #[component]
 pub fn TabButton<T>(
-    /// The selected tab of the list.
-    selected: RwSignal<T>,
+    tabs: Tabs<T>,
     /// This tab.
     which: T,
     label: &'static str,
@@ -12,11 +53,11 @@ pub fn TabButton<T>(
     panel: &'static str,
 ) -> impl IntoView
 where
-    T: Copy + PartialEq + Send + Sync + 'static,
+    T: TabKey,
 {
     view! {
         <button type="button" role="tab" class="tab" aria-controls=panel
-            aria-selected=move || (selected.get() == which).to_string()
-            on:click=move |_| selected.set(which)>{label}</button>
+            aria-selected=move || (tabs.get() == which).to_string()
+            on:click=move |_| tabs.select(which)>{label}</button>
     }
 }

@@ -11,14 +11,14 @@ pub struct UrlState {
     /// The parameters this page owns, in the order they are written.
     keys: &'static [&'static str],
     query: Memo<leptos_router::params::ParamsMap>,
-    go: Callback<(String, bool)>,
+    go: Callback<String>,
 }
 
 impl UrlState {
     pub fn new(keys: &'static [&'static str]) -> Self {
         let navigate = use_navigate();
         let path = use_location().pathname;
-        let go = Callback::new(move |(query, replace): (String, bool)| {
+        let go = Callback::new(move |query: String| {
             let path = path.get_untracked();
             let url = if query.is_empty() {
                 path
@@ -28,7 +28,6 @@ impl UrlState {
             navigate(
                 &url,
                 NavigateOptions {
-                    replace,
                     scroll: false,
                     ..Default::default()
                 },
@@ -57,22 +56,9 @@ impl UrlState {
         })
     }
 
-    /// A new history entry with `changes` applied (None or empty removes a parameter).
+    /// A new history entry with `changes` applied (None or empty removes a parameter). Typed
+    /// text arrives debounced, so each pause is one entry and Back undoes it.
     pub fn push(self, changes: &[(&'static str, Option<String>)]) {
-        self.apply(changes, false);
-    }
-
-    /// The same, replacing the current entry: for typing, so Back skips each keystroke.
-    pub fn replace(self, changes: &[(&'static str, Option<String>)]) {
-        self.apply(changes, true);
-    }
-
-    /// Every parameter of this page removed.
-    pub fn clear(self) {
-        self.go.run((String::new(), false));
-    }
-
-    fn apply(self, changes: &[(&'static str, Option<String>)], replace: bool) {
         let query = self.query.with_untracked(|q| {
             self.keys
                 .iter()
@@ -87,23 +73,28 @@ impl UrlState {
                 .collect::<Vec<_>>()
                 .join("&")
         });
-        self.go.run((query, replace));
+        self.go.run(query);
+    }
+
+    /// Every parameter of this page removed.
+    pub fn clear(self) {
+        self.go.run(String::new());
     }
 }
 
 /// Calls `run` with the latest value once typing has paused for `delay_ms`.
-pub fn debounced(delay_ms: u64, run: impl Fn(String) + Clone + 'static) -> impl Fn(String) {
-    let pending = StoredValue::new_local(None::<TimeoutHandle>);
-    move |value: String| {
+pub fn debounced(delay_ms: u64, run: impl Fn(String) + Send + Sync + 'static) -> Callback<String> {
+    let run = Callback::new(run);
+    let pending = StoredValue::new(None::<TimeoutHandle>);
+    Callback::new(move |value: String| {
         if let Some(handle) = pending.get_value() {
             handle.clear();
         }
-        let run = run.clone();
         let handle = set_timeout_with_handle(
-            move || run(value),
+            move || run.run(value),
             std::time::Duration::from_millis(delay_ms),
         )
         .ok();
         pending.set_value(handle);
-    }
+    })
 }

@@ -105,6 +105,8 @@ pub struct PrimaryView {
     pub method: Method,
     pub hint: String,
     pub generated_at: DateTime<Utc>,
+    /// Its value was shown to someone, who may be using it: replacing it is asked first.
+    pub issued: bool,
 }
 
 /// A secondary token: one per client application.

@@ -4,9 +4,11 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::settings::{list_audit, AuditFilter};
+use crate::components::filters::Filters;
 use crate::components::pager::Pager;
 use crate::components::session::AdminOnly;
 use crate::components::token::When;
+use crate::components::url_state::{debounced, UrlState};
 
 fn date(text: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()
@@ -14,26 +16,43 @@ fn date(text: &str) -> Option<NaiveDate> {
 
 #[component]
 pub fn AuditPage() -> impl IntoView {
-    let filter = RwSignal::new(AuditFilter::default());
+    // The filters and the page live in the query string.
+    let url = UrlState::new(&["actor", "action", "from", "to", "cursor"]);
+    let [actor, action, from, to, cursor] =
+        ["actor", "action", "from", "to", "cursor"].map(|key| url.get(key));
+    let filter = Memo::new(move |_| AuditFilter {
+        actor: actor.get().unwrap_or_default(),
+        action: action.get().unwrap_or_default(),
+        from: from.get().and_then(|d| date(&d)),
+        to: to.get().and_then(|d| date(&d)),
+        cursor: cursor.get().and_then(|c| c.parse().ok()),
+    });
     let previous = RwSignal::new(Vec::<Option<i64>>::new());
     let events = Resource::new(move || filter.get(), list_audit);
-    let set = move |change: fn(&mut AuditFilter, String), value: String| {
+    let set = move |key: &'static str, value: String| {
         previous.set(Vec::new());
-        filter.update(|f| {
-            change(f, value);
-            f.cursor = None;
-        });
+        url.push(&[(key, Some(value)), ("cursor", None)]);
     };
+    let typed = move |key: &'static str| {
+        debounced(300, move |value: String| {
+            previous.set(Vec::new());
+            url.push(&[(key, Some(value)), ("cursor", None)]);
+        })
+    };
+    let value = move |memo: Memo<Option<String>>| move || memo.get().unwrap_or_default();
+    let go_to = move |c: Option<i64>| url.push(&[("cursor", c.map(|c| c.to_string()))]);
     view! {
         <AdminOnly>
             <Title text="Audit log"/>
             <h1>"Audit log"</h1>
-            <form class="filters" on:submit=|ev| ev.prevent_default()>
-                <label>"Actor"<input type="text" on:change=move |ev| set(|f, v| f.actor = v, event_target_value(&ev))/></label>
-                <label>"Action"<input type="text" placeholder="e.g. token." on:change=move |ev| set(|f, v| f.action = v, event_target_value(&ev))/></label>
-                <label>"From"<input type="date" on:change=move |ev| set(|f, v| f.from = date(&v), event_target_value(&ev))/></label>
-                <label>"To"<input type="date" on:change=move |ev| set(|f, v| f.to = date(&v), event_target_value(&ev))/></label>
-            </form>
+            <Filters>
+                <label>"Actor"<input type="text" prop:value=value(actor)
+                    on:input={ let typed = typed("actor"); move |ev| typed.run(event_target_value(&ev)) }/></label>
+                <label>"Action"<input type="text" placeholder="e.g. token." prop:value=value(action)
+                    on:input={ let typed = typed("action"); move |ev| typed.run(event_target_value(&ev)) }/></label>
+                <label>"From"<input type="date" prop:value=value(from) on:change=move |ev| set("from", event_target_value(&ev))/></label>
+                <label>"To"<input type="date" prop:value=value(to) on:change=move |ev| set("to", event_target_value(&ev))/></label>
+            </Filters>
             <Transition fallback=|| view! { <p class="loading">"Loading events…"</p> }>
                 {move || Suspend::new(async move {
                     match events.await {
@@ -69,7 +88,7 @@ pub fn AuditPage() -> impl IntoView {
                                     </table>
                                 </div>
                                 <Pager trail=previous current=Signal::derive(move || filter.with(|f| f.cursor)) next
-                                    go=move |c| filter.update(|f| f.cursor = c)/>
+                                    go=go_to/>
                             }.into_any()
                         }
                     }

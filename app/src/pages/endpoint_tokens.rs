@@ -12,12 +12,15 @@ use crate::components::dialog::{ConfirmDialog, Confirmation, Modal};
 use crate::components::form::{Submission, TextField};
 use crate::components::secret::{SecretReveal, Shape};
 use crate::components::session::AdminOnly;
+use crate::components::url_state::UrlState;
 use crate::error::AppError;
 
 #[component]
 pub fn EndpointTokensPage() -> impl IntoView {
     // Made here, outside AdminOnly (see there why).
-    let show_inactive = RwSignal::new(false);
+    let url = UrlState::new(&["inactive"]);
+    let inactive = url.get("inactive");
+    let show_inactive = Signal::derive(move || inactive.get().is_some_and(|v| v == "shown"));
     let changed = RwSignal::new(0u32);
     let tokens = Resource::new(
         move || (show_inactive.get(), changed.get()),
@@ -26,14 +29,15 @@ pub fn EndpointTokensPage() -> impl IntoView {
     view! {
         <AdminOnly>
             <Title text="Endpoint tokens"/>
-            <EndpointTokensAdmin show_inactive changed tokens/>
+            <EndpointTokensAdmin show_inactive url changed tokens/>
         </AdminOnly>
     }
 }
 
 #[component]
 fn EndpointTokensAdmin(
-    show_inactive: RwSignal<bool>,
+    show_inactive: Signal<bool>,
+    url: UrlState,
     changed: RwSignal<u32>,
     tokens: Resource<Result<Vec<EndpointTokenView>, AppError>>,
 ) -> impl IntoView {
@@ -70,7 +74,7 @@ fn EndpointTokensAdmin(
         <p class="hint">"One token per client application: switch one off and only that application stops."</p>
         <label class="check">
             <input type="checkbox" role="switch" prop:checked=move || show_inactive.get()
-                on:change=move |ev| show_inactive.set(event_target_checked(&ev))/>
+                on:change=move |ev| url.push(&[("inactive", event_target_checked(&ev).then(|| "shown".to_owned()))])/>
             "Show inactive"
         </label>
         <p role="status" class="status-line">{move || message.get().and_then(Result::ok)}</p>

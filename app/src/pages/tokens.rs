@@ -46,7 +46,7 @@ pub fn TokensPage() -> impl IntoView {
     let typed = move |key: &'static str| {
         debounced(300, move |value: String| {
             cursors.set(Vec::new());
-            url.replace(&[(key, Some(value)), ("cursor", None)]);
+            url.push(&[(key, Some(value)), ("cursor", None)]);
         })
     };
     let revoke = ServerAction::<RevokeToken>::new();
@@ -126,7 +126,7 @@ pub fn TokensPage() -> impl IntoView {
                     prop:value=move || user.get().unwrap_or_default()
                     on:input={
                         let typed = typed("user");
-                        move |ev| typed(event_target_value(&ev))
+                        move |ev| typed.run(event_target_value(&ev))
                     }/>
                 <UserSuggestions id="filter-users" users/>
             </label>
@@ -139,7 +139,7 @@ pub fn TokensPage() -> impl IntoView {
                 <input type="search" placeholder="name or AT-number" prop:value=move || text.get().unwrap_or_default()
                     on:input={
                         let typed = typed("q");
-                        move |ev| typed(event_target_value(&ev))
+                        move |ev| typed.run(event_target_value(&ev))
                     }/>
             </label>
             <label>"Sort by"

@@ -8,13 +8,16 @@ use crate::components::access_tokens::{AccessTokensTab, AccountTokens};
 use crate::components::dialog::{ConfirmDialog, Confirmation, Modal};
 use crate::components::form::{Submission, TextField};
 use crate::components::session::{load_page, AdminOnly};
-use crate::components::tabs::TabButton;
+use crate::components::tabs::{TabButton, TabKey, Tabs};
+use crate::components::url_state::{debounced, UrlState};
 use crate::error::AppError;
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
     let users = Resource::new(|| (), |_| list_users());
-    let search = RwSignal::new(String::new());
+    let url = UrlState::new(&["q"]);
+    let search = url.get("q");
+    let typed = debounced(200, move |value: String| url.push(&[("q", Some(value))]));
     let create_open = RwSignal::new(false);
     view! {
         <AdminOnly>
@@ -26,7 +29,8 @@ pub fn UsersPage() -> impl IntoView {
             <form class="filters" on:submit=|ev| ev.prevent_default()>
                 <label>"Search"
                     <input type="search" placeholder="username or name"
-                        on:input=move |ev| search.set(event_target_value(&ev).to_lowercase())/>
+                        prop:value=move || search.get().unwrap_or_default()
+                        on:input=move |ev| typed.run(event_target_value(&ev))/>
                 </label>
             </form>
             <Suspense fallback=|| view! { <p class="loading">"Loading users…"</p> }>
@@ -35,7 +39,7 @@ pub fn UsersPage() -> impl IntoView {
                         Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
                         Ok(rows) => view! {
                             {move || {
-                                let needle = search.get();
+                                let needle = search.get().unwrap_or_default().to_lowercase();
                                 let shown: Vec<UserRow> = rows.iter()
                                     .filter(|u| needle.is_empty()
                                         || u.username.to_lowercase().contains(&needle)
@@ -161,6 +165,16 @@ enum Tab {
     AccessTokens,
 }
 
+impl TabKey for Tab {
+    const ALL: &'static [Self] = &[Self::General, Self::AccessTokens];
+    fn key(self) -> &'static str {
+        match self {
+            Self::General => "general",
+            Self::AccessTokens => "tokens",
+        }
+    }
+}
+
 #[component]
 pub fn UserPage() -> impl IntoView {
     let params = use_params_map();
@@ -170,7 +184,7 @@ pub fn UserPage() -> impl IntoView {
             .get("id")
             .and_then(|id| id.parse::<i64>().ok())
     };
-    let tab = RwSignal::new(Tab::General);
+    let tab = Tabs::<Tab>::new(UrlState::new(&["tab"]));
     let user = Resource::new(user_id, |id| async move {
         match id {
             Some(id) => get_user(id).await,
@@ -191,8 +205,8 @@ pub fn UserPage() -> impl IntoView {
                 })}
             </Suspense>
             <div role="tablist" class="tabs" aria-label="User">
-                <TabButton selected=tab which=Tab::General label="General" panel="panel-general"/>
-                <TabButton selected=tab which=Tab::AccessTokens label="Access Tokens" panel="panel-tokens"/>
+                <TabButton tabs=tab which=Tab::General label="General" panel="panel-general"/>
+                <TabButton tabs=tab which=Tab::AccessTokens label="Access Tokens" panel="panel-tokens"/>
             </div>
             <div id="panel-general" role="tabpanel" aria-label="General" hidden=move || tab.get() != Tab::General>
                 <Suspense fallback=|| view! { <p class="loading">"Loading user…"</p> }>

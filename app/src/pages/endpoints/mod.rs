@@ -17,8 +17,9 @@ use crate::api::endpoints::{
 };
 use crate::components::dialog::Modal;
 use crate::components::session::{load_page, AdminOnly};
-use crate::components::tabs::TabButton;
+use crate::components::tabs::{TabButton, TabKey, Tabs};
 use crate::components::token::When;
+use crate::components::url_state::UrlState;
 use crate::error::AppError;
 
 #[component]
@@ -90,6 +91,17 @@ enum Tab {
     Data,
 }
 
+impl TabKey for Tab {
+    const ALL: &'static [Self] = &[Self::General, Self::Tokens, Self::Data];
+    fn key(self) -> &'static str {
+        match self {
+            Self::General => "general",
+            Self::Tokens => "tokens",
+            Self::Data => "data",
+        }
+    }
+}
+
 /// One endpoint's General, Tokens and Data tabs. Each part waits in its own boundary, side by
 /// side, and every resource is made here, outside AdminOnly (see there why): boundaries
 /// nested inside a boundary that was still waiting failed to hydrate.
@@ -101,7 +113,7 @@ pub fn EndpointPage() -> impl IntoView {
         .get("id")
         .and_then(|id| id.parse::<i64>().ok())
         .unwrap_or_default();
-    let tab = RwSignal::new(Tab::General);
+    let tab = Tabs::<Tab>::new(UrlState::new(&["tab"]));
     let loaded = Resource::new(|| (), move |_| get_endpoint(id));
     // What the General tab saved last; until then, what was loaded.
     let saved = RwSignal::new(None::<EndpointView>);
@@ -134,13 +146,13 @@ pub fn EndpointPage() -> impl IntoView {
                 }}
             </Suspense>
             <div role="tablist" class="tabs" aria-label="Endpoint">
-                <TabButton selected=tab which=Tab::General label="General" panel="panel-general"/>
+                <TabButton tabs=tab which=Tab::General label="General" panel="panel-general"/>
                 <Suspense>
                     {move || token_endpoint().map(|_| view! {
-                        <TabButton selected=tab which=Tab::Tokens label="Tokens" panel="panel-tokens"/>
+                        <TabButton tabs=tab which=Tab::Tokens label="Tokens" panel="panel-tokens"/>
                     })}
                 </Suspense>
-                <TabButton selected=tab which=Tab::Data label="Data" panel="panel-data"/>
+                <TabButton tabs=tab which=Tab::Data label="Data" panel="panel-data"/>
             </div>
             <div id="panel-general" role="tabpanel" aria-label="General" hidden=move || tab.get() != Tab::General>
                 <Suspense fallback=|| view! { <p class="loading">"Loading endpoint…"</p> }>

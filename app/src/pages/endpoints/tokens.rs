@@ -33,7 +33,7 @@ pub(super) fn PrimaryTokens(endpoint: EndpointView) -> impl IntoView {
                             let fresh = RwSignal::new(None::<String>);
                             let generated = RwSignal::new(p.generated_at);
                             // Replacing a value in use breaks whoever holds it: asked first.
-                            let in_use = RwSignal::new(!p.hint.is_empty());
+                            let in_use = RwSignal::new(p.issued);
                             let generate = move || {
                                     in_use.set(true);
                                     leptos::task::spawn_local(async move {

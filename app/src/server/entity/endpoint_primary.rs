@@ -12,6 +12,8 @@ pub struct Model {
     pub secret_digest: String,
     pub hint: String,
     pub generated_at: DateTimeUtc,
+    /// The current value was shown to someone (not only drawn when tokens were switched on).
+    pub issued: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -93,6 +93,7 @@ fn endpoint_view(
                 method: Method::parse(&p.method)?,
                 hint: p.hint,
                 generated_at: p.generated_at,
+                issued: p.issued,
             })
         })
         .collect();
@@ -155,11 +156,12 @@ pub async fn list(db: &impl ConnectionTrait, _admin: &Admin) -> Result<Vec<Endpo
 }
 
 /// Stores a new secret for the primary `method` of `endpoint_id` (creating it if needed)
-/// and answers it; the old value stops working with this write.
+/// and answers it; the old value stops working with this write. `issued`: the caller shows it.
 async fn put_primary(
     db: &impl ConnectionTrait,
     endpoint_id: i64,
     method: Method,
+    issued: bool,
 ) -> Result<String> {
     let secret = secrets::new_endpoint_secret();
     let row = endpoint_primary::ActiveModel {
@@ -168,6 +170,7 @@ async fn put_primary(
         secret_digest: Set(secrets::digest(&secret)),
         hint: Set(secrets::hint(&secret)),
         generated_at: Set(Utc::now()),
+        issued: Set(issued),
     };
     let exists = endpoint_primary::Entity::find_by_id((endpoint_id, method.as_str().to_owned()))
         .one(db)
@@ -190,7 +193,7 @@ async fn reconcile_primaries(db: &impl ConnectionTrait, endpoint: &endpoint::Mod
         let wanted = token && (method != Method::Delete || endpoint.allow_deleting);
         let present = existing.iter().any(|p| p.method == method.as_str());
         if wanted && !present {
-            put_primary(db, endpoint.id, method).await?;
+            put_primary(db, endpoint.id, method, false).await?;
         } else if !wanted && present {
             endpoint_primary::Entity::delete_by_id((endpoint.id, method.as_str().to_owned()))
                 .exec(db)
@@ -342,7 +345,7 @@ pub async fn regenerate_primary(
             },
         });
     }
-    let secret = put_primary(change.db(), id, method).await?;
+    let secret = put_primary(change.db(), id, method, true).await?;
     change
         .audit(
             Event::by(
