@@ -20,6 +20,7 @@ use leptos_router::{
 use crate::api::auth::current_user;
 use crate::components::header::AppHeader;
 use crate::components::session::CurrentUser;
+use crate::components::toast::{ToastRegion, Toasts};
 use crate::pages::{
     account, audit, endpoint_tokens, endpoints, errors::NotFound, home::HomePage, login::LoginPage,
     settings, token, tokens, users,
@@ -73,6 +74,7 @@ fn content_security_policy() {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    Toasts::provide();
     // Blocking: the header is rendered with the user in the first HTML, so nothing jumps
     // when the WebAssembly takes over.
     let user = Resource::new_blocking(|| (), |_| current_user());
@@ -106,6 +108,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/settings") view=settings::SettingsPage/>
                 </Routes>
             </main>
+            <ToastRegion/>
         </Router>
     }
 }

@@ -276,3 +276,108 @@ test("tabs, the audit filters, the user search and Show inactive survive a reloa
   await page.goBack();
   await expect(page.getByRole("switch", { name: "Show inactive" })).not.toBeChecked();
 });
+
+test("a token's page shows every field and regenerates, revokes and deletes with confirmation", async ({ page, login, request }) => {
+  await login.open("/me/tokens");
+  await login.signInAndWait(ADMIN);
+  const section = await generateAccessToken(page, page, `page-${Date.now()}`);
+  const old = (await section.getByLabel("Access token").textContent())!.trim();
+  await page.goto("/admin/tokens");
+  await hydrated(page);
+  const name = (await page.locator("tbody tr").first().locator("td[data-label=Name]").textContent())!.trim();
+  await page.getByRole("link", { name, exact: true }).click();
+  await expect(page).toHaveURL(/\/admin\/tokens\/\d+$/);
+  await hydrated(page);
+  await expect(page.getByRole("heading", { level: 1, name })).toBeVisible();
+  const details = page.getByRole("region", { name: "Token details" });
+  for (const field of ["Number", "Owner", "Issuer", "Scopes", "Created", "Last IPs", "Expires"]) {
+    await expect(details.getByText(field, { exact: true })).toBeVisible();
+  }
+  await expect(details).toContainText("profile:read");
+
+  await page.getByRole("button", { name: `Regenerate ${name}` }).click();
+  await confirmWith(page, "Regenerate");
+  const fresh = page.getByRole("region", { name: "New secret" });
+  const secret = (await fresh.getByLabel("New secret").textContent())!.trim();
+  expect(secret).toMatch(/^tsr_/);
+  expect(secret).not.toBe(old);
+  expect((await request.get("/api/v1/me", { headers: { Authorization: `Bearer ${old}` } })).status()).toBe(401);
+  expect((await request.get("/api/v1/me", { headers: { Authorization: `Bearer ${secret}` } })).status()).toBe(200);
+  await fresh.getByRole("button", { name: "Done: hide the secret" }).click();
+  await fresh.getByRole("button", { name: "Close anyway" }).click();
+  await expect(fresh).toHaveCount(0);
+  expect(await page.content()).not.toContain(secret);
+
+  await page.getByRole("button", { name: `Revoke ${name}` }).click();
+  await confirmWith(page, "Revoke");
+  await expect(details).toContainText("Not effective (revoked)");
+  await page.getByRole("button", { name: `Delete ${name}` }).click();
+  await confirmWith(page, "Delete");
+  await expect(page).toHaveURL("/admin/tokens");
+});
+
+test("the audit log reads in words, links targets and shows the JSON on demand", async ({ page, login, request }) => {
+  await login.open("/me/tokens");
+  await login.signInAndWait(ADMIN);
+  const name = `audited-${Date.now()}`;
+  await generateAccessToken(page, page, name);
+  const row = page.getByRole("row").filter({ hasText: name });
+  await row.getByRole("button", { name: `Revoke ${name}` }).click();
+  await confirmWith(page, "Revoke");
+  await expect(row).toContainText("Not effective (revoked)");
+
+  await page.goto("/admin/audit?action=token.revoke");
+  await hydrated(page);
+  await expect(page.locator("tbody tr").first().locator("td[data-label=Action]")).toContainText("Token revoked");
+  await page.goto("/admin/audit?action=token.create");
+  await hydrated(page);
+  const first = page.locator("tbody tr").first();
+  await expect(first.locator("td[data-label=Action]")).toContainText("Token created");
+  await expect(first.locator("td[data-label=IP]")).toHaveText("127.0.0.1");
+  const target = first.locator("td[data-label=Target]").getByRole("link");
+  await expect(target).toHaveAttribute("href", /^\/admin\/tokens\/\d+$/);
+  await expect(first.locator("pre.json")).toBeHidden();
+  await first.getByText("JSON", { exact: true }).click();
+  await expect(first.locator("pre.json")).toBeVisible();
+  // One line per event at 1280 px: the table is no wider than the page.
+  const width = await page.locator("table.audit").evaluate((t) => t.getBoundingClientRect().width);
+  expect(width).toBeLessThanOrEqual(1280);
+  await target.click();
+  await expect(page).toHaveURL(/\/admin\/tokens\/\d+$/);
+  await expect(page.getByRole("heading", { level: 1, name })).toBeVisible();
+});
+
+test("the home page is a dashboard: tokens by status, what expires this week, refusals today, recent events", async ({ page, login, request }) => {
+  await login.open("/me/tokens");
+  await login.signInAndWait(ADMIN);
+  const suffix = Date.now().toString(36);
+  const secret = await adminToken(page);
+  const client = api(request, secret);
+  await client.user(`dash-${suffix}`, "Dashboard service");
+  await client.token(`dash-${suffix}`, `dash-soon-${suffix}`, 2);
+  const headers = { Authorization: `Bearer ${secret}` };
+  const endpoint = await request.post("/api/v1/admin/endpoints", {
+    headers,
+    data: { name: `Guarded ${suffix}`, path: `guarded-${suffix}`, auth_type: "token" },
+  });
+  expect(endpoint.status()).toBe(201);
+  expect((await request.post(`/api/v1/endpoints/guarded-${suffix}/records`, { data: {} })).status()).toBe(401);
+
+  await page.goto("/");
+  await hydrated(page);
+  const status = page.getByRole("region", { name: "Tokens by status" });
+  const soon = status.getByRole("link", { name: /Expiring soon/ });
+  await expect(soon).toHaveAttribute("href", "/admin/tokens?status=expiring_soon");
+  expect(Number((await soon.locator(".count").textContent())!.trim())).toBeGreaterThanOrEqual(1);
+  await expect(page.getByRole("region", { name: "Expiring in the next 7 days" })).toContainText(`dash-soon-${suffix}`);
+  await expect(page.getByRole("region", { name: "Recent audit events" })).toContainText("Token created");
+  // Refused calls are logged in batches: reload until the refusal is counted.
+  await expect(async () => {
+    await page.reload();
+    await expect(page.getByRole("region", { name: "Endpoints with refused calls today" }))
+      .toContainText(`Guarded ${suffix} — 1 refused`, { timeout: 1000 });
+  }).toPass({ timeout: 15_000 });
+  await soon.click();
+  await expect(page).toHaveURL("/admin/tokens?status=expiring_soon");
+  await expect(page.getByRole("row").filter({ hasText: `dash-soon-${suffix}` })).toHaveCount(1);
+});

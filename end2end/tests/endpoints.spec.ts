@@ -50,6 +50,7 @@ test("an administrator wires an endpoint to two applications and sees who calls 
   await create.getByRole("button", { name: "Create" }).click();
   await expect(page).toHaveURL(/\/admin\/endpoints\/\d+$/);
   await hydrated(page);
+  await expect(page.getByRole("status").filter({ hasText: "Endpoint created." })).toBeVisible();
   const endpointUrl = page.url();
   await expect(page.getByRole("tab", { name: "Tokens" })).toHaveCount(0);
   // Saving shows the Tokens tab. (Retried: a click before the page hydrated does nothing.)
@@ -64,6 +65,7 @@ test("an administrator wires an endpoint to two applications and sees who calls 
   const tokens = page.getByRole("tabpanel", { name: "Tokens" });
   await expect(tokens.getByRole("button", { name: "Copy POST token" })).toBeDisabled();
   await tokens.getByRole("button", { name: "Generate POST token" }).click();
+  await expect(tokens.getByLabel("POST token")).toHaveText(/^[0-9A-Za-z]{64}$/);
   const primary = (await tokens.getByLabel("POST token").textContent())!.trim();
   expect(primary).toMatch(/^[0-9A-Za-z]{64}$/);
   await tokens.getByRole("button", { name: "Copy POST token" }).click();
@@ -126,13 +128,76 @@ test("an administrator wires an endpoint to two applications and sees who calls 
   await expect(chart).toHaveAttribute("aria-label", new RegExp(`${appB} 1`));
   await expect(data.getByRole("list", { name: "Legend" })).toContainText(appA);
 
+  // A readable y axis: five round ticks from 0.
+  await expect(data.locator(".y-axis span")).toHaveCount(5);
+  await expect(data.locator(".y-axis span").first()).toHaveText("0");
+  const colourOf = (name: string) =>
+    data.getByRole("list", { name: "Legend" }).getByRole("listitem").filter({ hasText: name }).locator("rect").getAttribute("fill");
+  const colourA = await colourOf(appA);
+
   // Filtered by the first application: only its call remains, in the table and the chart.
   await data.getByRole("group", { name: "Tokens" }).getByRole("checkbox", { name: appA }).check();
   await expect(calls.getByRole("row").filter({ hasText: appB })).toHaveCount(0);
   await expect(calls.getByRole("row").filter({ hasText: appA })).toHaveCount(1);
   await expect(chart).not.toHaveAttribute("aria-label", new RegExp(appB));
+  // The filter is in the URL, and the token keeps its colour.
+  await expect(page).toHaveURL(/[?&]tab=data/);
+  await expect(page).toHaveURL(/[?&]senders=/);
+  expect(await colourOf(appA)).toBe(colourA);
+  await page.reload();
+  await hydrated(page);
+  await expect(data.getByRole("group", { name: "Tokens" }).getByRole("checkbox", { name: appA })).toBeChecked();
+  await expect(calls.getByRole("row").filter({ hasText: appB })).toHaveCount(0);
 
   // The stored record, on demand.
   await calls.getByRole("row").filter({ hasText: appA }).getByRole("button", { name: "View JSON" }).click();
   await expect(page.getByRole("dialog", { name: "Record" })).toContainText('"order": 42');
+});
+
+test("the data viewer pages its calls 50 at a time, refused calls apart, with time presets", async ({ page, login, request }) => {
+  const path = `paged-${Date.now()}`;
+  await login.open("/admin/endpoints");
+  await login.signInAndWait(ADMIN);
+  const create = page.getByRole("dialog", { name: "Create endpoint" });
+  await expect(async () => {
+    await page.getByRole("button", { name: "+ Endpoint" }).click();
+    await expect(create).toBeVisible({ timeout: 1000 });
+  }).toPass();
+  await create.getByLabel("Name").fill("Paged");
+  await create.getByLabel("Path").fill(path);
+  await create.getByRole("button", { name: "Create" }).click();
+  await expect(page).toHaveURL(/\/admin\/endpoints\/\d+$/);
+  // No authentication: every call is accepted; a malformed body is refused.
+  const records = `/api/v1/endpoints/${path}/records`;
+  for (let i = 0; i < 55; i++) {
+    expect((await request.post(records, { data: { n: i } })).status()).toBe(201);
+  }
+  const bad = await request.post(records, { headers: { "Content-Type": "application/json" }, data: Buffer.from("{not json") });
+  expect(bad.status()).toBe(400);
+
+  await page.goto(`${new URL(page.url()).pathname}?tab=data`);
+  await hydrated(page);
+  const data = page.getByRole("tabpanel", { name: "Data" });
+  await expect(data).toBeVisible();
+  await expect(data.getByRole("combobox", { name: "Time" })).toHaveValue("day");
+  const rows = data.getByRole("region", { name: "Calls" }).locator("tbody tr");
+  await expect(async () => {
+    await data.getByRole("button", { name: "Refresh" }).click();
+    await expect(data.getByRole("img", { name: /Calls per token over time/ })).toHaveAttribute("aria-label", /55 accepted, 1 refused/, { timeout: 1000 });
+  }).toPass({ timeout: 15_000 });
+  await expect(rows).toHaveCount(50);
+  await data.getByRole("button", { name: "Next" }).click();
+  await expect(page).toHaveURL(/[?&]cursor=/);
+  await expect(rows).toHaveCount(6);
+  await expect(data.locator("rect.refused")).toHaveCount(1);
+  await data.getByRole("button", { name: "Previous" }).click();
+  await expect(rows).toHaveCount(50);
+
+  await data.getByRole("combobox", { name: "Time" }).selectOption("custom");
+  await expect(page).toHaveURL(/[?&]range=custom/);
+  await data.getByLabel("From", { exact: true }).fill("2020-01-01");
+  await data.getByLabel("To", { exact: true }).fill("2020-01-02");
+  await expect(data.getByText("No calls match.", { exact: false })).toBeVisible();
+  await data.getByRole("combobox", { name: "Time" }).selectOption("hour");
+  await expect(rows).toHaveCount(50);
 });

@@ -20,6 +20,7 @@ test("an administrator adds a user, edits and locks them, and issues their first
 
   await expect(page).toHaveURL(/\/admin\/users\/\d+$/);
   await hydrated(page);
+  await expect(page.getByRole("status").filter({ hasText: "User created." })).toBeVisible();
   await expect(page.getByRole("heading", { level: 1, name: username })).toBeVisible();
   await expect(page.getByRole("tab", { name: "General" })).toHaveAttribute("aria-selected", "true");
   await page.getByLabel("Display name").fill("Billing integration (prod)");

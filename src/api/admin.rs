@@ -19,6 +19,7 @@ use app::server::service::{
 };
 use app::server::state::AppState;
 
+/// Every user, for administrators.
 #[utoipa::path(get, path = "/api/v1/admin/users", tag = "admin", params(ListParams),
     responses((status = 200, body = Page<UserObject>)), security(("bearer" = [])))]
 pub async fn list_users(
@@ -44,6 +45,7 @@ pub async fn list_users(
     }))
 }
 
+/// Creates a user; the password must pass the strength check.
 #[utoipa::path(post, path = "/api/v1/admin/users", tag = "admin", request_body = CreateUserRequest,
     responses((status = 201, body = UserObject), (status = 409, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
@@ -75,6 +77,7 @@ pub async fn create_user(
     Ok((StatusCode::CREATED, Json(user_object(&account))))
 }
 
+/// Changes a user: names, administrator, technical, locked, active until.
 #[utoipa::path(patch, path = "/api/v1/admin/users/{id}", tag = "admin", request_body = UpdateUserRequest,
     responses((status = 200, body = UserObject), (status = 404, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
@@ -97,6 +100,7 @@ pub async fn update_user(
     Ok(Json(user_object(&account)))
 }
 
+/// Every user's tokens, filtered by user, state and text, in pages.
 #[utoipa::path(get, path = "/api/v1/admin/tokens", tag = "admin", params(ListParams),
     responses((status = 200, body = Page<TokenView>)), security(("bearer" = [])))]
 pub async fn list_tokens(
@@ -112,6 +116,7 @@ pub async fn list_tokens(
     )))
 }
 
+/// Issues a token for a user; the secret is in this answer only.
 #[utoipa::path(post, path = "/api/v1/admin/tokens", tag = "admin", request_body = AdminCreateTokenRequest,
     responses((status = 201, body = IssuedToken), (status = 422, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
@@ -131,6 +136,7 @@ pub async fn create_token(
     Ok((StatusCode::CREATED, Json(issued)))
 }
 
+/// One token of any user.
 #[utoipa::path(get, path = "/api/v1/admin/tokens/{id}", tag = "admin",
     responses((status = 200, body = TokenView), (status = 404, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
@@ -156,6 +162,7 @@ pub async fn delete_token(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Revokes any user's token: refused at once, listed with its removal date.
 #[utoipa::path(post, path = "/api/v1/admin/tokens/{id}/revoke", tag = "admin",
     responses((status = 204), (status = 404, body = super::error::ErrorBody)), security(("bearer" = [])))]
 pub async fn revoke_token(
@@ -168,6 +175,7 @@ pub async fn revoke_token(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// A new secret for any user's token; the old one stops at once.
 #[utoipa::path(post, path = "/api/v1/admin/tokens/{id}/regenerate", tag = "admin",
     responses((status = 200, body = IssuedToken), (status = 404, body = super::error::ErrorBody)),
     security(("bearer" = [])))]

@@ -65,6 +65,7 @@ fn items<T: ToSchema>(items: Vec<T>) -> Json<Items<T>> {
     })
 }
 
+/// Every endpoint with its primary tokens' hints.
 #[utoipa::path(get, path = "/api/v1/admin/endpoints", tag = "endpoints",
     responses((status = 200, body = Items<EndpointView>)), security(("bearer" = [])))]
 pub async fn list(
@@ -75,6 +76,7 @@ pub async fn list(
     Ok(items(endpoints::list(&state.db, &admin).await?))
 }
 
+/// Creates an endpoint; with authentication type token it gets POST and GET primaries.
 #[utoipa::path(post, path = "/api/v1/admin/endpoints", tag = "endpoints",
     request_body = CreateEndpointRequest,
     responses((status = 201, body = EndpointView), (status = 409, body = super::error::ErrorBody),
@@ -102,6 +104,7 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(endpoint)))
 }
 
+/// One endpoint.
 #[utoipa::path(get, path = "/api/v1/admin/endpoints/{id}", tag = "endpoints",
     responses((status = 200, body = EndpointView), (status = 404, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
@@ -116,6 +119,7 @@ pub async fn get(
     ))
 }
 
+/// Changes an endpoint; primaries follow its authentication type and deleting.
 #[utoipa::path(patch, path = "/api/v1/admin/endpoints/{id}", tag = "endpoints",
     request_body = UpdateEndpointRequest,
     responses((status = 200, body = EndpointView), (status = 404, body = super::error::ErrorBody)),
@@ -144,6 +148,7 @@ pub async fn update(
     Ok(Json(endpoint))
 }
 
+/// A new value for a primary token; the old one stops at once.
 #[utoipa::path(post, path = "/api/v1/admin/endpoints/{id}/primaries/{method}/regenerate",
     tag = "endpoints",
     params(("method" = String, Path, description = "post, get or delete")),
@@ -170,6 +175,7 @@ pub struct TokenListParams {
     pub include_inactive: Option<bool>,
 }
 
+/// Endpoint tokens (one per client application); inactive ones on request.
 #[utoipa::path(get, path = "/api/v1/admin/endpoint-tokens", tag = "endpoints",
     params(TokenListParams),
     responses((status = 200, body = Items<EndpointTokenView>)), security(("bearer" = [])))]
@@ -191,6 +197,7 @@ pub struct CreateEndpointTokenRequest {
     pub enabled: Option<bool>,
 }
 
+/// Creates an endpoint token; the secret is in this answer only.
 #[utoipa::path(post, path = "/api/v1/admin/endpoint-tokens", tag = "endpoints",
     request_body = CreateEndpointTokenRequest,
     responses((status = 201, body = IssuedEndpointToken), (status = 422, body = super::error::ErrorBody)),
@@ -223,6 +230,7 @@ pub struct UpdateEndpointTokenRequest {
     pub active: Option<bool>,
 }
 
+/// Changes an endpoint token: name, description, enabled, active.
 #[utoipa::path(patch, path = "/api/v1/admin/endpoint-tokens/{id}", tag = "endpoints",
     request_body = UpdateEndpointTokenRequest,
     responses((status = 200, body = EndpointTokenView), (status = 404, body = super::error::ErrorBody)),
@@ -251,6 +259,7 @@ pub async fn update_token(
     Ok(Json(token))
 }
 
+/// A new secret for an endpoint token; the old one stops at once.
 #[utoipa::path(post, path = "/api/v1/admin/endpoint-tokens/{id}/regenerate", tag = "endpoints",
     responses((status = 200, body = IssuedEndpointToken), (status = 404, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
@@ -264,6 +273,7 @@ pub async fn regenerate_token(
     Ok(Json(issued))
 }
 
+/// The endpoint tokens assigned to an endpoint's primaries.
 #[utoipa::path(get, path = "/api/v1/admin/endpoints/{id}/assignments", tag = "endpoints",
     responses((status = 200, body = Items<AssignmentView>)), security(("bearer" = [])))]
 pub async fn list_assignments(
@@ -278,6 +288,7 @@ pub async fn list_assignments(
     ))
 }
 
+/// Assigns an endpoint token to some of the endpoint's primaries.
 #[utoipa::path(put, path = "/api/v1/admin/endpoints/{id}/assignments/{token_id}",
     tag = "endpoints", request_body = Assignment,
     responses((status = 200, body = AssignmentView), (status = 404, body = super::error::ErrorBody),
@@ -302,6 +313,7 @@ pub async fn assign(
     Ok(Json(view))
 }
 
+/// Removes an endpoint token's assignment: its calls are refused at once.
 #[utoipa::path(delete, path = "/api/v1/admin/endpoints/{id}/assignments/{token_id}",
     tag = "endpoints",
     responses((status = 204), (status = 404, body = super::error::ErrorBody)),

@@ -1,4 +1,5 @@
 use app::server::entity::{audit_event, endpoint_record, endpoint_request};
+use app::server::service::traffic;
 use reqwest::Method;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{json, Value};
@@ -641,6 +642,40 @@ async fn every_call_is_logged_and_the_viewer_filters_by_token(backend: Backend) 
     assert_eq!(records["items"].as_array().unwrap().len(), 2);
     assert_eq!(records["items"][0]["token"], "billing");
     assert_eq!(records["items"][0]["data"], json!({"order": 1}));
+
+    // The dashboard's count: two refused calls today, none before.
+    let today = chrono::Utc::now() - chrono::Duration::hours(1);
+    assert_eq!(
+        traffic::refused_since(&app.db, today).await.unwrap(),
+        vec![(orders, 2)]
+    );
+    let tomorrow = chrono::Utc::now() + chrono::Duration::days(1);
+    assert!(traffic::refused_since(&app.db, tomorrow)
+        .await
+        .unwrap()
+        .is_empty());
+    // The viewer's pages: one call each, newest first, every call exactly once.
+    let all = traffic::RequestFilter::default();
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let (page, next) = traffic::requests_page(&app.db, orders, &all, 1, cursor.as_deref())
+            .await
+            .unwrap();
+        seen.extend(page.into_iter().map(|r| r.id));
+        match next {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    let mut expected: Vec<i64> = logged.iter().map(|r| r.id).collect();
+    expected.sort_unstable_by(|a, b| b.cmp(a));
+    let mut sorted = seen.clone();
+    sorted.sort_unstable_by(|a, b| b.cmp(a));
+    assert_eq!(sorted, expected);
+    assert_eq!(seen.len(), 4);
+    let bad = traffic::requests_page(&app.db, orders, &all, 1, Some("yesterday")).await;
+    assert!(bad.is_err());
     app.stop().await;
 }
 

@@ -762,6 +762,21 @@ async fn the_api_is_described_by_openapi(backend: Backend) {
     ] {
         assert!(spec["paths"][path].is_object(), "{path} missing");
     }
+    // Every operation says what it does.
+    let mut operations = 0;
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            operations += 1;
+            let said = operation["summary"]
+                .as_str()
+                .or(operation["description"].as_str());
+            assert!(
+                said.is_some_and(|s| !s.trim().is_empty()),
+                "{method} {path} has no description"
+            );
+        }
+    }
+    assert!(operations >= 30, "{operations} operations");
     let docs = app.client().get(app.url("/api/docs")).send().await.unwrap();
     assert_eq!(docs.status(), 200);
     assert!(docs

@@ -26,6 +26,7 @@ on_both_backends!(
     parallel_demotions_leave_one_administrator,
     refused_requests_are_audited_once_per_minute_without_secrets,
     the_audit_api_filters_and_pages,
+    every_change_a_client_makes_is_audited_with_its_address,
 );
 
 /// Issues a token for `user` as the bootstrap administrator would.
@@ -984,4 +985,53 @@ async fn control_characters_in_filters_are_refused_by_name(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
+}
+
+async fn every_change_a_client_makes_is_audited_with_its_address(backend: Backend) {
+    use app::server::entity::audit_event;
+    use sea_orm::{ColumnTrait, QueryFilter};
+
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(&db).await;
+    let writer = issue_for(&app, "admin", &["tokens:write", "tokens:read"]).await;
+    let created = app
+        .api(Method::POST, "/api/v1/tokens", Some(&writer.secret))
+        .json(&json!({"name": "from a client", "scopes": ["tokens:read"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let id = created.json::<serde_json::Value>().await.unwrap()["token"]["id"]
+        .as_i64()
+        .unwrap();
+    let revoked = app
+        .api(
+            Method::DELETE,
+            &format!("/api/v1/tokens/{id}"),
+            Some(&writer.secret),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), 204);
+    for action in ["token.create", "token.revoke"] {
+        let events = audit_event::Entity::find()
+            .filter(audit_event::Column::Action.eq(action))
+            .filter(audit_event::Column::Target.eq(app::api::tokens::number(id)))
+            .all(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(events.len(), 1, "{action}");
+        assert_eq!(events[0].ip.as_deref(), Some("127.0.0.1"), "{action}");
+    }
+    // A change with no client (the command line, a test's service call) names none.
+    let by_operator = audit_event::Entity::find()
+        .filter(audit_event::Column::Action.eq("token.create"))
+        .filter(audit_event::Column::Target.eq(app::api::tokens::number(writer.token.id)))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(by_operator.ip, None);
+    app.stop().await;
 }

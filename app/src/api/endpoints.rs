@@ -2,7 +2,7 @@
 pub use crate::model::endpoint::{
     Assignment, AssignmentView, AuthType, Chart, EndpointDraft, EndpointForm, EndpointTokenForm,
     EndpointTokenView, EndpointView, IssuedEndpointToken, Method, PrimaryView, RecordView,
-    RequestView, Series, Traffic, TrafficFilter,
+    RequestView, Series, Traffic, TrafficFilter, TrafficRange,
 };
 
 use leptos::prelude::*;
@@ -193,28 +193,41 @@ pub async fn endpoint_traffic(id: i64, filter: TrafficFilter) -> Result<Traffic,
     let admin = super::context::require_admin().await?;
     let state = super::context::state()?;
     let endpoint = endpoints::get(&state.db, &admin, id).await?;
-    let from = super::context::optional_date(&filter.from, "from")?;
-    let to = super::context::optional_date(&filter.to, "to")?;
-    let requests = traffic::requests(
-        &state.db,
-        endpoint.id,
-        &traffic::RequestFilter {
-            tokens: filter.tokens,
-            from: from
+    let (from, to) = match filter.range {
+        TrafficRange::Custom => (
+            super::context::optional_date(&filter.from, "from")?
                 .and_then(|d| d.and_hms_opt(0, 0, 0))
                 .map(|t| t.and_utc()),
-            to: to
+            super::context::optional_date(&filter.to, "to")?
                 .and_then(|d| d.and_hms_milli_opt(23, 59, 59, 999))
                 .map(|t| t.and_utc()),
-        },
+        ),
+        range => (range.span().map(|span| chrono::Utc::now() - span), None),
+    };
+    let query = traffic::RequestFilter {
+        tokens: filter.tokens,
+        from,
+        to,
+    };
+    let (requests, next_cursor) = traffic::requests_page(
+        &state.db,
+        endpoint.id,
+        &query,
+        CALLS_PER_PAGE,
+        filter.cursor.as_deref(),
     )
     .await?;
+    let charted = traffic::requests(&state.db, endpoint.id, &query).await?;
     Ok(Traffic {
         senders: traffic::senders(&state.db, endpoint.id).await?,
-        chart: traffic::calls_per_sender(&requests, CHART_BUCKETS),
+        chart: traffic::calls_per_sender(&charted, CHART_BUCKETS),
         requests,
+        next_cursor,
     })
 }
+
+/// Calls on one page of the data viewer.
+pub const CALLS_PER_PAGE: u64 = 50;
 
 /// Columns of the calls-per-token chart.
 pub const CHART_BUCKETS: usize = 24;

@@ -1,6 +1,7 @@
 //! Server functions, one module per area. Each is thin: find who is asking, check they may,
 //! call a service, convert its error.
 pub mod auth;
+pub mod dashboard;
 pub mod endpoints;
 pub mod settings;
 pub mod tokens;

@@ -89,21 +89,25 @@ pub async fn create_token(form: CreateTokenForm) -> Result<IssuedToken, AppError
 }
 
 #[server(prefix = "/sfn", endpoint = "revoke_token")]
-pub async fn revoke_token(id: i64) -> Result<(), AppError> {
+/// Answers the token's number, for the message that names it.
+pub async fn revoke_token(id: i64) -> Result<String, AppError> {
     use crate::server::service::tokens;
     let grant = super::context::require_grant().await?;
     let state = super::context::state()?;
     let admin = grant.admin();
     let reach = Reach::widest(&grant, admin.as_ref());
-    Ok(tokens::revoke(&state.db, &state.auth, reach, id).await?)
+    tokens::revoke(&state.db, &state.auth, reach, id).await?;
+    Ok(number(id))
 }
 
 #[server(prefix = "/sfn", endpoint = "delete_token")]
-pub async fn delete_token(id: i64) -> Result<(), AppError> {
+/// Answers the token's number, for the message that names it.
+pub async fn delete_token(id: i64) -> Result<String, AppError> {
     use crate::server::service::tokens;
     let admin = super::context::require_admin().await?;
     let state = super::context::state()?;
-    Ok(tokens::delete(&state.db, &state.auth, &admin, id).await?)
+    tokens::delete(&state.db, &state.auth, &admin, id).await?;
+    Ok(number(id))
 }
 
 /// The tokens of `user_id` (administrators), or of the caller when `None`.

@@ -7,6 +7,7 @@ use crate::api::tokens::{
 use crate::components::dialog::{ConfirmDialog, Confirmation};
 use crate::components::generate_token::GenerateTokenForm;
 use crate::components::secret::{SecretReveal, UncopiedWarning};
+use crate::components::toast::use_toasts;
 use crate::components::token::{days_left, StatusBadge, When};
 use crate::error::AppError;
 
@@ -52,6 +53,12 @@ pub fn AccessTokensTab(data: AccountTokens) -> impl IntoView {
     Effect::new(move |_| {
         if let Some(Ok(_)) = generate.value().get() {
             composing.set(false);
+        }
+    });
+    let toasts = use_toasts();
+    Effect::new(move |_| {
+        if let Some(Ok(number)) = revoke.value().get() {
+            toasts.show(format!("Token {number} revoked."));
         }
     });
     let revoke_error = move || {
@@ -168,7 +175,7 @@ fn AccountTokenTable(
 ) -> impl IntoView {
     view! {
         <div class="table-wrap" tabindex="0" role="region" aria-label="Access tokens">
-            <table>
+            <table class="stack">
                 <thead>
                     <tr>
                         <th scope="col">"Number"</th>
@@ -192,14 +199,14 @@ fn AccountTokenTable(
                         );
                         view! {
                             <tr>
-                                <td><code>{token.number.clone()}</code></td>
-                                <td><a href=format!("{base}/{}", token.id)>{token.name.clone()}</a></td>
-                                <td>{token.description.clone()}</td>
-                                <td><code>{token.hint.clone()}</code></td>
-                                <td><When at=Some(token.created_at)/></td>
-                                <td>{token.expires_at.map_or_else(|| "Never".to_owned(), |d| d.to_string())}</td>
-                                <td><When at=token.last_used_at never="Never"/></td>
-                                <td><StatusBadge token=token.clone()/></td>
+                                <td data-label="Number"><code>{token.number.clone()}</code></td>
+                                <td data-label="Name"><a href=format!("{base}/{}", token.id)>{token.name.clone()}</a></td>
+                                <td data-label="Description">{token.description.clone()}</td>
+                                <td data-label="Token"><code>{token.hint.clone()}</code></td>
+                                <td data-label="Created"><When at=Some(token.created_at)/></td>
+                                <td data-label="Expires">{token.expires_at.map_or_else(|| "Never".to_owned(), |d| d.to_string())}</td>
+                                <td data-label="Last used"><When at=token.last_used_at never="Never"/></td>
+                                <td data-label="Status"><StatusBadge token=token.clone()/></td>
                                 <td>
                                     <button type="button" class="secondary" disabled=revoked
                                         aria-label=format!("Revoke {}", token.name)

@@ -1,5 +1,7 @@
-//! Calls per token over time as stacked bars, drawn as SVG on the server (no chart library,
-//! nothing to download), with a legend that names each colour and its total.
+//! Calls per token over time as stacked bars: accepted calls solid, refused ones pale with
+//! an outline on top, each token in the same colour whatever the filter. The bars are SVG
+//! drawn on the server (no chart library, nothing to download); the axis labels are HTML
+//! text, so they stay readable (12 px and up) however narrow the screen.
 use leptos::prelude::*;
 
 use crate::api::endpoints::Chart;
@@ -9,51 +11,86 @@ const COLOURS: [&str; 8] = [
     "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000",
 ];
 const WIDTH: f64 = 720.0;
-const HEIGHT: f64 = 220.0;
-const LEFT: f64 = 36.0;
-const BOTTOM: f64 = 24.0;
+const HEIGHT: f64 = 200.0;
+/// Horizontal grid lines, the baseline included: 0, ¼, ½, ¾ and all of the axis.
+const TICKS: u32 = 4;
 
-pub fn colour(index: usize) -> &'static str {
+/// A sender's colour: by its place among every sender of the endpoint, so filtering never
+/// repaints a token.
+pub fn colour(senders: &[String], token: &str) -> &'static str {
+    let index = senders.iter().position(|s| s == token).unwrap_or(0);
     COLOURS[index % COLOURS.len()]
 }
 
+/// The top of the y axis: the smallest 1, 2 or 5 × 10ⁿ step whose four steps reach `peak`,
+/// so every tick is a round number.
+pub fn axis_top(peak: u32) -> u32 {
+    let mut magnitude = 1u32;
+    loop {
+        for step in [1, 2, 5] {
+            let step = step * magnitude;
+            if step.saturating_mul(TICKS) >= peak {
+                return step.saturating_mul(TICKS);
+            }
+        }
+        magnitude = magnitude.saturating_mul(10);
+    }
+}
+
 #[component]
-pub fn CallsChart(chart: Chart) -> impl IntoView {
+pub fn CallsChart(chart: Chart, senders: Vec<String>) -> impl IntoView {
     if chart.buckets.is_empty() {
         return view! { <p class="empty">"No calls in this range yet, so there is nothing to chart."</p> }
             .into_any();
     }
     let buckets = chart.buckets.len();
     let totals: Vec<u32> = (0..buckets)
-        .map(|i| chart.series.iter().map(|s| s.counts[i]).sum())
+        .map(|i| {
+            chart
+                .series
+                .iter()
+                .map(|s| s.accepted[i] + s.refused[i])
+                .sum()
+        })
         .collect();
-    let peak = f64::from(totals.iter().copied().max().unwrap_or(1).max(1));
-    let plot_height = HEIGHT - BOTTOM - 8.0;
-    let slot = (WIDTH - LEFT) / buckets as f64;
+    let top = f64::from(axis_top(totals.iter().copied().max().unwrap_or(0).max(1)));
+    let slot = WIDTH / buckets as f64;
     let bar = (slot * 0.8).max(1.0);
     let mut bars = Vec::new();
     for i in 0..buckets {
-        let mut top = HEIGHT - BOTTOM;
-        for (index, series) in chart.series.iter().enumerate() {
-            let count = series.counts[i];
-            if count == 0 {
-                continue;
+        let mut y = HEIGHT;
+        let x = format!("{:.1}", slot * i as f64 + (slot - bar) / 2.0);
+        let when = chart.buckets[i].format("%Y-%m-%d %H:%M UTC");
+        for series in &chart.series {
+            let fill = colour(&senders, &series.token);
+            for (count, refused) in [(series.accepted[i], false), (series.refused[i], true)] {
+                if count == 0 {
+                    continue;
+                }
+                let height = f64::from(count) / top * HEIGHT;
+                y -= height;
+                let label = format!(
+                    "{}: {count} {} call{} from {when}",
+                    series.token,
+                    if refused { "refused" } else { "accepted" },
+                    if count == 1 { "" } else { "s" },
+                );
+                bars.push(view! {
+                    <rect x=x.clone() y=format!("{y:.1}") width=format!("{bar:.1}") height=format!("{height:.1}")
+                        fill=fill stroke=refused.then_some(fill) class:refused=refused><title>{label}</title></rect>
+                });
             }
-            let height = f64::from(count) / peak * plot_height;
-            top -= height;
-            let label = format!(
-                "{}: {count} call{} from {}",
-                series.token,
-                if count == 1 { "" } else { "s" },
-                chart.buckets[i].format("%Y-%m-%d %H:%M:%S UTC")
-            );
-            bars.push(view! {
-                <rect x=format!("{:.1}", LEFT + slot * i as f64 + (slot - bar) / 2.0)
-                    y=format!("{top:.1}") width=format!("{bar:.1}") height=format!("{height:.1}")
-                    fill=colour(index)><title>{label}</title></rect>
-            });
         }
     }
+    let grid = (1..=TICKS)
+        .map(|t| {
+            let y = HEIGHT - HEIGHT * f64::from(t) / f64::from(TICKS);
+            view! { <line x1="0" x2=WIDTH y1=y y2=y class="grid"/> }
+        })
+        .collect_view();
+    let labels = (0..=TICKS)
+        .map(|t| view! { <span>{(top as u32 / TICKS * t).to_string()}</span> })
+        .collect_view();
     let first = chart.buckets[0].format("%Y-%m-%d %H:%M").to_string();
     let last = chart.buckets[buckets - 1]
         .format("%Y-%m-%d %H:%M")
@@ -61,39 +98,74 @@ pub fn CallsChart(chart: Chart) -> impl IntoView {
     let summary = chart
         .series
         .iter()
-        .map(|s| format!("{} {}", s.token, s.counts.iter().sum::<u32>()))
+        .map(|s| {
+            let accepted: u32 = s.accepted.iter().sum();
+            let refused: u32 = s.refused.iter().sum();
+            format!(
+                "{} {} ({accepted} accepted, {refused} refused)",
+                s.token,
+                accepted + refused
+            )
+        })
         .collect::<Vec<_>>()
         .join(", ");
     let legend = chart
         .series
         .iter()
-        .enumerate()
-        .map(|(index, series)| {
-            let total: u32 = series.counts.iter().sum();
+        .map(|series| {
+            let accepted: u32 = series.accepted.iter().sum();
+            let refused: u32 = series.refused.iter().sum();
+            let fill = colour(&senders, &series.token);
             view! {
                 // A drawn swatch, not a style attribute: the Content-Security-Policy allows
                 // no inline styles.
                 <li><svg class="swatch" viewBox="0 0 1 1" aria-hidden="true">
-                    <rect width="1" height="1" fill=colour(index)/></svg>
-                    {series.token.clone()} <span class="muted">{format!("({total})")}</span></li>
+                    <rect width="1" height="1" fill=fill/></svg>
+                    {series.token.clone()}
+                    <span class="muted">{format!(" {accepted} accepted, {refused} refused")}</span></li>
             }
         })
         .collect_view();
     view! {
         <figure class="chart">
-            <svg viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img"
-                aria-label=format!("Calls per token over time: {summary}")>
-                <line x1=LEFT y1=HEIGHT - BOTTOM x2=WIDTH y2=HEIGHT - BOTTOM stroke="#8a94a6"/>
-                <text x="2" y="14" class="axis">{format!("{peak}")}</text>
-                <text x="2" y=HEIGHT - BOTTOM class="axis">"0"</text>
-                {bars}
-                <text x=LEFT y=HEIGHT - 6.0 class="axis">{first}</text>
-                <text x=WIDTH y=HEIGHT - 6.0 class="axis" text-anchor="end">{last}</text>
-            </svg>
+            <div class="plot">
+                <div class="y-axis" aria-hidden="true">{labels}</div>
+                <svg viewBox=format!("0 0 {WIDTH} {HEIGHT}") preserveAspectRatio="none" role="img"
+                    aria-label=format!("Calls per token over time: {summary}")>
+                    {grid}
+                    {bars}
+                    <line x1="0" x2=WIDTH y1=HEIGHT y2=HEIGHT class="baseline"/>
+                </svg>
+            </div>
+            <div class="x-axis" aria-hidden="true"><span>{first}</span><span>{last}</span></div>
             <figcaption>
                 <ul class="legend" aria-label="Legend">{legend}</ul>
+                <p class="hint">"Solid: accepted calls. Pale with an outline: refused calls."</p>
             </figcaption>
         </figure>
     }
     .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_axis_ends_on_a_round_number_in_four_steps() {
+        assert_eq!(axis_top(1), 4);
+        assert_eq!(axis_top(4), 4);
+        assert_eq!(axis_top(5), 8);
+        assert_eq!(axis_top(9), 20);
+        assert_eq!(axis_top(37), 40);
+        assert_eq!(axis_top(41), 80);
+        assert_eq!(axis_top(1234), 2000);
+    }
+
+    #[test]
+    fn a_token_keeps_its_colour_whatever_the_filter() {
+        let senders: Vec<String> = ["billing", "shop", "POST primary"].map(String::from).into();
+        assert_eq!(colour(&senders, "shop"), COLOURS[1]);
+        assert_eq!(colour(&senders, "POST primary"), COLOURS[2]);
+    }
 }

@@ -64,7 +64,10 @@ impl Submission {
             self.error
                 .get()
                 .filter(|e| e.field() == Some(field))
-                .map(|e| view! { <span class="field-error">{e.to_string()}</span> }.into_any())
+                .map(|e| {
+                    view! { <span class="field-error" role="alert">{e.to_string()}</span> }
+                        .into_any()
+                })
         }
     }
 

@@ -9,5 +9,6 @@ pub mod pager;
 pub mod secret;
 pub mod session;
 pub mod tabs;
+pub mod toast;
 pub mod token;
 pub mod url_state;

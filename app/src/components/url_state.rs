@@ -11,14 +11,14 @@ pub struct UrlState {
     /// The parameters this page owns, in the order they are written.
     keys: &'static [&'static str],
     query: Memo<leptos_router::params::ParamsMap>,
-    go: Callback<String>,
+    go: Callback<(String, bool)>,
 }
 
 impl UrlState {
     pub fn new(keys: &'static [&'static str]) -> Self {
         let navigate = use_navigate();
         let path = use_location().pathname;
-        let go = Callback::new(move |query: String| {
+        let go = Callback::new(move |(query, replace): (String, bool)| {
             let path = path.get_untracked();
             let url = if query.is_empty() {
                 path
@@ -28,6 +28,7 @@ impl UrlState {
             navigate(
                 &url,
                 NavigateOptions {
+                    replace,
                     scroll: false,
                     ..Default::default()
                 },
@@ -59,7 +60,17 @@ impl UrlState {
     /// A new history entry with `changes` applied (None or empty removes a parameter). Typed
     /// text arrives debounced, so each pause is one entry and Back undoes it.
     pub fn push(self, changes: &[(&'static str, Option<String>)]) {
-        let query = self.query.with_untracked(|q| {
+        self.go.run((self.query_with(changes), false));
+    }
+
+    /// A one-time parameter that `get` has read (e.g. `created`): the address loses it, in
+    /// place, so a reload or a shared link does not say it again.
+    pub fn forget_others(self) {
+        self.go.run((self.query_with(&[]), true));
+    }
+
+    fn query_with(self, changes: &[(&'static str, Option<String>)]) -> String {
+        self.query.with_untracked(|q| {
             self.keys
                 .iter()
                 .filter_map(|&key| {
@@ -72,13 +83,12 @@ impl UrlState {
                 })
                 .collect::<Vec<_>>()
                 .join("&")
-        });
-        self.go.run(query);
+        })
     }
 
     /// Every parameter of this page removed.
     pub fn clear(self) {
-        self.go.run(String::new());
+        self.go.run((String::new(), false));
     }
 }
 

@@ -2,6 +2,121 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+/// What happened. Stored as its name; the names are what the audit API filters on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    SignIn,
+    SignInFailed,
+    SignInRefused,
+    SignOut,
+    PasswordChanged,
+    UserCreate,
+    UserUpdate,
+    SettingsUpdate,
+    TokenCreate,
+    TokenDescribe,
+    TokenRevoke,
+    TokenDelete,
+    TokenRegenerate,
+    /// A request asked for a token wider than what it holds.
+    TokenEscalationRefused,
+    EndpointCreate,
+    EndpointUpdate,
+    EndpointPrimaryRegenerate,
+    EndpointTokenCreate,
+    EndpointTokenUpdate,
+    EndpointAssign,
+    EndpointUnassign,
+    /// A request that did not authenticate (401) or was not allowed (403).
+    AccessRefused,
+}
+
+impl Action {
+    pub const ALL: [Action; 22] = [
+        Self::SignIn,
+        Self::SignInFailed,
+        Self::SignInRefused,
+        Self::SignOut,
+        Self::PasswordChanged,
+        Self::UserCreate,
+        Self::UserUpdate,
+        Self::SettingsUpdate,
+        Self::TokenCreate,
+        Self::TokenDescribe,
+        Self::TokenRevoke,
+        Self::TokenDelete,
+        Self::TokenRegenerate,
+        Self::TokenEscalationRefused,
+        Self::EndpointCreate,
+        Self::EndpointUpdate,
+        Self::EndpointPrimaryRegenerate,
+        Self::EndpointTokenCreate,
+        Self::EndpointTokenUpdate,
+        Self::EndpointAssign,
+        Self::EndpointUnassign,
+        Self::AccessRefused,
+    ];
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == text)
+    }
+
+    /// As a person reads it in the log.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::SignIn => "Signed in",
+            Self::SignInFailed => "Sign-in failed",
+            Self::SignInRefused => "Sign-in refused (too many attempts)",
+            Self::SignOut => "Signed out",
+            Self::PasswordChanged => "Password changed",
+            Self::UserCreate => "User created",
+            Self::UserUpdate => "User changed",
+            Self::SettingsUpdate => "Settings changed",
+            Self::TokenCreate => "Token created",
+            Self::TokenDescribe => "Token description changed",
+            Self::TokenRevoke => "Token revoked",
+            Self::TokenDelete => "Token deleted",
+            Self::TokenRegenerate => "Token regenerated",
+            Self::TokenEscalationRefused => "Token refused: wider than the request",
+            Self::EndpointCreate => "Endpoint created",
+            Self::EndpointUpdate => "Endpoint changed",
+            Self::EndpointPrimaryRegenerate => "Primary token generated",
+            Self::EndpointTokenCreate => "Endpoint token created",
+            Self::EndpointTokenUpdate => "Endpoint token changed",
+            Self::EndpointAssign => "Endpoint token assigned",
+            Self::EndpointUnassign => "Endpoint token unassigned",
+            Self::AccessRefused => "API call refused",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SignIn => "auth.sign_in",
+            Self::SignInFailed => "auth.sign_in_failed",
+            Self::SignInRefused => "auth.sign_in_refused",
+            Self::SignOut => "auth.sign_out",
+            Self::PasswordChanged => "user.password_changed",
+            Self::UserCreate => "user.create",
+            Self::UserUpdate => "user.update",
+            Self::SettingsUpdate => "settings.update",
+            Self::TokenCreate => "token.create",
+            Self::TokenDescribe => "token.describe",
+            Self::TokenRevoke => "token.revoke",
+            Self::TokenDelete => "token.delete",
+            Self::TokenRegenerate => "token.regenerate",
+            Self::TokenEscalationRefused => "token.escalation_refused",
+            Self::EndpointCreate => "endpoint.create",
+            Self::EndpointUpdate => "endpoint.update",
+            Self::EndpointPrimaryRegenerate => "endpoint.primary_regenerate",
+            Self::EndpointTokenCreate => "endpoint_token.create",
+            Self::EndpointTokenUpdate => "endpoint_token.update",
+            Self::EndpointAssign => "endpoint.assign",
+            Self::EndpointUnassign => "endpoint.unassign",
+            Self::AccessRefused => "auth.refused",
+        }
+    }
+}
+
 /// One line of the audit log.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -34,4 +149,57 @@ pub struct AuditQuery {
     pub to: Option<DateTime<Utc>>,
     /// The id of the last event of the previous page.
     pub cursor: Option<i64>,
+}
+
+/// A details object in words: `{"method": "POST", "enabled": true}` reads
+/// "method POST, enabled yes". Nested values are shown as compact JSON.
+pub fn summarize(details: &serde_json::Value) -> String {
+    use serde_json::Value;
+    let word = |value: &Value| match value {
+        Value::Null => "none".to_owned(),
+        Value::Bool(true) => "yes".to_owned(),
+        Value::Bool(false) => "no".to_owned(),
+        Value::String(s) => s.clone(),
+        Value::Array(items) if items.iter().all(Value::is_string) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .collect::<Vec<_>>()
+            .join(" "),
+        other => other.to_string(),
+    };
+    match details {
+        Value::Object(fields) => fields
+            .iter()
+            .map(|(key, value)| format!("{} {}", key.replace('_', " "), word(value)))
+            .collect::<Vec<_>>()
+            .join(", "),
+        other => word(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_action_reads_as_words_and_parses_back() {
+        for action in Action::ALL {
+            assert_eq!(Action::parse(action.as_str()), Some(action));
+            assert!(!action.label().contains('.'), "{}", action.label());
+        }
+        assert_eq!(Action::parse("token.unknown"), None);
+    }
+
+    #[test]
+    fn details_are_summarized_in_words() {
+        let details = serde_json::json!({
+            "method": "POST", "enabled": true, "scopes": ["profile:read", "tokens:read"],
+            "expires_at": null, "changes": {"locked": true}
+        });
+        assert_eq!(
+            summarize(&details),
+            "changes {\"locked\":true}, enabled yes, expires at none, method POST, \
+             scopes profile:read tokens:read"
+        );
+    }
 }

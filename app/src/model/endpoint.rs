@@ -216,20 +216,75 @@ pub struct EndpointDraft {
     pub secret: String,
 }
 
+/// The time span the data viewer shows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TrafficRange {
+    Hour,
+    #[default]
+    Day,
+    Week,
+    All,
+    /// The `from` and `to` dates.
+    Custom,
+}
+
+impl TrafficRange {
+    pub const ALL: [TrafficRange; 5] = [Self::Hour, Self::Day, Self::Week, Self::All, Self::Custom];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Hour => "hour",
+            Self::Day => "day",
+            Self::Week => "week",
+            Self::All => "all",
+            Self::Custom => "custom",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Hour => "Last hour",
+            Self::Day => "Last 24 hours",
+            Self::Week => "Last 7 days",
+            Self::All => "All time",
+            Self::Custom => "Dates…",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == text)
+    }
+
+    /// How far back a preset reaches; `None` for all time and custom dates.
+    pub fn span(self) -> Option<chrono::Duration> {
+        match self {
+            Self::Hour => Some(chrono::Duration::hours(1)),
+            Self::Day => Some(chrono::Duration::days(1)),
+            Self::Week => Some(chrono::Duration::days(7)),
+            Self::All | Self::Custom => None,
+        }
+    }
+}
+
 /// What the data viewer shows for a filter.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TrafficFilter {
     /// Sender names; empty means all.
     pub tokens: Vec<String>,
-    /// `YYYY-MM-DD`, inclusive; empty means open.
+    pub range: TrafficRange,
+    /// `YYYY-MM-DD`, inclusive, with the custom range; empty means open.
     pub from: String,
     pub to: String,
+    /// `next_cursor` of the previous page of calls.
+    pub cursor: Option<String>,
 }
 
-/// The data viewer's content: the calls, every sender seen, and the chart.
+/// The data viewer's content: a page of calls, every sender seen, and the chart.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Traffic {
     pub requests: Vec<RequestView>,
+    pub next_cursor: Option<String>,
     pub senders: Vec<String>,
     pub chart: Chart,
 }
@@ -244,5 +299,7 @@ pub struct Chart {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Series {
     pub token: String,
-    pub counts: Vec<u32>,
+    /// Calls answered below 400, and the others, per bucket.
+    pub accepted: Vec<u32>,
+    pub refused: Vec<u32>,
 }

@@ -88,7 +88,7 @@ fn EndpointTokensAdmin(
                     }.into_any(),
                     Ok(list) => view! {
                         <div class="table-wrap" tabindex="0" role="region" aria-label="Endpoint tokens">
-                            <table>
+                            <table class="stack">
                                 <thead><tr>
                                     <th scope="col">"Name"</th><th scope="col">"Description"</th>
                                     <th scope="col">"Enabled"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th>
@@ -99,10 +99,10 @@ fn EndpointTokensAdmin(
                                         let (t1, t2, t3, t4) = (token.clone(), token.clone(), token.clone(), token.clone());
                                         view! {
                                             <tr>
-                                                <td>{name.clone()}{(!token.active).then(|| view! { " " <span class="badge muted">"Inactive"</span> })}
+                                                <td data-label="Name">{name.clone()}{(!token.active).then(|| view! { " " <span class="badge muted">"Inactive"</span> })}
                                                     <br/><code class="muted">{token.hint.clone()}</code></td>
-                                                <td>{token.description.clone()}</td>
-                                                <td><EnabledSwitch token=t1 confirmation set_state/></td>
+                                                <td data-label="Description">{token.description.clone()}</td>
+                                                <td data-label="Enabled"><EnabledSwitch token=t1 confirmation set_state/></td>
                                                 <td class="actions">
                                                     <button type="button" class="secondary" on:click=move |_| {
                                                         editing.set(Some(t2.clone()));

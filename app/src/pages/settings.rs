@@ -4,6 +4,7 @@ use leptos_meta::Title;
 
 use crate::api::settings::{get_token_settings, save_token_settings, TokenSettings};
 use crate::components::dialog::{ConfirmDialog, Confirmation};
+use crate::components::form::Submission;
 use crate::components::session::AdminOnly;
 
 #[component]
@@ -30,20 +31,15 @@ fn SettingsForm(settings: TokenSettings) -> impl IntoView {
     // What is saved: switching API tokens off is asked about only when it is on now.
     let saved_on = RwSignal::new(settings.api_tokens_enabled);
     let form = RwSignal::new(settings);
-    let outcome = RwSignal::new(None::<Result<(), String>>);
-    let saving = RwSignal::new(false);
+    let submission = Submission::new();
     let confirmation = Confirmation::new();
     let save = move || {
-        saving.set(true);
         let settings = form.get_untracked();
-        leptos::task::spawn_local(async move {
+        submission.run(async move {
             let on = settings.api_tokens_enabled;
-            let result = save_token_settings(settings).await;
-            if result.is_ok() {
-                saved_on.set(on);
-            }
-            outcome.set(Some(result.map_err(|e| e.to_string())));
-            saving.set(false);
+            save_token_settings(settings).await?;
+            saved_on.set(on);
+            Ok(())
         });
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -70,6 +66,7 @@ fn SettingsForm(settings: TokenSettings) -> impl IntoView {
         }
     };
     let days = move |id: &'static str,
+                     field: &'static str,
                      label: &'static str,
                      get: fn(&TokenSettings) -> u32,
                      set: fn(&mut TokenSettings, u32)| {
@@ -81,6 +78,7 @@ fn SettingsForm(settings: TokenSettings) -> impl IntoView {
                         let value = event_target_value(&ev).trim().parse().unwrap_or(0);
                         form.update(|f| set(f, value));
                     }/>
+                {submission.field_error(field)}
             </div>
         }
     };
@@ -98,8 +96,8 @@ fn SettingsForm(settings: TokenSettings) -> impl IntoView {
             </section>
             <section class="section">
                 <h2>"Token policy"</h2>
-                {days("default-lifetime", "Default lifetime (days)", |s| s.default_lifetime_days, |s, v| s.default_lifetime_days = v)}
-                {days("max-lifetime", "Maximum lifetime (days, 0 for no limit)", |s| s.max_lifetime_days, |s, v| s.max_lifetime_days = v)}
+                {days("default-lifetime", "default_lifetime_days", "Default lifetime (days)", |s| s.default_lifetime_days, |s, v| s.default_lifetime_days = v)}
+                {days("max-lifetime", "max_lifetime_days", "Maximum lifetime (days, 0 for no limit)", |s| s.max_lifetime_days, |s, v| s.max_lifetime_days = v)}
                 {switch(
                     "Administrators issue tokens only to technical users active on the creation date",
                     |s| s.admin_issued_only_for_technical_users,
@@ -108,16 +106,13 @@ fn SettingsForm(settings: TokenSettings) -> impl IntoView {
             </section>
             <section class="section">
                 <h2>"Endpoint data"</h2>
-                {days("retention", "Keep endpoint records and calls (days)", |s| s.retention_days, |s, v| s.retention_days = v)}
+                {days("retention", "retention_days", "Keep endpoint records and calls (days)", |s| s.retention_days, |s, v| s.retention_days = v)}
                 <p class="hint">"Older records and calls are deleted every hour."</p>
             </section>
-            <p role="status" class="status-line">{move || match outcome.get() {
-                Some(Ok(())) => Some("Settings saved.".to_owned()),
-                _ => None,
-            }}</p>
-            <p role="alert" class="error">{move || outcome.get().and_then(Result::err)}</p>
-            <button type="submit" class="primary-inline" disabled=move || saving.get()>
-                {move || if saving.get() { "Saving…" } else { "Save" }}
+            <p role="status" class="status-line">{move || submission.saved().then_some("Settings saved.")}</p>
+            {submission.form_error()}
+            <button type="submit" class="primary-inline" disabled=move || submission.saving()>
+                {move || if submission.saving() { "Saving…" } else { "Save" }}
             </button>
         </form>
         <ConfirmDialog confirmation/>

@@ -10,6 +10,7 @@ use crate::api::tokens::{
 use crate::components::dialog::{ConfirmDialog, Confirmation};
 use crate::components::secret::{SecretReveal, UncopiedWarning};
 use crate::components::session::CurrentUser;
+use crate::components::toast::use_toasts;
 use crate::components::token::{ScopeChips, StatusBadge, When};
 use crate::error::AppError;
 
@@ -73,22 +74,24 @@ fn TokenSummary(detail: TokenDetail, changed: RwSignal<u32>, list: &'static str)
     let (id, name, number) = (token.id, token.name.clone(), token.number.clone());
     let revoked = token.revoked_at.is_some();
     let confirmation = Confirmation::new();
-    let message = RwSignal::new(None::<Result<String, String>>);
+    let message = RwSignal::new(None::<Result<(), String>>);
     let issued = RwSignal::new(None::<IssuedToken>);
     let navigate = use_navigate();
+    let toasts = use_toasts();
     let by = |who: Option<String>| who.map(|w| format!(" by {w}")).unwrap_or_default();
 
     let revoke = {
         let (name, number) = (name.clone(), number.clone());
         move |_| {
-            let done = format!("Token {number} revoked.");
             confirmation.ask(
                 format!("Revoke “{name}” ({number})? Everything using it is refused at once; it stays listed with its removal date."),
                 "Revoke",
                 move || {
-                    let done = done.clone();
                     leptos::task::spawn_local(async move {
-                        message.set(Some(revoke_token(id).await.map(|()| done).map_err(|e| e.to_string())));
+                        match revoke_token(id).await {
+                            Ok(number) => toasts.show(format!("Token {number} revoked.")),
+                            Err(e) => message.set(Some(Err(e.to_string()))),
+                        }
                         changed.update(|n| *n += 1);
                     });
                 },
@@ -105,7 +108,7 @@ fn TokenSummary(detail: TokenDetail, changed: RwSignal<u32>, list: &'static str)
                     leptos::task::spawn_local(async move {
                         match regenerate_token(id).await {
                             Ok(new) => {
-                                message.set(Some(Ok(format!("Token {} regenerated. Copy the new secret now.", new.token.number))));
+                                toasts.show(format!("Token {} regenerated. Copy the new secret now.", new.token.number));
                                 issued.set(Some(new));
                             }
                             Err(e) => message.set(Some(Err(e.to_string()))),
@@ -126,7 +129,10 @@ fn TokenSummary(detail: TokenDetail, changed: RwSignal<u32>, list: &'static str)
                     let navigate = navigate.clone();
                     leptos::task::spawn_local(async move {
                         match delete_token(id).await {
-                            Ok(()) => navigate(list, Default::default()),
+                            Ok(number) => {
+                                toasts.show(format!("Token {number} deleted."));
+                                navigate(list, Default::default());
+                            }
                             Err(e) => message.set(Some(Err(e.to_string()))),
                         }
                     });
@@ -156,7 +162,6 @@ fn TokenSummary(detail: TokenDetail, changed: RwSignal<u32>, list: &'static str)
                 </Show>
             </div>
         </div>
-        <p role="status" class="status-line">{move || message.get().and_then(Result::ok)}</p>
         <p role="alert" class="error">{move || message.get().and_then(Result::err)}</p>
         {move || issued.get().map(|new| view! { <NewSecret issued=new forget=issued/> })}
         <section class="section" aria-label="Token details">

@@ -13,6 +13,7 @@ use crate::components::form::Submission;
 use crate::components::pager::Pager;
 use crate::components::secret::{SecretReveal, UncopiedWarning};
 use crate::components::session::AdminOnly;
+use crate::components::toast::use_toasts;
 use crate::components::token::{ScopeChips, StatusBadge, When};
 use crate::components::url_state::{debounced, UrlState};
 use crate::error::AppError;
@@ -49,6 +50,7 @@ pub fn TokensPage() -> impl IntoView {
             url.push(&[(key, Some(value)), ("cursor", None)]);
         })
     };
+    let pending = RwSignal::new(false);
     let revoke = ServerAction::<RevokeToken>::new();
     let delete = ServerAction::<DeleteToken>::new();
     let created = RwSignal::new(None::<IssuedToken>);
@@ -94,18 +96,19 @@ pub fn TokensPage() -> impl IntoView {
             ),
         }
     };
+    // Each outcome names the token it was about.
+    let toasts = use_toasts();
     for (action, verb) in [(revoke.value(), "revoked"), (delete.value(), "deleted")] {
         Effect::new(move |_| {
             match action.get() {
-            Some(Ok(())) => message.set(Some(format!("Token {verb}."))),
-            // Another tab or administrator got there first; the list refreshes to show it.
-            Some(Err(AppError::NotFound)) => message.set(Some(
-                "This token no longer exists: it was deleted elsewhere. The list is up to date now."
-                    .into(),
-            )),
-            Some(Err(e)) => message.set(Some(e.to_string())),
-            None => {}
-        }
+                Some(Ok(number)) => toasts.show(format!("Token {number} {verb}.")),
+                // Another tab or administrator got there first; the list refreshes to show it.
+                Some(Err(AppError::NotFound)) => toasts.show(
+                    "This token no longer exists: it was deleted elsewhere. The list is up to date now.",
+                ),
+                Some(Err(e)) => message.set(Some(e.to_string())),
+                None => {}
+            }
         });
     }
 
@@ -148,7 +151,9 @@ pub fn TokensPage() -> impl IntoView {
                 </select>
             </label>
         </Filters>
-        <Transition fallback=|| view! { <p class="loading">"Loading tokens…"</p> }>
+        // While a new filter or page loads, the old rows stay, dimmed and marked busy.
+        <div class="loadable" class:dimmed=move || pending.get() aria-busy=move || pending.get().to_string()>
+        <Transition fallback=|| view! { <p class="loading">"Loading tokens…"</p> } set_pending=pending>
             {move || Suspend::new(async move {
                 match tokens.await {
                     Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
@@ -187,10 +192,11 @@ pub fn TokensPage() -> impl IntoView {
                 }
             })}
         </Transition>
+        </div>
         <Modal title="Create token" open=create_open>
             <CreateTokenForm open=create_open created prefill users/>
         </Modal>
-        <TokenCreatedDialog created message/>
+        <TokenCreatedDialog created/>
         <ConfirmDialog confirmation/>
         </AdminOnly>
     }
@@ -479,10 +485,8 @@ fn CreateTokenForm(
 }
 
 #[component]
-fn TokenCreatedDialog(
-    created: RwSignal<Option<IssuedToken>>,
-    message: RwSignal<Option<String>>,
-) -> impl IntoView {
+fn TokenCreatedDialog(created: RwSignal<Option<IssuedToken>>) -> impl IntoView {
+    let toasts = use_toasts();
     let open = RwSignal::new(false);
     let copied = RwSignal::new(false);
     let warn = RwSignal::new(false);
@@ -505,7 +509,7 @@ fn TokenCreatedDialog(
         if copied.get() {
             let number = created.with_untracked(|c| c.as_ref().map(|c| c.token.number.clone()));
             if let Some(number) = number {
-                message.set(Some(format!("Token {number} copied to the clipboard.")));
+                toasts.show(format!("Token {number} copied to the clipboard."));
             }
             open.set(false);
         }

@@ -58,7 +58,7 @@ pub fn UsersPage() -> impl IntoView {
             </Suspense>
             <Modal title="Create user" open=create_open>
                 <UserFields creating=true initial=UserForm::default() on_save=move |form| async move {
-                    create_user(form).await.map(|id| load_page(&format!("/admin/users/{id}")))
+                    create_user(form).await.map(|id| load_page(&format!("/admin/users/{id}?created=1")))
                 }/>
             </Modal>
         </AdminOnly>
@@ -69,7 +69,7 @@ pub fn UsersPage() -> impl IntoView {
 fn UsersTable(rows: Vec<UserRow>) -> impl IntoView {
     view! {
         <div class="table-wrap" tabindex="0" role="region" aria-label="Users">
-            <table>
+            <table class="stack">
                 <thead>
                     <tr>
                         <th scope="col">"Username"</th>
@@ -91,10 +91,10 @@ fn UsersTable(rows: Vec<UserRow>) -> impl IntoView {
                         };
                         view! {
                             <tr>
-                                <td><a href=format!("/admin/users/{}", u.id)>{u.username}</a></td>
-                                <td>{u.display_name}</td>
-                                <td>{role}</td>
-                                <td><span class=badge>{status}</span></td>
+                                <td data-label="Username"><a href=format!("/admin/users/{}", u.id)>{u.username}</a></td>
+                                <td data-label="Name">{u.display_name}</td>
+                                <td data-label="Role">{role}</td>
+                                <td data-label="Status"><span class=badge>{status}</span></td>
                             </tr>
                         }
                     }).collect_view()}
@@ -184,7 +184,17 @@ pub fn UserPage() -> impl IntoView {
             .get("id")
             .and_then(|id| id.parse::<i64>().ok())
     };
-    let tab = Tabs::<Tab>::new(UrlState::new(&["tab"]));
+    let url = UrlState::new(&["tab"]);
+    // "Created" after the creating dialog brought us here; the address then loses it.
+    let created = url.get("created");
+    let just_created = RwSignal::new(false);
+    Effect::new(move |_| {
+        if created.get().is_some() {
+            just_created.set(true);
+            url.forget_others();
+        }
+    });
+    let tab = Tabs::<Tab>::new(url);
     let user = Resource::new(user_id, |id| async move {
         match id {
             Some(id) => get_user(id).await,
@@ -204,6 +214,8 @@ pub fn UserPage() -> impl IntoView {
                     }
                 })}
             </Suspense>
+            {move || (just_created.get() || created.get().is_some())
+                .then(|| view! { <p class="banner ok" role="status">"User created."</p> })}
             <div role="tablist" class="tabs" aria-label="User">
                 <TabButton tabs=tab which=Tab::General label="General" panel="panel-general"/>
                 <TabButton tabs=tab which=Tab::AccessTokens label="Access Tokens" panel="panel-tokens"/>

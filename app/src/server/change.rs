@@ -25,6 +25,8 @@ pub struct Change<'a> {
     txn: DatabaseTransaction,
     counter: i64,
     reset: ResetOnDrop<'a>,
+    /// The acting client's address, for the audit events that do not name one.
+    ip: Option<String>,
 }
 
 /// Resets the cache however the change ends: after the commit, or on an error path where
@@ -62,6 +64,7 @@ impl<'a> Change<'a> {
             txn,
             counter,
             reset,
+            ip: None,
         })
     }
 
@@ -72,8 +75,9 @@ impl<'a> Change<'a> {
         cache: &'a AuthCache,
         grant: &Grant,
     ) -> Result<Self> {
-        let change = Self::begin(db, cache).await?;
+        let mut change = Self::begin(db, cache).await?;
         grant.still_holds(change.db()).await?;
+        change.ip = grant.ip().map(str::to_owned);
         Ok(change)
     }
 
@@ -82,8 +86,11 @@ impl<'a> Change<'a> {
         &self.txn
     }
 
+    /// Appends `event` in this change's transaction, with the acting client's address
+    /// unless the event names one.
     pub async fn audit(&self, event: audit::Event<'_>) -> Result<()> {
-        audit::record(&self.txn, event).await
+        let ip = event.ip.or(self.ip.as_deref());
+        audit::record(&self.txn, audit::Event { ip, ..event }).await
     }
 
     pub async fn commit(self) -> Result<()> {
@@ -91,6 +98,7 @@ impl<'a> Change<'a> {
             txn,
             counter,
             reset,
+            ..
         } = self;
         txn.commit().await?;
         let cache = reset.0;

@@ -47,7 +47,7 @@ pub fn EndpointsPage() -> impl IntoView {
             <Modal title="Create endpoint" open=create_open>
                 <EndpointFields initial=EndpointForm { auth_type: "none".into(), ..Default::default() }
                     creating=true on_save=move |form| async move {
-                        create_endpoint(form).await.map(|e| load_page(&format!("/admin/endpoints/{}", e.id)))
+                        create_endpoint(form).await.map(|e| load_page(&format!("/admin/endpoints/{}?created=1", e.id)))
                     }/>
             </Modal>
         </AdminOnly>
@@ -58,7 +58,7 @@ pub fn EndpointsPage() -> impl IntoView {
 fn EndpointTable(items: Vec<EndpointView>) -> impl IntoView {
     view! {
         <div class="table-wrap" tabindex="0" role="region" aria-label="Endpoints">
-            <table>
+            <table class="stack">
                 <thead>
                     <tr>
                         <th scope="col">"Name"</th>
@@ -71,11 +71,11 @@ fn EndpointTable(items: Vec<EndpointView>) -> impl IntoView {
                 <tbody>
                     {items.into_iter().map(|e| view! {
                         <tr>
-                            <td><a href=format!("/admin/endpoints/{}", e.id)>{e.name}</a></td>
-                            <td><code>{e.path}</code></td>
-                            <td>{if e.auth_type == AuthType::Token { "Token" } else { "None" }}</td>
-                            <td>{if e.allow_deleting { "Allowed" } else { "Not allowed" }}</td>
-                            <td><When at=Some(e.updated_at)/></td>
+                            <td data-label="Name"><a href=format!("/admin/endpoints/{}", e.id)>{e.name}</a></td>
+                            <td data-label="Path"><code>{e.path}</code></td>
+                            <td data-label="Authentication">{if e.auth_type == AuthType::Token { "Token" } else { "None" }}</td>
+                            <td data-label="Deleting">{if e.allow_deleting { "Allowed" } else { "Not allowed" }}</td>
+                            <td data-label="Updated"><When at=Some(e.updated_at)/></td>
                         </tr>
                     }).collect_view()}
                 </tbody>
@@ -113,7 +113,17 @@ pub fn EndpointPage() -> impl IntoView {
         .get("id")
         .and_then(|id| id.parse::<i64>().ok())
         .unwrap_or_default();
-    let tab = Tabs::<Tab>::new(UrlState::new(&["tab"]));
+    let url = UrlState::new(data::PARAMETERS);
+    // "Created" after the creating dialog brought us here; the address then loses it.
+    let created = url.get("created");
+    let just_created = RwSignal::new(false);
+    Effect::new(move |_| {
+        if created.get().is_some() {
+            just_created.set(true);
+            url.forget_others();
+        }
+    });
+    let tab = Tabs::<Tab>::new(url);
     let loaded = Resource::new(|| (), move |_| get_endpoint(id));
     // What the General tab saved last; until then, what was loaded.
     let saved = RwSignal::new(None::<EndpointView>);
@@ -134,7 +144,7 @@ pub fn EndpointPage() -> impl IntoView {
             Ok::<_, AppError>((tokens, assignments))
         },
     );
-    let traffic = TrafficQuery::new(id);
+    let traffic = TrafficQuery::new(id, url);
     view! {
         <AdminOnly>
             <Title text="Endpoint"/>
@@ -145,6 +155,8 @@ pub fn EndpointPage() -> impl IntoView {
                     None => view! { <h1>"Endpoint"</h1> }.into_any(),
                 }}
             </Suspense>
+            {move || (just_created.get() || created.get().is_some())
+                .then(|| view! { <p class="banner ok" role="status">"Endpoint created."</p> })}
             <div role="tablist" class="tabs" aria-label="Endpoint">
                 <TabButton tabs=tab which=Tab::General label="General" panel="panel-general"/>
                 <Suspense>

@@ -22,7 +22,7 @@ pub(super) fn PrimaryTokens(endpoint: EndpointView) -> impl IntoView {
             <h2 id="primaries-heading">"Primary tokens"</h2>
             <p class="hint">"Each method has its own token. Generating a new one stops the old value at once."</p>
             <div class="table-wrap" tabindex="0" role="region" aria-label="Primary tokens">
-                <table>
+                <table class="stack">
                     <thead><tr>
                         <th scope="col">"Method"</th><th scope="col">"Token"</th>
                         <th scope="col">"Generated"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th>
@@ -61,11 +61,11 @@ pub(super) fn PrimaryTokens(endpoint: EndpointView) -> impl IntoView {
                             view! {
                                 <tr>
                                     <th scope="row">{method.as_str()}</th>
-                                    <td>
+                                    <td data-label="Token">
                                         <SecretReveal secret=fresh name=format!("{method} token") noun=format!("{method} token")
                                             copy_label=format!("Copy {method} token") revealed=true placeholder=p.hint.clone()/>
                                     </td>
-                                    <td>{move || view! { <When at=Some(generated.get())/> }}</td>
+                                    <td data-label="Generated">{move || view! { <When at=Some(generated.get())/> }}</td>
                                     <td class="actions">
                                         <button type="button" class="secondary" on:click=ask>{format!("Generate {method} token")}</button>
                                     </td>
@@ -203,7 +203,7 @@ fn AssignmentTable(
                     let token = token.clone();
                     let label = format!("Assign {} to {}", token.name, method);
                     view! {
-                        <td><input type="checkbox" aria-label=label disabled=move || busy.get()
+                        <td data-label=method.as_str()><input type="checkbox" aria-label=label disabled=move || busy.get()
                             prop:checked=move || row.with(|a| method.allowed_by(a))
                             on:change=move |ev| {
                                 let mut next = row.get_untracked();
@@ -223,7 +223,7 @@ fn AssignmentTable(
                 <tr hidden=move || hide_unassigned.get() && !row.with(is_assigned)>
                     <th scope="row">{token.name.clone()}{(!token.enabled).then(|| view! { " " <span class="badge muted">"Disabled"</span> })}</th>
                     {boxes}
-                    <td><input type="checkbox" role="switch" aria-label=enabled_label
+                    <td data-label="Enabled"><input type="checkbox" role="switch" aria-label=enabled_label
                         disabled=move || busy.get() || !row.with(is_assigned)
                         prop:checked=move || row.with(|a| a.enabled)
                         on:change=move |ev| {
@@ -239,7 +239,7 @@ fn AssignmentTable(
         .collect_view();
     view! {
         <div class="table-wrap" tabindex="0" role="region" aria-label="Endpoint token assignments">
-            <table>
+            <table class="stack">
                 <thead><tr><th scope="col">"Endpoint token"</th>{headers}<th scope="col">"Enabled"</th></tr></thead>
                 <tbody>{rows}</tbody>
             </table>

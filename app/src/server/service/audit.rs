@@ -9,67 +9,10 @@ use sea_orm::{
 };
 
 use super::without_control;
+pub use crate::model::audit::Action;
 use crate::model::audit::{AuditQuery, AuditRow};
 use crate::server::entity::audit_event;
 use crate::server::error::Result;
-
-/// What happened. Stored as its name; the names are what the audit API filters on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Action {
-    SignIn,
-    SignInFailed,
-    SignInRefused,
-    SignOut,
-    PasswordChanged,
-    UserCreate,
-    UserUpdate,
-    SettingsUpdate,
-    TokenCreate,
-    TokenDescribe,
-    TokenRevoke,
-    TokenDelete,
-    TokenRegenerate,
-    /// A request asked for a token wider than what it holds.
-    TokenEscalationRefused,
-    EndpointCreate,
-    EndpointUpdate,
-    EndpointPrimaryRegenerate,
-    EndpointTokenCreate,
-    EndpointTokenUpdate,
-    EndpointAssign,
-    EndpointUnassign,
-    /// A request that did not authenticate (401) or was not allowed (403).
-    AccessRefused,
-}
-
-impl Action {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::SignIn => "auth.sign_in",
-            Self::SignInFailed => "auth.sign_in_failed",
-            Self::SignInRefused => "auth.sign_in_refused",
-            Self::SignOut => "auth.sign_out",
-            Self::PasswordChanged => "user.password_changed",
-            Self::UserCreate => "user.create",
-            Self::UserUpdate => "user.update",
-            Self::SettingsUpdate => "settings.update",
-            Self::TokenCreate => "token.create",
-            Self::TokenDescribe => "token.describe",
-            Self::TokenRevoke => "token.revoke",
-            Self::TokenDelete => "token.delete",
-            Self::TokenRegenerate => "token.regenerate",
-            Self::TokenEscalationRefused => "token.escalation_refused",
-            Self::EndpointCreate => "endpoint.create",
-            Self::EndpointUpdate => "endpoint.update",
-            Self::EndpointPrimaryRegenerate => "endpoint.primary_regenerate",
-            Self::EndpointTokenCreate => "endpoint_token.create",
-            Self::EndpointTokenUpdate => "endpoint_token.update",
-            Self::EndpointAssign => "endpoint.assign",
-            Self::EndpointUnassign => "endpoint.unassign",
-            Self::AccessRefused => "auth.refused",
-        }
-    }
-}
 
 /// One event to append. `target` is what the action was about (a username, a token number).
 #[derive(Debug)]

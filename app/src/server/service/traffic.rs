@@ -7,8 +7,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use rustc_hash::FxHashMap;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 
 use super::endpoints::{AuthType, Method};
@@ -319,11 +319,42 @@ pub async fn requests(
     endpoint_id: i64,
     filter: &RequestFilter,
 ) -> Result<Vec<RequestView>> {
+    Ok(requests_page(db, endpoint_id, filter, REQUESTS_MAX, None)
+        .await?
+        .0)
+}
+
+/// One page of the endpoint's calls in the filter, newest first, after `cursor` (the
+/// previous page's answer); and the cursor of the next page, if there is one.
+pub async fn requests_page(
+    db: &impl ConnectionTrait,
+    endpoint_id: i64,
+    filter: &RequestFilter,
+    limit: u64,
+    cursor: Option<&str>,
+) -> Result<(Vec<RequestView>, Option<String>)> {
     let mut select = endpoint_request::Entity::find()
         .filter(endpoint_request::Column::EndpointId.eq(endpoint_id))
         .order_by_desc(endpoint_request::Column::At)
         .order_by_desc(endpoint_request::Column::Id)
-        .limit(REQUESTS_MAX);
+        .limit(limit + 1);
+    if let Some(cursor) = cursor.filter(|c| !c.is_empty()) {
+        // (at, id) before the last call of the previous page.
+        let (at, id) = cursor
+            .split_once('_')
+            .and_then(|(at, id)| Some((at.parse::<i64>().ok()?, id.parse::<i64>().ok()?)))
+            .ok_or_else(|| ServiceError::validation("cursor", "The cursor is not valid"))?;
+        let at = DateTime::from_timestamp_nanos(at);
+        select = select.filter(
+            Condition::any()
+                .add(endpoint_request::Column::At.lt(at))
+                .add(
+                    Condition::all()
+                        .add(endpoint_request::Column::At.eq(at))
+                        .add(endpoint_request::Column::Id.lt(id)),
+                ),
+        );
+    }
     if !filter.tokens.is_empty() {
         select = select.filter(endpoint_request::Column::Sender.is_in(filter.tokens.clone()));
     }
@@ -333,9 +364,15 @@ pub async fn requests(
     if let Some(to) = filter.to {
         select = select.filter(endpoint_request::Column::At.lte(to));
     }
-    Ok(select
-        .all(db)
-        .await?
+    let mut rows = select.all(db).await?;
+    let next = if rows.len() as u64 > limit {
+        rows.truncate(limit as usize);
+        rows.last()
+            .map(|r| format!("{}_{}", r.at.timestamp_nanos_opt().unwrap_or(0), r.id))
+    } else {
+        None
+    };
+    let page = rows
         .into_iter()
         .map(|r| RequestView {
             id: r.id,
@@ -349,7 +386,31 @@ pub async fn requests(
             record_id: r.record_id,
             calls: u32::try_from(r.calls).unwrap_or(1),
         })
-        .collect())
+        .collect();
+    Ok((page, next))
+}
+
+/// Refused calls (answered 400 or above) per endpoint since `since`, most first.
+pub async fn refused_since(
+    db: &impl ConnectionTrait,
+    since: DateTime<Utc>,
+) -> Result<Vec<(i64, u64)>> {
+    let rows: Vec<(i64, i64)> = endpoint_request::Entity::find()
+        .select_only()
+        .column(endpoint_request::Column::EndpointId)
+        .column_as(endpoint_request::Column::Calls.sum(), "calls")
+        .filter(endpoint_request::Column::At.gte(since))
+        .filter(endpoint_request::Column::Status.gte(400))
+        .group_by(endpoint_request::Column::EndpointId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut refused: Vec<(i64, u64)> = rows
+        .into_iter()
+        .map(|(id, calls)| (id, u64::try_from(calls).unwrap_or_default()))
+        .collect();
+    refused.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    Ok(refused)
 }
 
 /// Every sender label seen on this endpoint, for the "Tokens" filter.
@@ -378,14 +439,20 @@ pub fn calls_per_sender(requests: &[RequestView], buckets: usize) -> Chart {
     let count = i64::try_from(buckets).unwrap_or(i64::MAX);
     let span = (last - first).num_milliseconds().max(1) + 1;
     let width = (span + count - 1) / count;
-    let mut series: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+    let mut series: BTreeMap<String, (Vec<u32>, Vec<u32>)> = BTreeMap::new();
     for request in requests {
         let index = usize::try_from((request.received_at - first).num_milliseconds() / width)
             .unwrap_or_default()
             .min(buckets - 1);
-        series
+        let (accepted, refused) = series
             .entry(request.token.clone())
-            .or_insert_with(|| vec![0; buckets])[index] += request.calls;
+            .or_insert_with(|| (vec![0; buckets], vec![0; buckets]));
+        let counts = if request.status < 400 {
+            accepted
+        } else {
+            refused
+        };
+        counts[index] += request.calls;
     }
     Chart {
         buckets: (0..count)
@@ -393,7 +460,11 @@ pub fn calls_per_sender(requests: &[RequestView], buckets: usize) -> Chart {
             .collect(),
         series: series
             .into_iter()
-            .map(|(token, counts)| Series { token, counts })
+            .map(|(token, (accepted, refused))| Series {
+                token,
+                accepted,
+                refused,
+            })
             .collect(),
     }
 }
@@ -419,9 +490,13 @@ mod tests {
 
     #[test]
     fn the_chart_counts_each_senders_calls_in_equal_spans() {
+        let refused = RequestView {
+            status: 403,
+            ..call("shop", 1)
+        };
         let calls = [
             call("shop", 0),
-            call("shop", 1),
+            refused,
             call("billing", 59),
             call("shop", 99),
         ];
@@ -432,10 +507,10 @@ mod tests {
                 .series
                 .iter()
                 .find(|s| s.token == token)
-                .map(|s| s.counts.clone())
+                .map(|s| (s.accepted.clone(), s.refused.clone()))
         };
-        assert_eq!(counts("shop"), Some(vec![2, 0, 0, 1]));
-        assert_eq!(counts("billing"), Some(vec![0, 0, 1, 0]));
+        assert_eq!(counts("shop"), Some((vec![1, 0, 0, 1], vec![1, 0, 0, 0])));
+        assert_eq!(counts("billing"), Some((vec![0, 0, 1, 0], vec![0; 4])));
         assert_eq!(calls_per_sender(&[], 4), Chart::default());
     }
 }

@@ -1,0 +1,65 @@
+//! The server function of the administrators' home page.
+use leptos::prelude::*;
+
+use crate::error::AppError;
+pub use crate::model::dashboard::{Dashboard, Refusals};
+
+#[server(prefix = "/sfn", endpoint = "dashboard")]
+pub async fn load_dashboard() -> Result<Dashboard, AppError> {
+    use crate::model::audit::AuditQuery;
+    use crate::model::token::{StatusFilter, TokenSort};
+    use crate::server::authz::Reach;
+    use crate::server::service::{audit, endpoints, tokens, traffic};
+    let admin = super::context::require_admin().await?;
+    let state = super::context::state()?;
+    let reach = Reach::Any(&admin);
+    let by_status = |status| tokens::TokenQuery {
+        status: Some(status),
+        ..Default::default()
+    };
+    let mut counts = Vec::new();
+    for status in StatusFilter::ALL {
+        if status != StatusFilter::NotEffective {
+            counts.push((
+                status,
+                tokens::count(&state.db, reach, by_status(status)).await?,
+            ));
+        }
+    }
+    let expiring = tokens::list(
+        &state.db,
+        reach,
+        tokens::TokenQuery {
+            limit: Some(10),
+            sort: TokenSort::Expires,
+            ..by_status(StatusFilter::ExpiringSoon)
+        },
+    )
+    .await?
+    .items;
+    let (recent, _) = audit::list(&state.db, &AuditQuery::default(), 5).await?;
+    let midnight = chrono::Utc::now()
+        .date_naive()
+        .and_hms_opt(0, 0, 0)
+        .map(|t| t.and_utc())
+        .unwrap_or_default();
+    let names = endpoints::list(&state.db, &admin).await?;
+    let refused_today = traffic::refused_since(&state.db, midnight)
+        .await?
+        .into_iter()
+        .filter_map(|(endpoint_id, calls)| {
+            let endpoint = names.iter().find(|e| e.id == endpoint_id)?;
+            Some(Refusals {
+                endpoint_id,
+                name: endpoint.name.clone(),
+                calls,
+            })
+        })
+        .collect();
+    Ok(Dashboard {
+        counts,
+        expiring,
+        recent,
+        refused_today,
+    })
+}
