@@ -107,6 +107,23 @@ test("an administrator wires an endpoint to two applications and sees who calls 
   await expect(tokens.getByRole("checkbox", { name: `Assign ${appB} to POST` })).toBeHidden();
   await expect(tokens.getByRole("checkbox", { name: `Assign ${appA} to POST` })).toBeVisible();
 
+  // Taking POST away in the "Assign endpoint tokens" dialog is asked first; Cancel keeps it.
+  await page.goto("/admin/endpoint-tokens");
+  await hydrated(page);
+  await page.getByRole("button", { name: `Assign endpoint tokens ${appA}` }).click();
+  const assign = page.getByRole("dialog", { name: "Assign endpoint tokens" });
+  await assign.getByLabel("Endpoint").selectOption({ label: `Orders (/${path})` });
+  await expect(assign.getByRole("checkbox", { name: "POST" })).toBeChecked();
+  await assign.getByRole("checkbox", { name: "POST" }).uncheck();
+  await assign.getByRole("button", { name: "Save" }).click();
+  const ask = page.getByRole("dialog", { name: "Please confirm" });
+  await expect(ask).toContainText(`Take rights away from “${appA}”`);
+  await expect(ask.getByRole("button", { name: "Cancel" })).toBeFocused();
+  await ask.getByRole("button", { name: "Cancel" }).click();
+  await assign.getByRole("button", { name: "Cancel" }).click();
+  await page.goto(endpointUrl);
+  await hydrated(page);
+
   // One application is let in, the other is refused.
   const accepted = await request.post(records, { headers: { Authorization: `Bearer ${secretA}` }, data: { order: 42 } });
   expect(accepted.status()).toBe(201);

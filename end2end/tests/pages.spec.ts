@@ -17,11 +17,14 @@ const PAGES = [
   "/admin/tokens/1",
   "/me/tokens/1",
   "/admin/endpoints/1",
+  "/admin/endpoints/1?tab=data",
+  "/admin/endpoints/1?tab=tokens",
+  "/admin/users/1?tab=tokens",
 ];
 const WIDTHS = [1280, 375];
 
 function fileName(path: string, width: number) {
-  const slug = path === "/" ? "home" : path.slice(1).replace(/\//g, "-");
+  const slug = path === "/" ? "home" : path.slice(1).replace(/[/?=]/g, "-");
   return `test-results/screenshots/${slug}-${width}.png`;
 }
 

@@ -898,7 +898,7 @@ async fn each_status_filter_matches_its_tokens_and_the_total_counts_them(backend
     let db = TestDb::new(backend).await;
     let app = TestApp::spawn(&db).await;
     let reader = app.issue("admin", &["admin", "tokens:read"]).await;
-    for name in ["svc-billing", "svc-crm", "nora"] {
+    for name in ["svc-billing", "svc-crm", "nora", "retired"] {
         app.create_user(name, false).await;
     }
     app.change_user(
@@ -932,6 +932,7 @@ async fn each_status_filter_matches_its_tokens_and_the_total_counts_them(backend
     let expired = issue("svc-billing", 10).await;
     let revoked = issue("svc-crm", 30).await;
     let locked = issue("nora", 30).await;
+    let inactive = issue("retired", 30).await;
     // Past its last day: written directly, as no one may issue a token that is expired.
     let mut row: access_token::ActiveModel = access_token::Entity::find_by_id(expired)
         .one(&app.db)
@@ -946,6 +947,12 @@ async fn each_status_filter_matches_its_tokens_and_the_total_counts_them(backend
         .await
         .unwrap();
     lock(&app, app.user_id("nora").await).await;
+    set_active_until(
+        &app,
+        app.user_id("retired").await,
+        Some(today - chrono::Duration::days(1)),
+    )
+    .await;
 
     let ids = |state: &str| {
         let app = &app;
@@ -962,7 +969,11 @@ async fn each_status_filter_matches_its_tokens_and_the_total_counts_them(backend
     assert_eq!(ids("expired").await, vec![expired]);
     assert_eq!(ids("revoked").await, vec![revoked]);
     assert_eq!(ids("owner_locked").await, vec![locked]);
-    assert_eq!(ids("not_effective").await, vec![expired, revoked, locked]);
+    assert_eq!(ids("owner_inactive").await, vec![inactive]);
+    assert_eq!(
+        ids("not_effective").await,
+        vec![expired, revoked, locked, inactive]
+    );
     let response = app
         .api(
             Method::GET,

@@ -171,7 +171,8 @@ pub async fn generate_access_token(
             .map(tokens::Expiry::On)
             .ok_or_else(|| super::context::invalid("expires_at", "That is too far ahead"))?,
         ExpiryChoice::On(day) => super::context::optional_date(&day, "expires_at")?
-            .map_or(tokens::Expiry::Never, tokens::Expiry::On),
+            .map(tokens::Expiry::On)
+            .ok_or_else(|| super::context::invalid("expires_at", "Choose a date"))?,
     };
     let generated = tokens::generated_token();
     let new = tokens::NewToken {

@@ -44,9 +44,10 @@ pub fn SecretReveal(
     let outcome = RwSignal::new(None::<Copy>);
     let text_node = NodeRef::<html::Code>::new();
     let field_node = NodeRef::<html::Input>::new();
-    // A new value (regenerated) starts masked again, with nothing said about copying.
+    // A new value (regenerated) starts as the first did, with nothing said about copying.
     Effect::new(move |_| {
         secret.track();
+        shown.set(revealed);
         outcome.set(None);
     });
     let value = move || {

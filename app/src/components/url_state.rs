@@ -92,16 +92,23 @@ impl UrlState {
     }
 }
 
-/// Calls `run` with the latest value once typing has paused for `delay_ms`.
+/// Calls `run` with the latest value once typing has paused for `delay_ms`. Leaving the page
+/// first cancels it: it would navigate with the old page's filters.
 pub fn debounced(delay_ms: u64, run: impl Fn(String) + Send + Sync + 'static) -> Callback<String> {
-    let run = Callback::new(run);
+    let run = StoredValue::new(run);
     let pending = StoredValue::new(None::<TimeoutHandle>);
-    Callback::new(move |value: String| {
-        if let Some(handle) = pending.get_value() {
+    let cancel = move || {
+        if let Some(Some(handle)) = pending.try_get_value() {
             handle.clear();
         }
+    };
+    on_cleanup(cancel);
+    Callback::new(move |value: String| {
+        cancel();
         let handle = set_timeout_with_handle(
-            move || run.run(value),
+            move || {
+                run.try_with_value(|run| run(value));
+            },
             std::time::Duration::from_millis(delay_ms),
         )
         .ok();

@@ -140,17 +140,20 @@ pub enum StatusFilter {
     Revoked,
     /// Neither revoked nor expired, but its owner is locked.
     OwnerLocked,
+    /// Neither revoked, expired nor locked, but its owner's `active_until` has passed.
+    OwnerInactive,
     /// Any reason at all.
     NotEffective,
 }
 
 impl StatusFilter {
-    pub const ALL: [StatusFilter; 6] = [
+    pub const ALL: [StatusFilter; 7] = [
         Self::Effective,
         Self::ExpiringSoon,
         Self::Expired,
         Self::Revoked,
         Self::OwnerLocked,
+        Self::OwnerInactive,
         Self::NotEffective,
     ];
 
@@ -164,6 +167,7 @@ impl StatusFilter {
             Self::Expired => "expired",
             Self::Revoked => "revoked",
             Self::OwnerLocked => "owner_locked",
+            Self::OwnerInactive => "owner_inactive",
             Self::NotEffective => "not_effective",
         }
     }
@@ -175,6 +179,7 @@ impl StatusFilter {
             Self::Expired => "Expired",
             Self::Revoked => "Revoked",
             Self::OwnerLocked => "Owner locked",
+            Self::OwnerInactive => "Owner inactive",
             Self::NotEffective => "Not effective (any reason)",
         }
     }

@@ -308,10 +308,10 @@ fn AssignForm(
         ..Default::default()
     });
     let error = RwSignal::new(None::<String>);
-    // Choosing an endpoint shows what is assigned there already.
-    let pick = move |id: Option<i64>| {
-        endpoint.set(id);
-        let current = existing
+    let confirmation = Confirmation::new();
+    // What is assigned on an endpoint now (nothing, enabled, when none is).
+    let saved = move |id: Option<i64>| {
+        existing
             .get_untracked()
             .and_then(Result::ok)
             .and_then(|list| list.into_iter().find(|a| Some(a.endpoint_id) == id))
@@ -319,8 +319,12 @@ fn AssignForm(
             .unwrap_or(Assignment {
                 enabled: true,
                 ..Default::default()
-            });
-        choice.set(current);
+            })
+    };
+    // Choosing an endpoint shows what is assigned there already.
+    let pick = move |id: Option<i64>| {
+        endpoint.set(id);
+        choice.set(saved(id));
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -330,15 +334,34 @@ fn AssignForm(
         };
         let assignment = choice.get_untracked();
         let name = token.name.clone();
-        leptos::task::spawn_local(async move {
-            match assign_endpoint_token(endpoint_id, token_id, assignment).await {
-                Ok(()) => {
-                    open.set(false);
-                    on_saved(format!("Assignments of {name} saved."));
+        let before = saved(Some(endpoint_id));
+        // Taking a right away breaks the application's calls: asked first.
+        let loses = (before.post && !assignment.post)
+            || (before.get && !assignment.get)
+            || (before.delete && !assignment.delete)
+            || (before.enabled
+                && !assignment.enabled
+                && (before.post || before.get || before.delete));
+        let question = format!(
+            "Take rights away from “{name}” on this endpoint? Its calls with the removed methods are refused at once."
+        );
+        let save = move || {
+            let (name, assignment) = (name.clone(), assignment.clone());
+            leptos::task::spawn_local(async move {
+                match assign_endpoint_token(endpoint_id, token_id, assignment).await {
+                    Ok(()) => {
+                        open.set(false);
+                        on_saved(format!("Assignments of {name} saved."));
+                    }
+                    Err(e) => error.set(Some(e.to_string())),
                 }
-                Err(e) => error.set(Some(e.to_string())),
-            }
-        });
+            });
+        };
+        if loses {
+            confirmation.ask(question, "Remove", save);
+        } else {
+            save();
+        }
     };
     let method =
         move |label: &'static str, get: fn(&Assignment) -> bool, set: fn(&mut Assignment, bool)| {
@@ -378,6 +401,7 @@ fn AssignForm(
                 "Assignment enabled"
             </label>
             <p role="alert" class="error">{move || error.get()}</p>
+            <ConfirmDialog confirmation/>
             <div class="buttons">
                 <button type="submit" class="primary-inline">"Save"</button>
                 <button type="button" class="secondary" on:click=move |_| open.set(false)>"Cancel"</button>

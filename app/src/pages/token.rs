@@ -196,17 +196,33 @@ fn TokenSummary(detail: TokenDetail, changed: RwSignal<u32>, list: &'static str)
 fn NewSecret(issued: IssuedToken, forget: RwSignal<Option<IssuedToken>>) -> impl IntoView {
     let copied = RwSignal::new(false);
     let warn = RwSignal::new(false);
-    on_cleanup(move || {
-        forget.try_set(None);
-    });
+    // Leaving forgets it, unless a newer secret has replaced it already.
+    let id = issued.token.id;
+    let secret = issued.secret.clone();
+    let shown_here = move |shown: &Option<IssuedToken>| {
+        shown
+            .as_ref()
+            .is_some_and(|s| s.token.id == id && s.secret == secret)
+    };
+    let done = move || {
+        forget.try_update(|shown| {
+            if shown_here(shown) {
+                *shown = None;
+            }
+        });
+    };
+    on_cleanup(done.clone());
     view! {
         <section class="section" aria-label="New secret">
             <p class="warning" role="note">"This is the only time the new secret is shown. Copy it now."</p>
             <SecretReveal secret=Some(issued.secret.clone()) name="New secret" noun="token"
                 copy_label="Copy" revealed=true copied/>
-            <UncopiedWarning warn close=move || forget.set(None)/>
+            <UncopiedWarning warn close={
+                let done = done.clone();
+                move || done()
+            }/>
             <button type="button" class="secondary" on:click=move |_| {
-                if copied.get_untracked() { forget.set(None) } else { warn.set(true) }
+                if copied.get_untracked() { done() } else { warn.set(true) }
             }>"Done: hide the secret"</button>
         </section>
     }

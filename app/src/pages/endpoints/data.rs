@@ -77,13 +77,21 @@ impl TrafficQuery {
     }
 }
 
-/// How often the first page refreshes itself while it is open.
+/// How often the first page refreshes itself while it is on screen.
 const REFRESH_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
+/// Refreshes after the last thing the user did: an unattended page stops asking, so it
+/// neither keeps the session alive past its idle timeout nor loads the database for no one.
+const REFRESHES_UNATTENDED: u32 = 30;
 
 /// The endpoint data viewer: filter by token and time, a chart of calls per token, the
 /// calls themselves 50 at a time, and a record's JSON on demand.
 #[component]
-pub(super) fn DataViewer(query: TrafficQuery) -> impl IntoView {
+pub(super) fn DataViewer(
+    query: TrafficQuery,
+    /// The Data tab is the one shown.
+    #[prop(into)]
+    shown: Signal<bool>,
+) -> impl IntoView {
     let TrafficQuery {
         id,
         url,
@@ -103,11 +111,24 @@ pub(super) fn DataViewer(query: TrafficQuery) -> impl IntoView {
             }
         }
     });
-    // New calls show up by themselves on the first page; a later page stays as it is.
+    // New calls show up by themselves on the first page while it is on screen; a later page
+    // stays as it is.
+    let left = StoredValue::new(REFRESHES_UNATTENDED);
+    Effect::new(move |_| {
+        // Any filter or page change counts as the user being there (and Refresh, below).
+        chosen.track();
+        range.track();
+        from.track();
+        to.track();
+        cursor.track();
+        left.set_value(REFRESHES_UNATTENDED);
+    });
     Effect::new(move |_| {
         let handle = set_interval_with_handle(
             move || {
-                if cursor.get_untracked().is_none() {
+                let on_screen = shown.get_untracked() && document_visible();
+                if on_screen && cursor.get_untracked().is_none() && left.get_value() > 0 {
+                    left.update_value(|n| *n -= 1);
                     refresh.update(|n| *n += 1);
                 }
             },
@@ -181,7 +202,10 @@ pub(super) fn DataViewer(query: TrafficQuery) -> impl IntoView {
                 <label>"To"<input type="date" prop:value=move || to.get().unwrap_or_default()
                     on:change=move |ev| set("to", Some(event_target_value(&ev)))/></label>
             </Show>
-            <div><button type="button" class="secondary" on:click=move |_| refresh.update(|n| *n += 1)>"Refresh"</button></div>
+            <div><button type="button" class="secondary" on:click=move |_| {
+                left.set_value(REFRESHES_UNATTENDED);
+                refresh.update(|n| *n += 1);
+            }>"Refresh"</button></div>
         </form>
         <p class="hint">"Calls appear within a second or two (they are written in batches); the first page refreshes every 10 seconds."</p>
         <div class="loadable" class:dimmed=move || pending.get() aria-busy=move || pending.get().to_string()>
@@ -248,5 +272,17 @@ fn RequestTable(
                 </tbody>
             </table>
         </div>
+    }
+}
+
+/// Whether the browser shows this page (not a background tab, not minimised).
+fn document_visible() -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        !document().hidden()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        false
     }
 }

@@ -195,7 +195,7 @@ pub fn EndpointPage() -> impl IntoView {
                 }) data=assignable/>
             </div>
             <div id="panel-data" role="tabpanel" aria-label="Data" hidden=move || tab.get() != Tab::Data>
-                <DataViewer query=traffic/>
+                <DataViewer query=traffic shown=Signal::derive(move || tab.get() == Tab::Data)/>
             </div>
         </AdminOnly>
     }

@@ -212,16 +212,17 @@ fn matching(
             .add(access_token::Column::ExpiresAt.is_null())
             .add(access_token::Column::ExpiresAt.gte(today))
     };
+    let usable = || {
+        Condition::any()
+            .add(user::Column::ActiveUntil.is_null())
+            .add(user::Column::ActiveUntil.gte(today))
+    };
     let effective = || {
         Condition::all()
             .add(not_revoked())
             .add(not_expired())
             .add(user::Column::Locked.eq(false))
-            .add(
-                Condition::any()
-                    .add(user::Column::ActiveUntil.is_null())
-                    .add(user::Column::ActiveUntil.gte(today)),
-            )
+            .add(usable())
     };
     let soon = today + chrono::Duration::days(StatusFilter::SOON_DAYS);
     let condition = match status {
@@ -238,6 +239,11 @@ fn matching(
             .add(not_revoked())
             .add(not_expired())
             .add(user::Column::Locked.eq(true)),
+        StatusFilter::OwnerInactive => Condition::all()
+            .add(not_revoked())
+            .add(not_expired())
+            .add(user::Column::Locked.eq(false))
+            .add(usable().not()),
         StatusFilter::NotEffective if !tokens_enabled => Condition::all(),
         StatusFilter::NotEffective => effective().not(),
     };

@@ -172,6 +172,11 @@ pub fn resolve_expiry(
             "expires_at",
             "The expiration date is in the past",
         )),
+        // Beyond year 9999 a date is stored with a sign and sorts before every other.
+        Expiry::On(day) if day > super::NEVER => Err(ServiceError::validation(
+            "expires_at",
+            "The expiration date must be in year 9999 or before",
+        )),
         Expiry::On(day) if latest.is_some_and(|latest| day > latest) => {
             Err(ServiceError::validation(
                 "expires_at",
@@ -254,5 +259,14 @@ mod tests {
             resolve_expiry(Expiry::Never, &unlimited, today).unwrap(),
             None
         );
+        // Without a maximum, the last day is still at most 9999-12-31: later dates would be
+        // stored with a sign and sort before today.
+        let far = super::super::NEVER;
+        assert_eq!(
+            resolve_expiry(Expiry::On(far), &unlimited, today).unwrap(),
+            Some(far)
+        );
+        let beyond = far + Duration::days(1);
+        assert!(resolve_expiry(Expiry::On(beyond), &unlimited, today).is_err());
     }
 }
