@@ -381,3 +381,18 @@ test("the home page is a dashboard: tokens by status, what expires this week, re
   await expect(page).toHaveURL("/admin/tokens?status=expiring_soon");
   await expect(page.getByRole("row").filter({ hasText: `dash-soon-${suffix}` })).toHaveCount(1);
 });
+
+test("on a slow server, moving to a list shows that it is loading", async ({ page, login }) => {
+  await login.open("/admin/users");
+  await login.signInAndWait(ADMIN);
+  // The server answers the token list a second late, as an overloaded one would.
+  await page.route("**/sfn/list_tokens*", async (route) => {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await route.continue();
+  });
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Tokens", exact: true }).click();
+  await expect(page.getByText("Loading tokens…")).toBeVisible();
+  // Then the list (or, on a new database, the empty state) replaces it.
+  await expect(page.locator("p.total, p.empty").first()).toBeVisible({ timeout: 10_000 });
+  await expect(page.getByText("Loading tokens…")).toHaveCount(0);
+});
