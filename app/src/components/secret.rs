@@ -92,10 +92,16 @@ pub fn SecretReveal(
     view! {
         <div class="secret">
             {holder}
-            <button type="button" class="secondary" aria-pressed=move || shown.get().to_string()
-                disabled=absent on:click=move |_| shown.update(|s| *s = !*s)>
-                {move || if shown.get() { hide_label.clone() } else { show_label.clone() }}
-            </button>
+            // Nothing to show or hide while only the stored value's hint is there.
+            <Show when=move || !absent()>
+                <button type="button" class="secondary" aria-pressed=move || shown.get().to_string()
+                    on:click=move |_| shown.update(|s| *s = !*s)>
+                    {
+                        let (show_label, hide_label) = (show_label.clone(), hide_label.clone());
+                        move || if shown.get() { hide_label.clone() } else { show_label.clone() }
+                    }
+                </button>
+            </Show>
             <button type="button" class="secondary" disabled=absent on:click=copy>{copy_label}</button>
         </div>
         <p role="status" class="status-line">{move || outcome.get().map(|o| match o {
