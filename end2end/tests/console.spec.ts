@@ -2,7 +2,7 @@
 // live in the URL, a copy that works without the Clipboard API, confirmations that default to
 // Cancel, and a phone layout.
 import { APIRequestContext, Page } from "@playwright/test";
-import { test, expect, hydrated, confirmWith, generateAccessToken, ADMIN } from "./fixtures";
+import { test, expect, hydrated, confirmWith, generateAccessToken, ADMIN, openDialog } from "./fixtures";
 
 /** An administrator's API token, made through "Generate Access Token" with the admin scope. */
 async function adminToken(page: Page) {
@@ -146,11 +146,7 @@ test.describe("without the Clipboard API", () => {
     await login.open("/admin/tokens");
     await login.signInAndWait(ADMIN);
     expect(await page.evaluate(() => typeof navigator.clipboard)).toBe("undefined");
-    const create = page.getByRole("dialog", { name: "Create token" });
-    await expect(async () => {
-      await page.getByRole("button", { name: "+ Token" }).click();
-      await expect(create).toBeVisible({ timeout: 1000 });
-    }).toPass();
+    const create = await openDialog(page, "+ Token", "Create token");
     await create.getByLabel("User").fill(ADMIN.username);
     await create.getByLabel("Name").fill(`no-clipboard-${Date.now()}`);
     await create.getByRole("button", { name: "Create" }).click();

@@ -1,5 +1,5 @@
 import { Page } from "@playwright/test";
-import { test, expect, hydrated, ADMIN } from "./fixtures";
+import { test, expect, hydrated, ADMIN, openDialog } from "./fixtures";
 
 test.use({ permissions: ["clipboard-read", "clipboard-write"] });
 
@@ -37,11 +37,7 @@ test("an administrator wires an endpoint to two applications and sees who calls 
   await login.signInAndWait(ADMIN);
 
   // Create with no authentication, then switch it to Token on the General tab.
-  const create = page.getByRole("dialog", { name: "Create endpoint" });
-  await expect(async () => {
-    await page.getByRole("button", { name: "+ Endpoint" }).click();
-    await expect(create).toBeVisible({ timeout: 1000 });
-  }).toPass();
+  const create = await openDialog(page, "+ Endpoint", "Create endpoint");
   await create.getByLabel("Name").fill("Orders");
   await create.getByLabel("Path").fill("Not A Slug");
   await create.getByRole("button", { name: "Create" }).click();
@@ -175,11 +171,7 @@ test("the data viewer pages its calls 50 at a time, refused calls apart, with ti
   const path = `paged-${Date.now()}`;
   await login.open("/admin/endpoints");
   await login.signInAndWait(ADMIN);
-  const create = page.getByRole("dialog", { name: "Create endpoint" });
-  await expect(async () => {
-    await page.getByRole("button", { name: "+ Endpoint" }).click();
-    await expect(create).toBeVisible({ timeout: 1000 });
-  }).toPass();
+  const create = await openDialog(page, "+ Endpoint", "Create endpoint");
   await create.getByLabel("Name").fill("Paged");
   await create.getByLabel("Path").fill(path);
   await create.getByRole("button", { name: "Create" }).click();

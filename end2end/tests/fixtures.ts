@@ -22,6 +22,19 @@ export async function generateAccessToken(page: Page, within: Page | Locator = p
   return section;
 }
 
+/**
+ * Opens the dialog `name` with the button `button`, clicking again until it shows: a click
+ * that lands before the page has hydrated does nothing.
+ */
+export async function openDialog(page: Page, button: string, name: string) {
+  const dialog = page.getByRole("dialog", { name });
+  await expect(async () => {
+    await page.getByRole("button", { name: button }).click();
+    await expect(dialog).toBeVisible({ timeout: 1000 });
+  }).toPass();
+  return dialog;
+}
+
 /** Confirms the "Please confirm" dialog with its button `label`, checking Cancel had focus. */
 export async function confirmWith(page: Page, label: string) {
   const dialog = page.getByRole("dialog", { name: "Please confirm" });

@@ -1,4 +1,4 @@
-import { test, expect, hydrated, generateAccessToken, ADMIN, VIEWER } from "./fixtures";
+import { test, expect, hydrated, generateAccessToken, ADMIN, VIEWER, openDialog } from "./fixtures";
 
 test.use({ permissions: ["clipboard-read", "clipboard-write"] });
 
@@ -115,11 +115,7 @@ test("a double click on Create issues one token, not two", async ({ page, login 
   await login.open("/admin/tokens");
   await login.signInAndWait(ADMIN);
   const name = `double-${Date.now()}`;
-  const create = page.getByRole("dialog", { name: "Create token" });
-  await expect(async () => {
-    await page.getByRole("button", { name: "+ Token" }).click();
-    await expect(create).toBeVisible({ timeout: 1000 });
-  }).toPass();
+  const create = await openDialog(page, "+ Token", "Create token");
   await create.getByLabel("User").fill(VIEWER.username);
   await create.getByLabel("Name").fill(name);
   await create.getByRole("button", { name: "Create" }).dblclick();
@@ -192,11 +188,7 @@ test("a secret leaves the page when the dialog or section that showed it closes"
   const created = page.getByRole("dialog", { name: "Token created" });
   // Closed three ways: Copy to clipboard, Close, Escape.
   for (const close of ["Copy to clipboard", "Close", "Escape"]) {
-    const create = page.getByRole("dialog", { name: "Create token" });
-    await expect(async () => {
-      await page.getByRole("button", { name: "+ Token" }).click();
-      await expect(create).toBeVisible({ timeout: 1000 });
-    }).toPass();
+    const create = await openDialog(page, "+ Token", "Create token");
     await create.getByLabel("User").fill(VIEWER.username);
     await create.getByLabel("Name").fill(`gone-${close}-${Date.now()}`);
     await create.getByRole("button", { name: "Create" }).click();

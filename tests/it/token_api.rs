@@ -21,6 +21,7 @@ on_both_backends!(
     lists_sort_by_expiry_and_last_use_across_pages,
     each_status_filter_matches_its_tokens_and_the_total_counts_them,
     a_token_page_shows_its_history_to_its_owner_and_administrators_only,
+    the_console_functions_give_a_user_nothing_beyond_their_own,
     introspection_answers_for_gateways,
     the_cli_prints_only_a_working_secret,
     the_api_is_described_by_openapi,
@@ -1095,5 +1096,89 @@ async fn a_token_page_shows_its_history_to_its_owner_and_administrators_only(bac
         tokens::detail(&app.db, Reach::Any(&admin), id + 1000).await,
         Err(ServiceError::NotFound)
     ));
+    app.stop().await;
+}
+
+/// A signed-in user calls the console's server functions directly, as an attacker would:
+/// another user's token page and regeneration, the dashboard, a generated token wider than a
+/// user may hold, and an expiry that would sort as expired.
+async fn the_console_functions_give_a_user_nothing_beyond_their_own(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(&db).await;
+    app.create_user("mallory", false).await;
+    let victim = app.issue("admin", &["profile:read"]).await;
+    let client = app.client();
+    assert_eq!(
+        app.sign_in(&client, "mallory", USER_PASSWORD)
+            .await
+            .status(),
+        200
+    );
+    let id = victim.token.id.to_string();
+    for function in [
+        "token_detail",
+        "regenerate_token",
+        "revoke_token",
+        "delete_token",
+    ] {
+        let response = client
+            .post(app.url(&format!("/sfn/{function}")))
+            .form(&[("id", id.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            matches!(response.status().as_u16(), 403 | 404),
+            "{function}: {}",
+            response.status()
+        );
+    }
+    assert_eq!(
+        me(&app, &victim.secret).await.0,
+        200,
+        "the victim's token still works"
+    );
+    let dashboard = client.post(app.url("/sfn/dashboard")).send().await.unwrap();
+    assert_eq!(dashboard.status(), 200);
+    assert_eq!(dashboard.text().await.unwrap(), "null");
+
+    let generate = |scopes: Vec<&str>, expiry: Value| {
+        client
+            .post(app.url("/sfn/generate_access_token"))
+            .json(&json!({
+                "user_id": null,
+                "form": {"name": "mine", "expiry": expiry, "scopes": scopes,
+                         "identifier": "", "pass_code": ""},
+            }))
+            .send()
+    };
+    for wider in [vec!["admin"], vec!["tokens:introspect"]] {
+        let response = generate(wider.clone(), json!({"Days": 7})).await.unwrap();
+        assert_eq!(response.status(), 403, "{wider:?}");
+    }
+    let response = generate(vec!["profile:read"], json!({"Days": u32::MAX}))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 422);
+    let response = generate(vec!["profile:read"], json!({"On": ""}))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 422);
+    let response = generate(vec!["profile:read"], json!({"Days": 7}))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    // Someone else's tokens by a user id: not found, as if there were none.
+    let response = client
+        .post(app.url("/sfn/generate_access_token"))
+        .json(&json!({
+            "user_id": app.user_id("admin").await,
+            "form": {"name": "theirs", "expiry": {"Days": 7}, "scopes": ["profile:read"],
+                     "identifier": "", "pass_code": ""},
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
     app.stop().await;
 }

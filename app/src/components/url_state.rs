@@ -63,10 +63,20 @@ impl UrlState {
         self.go.run((self.query_with(changes), false));
     }
 
-    /// A one-time parameter that `get` has read (e.g. `created`): the address loses it, in
-    /// place, so a reload or a shared link does not say it again.
-    pub fn forget_others(self) {
-        self.go.run((self.query_with(&[]), true));
+    /// Whether the address arrived with the one-time parameter `key` (e.g. `?created=1`):
+    /// true from then on, while the address loses it in place, so a reload or a shared link
+    /// does not say it again.
+    pub fn arrived_with(self, key: &'static str) -> Signal<bool> {
+        let value = self.get(key);
+        let seen = RwSignal::new(false);
+        Effect::new(move |_| {
+            if value.get().is_some() {
+                seen.set(true);
+                // Keeps this page's own parameters only.
+                self.go.run((self.query_with(&[]), true));
+            }
+        });
+        Signal::derive(move || seen.get() || value.get().is_some())
     }
 
     fn query_with(self, changes: &[(&'static str, Option<String>)]) -> String {
@@ -86,11 +96,37 @@ impl UrlState {
         })
     }
 
+    /// A new filter value: the list starts again at its first page (`cursor` dropped, and
+    /// `trail`, the cursors of the pages before, emptied).
+    pub fn filter<C: Send + Sync + 'static>(
+        self,
+        trail: RwSignal<Vec<C>>,
+        key: &'static str,
+        value: Option<String>,
+    ) {
+        trail.set(Vec::new());
+        self.push(&[(key, value), ("cursor", None)]);
+    }
+
+    /// The same for text typed into `key`'s box, once typing pauses.
+    pub fn typed_filter<C: Send + Sync + 'static>(
+        self,
+        trail: RwSignal<Vec<C>>,
+        key: &'static str,
+    ) -> Callback<String> {
+        debounced(TYPING_PAUSE_MS, move |value| {
+            self.filter(trail, key, Some(value))
+        })
+    }
+
     /// Every parameter of this page removed.
     pub fn clear(self) {
         self.go.run((String::new(), false));
     }
 }
+
+/// How long typing must pause before a filter applies.
+pub const TYPING_PAUSE_MS: u64 = 300;
 
 /// Calls `run` with the latest value once typing has paused for `delay_ms`. Leaving the page
 /// first cancels it: it would navigate with the old page's filters.

@@ -9,7 +9,7 @@ use crate::components::filters::Filters;
 use crate::components::pager::Pager;
 use crate::components::session::AdminOnly;
 use crate::components::token::When;
-use crate::components::url_state::{debounced, UrlState};
+use crate::components::url_state::UrlState;
 use crate::model::audit::{summarize, Action, AuditRow};
 
 fn date(text: &str) -> Option<NaiveDate> {
@@ -31,16 +31,8 @@ pub fn AuditPage() -> impl IntoView {
     });
     let previous = RwSignal::new(Vec::<Option<i64>>::new());
     let events = Resource::new(move || filter.get(), list_audit);
-    let set = move |key: &'static str, value: String| {
-        previous.set(Vec::new());
-        url.push(&[(key, Some(value)), ("cursor", None)]);
-    };
-    let typed = move |key: &'static str| {
-        debounced(300, move |value: String| {
-            previous.set(Vec::new());
-            url.push(&[(key, Some(value)), ("cursor", None)]);
-        })
-    };
+    let set = move |key: &'static str, value: String| url.filter(previous, key, Some(value));
+    let typed = move |key: &'static str| url.typed_filter(previous, key);
     let value = move |memo: Memo<Option<String>>| move || memo.get().unwrap_or_default();
     let go_to = move |c: Option<i64>| url.push(&[("cursor", c.map(|c| c.to_string()))]);
     view! {

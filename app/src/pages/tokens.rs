@@ -15,7 +15,7 @@ use crate::components::secret::{SecretReveal, UncopiedWarning};
 use crate::components::session::AdminOnly;
 use crate::components::toast::use_toasts;
 use crate::components::token::{ScopeChips, StatusBadge, When};
-use crate::components::url_state::{debounced, UrlState};
+use crate::components::url_state::UrlState;
 use crate::error::AppError;
 use crate::model::token::{StatusFilter, TokenSort};
 
@@ -40,16 +40,8 @@ pub fn TokensPage() -> impl IntoView {
     // Cursors of the pages before the current one, for "Previous" (Back works as well).
     let cursors = RwSignal::new(Vec::<Option<String>>::new());
     // A new filter starts again at the first page.
-    let filter = move |key: &'static str, value: String| {
-        cursors.set(Vec::new());
-        url.push(&[(key, Some(value)), ("cursor", None)]);
-    };
-    let typed = move |key: &'static str| {
-        debounced(300, move |value: String| {
-            cursors.set(Vec::new());
-            url.push(&[(key, Some(value)), ("cursor", None)]);
-        })
-    };
+    let filter = move |key: &'static str, value: String| url.filter(cursors, key, Some(value));
+    let typed = move |key: &'static str| url.typed_filter(cursors, key);
     let pending = RwSignal::new(false);
     let revoke = ServerAction::<RevokeToken>::new();
     let delete = ServerAction::<DeleteToken>::new();

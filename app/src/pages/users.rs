@@ -9,7 +9,7 @@ use crate::components::dialog::{ConfirmDialog, Confirmation, Modal};
 use crate::components::form::{Submission, TextField};
 use crate::components::session::{load_page, AdminOnly};
 use crate::components::tabs::{TabButton, TabKey, Tabs};
-use crate::components::url_state::{debounced, UrlState};
+use crate::components::url_state::{debounced, UrlState, TYPING_PAUSE_MS};
 use crate::error::AppError;
 
 #[component]
@@ -17,7 +17,9 @@ pub fn UsersPage() -> impl IntoView {
     let users = Resource::new(|| (), |_| list_users());
     let url = UrlState::new(&["q"]);
     let search = url.get("q");
-    let typed = debounced(200, move |value: String| url.push(&[("q", Some(value))]));
+    let typed = debounced(TYPING_PAUSE_MS, move |value: String| {
+        url.push(&[("q", Some(value))])
+    });
     let create_open = RwSignal::new(false);
     view! {
         <AdminOnly>
@@ -185,15 +187,8 @@ pub fn UserPage() -> impl IntoView {
             .and_then(|id| id.parse::<i64>().ok())
     };
     let url = UrlState::new(&["tab"]);
-    // "Created" after the creating dialog brought us here; the address then loses it.
-    let created = url.get("created");
-    let just_created = RwSignal::new(false);
-    Effect::new(move |_| {
-        if created.get().is_some() {
-            just_created.set(true);
-            url.forget_others();
-        }
-    });
+    // "Created" after the creating dialog brought us here.
+    let created = url.arrived_with("created");
     let tab = Tabs::<Tab>::new(url);
     let user = Resource::new(user_id, |id| async move {
         match id {
@@ -214,8 +209,7 @@ pub fn UserPage() -> impl IntoView {
                     }
                 })}
             </Suspense>
-            {move || (just_created.get() || created.get().is_some())
-                .then(|| view! { <p class="banner ok" role="status">"User created."</p> })}
+            {move || created.get().then(|| view! { <p class="banner ok" role="status">"User created."</p> })}
             <div role="tablist" class="tabs" aria-label="User">
                 <TabButton tabs=tab which=Tab::General label="General" panel="panel-general"/>
                 <TabButton tabs=tab which=Tab::AccessTokens label="Access Tokens" panel="panel-tokens"/>

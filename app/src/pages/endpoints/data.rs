@@ -141,10 +141,7 @@ pub(super) fn DataViewer(
         });
     });
     let trail = RwSignal::new(Vec::<Option<String>>::new());
-    let set = move |key: &'static str, value: Option<String>| {
-        trail.set(Vec::new());
-        url.push(&[(key, value), ("cursor", None)]);
-    };
+    let set = move |key: &'static str, value: Option<String>| url.filter(trail, key, value);
     let pending = RwSignal::new(false);
     let record_open = RwSignal::new(false);
     let record = RwSignal::new(None::<Result<String, String>>);

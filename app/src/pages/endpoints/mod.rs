@@ -114,15 +114,8 @@ pub fn EndpointPage() -> impl IntoView {
         .and_then(|id| id.parse::<i64>().ok())
         .unwrap_or_default();
     let url = UrlState::new(data::PARAMETERS);
-    // "Created" after the creating dialog brought us here; the address then loses it.
-    let created = url.get("created");
-    let just_created = RwSignal::new(false);
-    Effect::new(move |_| {
-        if created.get().is_some() {
-            just_created.set(true);
-            url.forget_others();
-        }
-    });
+    // "Created" after the creating dialog brought us here.
+    let created = url.arrived_with("created");
     let tab = Tabs::<Tab>::new(url);
     let loaded = Resource::new(|| (), move |_| get_endpoint(id));
     // What the General tab saved last; until then, what was loaded.
@@ -155,8 +148,7 @@ pub fn EndpointPage() -> impl IntoView {
                     None => view! { <h1>"Endpoint"</h1> }.into_any(),
                 }}
             </Suspense>
-            {move || (just_created.get() || created.get().is_some())
-                .then(|| view! { <p class="banner ok" role="status">"Endpoint created."</p> })}
+            {move || created.get().then(|| view! { <p class="banner ok" role="status">"Endpoint created."</p> })}
             <div role="tablist" class="tabs" aria-label="Endpoint">
                 <TabButton tabs=tab which=Tab::General label="General" panel="panel-general"/>
                 <Suspense>
