@@ -184,7 +184,15 @@ test("the data viewer pages its calls 50 at a time, refused calls apart, with ti
   const bad = await request.post(records, { headers: { "Content-Type": "application/json" }, data: Buffer.from("{not json") });
   expect(bad.status()).toBe(400);
 
-  await page.goto(`${new URL(page.url()).pathname}?tab=data`);
+  // Without token authentication there is no Tokens tab: a link to it opens General.
+  const endpointPath = new URL(page.url()).pathname;
+  await page.goto(`${endpointPath}?tab=tokens`);
+  await hydrated(page);
+  await expect(page.getByRole("tab", { name: "Tokens" })).toHaveCount(0);
+  await expect(page.getByRole("tab", { name: "General" })).toHaveAttribute("aria-selected", "true");
+  await expect(page.getByRole("tabpanel", { name: "General" })).toBeVisible();
+
+  await page.goto(`${endpointPath}?tab=data`);
   await hydrated(page);
   const data = page.getByRole("tabpanel", { name: "Data" });
   await expect(data).toBeVisible();

@@ -14,6 +14,7 @@ mod m20261124_000008_create_attempt_limits;
 mod m20261124_000009_count_refused_calls;
 mod m20261124_000010_index_token_sorts;
 mod m20261124_000011_primary_issued;
+mod m20261124_000012_token_issued_at;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000009_count_refused_calls::Migration),
             Box::new(m20261124_000010_index_token_sorts::Migration),
             Box::new(m20261124_000011_primary_issued::Migration),
+            Box::new(m20261124_000012_token_issued_at::Migration),
         ]
     }
 }

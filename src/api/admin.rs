@@ -2,8 +2,8 @@
 use axum::{extract::State, http::StatusCode, Json};
 
 use super::dto::{
-    AdminCreateTokenRequest, AuditParams, CreateUserRequest, ListParams, Page, UpdateUserRequest,
-    UserObject,
+    AdminCreateTokenRequest, AuditParams, CreateUserRequest, ListParams, Page,
+    RevokeIssuedBeforeRequest, RevokedCount, UpdateUserRequest, UserObject,
 };
 use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, ApiQuery, Caller, Id};
@@ -15,7 +15,7 @@ use app::server::authz::Reach;
 use app::server::service::{
     accounts::{self, NewUser, UserChanges},
     audit,
-    tokens::{self, Owner},
+    tokens::{self, Owner, Sweep},
 };
 use app::server::state::AppState;
 
@@ -98,6 +98,38 @@ pub async fn update_user(
     };
     let account = accounts::update_user(&state.db, &state.auth, &admin, id, changes).await?;
     Ok(Json(user_object(&account)))
+}
+
+/// Kill switch: revokes every token the user owns, at once on every instance. Refused (403,
+/// nothing revoked) when one of them has a scope the calling token does not hold.
+#[utoipa::path(post, path = "/api/v1/admin/users/{id}/revoke-tokens", tag = "admin",
+    responses((status = 200, body = RevokedCount), (status = 404, body = super::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn revoke_user_tokens(
+    State(state): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+) -> ApiResult<Json<RevokedCount>> {
+    let admin = caller.admin().await?;
+    let revoked = tokens::revoke_all(&state.db, &state.auth, &admin, Sweep::OfUser(id)).await?;
+    Ok(Json(RevokedCount { revoked }))
+}
+
+/// Kill switch for the morning after an incident: revokes every access token whose current
+/// secret was issued before `before` (a token regenerated since keeps working).
+#[utoipa::path(post, path = "/api/v1/admin/tokens/revoke-issued-before", tag = "admin",
+    request_body = RevokeIssuedBeforeRequest,
+    responses((status = 200, body = RevokedCount), (status = 422, body = super::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn revoke_issued_before(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<RevokeIssuedBeforeRequest>,
+) -> ApiResult<Json<RevokedCount>> {
+    let admin = caller.admin().await?;
+    let sweep = Sweep::IssuedBefore(body.before);
+    let revoked = tokens::revoke_all(&state.db, &state.auth, &admin, sweep).await?;
+    Ok(Json(RevokedCount { revoked }))
 }
 
 /// Every user's tokens, filtered by user, state and text, in pages.

@@ -19,7 +19,8 @@ use super::{admin, dto, endpoints, error, me, records, tokens};
     paths(
         me::me,
         tokens::list, tokens::create, tokens::revoke, tokens::regenerate, tokens::introspect,
-        admin::list_users, admin::create_user, admin::update_user,
+        admin::list_users, admin::create_user, admin::update_user, admin::revoke_user_tokens,
+        admin::revoke_issued_before,
         admin::list_tokens, admin::create_token, admin::get_token, admin::delete_token,
         admin::revoke_token, admin::regenerate_token, admin::audit_log,
         endpoints::list, endpoints::create, endpoints::get, endpoints::update,

@@ -177,3 +177,16 @@ pub struct AuditParams {
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
+
+#[derive(Deserialize, ToSchema)]
+pub struct RevokeIssuedBeforeRequest {
+    /// Every token whose current secret was issued before this moment is revoked (up to now).
+    pub before: DateTime<Utc>,
+}
+
+/// What a kill switch did.
+#[derive(Serialize, ToSchema)]
+pub struct RevokedCount {
+    /// How many tokens it revoked (those already revoked are not counted).
+    pub revoked: u64,
+}

@@ -37,6 +37,14 @@ pub fn router() -> Router<AppState> {
             get(admin::list_users).post(admin::create_user),
         )
         .route("/api/v1/admin/users/{id}", patch(admin::update_user))
+        .route(
+            "/api/v1/admin/users/{id}/revoke-tokens",
+            post(admin::revoke_user_tokens),
+        )
+        .route(
+            "/api/v1/admin/tokens/revoke-issued-before",
+            post(admin::revoke_issued_before),
+        )
         .route("/api/v1/admin/audit", get(admin::audit_log))
         .route(
             "/api/v1/admin/tokens",

@@ -12,6 +12,7 @@ mod endpoints;
 mod front_door;
 mod health;
 mod instances;
+mod kill_switches;
 mod migrations;
 mod pages;
 mod sign_in;

@@ -110,6 +110,29 @@ pub async fn delete_token(id: i64) -> Result<String, AppError> {
     Ok(number(id))
 }
 
+/// Kill switch: revokes every token of the user; answers how many.
+#[server(prefix = "/sfn", endpoint = "revoke_user_tokens")]
+pub async fn revoke_user_tokens(user_id: i64) -> Result<u64, AppError> {
+    use crate::server::service::tokens;
+    let admin = super::context::require_admin().await?;
+    let state = super::context::state()?;
+    let sweep = tokens::Sweep::OfUser(user_id);
+    Ok(tokens::revoke_all(&state.db, &state.auth, &admin, sweep).await?)
+}
+
+/// Kill switch: revokes every token whose secret was issued before `before` (now when
+/// absent); answers how many.
+#[server(prefix = "/sfn", endpoint = "revoke_issued_before")]
+pub async fn revoke_issued_before(
+    before: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<u64, AppError> {
+    use crate::server::service::tokens;
+    let admin = super::context::require_admin().await?;
+    let state = super::context::state()?;
+    let sweep = tokens::Sweep::IssuedBefore(before.unwrap_or_else(chrono::Utc::now));
+    Ok(tokens::revoke_all(&state.db, &state.auth, &admin, sweep).await?)
+}
+
 /// The tokens of `user_id` (administrators), or of the caller when `None`.
 #[server(prefix = "/sfn", endpoint = "account_tokens")]
 pub async fn account_tokens(user_id: Option<i64>) -> Result<Vec<TokenView>, AppError> {

@@ -2,13 +2,14 @@
 use leptos::prelude::*;
 
 use crate::api::tokens::{
-    account_tokens, DescribeToken, GenerateAccessToken, IssuedToken, RevokeToken, TokenView,
+    account_tokens, DescribeToken, GenerateAccessToken, IssuedToken, RevokeToken, RevokeUserTokens,
+    TokenView,
 };
 use crate::components::dialog::{ConfirmDialog, Confirmation};
 use crate::components::generate_token::GenerateTokenForm;
 use crate::components::secret::{SecretReveal, UncopiedWarning};
 use crate::components::toast::use_toasts;
-use crate::components::token::{days_left, StatusBadge, When};
+use crate::components::token::{days_left, revoked_message, StatusBadge, When};
 use crate::error::AppError;
 
 /// The tab's actions and list. Made by the page component itself, outside any AdminOnly
@@ -19,6 +20,8 @@ pub struct AccountTokens {
     user_id: Option<i64>,
     generate: ServerAction<GenerateAccessToken>,
     revoke: ServerAction<RevokeToken>,
+    /// The kill switch, on a user's page.
+    revoke_all: ServerAction<RevokeUserTokens>,
     tokens: Resource<Result<Vec<TokenView>, AppError>>,
 }
 
@@ -26,14 +29,22 @@ impl AccountTokens {
     pub fn new(user_id: Option<i64>) -> Self {
         let generate = ServerAction::<GenerateAccessToken>::new();
         let revoke = ServerAction::<RevokeToken>::new();
+        let revoke_all = ServerAction::<RevokeUserTokens>::new();
         let tokens = Resource::new(
-            move || (generate.version().get(), revoke.version().get()),
+            move || {
+                (
+                    generate.version().get(),
+                    revoke.version().get(),
+                    revoke_all.version().get(),
+                )
+            },
             move |_| account_tokens(user_id),
         );
         Self {
             user_id,
             generate,
             revoke,
+            revoke_all,
             tokens,
         }
     }
@@ -45,6 +56,7 @@ pub fn AccessTokensTab(data: AccountTokens) -> impl IntoView {
         user_id,
         generate,
         revoke,
+        revoke_all,
         tokens,
     } = data;
     let confirmation = Confirmation::new();
@@ -61,11 +73,14 @@ pub fn AccessTokensTab(data: AccountTokens) -> impl IntoView {
             toasts.show(format!("Token {number} revoked."));
         }
     });
+    Effect::new(move |_| {
+        if let Some(Ok(n)) = revoke_all.value().get() {
+            toasts.show(revoked_message(n));
+        }
+    });
     let revoke_error = move || {
-        revoke
-            .value()
-            .get()
-            .and_then(Result::err)
+        let one = revoke.value().get().and_then(Result::err);
+        one.or_else(|| revoke_all.value().get().and_then(Result::err))
             .map(|e| e.to_string())
     };
     view! {
@@ -96,6 +111,9 @@ pub fn AccessTokensTab(data: AccountTokens) -> impl IntoView {
             <GenerateTokenForm user_id generate composing/>
         </Show>
         {move || generate.value().get().and_then(Result::ok).map(|issued| view! { <NewTokenSection issued generate/> })}
+        {user_id.map(|user_id| view! {
+            <RevokeAllButton user_id tokens revoke_all confirmation/>
+        })}
         <p class="error" role="alert">{revoke_error}</p>
         <Transition fallback=|| view! { <p class="loading">"Loading tokens…"</p> }>
             {move || Suspend::new(async move {
@@ -112,6 +130,39 @@ pub fn AccessTokensTab(data: AccountTokens) -> impl IntoView {
             })}
         </Transition>
         <ConfirmDialog confirmation/>
+    }
+}
+
+/// The kill switch on a user's page: every token of theirs stops at once, on every instance.
+#[component]
+fn RevokeAllButton(
+    user_id: i64,
+    tokens: Resource<Result<Vec<TokenView>, AppError>>,
+    revoke_all: ServerAction<RevokeUserTokens>,
+    confirmation: Confirmation,
+) -> impl IntoView {
+    let live = move || {
+        tokens.with(|t| {
+            t.as_ref()
+                .and_then(|t| t.as_ref().ok())
+                .map_or(0, |t| t.iter().filter(|t| t.revoked_at.is_none()).count())
+        })
+    };
+    let ask = move |_| {
+        let question = match live() {
+            1 => "Revoke this user's token? Every integration using it is refused at once, on every instance. This cannot be undone.".to_owned(),
+            n => format!("Revoke all {n} tokens of this user? Every integration using one is refused at once, on every instance. This cannot be undone."),
+        };
+        confirmation.ask(question, "Revoke all", move || {
+            revoke_all.dispatch(RevokeUserTokens { user_id });
+        });
+    };
+    view! {
+        <Transition>
+            {move || (live() > 0).then(|| view! {
+                <button type="button" class="danger" on:click=ask>"Revoke all tokens"</button>
+            })}
+        </Transition>
     }
 }
 

@@ -33,6 +33,13 @@ pub fn Modal(
     let labelled_by = id.clone();
     view! {
         <dialog node_ref=node class="dialog" aria-modal="true" aria-labelledby=labelled_by
+            // Escape is caught at the key: the browser lets a page refuse only one cancel
+            // in a row, so a second Escape would close the dialog past the warning.
+            on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                if ev.key() == "Escape" && keep_open.is_some_and(|keep| keep.run(())) {
+                    ev.prevent_default();
+                }
+            }
             on:cancel=move |ev: leptos::ev::Event| {
                 if keep_open.is_some_and(|keep| keep.run(())) {
                     ev.prevent_default();

@@ -19,6 +19,12 @@ pub struct Tabs<T: TabKey> {
 impl<T: TabKey> Tabs<T> {
     /// `url` must own the parameter `tab`.
     pub fn new(url: UrlState) -> Self {
+        Self::offering(url, |_| true)
+    }
+
+    /// Tabs of which some are shown only sometimes: a link or a reload naming a tab that
+    /// `offered` refuses opens the first one instead of an empty panel.
+    pub fn offering(url: UrlState, offered: impl Fn(T) -> bool + Send + Sync + 'static) -> Self {
         let key = url.get("tab");
         let selected = Memo::new(move |_| {
             key.with(|key| {
@@ -26,6 +32,7 @@ impl<T: TabKey> Tabs<T> {
                     .iter()
                     .copied()
                     .find(|t| Some(t.key()) == key.as_deref())
+                    .filter(|t| offered(*t))
                     .unwrap_or(T::ALL[0])
             })
         });

@@ -69,6 +69,14 @@ pub fn ScopeChips(scopes: Vec<String>) -> impl IntoView {
     }
 }
 
+/// What a kill switch did, in words: "1 token revoked.", "3 tokens revoked."
+pub fn revoked_message(n: u64) -> String {
+    match n {
+        1 => "1 token revoked.".to_owned(),
+        n => format!("{n} tokens revoked."),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,6 +18,10 @@ pub enum Action {
     TokenRevoke,
     TokenDelete,
     TokenRegenerate,
+    /// Every token of one user, at once.
+    TokenRevokeAll,
+    /// Every token whose secret was issued before a moment, across the instance.
+    TokenRevokeIssuedBefore,
     /// A request asked for a token wider than what it holds.
     TokenEscalationRefused,
     EndpointCreate,
@@ -32,7 +36,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 22] = [
+    pub const ALL: [Action; 24] = [
         Self::SignIn,
         Self::SignInFailed,
         Self::SignInRefused,
@@ -46,6 +50,8 @@ impl Action {
         Self::TokenRevoke,
         Self::TokenDelete,
         Self::TokenRegenerate,
+        Self::TokenRevokeAll,
+        Self::TokenRevokeIssuedBefore,
         Self::TokenEscalationRefused,
         Self::EndpointCreate,
         Self::EndpointUpdate,
@@ -77,6 +83,8 @@ impl Action {
             Self::TokenRevoke => "Token revoked",
             Self::TokenDelete => "Token deleted",
             Self::TokenRegenerate => "Token regenerated",
+            Self::TokenRevokeAll => "All tokens of a user revoked",
+            Self::TokenRevokeIssuedBefore => "Tokens issued before a time revoked",
             Self::TokenEscalationRefused => "Token refused: wider than the request",
             Self::EndpointCreate => "Endpoint created",
             Self::EndpointUpdate => "Endpoint changed",
@@ -104,6 +112,8 @@ impl Action {
             Self::TokenRevoke => "token.revoke",
             Self::TokenDelete => "token.delete",
             Self::TokenRegenerate => "token.regenerate",
+            Self::TokenRevokeAll => "token.revoke_all",
+            Self::TokenRevokeIssuedBefore => "token.revoke_issued_before",
             Self::TokenEscalationRefused => "token.escalation_refused",
             Self::EndpointCreate => "endpoint.create",
             Self::EndpointUpdate => "endpoint.update",

@@ -123,7 +123,10 @@ fn target_page(action: &str, target: &str) -> Option<String> {
     if let Some(id) = parse_number(target) {
         return Some(format!("/admin/tokens/{id}"));
     }
-    if action.starts_with("user.") || action.starts_with("auth.sign") {
+    if action.starts_with("user.")
+        || action.starts_with("auth.sign")
+        || action == "token.revoke_all"
+    {
         Some(search("/admin/users"))
     } else if action.starts_with("endpoint_token.") {
         Some("/admin/endpoint-tokens".to_owned())

@@ -3,9 +3,11 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::settings::{get_token_settings, save_token_settings, TokenSettings};
+use crate::api::tokens::RevokeIssuedBefore;
 use crate::components::dialog::{ConfirmDialog, Confirmation};
 use crate::components::form::Submission;
 use crate::components::session::AdminOnly;
+use crate::components::token::revoked_message;
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
@@ -17,7 +19,7 @@ pub fn SettingsPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="loading">"Loading settings…"</p> }>
                 {move || Suspend::new(async move {
                     match loaded.await {
-                        Ok(settings) => view! { <SettingsForm settings/> }.into_any(),
+                        Ok(settings) => view! { <SettingsForm settings/><KillSwitch/> }.into_any(),
                         Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
                     }
                 })}
@@ -117,4 +119,81 @@ fn SettingsForm(settings: TokenSettings) -> impl IntoView {
         </form>
         <ConfirmDialog confirmation/>
     }
+}
+
+/// "Revoke every token issued before …", for the morning after an incident. The moment is
+/// entered in the browser's time zone and sent as UTC; empty means now.
+#[component]
+fn KillSwitch() -> impl IntoView {
+    let revoke = ServerAction::<RevokeIssuedBefore>::new();
+    let confirmation = Confirmation::new();
+    let before = RwSignal::new(String::new());
+    let problem = RwSignal::new(None::<&'static str>);
+    let toasts = crate::components::toast::use_toasts();
+    Effect::new(move |_| {
+        if let Some(Ok(n)) = revoke.value().get() {
+            toasts.show(revoked_message(n));
+        }
+    });
+    let ask = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let text = before.get_untracked();
+        let (moment, when) = if text.trim().is_empty() {
+            (None, "now".to_owned())
+        } else {
+            match local_moment(&text) {
+                Some(moment) => (Some(moment), text.replace('T', " ")),
+                None => {
+                    problem.set(Some("Enter a date and time, or leave it empty for now."));
+                    return;
+                }
+            }
+        };
+        problem.set(None);
+        confirmation.ask(
+            format!(
+                "Revoke every access token issued before {when}? Each integration using one is refused at once, on every instance. Tokens regenerated since keep working. This cannot be undone."
+            ),
+            "Revoke tokens",
+            move || {
+                revoke.dispatch(RevokeIssuedBefore { before: moment });
+            },
+        );
+    };
+    let failure = move || {
+        revoke
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })
+    };
+    view! {
+        <form class="section" aria-labelledby="kill-switch" on:submit=ask>
+            <h2 id="kill-switch">"Revoke tokens issued before…"</h2>
+            <p class="hint">"After an incident: every access token whose secret was issued before this moment (your local time; empty for now) stops working."</p>
+            <div class="field">
+                <label for="issued-before">"Issued before"</label>
+                <input id="issued-before" type="datetime-local" step="1"
+                    aria-invalid=move || problem.get().is_some().then_some("true")
+                    on:input=move |ev| before.set(event_target_value(&ev))/>
+                {move || problem.get().map(|p| view! { <span class="field-error" role="alert">{p}</span> })}
+            </div>
+            {failure}
+            <button type="submit" class="danger" disabled=move || revoke.pending().get()>"Revoke tokens issued before…"</button>
+            <ConfirmDialog confirmation/>
+        </form>
+    }
+}
+
+/// What a datetime-local field holds (`YYYY-MM-DDTHH:MM`, seconds optional) in the browser's
+/// time zone.
+fn local_moment(text: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    let text = text.trim();
+    let naive = chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M")
+        .or_else(|_| chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S"))
+        .ok()?;
+    naive
+        .and_local_timezone(chrono::Local)
+        .earliest()
+        .map(|moment| moment.to_utc())
 }

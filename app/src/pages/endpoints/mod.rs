@@ -116,7 +116,6 @@ pub fn EndpointPage() -> impl IntoView {
     let url = UrlState::new(data::PARAMETERS);
     // "Created" after the creating dialog brought us here.
     let created = url.arrived_with("created");
-    let tab = Tabs::<Tab>::new(url);
     let loaded = Resource::new(|| (), move |_| get_endpoint(id));
     // What the General tab saved last; until then, what was loaded.
     let saved = RwSignal::new(None::<EndpointView>);
@@ -129,6 +128,12 @@ pub fn EndpointPage() -> impl IntoView {
             .and_then(Result::ok)
             .filter(|e| e.auth_type == AuthType::Token)
     };
+    // Tokens is a tab only while the endpoint asks for tokens (and before it has loaded, so
+    // that a reload on it does not flash General).
+    let tab = Tabs::<Tab>::offering(url, move |t| {
+        t != Tab::Tokens
+            || endpoint().is_none_or(|e| e.is_ok_and(|e| e.auth_type == AuthType::Token))
+    });
     let assignable = Resource::new(
         || (),
         move |_| async move {

@@ -18,6 +18,8 @@ pub struct Model {
     pub secret_digest: String,
     pub hint: String,
     pub created_at: DateTimeUtc,
+    /// When the current secret was issued: at creation, then at each regeneration.
+    pub issued_at: DateTimeUtc,
     pub created_by: Option<String>,
     pub updated_at: DateTimeUtc,
     pub updated_by: Option<String>,

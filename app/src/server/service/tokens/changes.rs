@@ -202,6 +202,7 @@ pub async fn create(
         secret_digest: Set(secrets::digest(&secret)),
         hint: Set(secrets::hint(&secret)),
         created_at: Set(now),
+        issued_at: Set(now),
         created_by: Set(Some(actor.to_owned())),
         updated_at: Set(now),
         updated_by: Set(Some(actor.to_owned())),
@@ -383,6 +384,7 @@ pub async fn regenerate(
                 Expr::value(secrets::digest(&secret)),
             )
             .col_expr(access_token::Column::Hint, Expr::value(hint.clone()))
+            .col_expr(access_token::Column::IssuedAt, Expr::value(Utc::now()))
     })
     .await?;
     if updated == 0 {

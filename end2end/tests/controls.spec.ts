@@ -1,0 +1,99 @@
+import { test, expect, hydrated, confirmWith, generateAccessToken, openDialog, ADMIN } from "./fixtures";
+
+// Kill switches: every token of a user from their page, every token issued before a moment
+// from Settings. Both confirmed (Cancel focused), both say how many they revoked.
+
+test("Revoke all tokens on a user's page stops every token of theirs", async ({ page, login, request }) => {
+  await login.open("/admin/users");
+  await login.signInAndWait(ADMIN);
+  const username = `kill-${Date.now()}`;
+  const create = await openDialog(page, "+ User", "Create user");
+  await create.getByLabel("Username").fill(username);
+  await create.getByLabel("Password").fill("orchid-tunnel-basalt-58");
+  await create.getByLabel("Technical user").check();
+  await create.getByRole("button", { name: "Create" }).click();
+  await expect(page).toHaveURL(/\/admin\/users\/\d+$/);
+  await hydrated(page);
+
+  await page.getByRole("tab", { name: "Access Tokens" }).click();
+  const panel = page.getByRole("tabpanel", { name: "Access Tokens" });
+  // Nothing to revoke yet: no button.
+  await expect(panel.getByRole("button", { name: "Revoke all tokens" })).toHaveCount(0);
+  const secrets: string[] = [];
+  for (const name of ["first", "second"]) {
+    const section = await generateAccessToken(page, panel, name);
+    secrets.push((await section.getByLabel("Access token").textContent())!.trim());
+    await section.getByRole("button", { name: "Done: hide the token" }).click();
+    await section.getByRole("button", { name: "Close anyway" }).click();
+    await expect(section).toBeHidden();
+  }
+  for (const secret of secrets) {
+    const me = await request.get("/api/v1/me", { headers: { Authorization: `Bearer ${secret}` } });
+    expect(me.status()).toBe(200);
+  }
+
+  await panel.getByRole("button", { name: "Revoke all tokens" }).click();
+  const confirm = page.getByRole("dialog", { name: "Please confirm" });
+  await expect(confirm).toContainText("Revoke all 2 tokens of this user?");
+  await expect(confirm).toContainText("refused at once");
+  await confirmWith(page, "Revoke all");
+  await expect(page.getByRole("status").filter({ hasText: "2 tokens revoked." })).toBeVisible();
+  await expect(panel.locator("tbody tr").filter({ hasText: "Revoked" })).toHaveCount(2);
+  await expect(panel.getByRole("button", { name: "Revoke all tokens" })).toHaveCount(0);
+  for (const secret of secrets) {
+    const me = await request.get("/api/v1/me", { headers: { Authorization: `Bearer ${secret}` } });
+    expect(me.status()).toBe(401);
+  }
+
+  // The audit log names it in words, linked to the user.
+  await page.goto(`/admin/audit?action=token.revoke_all`);
+  await hydrated(page);
+  const row = page.locator("tbody tr").filter({ hasText: username });
+  await expect(row).toContainText("All tokens of a user revoked");
+  await expect(row).toContainText("revoked 2");
+  await expect(row.getByRole("link", { name: username })).toBeVisible();
+});
+
+test("Settings revokes every token issued before a moment, refusing one in the future", async ({ page, login, request }) => {
+  await login.open("/me/tokens");
+  await login.signInAndWait(ADMIN);
+  const section = await generateAccessToken(page, page, `before-${Date.now()}`);
+  const secret = (await section.getByLabel("Access token").textContent())!.trim();
+  const call = () => request.get("/api/v1/me", { headers: { Authorization: `Bearer ${secret}` } });
+  expect((await call()).status()).toBe(200);
+
+  await page.goto("/admin/settings");
+  await hydrated(page);
+  const form = page.getByRole("form", { name: "Revoke tokens issued before…" });
+  const field = form.getByLabel("Issued before");
+  const submit = form.getByRole("button", { name: "Revoke tokens issued before…" });
+
+  // A moment long past: nothing was issued then.
+  await field.fill("2001-02-03T04:05:06");
+  await submit.click();
+  await expect(page.getByRole("dialog", { name: "Please confirm" })).toContainText("issued before 2001-02-03 04:05:06");
+  await confirmWith(page, "Revoke tokens");
+  await expect(page.getByRole("status").filter({ hasText: "0 tokens revoked." })).toBeVisible();
+  expect((await call()).status()).toBe(200);
+
+  // Tomorrow is refused by the server, by name.
+  const tomorrow = new Date(Date.now() + 86_400_000);
+  const local = new Date(tomorrow.getTime() - tomorrow.getTimezoneOffset() * 60_000).toISOString().slice(0, 19);
+  await field.fill(local);
+  await submit.click();
+  await confirmWith(page, "Revoke tokens");
+  await expect(form.getByRole("alert")).toContainText("in the future");
+  expect((await call()).status()).toBe(200);
+
+  // Cancel changes nothing; empty means now, which takes the token just made.
+  await field.fill("");
+  await submit.click();
+  const confirm = page.getByRole("dialog", { name: "Please confirm" });
+  await expect(confirm).toContainText("issued before now");
+  await confirm.getByRole("button", { name: "Cancel" }).click();
+  expect((await call()).status()).toBe(200);
+  await submit.click();
+  await confirmWith(page, "Revoke tokens");
+  await expect(page.getByRole("status").filter({ hasText: /\d+ tokens? revoked\./ })).toBeVisible();
+  expect((await call()).status()).toBe(401);
+});

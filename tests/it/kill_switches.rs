@@ -1,0 +1,315 @@
+//! Kill switches: every token of a user, or every token issued before a moment, revoked in
+//! one change that every instance honours; only administrators reach them.
+use reqwest::Method;
+use sea_orm::EntityTrait;
+use serde_json::json;
+
+use app::server::entity::access_token;
+
+use crate::helpers::*;
+use crate::on_both_backends;
+
+on_both_backends!(
+    revoking_a_users_tokens_stops_them_on_every_instance,
+    racing_kill_switches_revoke_each_token_once,
+    revoking_by_issue_time_spares_newer_and_regenerated_secrets,
+    only_administrators_reach_the_kill_switches,
+);
+
+/// Calls `GET /api/v1/me` with `secret` on `app` until it answers 401; fails on anything but
+/// 200 meanwhile or after ten seconds (the other instance follows within one at worst).
+async fn refused_soon(app: &TestApp, secret: &str) {
+    let start = std::time::Instant::now();
+    loop {
+        let status = app
+            .api(Method::GET, "/api/v1/me", Some(secret))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16();
+        if status == 401 {
+            return;
+        }
+        assert_eq!(status, 200);
+        assert!(start.elapsed().as_secs() < 10, "still accepted after 10 s");
+    }
+}
+
+async fn me_status(app: &TestApp, secret: &str) -> u16 {
+    app.api(Method::GET, "/api/v1/me", Some(secret))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+async fn post(
+    app: &TestApp,
+    path: &str,
+    token: &str,
+    body: serde_json::Value,
+) -> (u16, serde_json::Value) {
+    let response = app
+        .api(Method::POST, path, Some(token))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or_default())
+}
+
+async fn revoking_a_users_tokens_stops_them_on_every_instance(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let a = TestApp::spawn(&db).await;
+    let b = TestApp::spawn(&db).await;
+    let root = a.issue("admin", &["admin"]).await.secret;
+    a.create_user("svc", false).await;
+    a.create_user("bystander", false).await;
+    let svc = a.user_id("svc").await;
+    let tokens = [
+        a.issue("svc", &["profile:read"]).await,
+        a.issue("svc", &["tokens:read", "profile:read"]).await,
+    ];
+    let already = a.issue("svc", &["profile:read"]).await;
+    let revoke_one = format!("/api/v1/admin/tokens/{}/revoke", already.token.id);
+    assert_eq!(post(&a, &revoke_one, &root, json!(null)).await.0, 204);
+    let other = a.issue("bystander", &["profile:read"]).await.secret;
+    for token in &tokens {
+        assert_eq!(me_status(&b, &token.secret).await, 200);
+    }
+
+    let path = format!("/api/v1/admin/users/{svc}/revoke-tokens");
+    let (status, body) = post(&a, &path, &root, json!(null)).await;
+    assert_eq!((status, body), (200, json!({"revoked": 2})));
+    for token in &tokens {
+        // At once here, and on B as soon as it follows the change.
+        assert_eq!(me_status(&a, &token.secret).await, 401);
+        refused_soon(&b, &token.secret).await;
+    }
+    assert_eq!(me_status(&b, &other).await, 200);
+    // Again: nothing left to revoke.
+    assert_eq!(
+        post(&b, &path, &root, json!(null)).await,
+        (200, json!({"revoked": 0}))
+    );
+
+    // One event for the sweep, naming the user and the count, with the caller's address.
+    let audit = a
+        .get_json("/api/v1/admin/audit?action=token.revoke_all", &root)
+        .await;
+    let items = audit["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[1]["target"], "svc");
+    assert_eq!(items[1]["details"]["revoked"], 2);
+    assert_eq!(items[1]["ip"], "127.0.0.1");
+    // The token list says who revoked them.
+    let listed = a
+        .get_json("/api/v1/admin/tokens?user=svc&state=revoked", &root)
+        .await;
+    assert_eq!(listed["items"].as_array().unwrap().len(), 3);
+
+    let missing = post(
+        &a,
+        "/api/v1/admin/users/999999/revoke-tokens",
+        &root,
+        json!(null),
+    )
+    .await;
+    assert_eq!(missing.0, 404);
+    a.stop().await;
+    b.stop().await;
+}
+
+async fn racing_kill_switches_revoke_each_token_once(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(&db).await;
+    app.create_user("svc", false).await;
+    let svc = app.user_id("svc").await;
+    let mut secrets = Vec::new();
+    for _ in 0..6 {
+        secrets.push(app.issue("svc", &["profile:read"]).await.secret);
+    }
+    let before = json!({"before": chrono::Utc::now()});
+    // Issued after the cut-off, so that the caller survives its own sweep.
+    let root = app.issue("admin", &["admin"]).await.secret;
+    let path = format!("/api/v1/admin/users/{svc}/revoke-tokens");
+    let calls = (0..4).map(|i| {
+        let (path, body) = if i % 2 == 0 {
+            (path.as_str(), json!(null))
+        } else {
+            ("/api/v1/admin/tokens/revoke-issued-before", before.clone())
+        };
+        post(&app, path, &root, body)
+    });
+    let answers = futures_util::future::join_all(calls).await;
+    let mut total = 0;
+    for (status, body) in answers {
+        assert_eq!(status, 200, "{body}");
+        total += body["revoked"].as_u64().unwrap();
+    }
+    assert_eq!(
+        total, 6,
+        "each token counted once however the sweeps interleave"
+    );
+    for secret in &secrets {
+        assert_eq!(me_status(&app, secret).await, 401);
+    }
+    app.stop().await;
+}
+
+async fn revoking_by_issue_time_spares_newer_and_regenerated_secrets(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(&db).await;
+    let root = app.issue("admin", &["admin"]).await;
+    app.create_user("svc", false).await;
+    let old = app.issue("svc", &["profile:read"]).await;
+    let rotated = app.issue("svc", &["profile:read"]).await;
+    let newer = app.issue("svc", &["profile:read"]).await;
+    // The cut-off is the moment the newest token was issued, read back from the database:
+    // the test's clock, not the wall clock's.
+    let issued_at = |id| {
+        let db = &app.db;
+        async move {
+            access_token::Entity::find_by_id(id)
+                .one(db)
+                .await
+                .unwrap()
+                .unwrap()
+                .issued_at
+        }
+    };
+    let cutoff = issued_at(newer.token.id).await;
+    let regenerate = format!("/api/v1/admin/tokens/{}/regenerate", rotated.token.id);
+    let (status, fresh) = post(&app, &regenerate, &root.secret, json!(null)).await;
+    assert_eq!(status, 200);
+    assert!(issued_at(rotated.token.id).await > cutoff);
+    // The administrator keeps a token issued after the cut-off to call with.
+    let caller = app.issue("admin", &["admin"]).await.secret;
+
+    let path = "/api/v1/admin/tokens/revoke-issued-before";
+    let (status, body) = post(&app, path, &caller, json!({"before": cutoff})).await;
+    assert_eq!(
+        (status, body),
+        (200, json!({"revoked": 2})),
+        "the old token and root"
+    );
+    assert_eq!(me_status(&app, &old.secret).await, 401);
+    assert_eq!(me_status(&app, &root.secret).await, 401);
+    assert_eq!(me_status(&app, &newer.secret).await, 200);
+    assert_eq!(
+        me_status(&app, fresh["secret"].as_str().unwrap()).await,
+        200
+    );
+    let event = app
+        .get_json(
+            "/api/v1/admin/audit?action=token.revoke_issued_before",
+            &caller,
+        )
+        .await;
+    assert_eq!(event["items"][0]["details"]["revoked"], 2);
+
+    // Bad input names the problem and changes nothing.
+    let future = json!({"before": chrono::Utc::now() + chrono::Duration::days(1)});
+    let response = app
+        .api(Method::POST, path, Some(&caller))
+        .json(&future)
+        .send()
+        .await
+        .unwrap();
+    let body = error_body(response).await;
+    assert!(
+        body.contains("\"before\"") && body.contains("future"),
+        "{body}"
+    );
+    for bad in [
+        json!({"before": "yesterday"}),
+        json!({}),
+        json!({"before": "2026-13-01T00:00:00Z\u{0}"}),
+    ] {
+        let response = app
+            .api(Method::POST, path, Some(&caller))
+            .json(&bad)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 422, "{bad}");
+    }
+    assert_eq!(me_status(&app, &newer.secret).await, 200);
+    let still = app
+        .api(Method::GET, "/api/v1/admin/users", Some(&caller))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(still.status(), 200);
+    app.stop().await;
+}
+
+async fn only_administrators_reach_the_kill_switches(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(&db).await;
+    app.create_user("svc", false).await;
+    let svc = app.user_id("svc").await;
+    let own = app
+        .issue("svc", &["profile:read", "tokens:write"])
+        .await
+        .secret;
+    let admin_id = app.user_id("admin").await;
+    let admins = app.issue("admin", &["profile:read"]).await.secret;
+
+    // A user's token, even with every scope it may hold, and an administrator's token
+    // without `admin`.
+    for token in [&own, &admins] {
+        let path = format!("/api/v1/admin/users/{admin_id}/revoke-tokens");
+        let response = app
+            .api(Method::POST, &path, Some(token))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 403);
+        let body = json!({"before": chrono::Utc::now()});
+        let path = "/api/v1/admin/tokens/revoke-issued-before";
+        let response = app
+            .api(Method::POST, path, Some(token))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 403);
+    }
+    assert_eq!(me_status(&app, &admins).await, 200);
+
+    // The pages' server functions: a signed-in user is refused, an anonymous caller too.
+    let client = app.client();
+    assert_eq!(
+        app.sign_in(&client, "svc", USER_PASSWORD).await.status(),
+        200
+    );
+    let direct = client
+        .post(app.url("/sfn/revoke_user_tokens"))
+        .form(&[("user_id", admin_id.to_string())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(direct.status(), 403);
+    let direct = client
+        .post(app.url("/sfn/revoke_issued_before"))
+        .form(&[("before", "2030-01-01T00:00:00Z")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(direct.status(), 403);
+    let anonymous = app
+        .client()
+        .post(app.url("/sfn/revoke_user_tokens"))
+        .form(&[("user_id", svc.to_string())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
+    assert_eq!(me_status(&app, &own).await, 200);
+    assert_eq!(me_status(&app, &admins).await, 200);
+    app.stop().await;
+}
