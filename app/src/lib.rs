@@ -97,6 +97,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/me") view=account::MyAccountPage/>
                     <Route path=path!("/me/tokens") view=account::MyTokensPage/>
                     <Route path=path!("/me/tokens/:id") view=token::TokenPage/>
+                    <Route path=path!("/me/sessions") view=account::MySessionsPage/>
                     <Route path=path!("/admin/tokens") view=tokens::TokensPage/>
                     <Route path=path!("/admin/tokens/:id") view=token::TokenPage/>
                     <Route path=path!("/admin/users") view=users::UsersPage/>

@@ -1,3 +1,4 @@
+import { Browser } from "@playwright/test";
 import { test, expect, hydrated, confirmWith, generateAccessToken, openDialog, ADMIN } from "./fixtures";
 
 // Kill switches: every token of a user from their page, every token issued before a moment
@@ -96,4 +97,83 @@ test("Settings revokes every token issued before a moment, refusing one in the f
   await confirmWith(page, "Revoke tokens");
   await expect(page.getByRole("status").filter({ hasText: /\d+ tokens? revoked\./ })).toBeVisible();
   expect((await call()).status()).toBe(401);
+});
+
+/** Another browser, signed in as `user`: its own cookies, optionally its own User-Agent. */
+async function elsewhere(browser: Browser, user: { username: string; password: string }, userAgent?: string) {
+  const context = await browser.newContext(userAgent ? { userAgent } : {});
+  const page = await context.newPage();
+  await page.goto("/login");
+  await hydrated(page);
+  await page.getByLabel("Username").fill(user.username);
+  await page.getByRole("textbox", { name: "Password", exact: true }).fill(user.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).not.toHaveURL(/\/login/);
+  return { context, page };
+}
+
+test("My sessions lists every browser signed in, and signs out the others", async ({ page, login, browser }) => {
+  const firefoxAgent = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:140.0) Gecko/20100101 Firefox/140.0";
+  const other = await elsewhere(browser, ADMIN, firefoxAgent);
+  const third = await elsewhere(browser, ADMIN);
+
+  await login.open("/me");
+  await login.signInAndWait(ADMIN);
+  await page.getByRole("navigation", { name: "My account" }).getByRole("link", { name: "Sessions" }).click();
+  await expect(page).toHaveURL("/me/sessions");
+  const table = page.getByRole("region", { name: "Sessions" });
+  const current = table.locator("tbody tr").filter({ hasText: "This session" });
+  await expect(current).toHaveCount(1);
+  await expect(current).toContainText("127.0.0.1");
+  const firefox = table.locator("tbody tr").filter({ hasText: "Firefox 140 on Windows 10" });
+  await expect(firefox).toHaveCount(1);
+
+  // One by one: the other browser is signed out at its next request.
+  await firefox.first().getByRole("button", { name: /^Sign out session / }).click();
+  await expect(page.getByRole("status").filter({ hasText: "1 session signed out." })).toBeVisible();
+  await expect(firefox).toHaveCount(0);
+  await other.page.goto("/admin/tokens");
+  await expect(other.page).toHaveURL(/\/login/);
+
+  // Sign out all other sessions: confirmed, Cancel focused; this one stays.
+  await page.getByRole("button", { name: "Sign out all other sessions" }).click();
+  await expect(page.getByRole("dialog", { name: "Please confirm" })).toContainText("this one stays");
+  await confirmWith(page, "Sign out");
+  await expect(table.locator("tbody tr")).toHaveCount(1);
+  await expect(page.getByRole("button", { name: "Sign out all other sessions" })).toHaveCount(0);
+  await third.page.goto("/admin/tokens");
+  await expect(third.page).toHaveURL(/\/login/);
+  await page.reload();
+  await hydrated(page);
+  await expect(table.locator("tbody tr").filter({ hasText: "This session" })).toHaveCount(1);
+  await other.context.close();
+  await third.context.close();
+});
+
+test("an administrator signs out a user's sessions from the user page", async ({ page, login, browser }) => {
+  await login.open("/admin/users");
+  await login.signInAndWait(ADMIN);
+  const username = `sess-${Date.now()}`;
+  const password = "orchid-tunnel-basalt-58";
+  const create = await openDialog(page, "+ User", "Create user");
+  await create.getByLabel("Username").fill(username);
+  await create.getByLabel("Password").fill(password);
+  await create.getByRole("button", { name: "Create" }).click();
+  await expect(page).toHaveURL(/\/admin\/users\/\d+$/);
+  const userPage = new URL(page.url()).pathname;
+
+  const theirs = await elsewhere(browser, { username, password });
+
+  await page.goto(`${userPage}?tab=sessions`);
+  await hydrated(page);
+  const panel = page.getByRole("tabpanel", { name: "Sessions" });
+  await expect(panel.locator("tbody tr")).toHaveCount(1);
+  await expect(panel).not.toContainText("This session");
+  await panel.getByRole("button", { name: "Sign out all sessions" }).click();
+  await expect(page.getByRole("dialog", { name: "Please confirm" })).toContainText("Sign out 1 session of this user?");
+  await confirmWith(page, "Sign out");
+  await expect(panel.getByText("No one is signed in as this user.")).toBeVisible();
+  await theirs.page.goto("/me/tokens");
+  await expect(theirs.page).toHaveURL(/\/login/);
+  await theirs.context.close();
 });

@@ -7,6 +7,7 @@ const PAGES = [
   "/",
   "/me",
   "/me/tokens",
+  "/me/sessions",
   "/admin/tokens",
   "/admin/users",
   "/admin/users/1",
@@ -20,6 +21,7 @@ const PAGES = [
   "/admin/endpoints/1?tab=data",
   "/admin/endpoints/1?tab=tokens",
   "/admin/users/1?tab=tokens",
+  "/admin/users/1?tab=sessions",
 ];
 const WIDTHS = [1280, 375];
 

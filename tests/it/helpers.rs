@@ -188,6 +188,11 @@ impl TestApp {
     /// A client that keeps cookies, like a browser on Tessera's own pages (it says so with
     /// `Origin`), and never follows redirects.
     pub fn client(&self) -> reqwest::Client {
+        self.browser("reqwest")
+    }
+
+    /// Like [`Self::client`], saying it is the browser `user_agent`.
+    pub fn browser(&self, user_agent: &str) -> reqwest::Client {
         let mut headers = reqwest::header::HeaderMap::new();
         headers.insert(
             reqwest::header::ORIGIN,
@@ -196,6 +201,7 @@ impl TestApp {
         );
         reqwest::Client::builder()
             .default_headers(headers)
+            .user_agent(user_agent)
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(30))

@@ -15,6 +15,7 @@ mod instances;
 mod kill_switches;
 mod migrations;
 mod pages;
+mod sessions;
 mod sign_in;
 mod token_api;
 mod trust;

@@ -53,7 +53,12 @@ pub async fn sign_in(
     let state = context::state()?;
     let ip = context::client_ip().await;
     let account = auth::sign_in(&state.db, &state.auth, &username, password, ip.as_deref()).await?;
-    session::sign_in(&context::session().await?, account.user.id).await?;
+    session::sign_in(
+        &context::session().await?,
+        account.user.id,
+        context::session_client().await,
+    )
+    .await?;
     let next = safe_next(next.as_deref());
     redirect_plain_form(&next);
     Ok(next)
@@ -105,7 +110,12 @@ pub async fn change_password(
         ip.as_deref(),
     )
     .await?;
-    session::sign_in(&context::session().await?, account.user.id).await?;
+    session::sign_in(
+        &context::session().await?,
+        account.user.id,
+        context::session_client().await,
+    )
+    .await?;
     Ok(())
 }
 

@@ -33,6 +33,20 @@ pub async fn client_ip() -> Option<String> {
         .map(|axum::Extension(ClientIp(ip))| ip.to_string())
 }
 
+/// The client of this request as a new session remembers it: address and browser.
+pub async fn session_client() -> session::Client {
+    let agent = leptos_axum::extract::<axum::http::HeaderMap>()
+        .await
+        .ok()
+        .and_then(|headers| {
+            headers
+                .get(axum::http::header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        });
+    session::Client::new(client_ip().await, agent.as_deref())
+}
+
 /// The signed-in caller, if any.
 pub async fn account() -> Result<Option<Account>, AppError> {
     let state = state()?;

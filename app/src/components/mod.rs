@@ -8,6 +8,7 @@ pub mod header;
 pub mod pager;
 pub mod secret;
 pub mod session;
+pub mod sessions_list;
 pub mod tabs;
 pub mod toast;
 pub mod token;

@@ -69,12 +69,20 @@ pub fn ScopeChips(scopes: Vec<String>) -> impl IntoView {
     }
 }
 
+/// "1 token", "3 tokens".
+pub fn counted(n: usize, noun: &str) -> String {
+    match n {
+        1 => format!("1 {noun}"),
+        n => format!("{n} {noun}s"),
+    }
+}
+
 /// What a kill switch did, in words: "1 token revoked.", "3 tokens revoked."
 pub fn revoked_message(n: u64) -> String {
-    match n {
-        1 => "1 token revoked.".to_owned(),
-        n => format!("{n} tokens revoked."),
-    }
+    format!(
+        "{} revoked.",
+        counted(usize::try_from(n).unwrap_or(usize::MAX), "token")
+    )
 }
 
 #[cfg(test)]

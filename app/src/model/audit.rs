@@ -9,6 +9,8 @@ pub enum Action {
     SignInFailed,
     SignInRefused,
     SignOut,
+    /// Sessions ended from the list of sessions (by their user or an administrator).
+    SessionEnd,
     PasswordChanged,
     UserCreate,
     UserUpdate,
@@ -36,11 +38,12 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 24] = [
+    pub const ALL: [Action; 25] = [
         Self::SignIn,
         Self::SignInFailed,
         Self::SignInRefused,
         Self::SignOut,
+        Self::SessionEnd,
         Self::PasswordChanged,
         Self::UserCreate,
         Self::UserUpdate,
@@ -74,6 +77,7 @@ impl Action {
             Self::SignInFailed => "Sign-in failed",
             Self::SignInRefused => "Sign-in refused (too many attempts)",
             Self::SignOut => "Signed out",
+            Self::SessionEnd => "Sessions signed out",
             Self::PasswordChanged => "Password changed",
             Self::UserCreate => "User created",
             Self::UserUpdate => "User changed",
@@ -103,6 +107,7 @@ impl Action {
             Self::SignInFailed => "auth.sign_in_failed",
             Self::SignInRefused => "auth.sign_in_refused",
             Self::SignOut => "auth.sign_out",
+            Self::SessionEnd => "auth.session_end",
             Self::PasswordChanged => "user.password_changed",
             Self::UserCreate => "user.create",
             Self::UserUpdate => "user.update",

@@ -4,5 +4,6 @@ pub mod audit;
 pub mod dashboard;
 pub mod endpoint;
 pub mod scope;
+pub mod session;
 pub mod settings;
 pub mod token;

@@ -5,6 +5,7 @@ use leptos_meta::Title;
 use crate::api::auth::ChangePassword;
 use crate::components::access_tokens::{AccessTokensTab, AccountTokens};
 use crate::components::session::CurrentUser;
+use crate::components::sessions_list::{Sessions, SessionsPanel};
 
 #[component]
 fn AccountTabs(current: &'static str) -> impl IntoView {
@@ -18,6 +19,7 @@ fn AccountTabs(current: &'static str) -> impl IntoView {
         <nav class="tabs" aria-label="My account">
             {tab("/me", "Profile")}
             {tab("/me/tokens", "Access Tokens")}
+            {tab("/me/sessions", "Sessions")}
         </nav>
     }
 }
@@ -83,5 +85,16 @@ pub fn MyTokensPage() -> impl IntoView {
         <Title text="Access Tokens"/>
         <AccountTabs current="/me/tokens"/>
         <AccessTokensTab data=AccountTokens::new(None)/>
+    }
+}
+
+/// My account > Sessions: every browser signed in as me, and Sign out for the others.
+#[component]
+pub fn MySessionsPage() -> impl IntoView {
+    let data = Sessions::new(None);
+    view! {
+        <Title text="My sessions"/>
+        <AccountTabs current="/me/sessions"/>
+        <SessionsPanel data/>
     }
 }

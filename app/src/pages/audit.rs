@@ -123,10 +123,10 @@ fn target_page(action: &str, target: &str) -> Option<String> {
     if let Some(id) = parse_number(target) {
         return Some(format!("/admin/tokens/{id}"));
     }
-    if action.starts_with("user.")
-        || action.starts_with("auth.sign")
-        || action == "token.revoke_all"
-    {
+    let about_user = [Action::TokenRevokeAll, Action::SessionEnd]
+        .iter()
+        .any(|a| a.as_str() == action);
+    if action.starts_with("user.") || action.starts_with("auth.sign") || about_user {
         Some(search("/admin/users"))
     } else if action.starts_with("endpoint_token.") {
         Some("/admin/endpoint-tokens".to_owned())

@@ -8,6 +8,7 @@ use crate::components::access_tokens::{AccessTokensTab, AccountTokens};
 use crate::components::dialog::{ConfirmDialog, Confirmation, Modal};
 use crate::components::form::{Submission, TextField};
 use crate::components::session::{load_page, AdminOnly};
+use crate::components::sessions_list::{Sessions, SessionsPanel};
 use crate::components::tabs::{TabButton, TabKey, Tabs};
 use crate::components::url_state::{debounced, UrlState, TYPING_PAUSE_MS};
 use crate::error::AppError;
@@ -165,14 +166,16 @@ where
 enum Tab {
     General,
     AccessTokens,
+    Sessions,
 }
 
 impl TabKey for Tab {
-    const ALL: &'static [Self] = &[Self::General, Self::AccessTokens];
+    const ALL: &'static [Self] = &[Self::General, Self::AccessTokens, Self::Sessions];
     fn key(self) -> &'static str {
         match self {
             Self::General => "general",
             Self::AccessTokens => "tokens",
+            Self::Sessions => "sessions",
         }
     }
 }
@@ -198,6 +201,7 @@ pub fn UserPage() -> impl IntoView {
     });
     let id = user_id().unwrap_or_default();
     let tokens = user_id().map(|id| AccountTokens::new(Some(id)));
+    let sessions = user_id().map(|id| Sessions::new(Some(id)));
     view! {
         <AdminOnly>
             <Title text="User"/>
@@ -213,6 +217,7 @@ pub fn UserPage() -> impl IntoView {
             <div role="tablist" class="tabs" aria-label="User">
                 <TabButton tabs=tab which=Tab::General label="General" panel="panel-general"/>
                 <TabButton tabs=tab which=Tab::AccessTokens label="Access Tokens" panel="panel-tokens"/>
+                <TabButton tabs=tab which=Tab::Sessions label="Sessions" panel="panel-sessions"/>
             </div>
             <div id="panel-general" role="tabpanel" aria-label="General" hidden=move || tab.get() != Tab::General>
                 <Suspense fallback=|| view! { <p class="loading">"Loading user…"</p> }>
@@ -231,6 +236,9 @@ pub fn UserPage() -> impl IntoView {
             </div>
             <div id="panel-tokens" role="tabpanel" aria-label="Access Tokens" hidden=move || tab.get() != Tab::AccessTokens>
                 {tokens.map(|data| view! { <AccessTokensTab data/> })}
+            </div>
+            <div id="panel-sessions" role="tabpanel" aria-label="Sessions" hidden=move || tab.get() != Tab::Sessions>
+                {sessions.map(|data| view! { <SessionsPanel data/> })}
             </div>
         </AdminOnly>
     }

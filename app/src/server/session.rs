@@ -18,14 +18,48 @@ use super::state::SessionConfig;
 const USER_KEY: &str = "user";
 
 /// What a signed-in session remembers.
-#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
-struct SignedIn {
-    user_id: i64,
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct SignedIn {
+    pub(crate) user_id: i64,
     /// Unix seconds; bounds the session's total life whatever its activity.
-    signed_in_at: i64,
+    pub(crate) signed_in_at: i64,
     /// Unix seconds of the last request that extended the idle timeout.
     #[serde(default)]
-    seen_at: i64,
+    pub(crate) seen_at: i64,
+    /// Where and with what the user signed in, for their list of sessions.
+    #[serde(default)]
+    pub(crate) client: Client,
+}
+
+/// The client a session was signed in from.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Client {
+    pub ip: Option<String>,
+    /// The User-Agent header, without control characters and cut to 256 characters.
+    pub agent: Option<String>,
+}
+
+impl Client {
+    pub fn new(ip: Option<String>, agent: Option<&str>) -> Self {
+        let agent = agent
+            .map(|a| {
+                a.chars()
+                    .filter(|c| !c.is_control())
+                    .take(256)
+                    .collect::<String>()
+            })
+            .filter(|a| !a.trim().is_empty());
+        Self { ip, agent }
+    }
+}
+
+impl SignedIn {
+    /// The signed-in part of a stored session record, if it has one.
+    pub(crate) fn from_row(data: &str) -> Option<Self> {
+        let data: std::collections::HashMap<String, serde_json::Value> =
+            serde_json::from_str(data).ok()?;
+        serde_json::from_value(data.get(USER_KEY)?.clone()).ok()
+    }
 }
 
 /// A session in use is saved (and so its idle timeout restarted) at most this often, not on
@@ -152,13 +186,14 @@ pub(crate) fn session_failed(err: tower_sessions::session::Error) -> super::erro
 }
 
 /// Binds the session to `user_id` under a fresh id, so an id planted before sign-in is useless.
-pub async fn sign_in(session: &Session, user_id: i64) -> Result<()> {
+pub async fn sign_in(session: &Session, user_id: i64, client: Client) -> Result<()> {
     session.cycle_id().await.map_err(session_failed)?;
     let now = Utc::now().timestamp();
     let signed_in = SignedIn {
         user_id,
         signed_in_at: now,
         seen_at: now,
+        client,
     };
     session
         .insert(USER_KEY, signed_in)

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod endpoints;
 pub mod limits;
 pub mod passwords;
+pub mod sessions;
 pub mod settings;
 pub mod token_auth;
 pub mod tokens;
