@@ -129,11 +129,14 @@ pub fn EndpointPage() -> impl IntoView {
             .filter(|e| e.auth_type == AuthType::Token)
     };
     // Tokens is a tab only while the endpoint asks for tokens (and before it has loaded, so
-    // that a reload on it does not flash General).
-    let tab = Tabs::<Tab>::offering(url, move |t| {
-        t != Tab::Tokens
-            || endpoint().is_none_or(|e| e.is_ok_and(|e| e.auth_type == AuthType::Token))
+    // that a reload on it does not flash General). Learnt in an effect: a resource read
+    // outside a boundary while hydrating never updates.
+    let offers_tokens = RwSignal::new(true);
+    Effect::new(move |_| {
+        offers_tokens
+            .set(endpoint().is_none_or(|e| e.is_ok_and(|e| e.auth_type == AuthType::Token)));
     });
+    let tab = Tabs::<Tab>::offering(url, move |t| t != Tab::Tokens || offers_tokens.get());
     let assignable = Resource::new(
         || (),
         move |_| async move {
