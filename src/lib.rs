@@ -149,6 +149,13 @@ pub fn spawn_background(state: &AppState) {
                 }
                 Err(err) => tracing::warn!(error = %err, "could not purge old endpoint data"),
             }
+            let today = now.date_naive();
+            match app::server::service::tokens::revoke_idle(db, &retention_state.auth, today).await
+            {
+                Ok(0) => {}
+                Ok(revoked) => tracing::info!(revoked, "revoked tokens idle past the policy"),
+                Err(err) => tracing::warn!(error = %err, "could not revoke idle tokens"),
+            }
             if let Err(err) = app::server::service::limits::forget_ended(db, now).await {
                 tracing::warn!(error = %err, "could not forget ended attempt windows");
             }

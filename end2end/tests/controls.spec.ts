@@ -177,3 +177,31 @@ test("an administrator signs out a user's sessions from the user page", async ({
   await expect(theirs.page).toHaveURL(/\/login/);
   await theirs.context.close();
 });
+
+test("the idle policy is set in Settings, checked by field, and offered as a token filter", async ({ page, login }) => {
+  await login.open("/admin/settings");
+  await login.signInAndWait(ADMIN);
+  const flag = page.getByLabel("Flag tokens unused for (days, 0 for never)");
+  const revoke = page.getByLabel("Revoke tokens unused for (days, 0 for never)");
+  await expect(flag).toHaveValue("90");
+  await expect(revoke).toHaveValue("0");
+  // Revoking sooner than flagging is refused next to the field.
+  await revoke.fill("30");
+  await page.getByRole("button", { name: "Save", exact: true }).click();
+  await expect(page.locator(".field").filter({ has: revoke }).getByRole("alert")).toContainText("no sooner than they are flagged idle");
+  await revoke.fill("180");
+  await page.getByRole("button", { name: "Save", exact: true }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Settings saved." })).toBeVisible();
+  await page.reload();
+  await hydrated(page);
+  await expect(revoke).toHaveValue("180");
+  await revoke.fill("0");
+  await page.getByRole("button", { name: "Save", exact: true }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Settings saved." })).toBeVisible();
+
+  // Every token here was made today: none is idle, and the empty list offers to clear.
+  await page.goto("/admin/tokens?status=idle");
+  await hydrated(page);
+  await expect(page.getByRole("combobox", { name: "Status" })).toHaveValue("idle");
+  await expect(page.getByRole("button", { name: "Clear filters" })).toBeVisible();
+});

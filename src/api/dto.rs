@@ -61,7 +61,8 @@ pub struct ListParams {
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
     /// `effective`, `expiring_soon` (effective, last day within 7 days), `expired`,
-    /// `revoked`, `owner_locked`, `owner_inactive` or `not_effective` (any reason).
+    /// `revoked`, `owner_locked`, `owner_inactive`, `not_effective` (any reason) or `idle`
+    /// (effective, unused for the policy's idle days).
     pub state: Option<String>,
     /// Matches names, usernames and numbers (`AT-000012`).
     pub q: Option<String>,

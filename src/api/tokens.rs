@@ -26,8 +26,10 @@ pub fn token_query(params: ListParams, owner_id: Option<i64>) -> ApiResult<Token
             ApiError::validation(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 Some("state"),
-                "state must be effective, expiring_soon, expired, revoked, owner_locked, \
-                 owner_inactive or not_effective",
+                format!(
+                    "state must be one of {}",
+                    StatusFilter::ALL.map(StatusFilter::as_str).join(", ")
+                ),
             )
         })?),
     };

@@ -1,10 +1,12 @@
 //! Kill switches: every token of a user, or every token issued before a moment, revoked in
 //! one change that every instance honours; only administrators reach them.
+use chrono::{Duration, Utc};
 use reqwest::Method;
-use sea_orm::EntityTrait;
+use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use serde_json::json;
 
 use app::server::entity::access_token;
+use app::server::service::{settings, tokens};
 
 use crate::helpers::*;
 use crate::on_both_backends;
@@ -14,6 +16,7 @@ on_both_backends!(
     racing_kill_switches_revoke_each_token_once,
     revoking_by_issue_time_spares_newer_and_regenerated_secrets,
     only_administrators_reach_the_kill_switches,
+    idle_tokens_are_flagged_listed_and_revoked_by_the_policy,
 );
 
 /// Calls `GET /api/v1/me` with `secret` on `app` until it answers 401; fails on anything but
@@ -311,5 +314,153 @@ async fn only_administrators_reach_the_kill_switches(backend: Backend) {
     assert_eq!(anonymous.status(), 401);
     assert_eq!(me_status(&app, &own).await, 200);
     assert_eq!(me_status(&app, &admins).await, 200);
+    app.stop().await;
+}
+
+/// Backdates a token: created `created` days ago, last used `used` days ago (or never).
+async fn backdate(app: &TestApp, id: i64, created: i64, used: Option<i64>) {
+    let row = access_token::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut row: access_token::ActiveModel = row.into();
+    let now = Utc::now();
+    row.created_at = Set(now - Duration::days(created));
+    row.issued_at = Set(now - Duration::days(created));
+    row.last_used_at = Set(used.map(|days| now - Duration::days(days)));
+    row.update(&app.db).await.unwrap();
+    app.state.auth.reset();
+}
+
+async fn idle_tokens_are_flagged_listed_and_revoked_by_the_policy(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(&db).await;
+    let root = app.issue("admin", &["admin"]).await.secret;
+    app.create_user("svc", false).await;
+    let admin = app.admin().await;
+    let policy = settings::TokenSettings {
+        idle_after_days: 30,
+        revoke_idle_after_days: 60,
+        ..settings::load(&app.db).await.unwrap()
+    };
+    settings::save(&app.db, &app.state.auth, &admin, &policy)
+        .await
+        .unwrap();
+    let new = app.issue("svc", &["profile:read"]).await;
+    let unused = app.issue("svc", &["profile:read"]).await;
+    backdate(&app, unused.token.id, 40, None).await;
+    let busy = app.issue("svc", &["profile:read"]).await;
+    backdate(&app, busy.token.id, 100, Some(1)).await;
+    let forgotten = app.issue("svc", &["profile:read"]).await;
+    backdate(&app, forgotten.token.id, 100, Some(70)).await;
+    let expired = app.issue("svc", &["profile:read"]).await;
+    backdate(&app, expired.token.id, 100, Some(70)).await;
+    let row = access_token::Entity::find_by_id(expired.token.id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut row: access_token::ActiveModel = row.into();
+    row.expires_at = Set(Some(Utc::now().date_naive() - Duration::days(1)));
+    row.update(&app.db).await.unwrap();
+
+    // Flagged and listed: unused for 30 days, whether never used or not lately.
+    let listed = app
+        .ids_in_pages("/api/v1/admin/tokens?user=svc&state=idle", &root)
+        .await;
+    assert_eq!(listed, vec![forgotten.token.id, unused.token.id]);
+    let one = app
+        .get_json(&format!("/api/v1/admin/tokens/{}", unused.token.id), &root)
+        .await;
+    assert_eq!(one["idle"], true);
+    let fresh = app
+        .get_json(&format!("/api/v1/admin/tokens/{}", new.token.id), &root)
+        .await;
+    assert_eq!(fresh["idle"], false);
+    // Flagging alone changes nothing: an idle token still works.
+    assert_eq!(me_status(&app, &unused.secret).await, 200);
+
+    // The hourly sweep, on a clock the test sets: today, only the one unused for 70 days
+    // (the expired one stays expired rather than revoked).
+    let today = Utc::now().date_naive();
+    let revoked = tokens::revoke_idle(&app.db, &app.state.auth, today)
+        .await
+        .unwrap();
+    assert_eq!(revoked, 1);
+    assert_eq!(me_status(&app, &forgotten.secret).await, 401);
+    assert_eq!(me_status(&app, &unused.secret).await, 200);
+    assert_eq!(me_status(&app, &busy.secret).await, 200);
+    let gone = app
+        .get_json(
+            &format!("/api/v1/admin/tokens/{}", forgotten.token.id),
+            &root,
+        )
+        .await;
+    assert_eq!(gone["reason"], "revoked");
+    let still_expired = app
+        .get_json(&format!("/api/v1/admin/tokens/{}", expired.token.id), &root)
+        .await;
+    assert_eq!(still_expired["reason"], "expired");
+    // Run again (another instance, the next hour): nothing more, and no second event.
+    assert_eq!(
+        tokens::revoke_idle(&app.db, &app.state.auth, today)
+            .await
+            .unwrap(),
+        0
+    );
+    let events = app
+        .get_json("/api/v1/admin/audit?action=token.revoke_idle", &root)
+        .await;
+    let events = events["items"].as_array().unwrap().clone();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0]["details"]["reason"], "idle");
+    assert_eq!(events[0]["details"]["revoked"], 1);
+    assert_eq!(events[0]["actor"], serde_json::Value::Null);
+
+    // Three weeks later the one unused since 40 days ago passes 60 too.
+    let later = today + Duration::days(21);
+    let revoked = tokens::revoke_idle(&app.db, &app.state.auth, later)
+        .await
+        .unwrap();
+    assert_eq!(revoked, 1);
+    assert_eq!(me_status(&app, &unused.secret).await, 401);
+    assert_eq!(me_status(&app, &busy.secret).await, 200);
+    assert_eq!(me_status(&app, &new.secret).await, 200);
+
+    // A policy that revokes before it flags is refused, naming the field.
+    let backwards = settings::TokenSettings {
+        idle_after_days: 30,
+        revoke_idle_after_days: 10,
+        ..policy.clone()
+    };
+    let err = settings::save(&app.db, &app.state.auth, &admin, &backwards)
+        .await
+        .unwrap_err();
+    assert!(
+        format!("{err:?}").contains("revoke_idle_after_days"),
+        "{err:?}"
+    );
+    // Off: nothing flagged, nothing revoked.
+    let off = settings::TokenSettings {
+        idle_after_days: 0,
+        revoke_idle_after_days: 0,
+        ..policy
+    };
+    settings::save(&app.db, &app.state.auth, &admin, &off)
+        .await
+        .unwrap();
+    let listed = app
+        .ids_in_pages("/api/v1/admin/tokens?user=svc&state=idle", &root)
+        .await;
+    assert!(listed.is_empty());
+    let far = today + Duration::days(3650);
+    assert_eq!(
+        tokens::revoke_idle(&app.db, &app.state.auth, far)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(me_status(&app, &busy.secret).await, 200);
     app.stop().await;
 }

@@ -56,7 +56,10 @@ pub fn StatusBadge(token: TokenView) -> impl IntoView {
             _ => ("badge ok", "Effective".to_owned()),
         },
     };
-    view! { <span class=class>{text}</span> }
+    let idle = token
+        .idle
+        .then(|| view! { <span class="badge muted" title="Unused for the policy's idle period">"Idle"</span> });
+    view! { <span class=class>{text}</span>{idle} }
 }
 
 /// A token's scopes as small chips.

@@ -24,6 +24,8 @@ pub enum Action {
     TokenRevokeAll,
     /// Every token whose secret was issued before a moment, across the instance.
     TokenRevokeIssuedBefore,
+    /// The idle policy revoked tokens unused for its days.
+    TokenRevokeIdle,
     /// A request asked for a token wider than what it holds.
     TokenEscalationRefused,
     EndpointCreate,
@@ -38,7 +40,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 25] = [
+    pub const ALL: [Action; 26] = [
         Self::SignIn,
         Self::SignInFailed,
         Self::SignInRefused,
@@ -55,6 +57,7 @@ impl Action {
         Self::TokenRegenerate,
         Self::TokenRevokeAll,
         Self::TokenRevokeIssuedBefore,
+        Self::TokenRevokeIdle,
         Self::TokenEscalationRefused,
         Self::EndpointCreate,
         Self::EndpointUpdate,
@@ -89,6 +92,7 @@ impl Action {
             Self::TokenRegenerate => "Token regenerated",
             Self::TokenRevokeAll => "All tokens of a user revoked",
             Self::TokenRevokeIssuedBefore => "Tokens issued before a time revoked",
+            Self::TokenRevokeIdle => "Idle tokens revoked",
             Self::TokenEscalationRefused => "Token refused: wider than the request",
             Self::EndpointCreate => "Endpoint created",
             Self::EndpointUpdate => "Endpoint changed",
@@ -119,6 +123,7 @@ impl Action {
             Self::TokenRegenerate => "token.regenerate",
             Self::TokenRevokeAll => "token.revoke_all",
             Self::TokenRevokeIssuedBefore => "token.revoke_issued_before",
+            Self::TokenRevokeIdle => "token.revoke_idle",
             Self::TokenEscalationRefused => "token.escalation_refused",
             Self::EndpointCreate => "endpoint.create",
             Self::EndpointUpdate => "endpoint.update",

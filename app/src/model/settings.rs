@@ -1,4 +1,5 @@
 //! The settings that govern tokens.
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -15,6 +16,10 @@ pub struct TokenSettings {
     pub admin_issued_only_for_technical_users: bool,
     /// Endpoint records and the request log are kept this many days, then purged.
     pub retention_days: u32,
+    /// A token unused this many days is flagged "Idle" (0: never).
+    pub idle_after_days: u32,
+    /// A token unused this many days is revoked by the hourly job (0: never).
+    pub revoke_idle_after_days: u32,
 }
 
 impl Default for TokenSettings {
@@ -27,6 +32,28 @@ impl Default for TokenSettings {
             max_lifetime_days: 365,
             admin_issued_only_for_technical_users: false,
             retention_days: 90,
+            idle_after_days: 90,
+            revoke_idle_after_days: 0,
         }
     }
+}
+
+impl TokenSettings {
+    /// Tokens last used (or, never used, created) before this moment are idle; `None` when the
+    /// policy flags none. Counted in whole days from the start of `today`, so a list and a
+    /// token's page agree all day.
+    pub fn idle_since(&self, today: NaiveDate) -> Option<DateTime<Utc>> {
+        days_before(self.idle_after_days, today)
+    }
+
+    /// Tokens unused since this moment are revoked by the idle job; `None` when it is off.
+    pub fn revoke_idle_since(&self, today: NaiveDate) -> Option<DateTime<Utc>> {
+        days_before(self.revoke_idle_after_days, today)
+    }
+}
+
+fn days_before(days: u32, today: NaiveDate) -> Option<DateTime<Utc>> {
+    (days > 0).then(|| {
+        today.and_time(chrono::NaiveTime::MIN).and_utc() - chrono::Duration::days(i64::from(days))
+    })
 }

@@ -26,6 +26,9 @@ pub struct TokenView {
     pub state: TokenState,
     /// Why it is not effective.
     pub reason: Option<Reason>,
+    /// Effective, but unused for the policy's idle period.
+    #[serde(default)]
+    pub idle: bool,
 }
 
 /// The life cycle state, derived each time from the token, its owner and the settings.
@@ -144,10 +147,12 @@ pub enum StatusFilter {
     OwnerInactive,
     /// Any reason at all.
     NotEffective,
+    /// Effective, but unused for the policy's idle period.
+    Idle,
 }
 
 impl StatusFilter {
-    pub const ALL: [StatusFilter; 7] = [
+    pub const ALL: [StatusFilter; 8] = [
         Self::Effective,
         Self::ExpiringSoon,
         Self::Expired,
@@ -155,6 +160,7 @@ impl StatusFilter {
         Self::OwnerLocked,
         Self::OwnerInactive,
         Self::NotEffective,
+        Self::Idle,
     ];
 
     /// Days ahead that count as "expiring soon".
@@ -169,6 +175,7 @@ impl StatusFilter {
             Self::OwnerLocked => "owner_locked",
             Self::OwnerInactive => "owner_inactive",
             Self::NotEffective => "not_effective",
+            Self::Idle => "idle",
         }
     }
 
@@ -181,6 +188,7 @@ impl StatusFilter {
             Self::OwnerLocked => "Owner locked",
             Self::OwnerInactive => "Owner inactive",
             Self::NotEffective => "Not effective (any reason)",
+            Self::Idle => "Idle (unused for the policy's days)",
         }
     }
 

@@ -100,6 +100,9 @@ fn SettingsForm(settings: TokenSettings) -> impl IntoView {
                 <h2>"Token policy"</h2>
                 {days("default-lifetime", "default_lifetime_days", "Default lifetime (days)", |s| s.default_lifetime_days, |s, v| s.default_lifetime_days = v)}
                 {days("max-lifetime", "max_lifetime_days", "Maximum lifetime (days, 0 for no limit)", |s| s.max_lifetime_days, |s, v| s.max_lifetime_days = v)}
+                {days("idle-after", "idle_after_days", "Flag tokens unused for (days, 0 for never)", |s| s.idle_after_days, |s, v| s.idle_after_days = v)}
+                {days("revoke-idle-after", "revoke_idle_after_days", "Revoke tokens unused for (days, 0 for never)", |s| s.revoke_idle_after_days, |s, v| s.revoke_idle_after_days = v)}
+                <p class="hint">"Idle tokens are marked in the lists; revoking runs every hour, on every instance, and is audited."</p>
                 {switch(
                     "Administrators issue tokens only to technical users active on the creation date",
                     |s| s.admin_issued_only_for_technical_users,

@@ -38,6 +38,23 @@ impl TokenSettings {
                 format!("Records must be kept between 1 and {LIFETIME_LIMIT_DAYS} days"),
             ));
         }
+        if self.idle_after_days > LIFETIME_LIMIT_DAYS
+            || self.revoke_idle_after_days > LIFETIME_LIMIT_DAYS
+        {
+            return Err(ServiceError::validation(
+                "revoke_idle_after_days",
+                format!("Idle periods may be at most {LIFETIME_LIMIT_DAYS} days"),
+            ));
+        }
+        if self.revoke_idle_after_days != 0
+            && self.idle_after_days != 0
+            && self.revoke_idle_after_days < self.idle_after_days
+        {
+            return Err(ServiceError::validation(
+                "revoke_idle_after_days",
+                "Revoke idle tokens no sooner than they are flagged idle",
+            ));
+        }
         if self.max_lifetime_days != 0 && self.default_lifetime_days > self.max_lifetime_days {
             return Err(ServiceError::validation(
                 "default_lifetime_days",

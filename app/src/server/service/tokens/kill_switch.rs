@@ -1,13 +1,16 @@
 //! Kill switches for the morning after an incident: every token of one user, or every token
-//! whose secret was issued before a moment. One change each: the tokens stop on this
-//! instance when it commits and on every other one through the change counter.
-use chrono::{DateTime, Utc};
+//! whose secret was issued before a moment; and the idle policy's hourly sweep. One change
+//! each: the tokens stop on this instance when it commits and on every other one through
+//! the change counter.
+use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
-    sea_query::Expr, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, UpdateMany,
+    sea_query::Expr, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter,
+    UpdateMany,
 };
 
-use super::super::accounts;
 use super::super::audit::{Action, Event};
+use super::super::{accounts, settings};
+use super::listing::unused_since;
 use crate::server::authz::Admin;
 use crate::server::cache::AuthCache;
 use crate::server::change::Change;
@@ -25,8 +28,7 @@ pub enum Sweep {
 
 impl Sweep {
     fn update(self) -> UpdateMany<access_token::Entity> {
-        let live =
-            access_token::Entity::update_many().filter(access_token::Column::RevokedAt.is_null());
+        let live = unrevoked();
         match self {
             Self::OfUser(user_id) => live.filter(access_token::Column::OwnerId.eq(user_id)),
             Self::IssuedBefore(before) => live.filter(access_token::Column::IssuedAt.lt(before)),
@@ -69,17 +71,8 @@ pub async fn revoke_all(
         }
     };
     let actor = admin.username();
-    let now = Utc::now();
     let change = Change::acting(db, cache, admin.grant()).await?;
-    let revoked = sweep
-        .update()
-        .col_expr(access_token::Column::RevokedAt, Expr::value(now))
-        .col_expr(access_token::Column::RevokedBy, Expr::value(actor))
-        .col_expr(access_token::Column::UpdatedAt, Expr::value(now))
-        .col_expr(access_token::Column::UpdatedBy, Expr::value(actor))
-        .exec(change.db())
-        .await?
-        .rows_affected;
+    let revoked = revoke_in(&change, sweep.update(), actor).await?;
     details["revoked"] = revoked.into();
     let event = Event {
         actor: Some(actor),
@@ -87,6 +80,64 @@ pub async fn revoke_all(
         ..Event::new(action)
     };
     change.audit(event.details(details)).await?;
+    change.commit().await?;
+    Ok(revoked)
+}
+
+fn unrevoked() -> UpdateMany<access_token::Entity> {
+    access_token::Entity::update_many().filter(access_token::Column::RevokedAt.is_null())
+}
+
+/// Revokes what `tokens` selects within `change`, stamped with `by`; answers how many.
+async fn revoke_in(
+    change: &Change<'_>,
+    tokens: UpdateMany<access_token::Entity>,
+    by: &str,
+) -> Result<u64> {
+    let now = Utc::now();
+    Ok(tokens
+        .col_expr(access_token::Column::RevokedAt, Expr::value(now))
+        .col_expr(access_token::Column::RevokedBy, Expr::value(by))
+        .col_expr(access_token::Column::UpdatedAt, Expr::value(now))
+        .col_expr(access_token::Column::UpdatedBy, Expr::value(by))
+        .exec(change.db())
+        .await?
+        .rows_affected)
+}
+
+/// Who the idle sweep's revocations are stamped with.
+pub const IDLE_POLICY: &str = "idle policy";
+
+/// The idle policy's sweep, run hourly by every instance (a token is revoked once, by
+/// whichever comes first): revokes unexpired tokens unused for the policy's days, with an
+/// audit event (reason `idle`) when there were any. Answers how many.
+pub async fn revoke_idle(
+    db: &DatabaseConnection,
+    cache: &AuthCache,
+    today: NaiveDate,
+) -> Result<u64> {
+    let policy = settings::load(db).await?;
+    let Some(since) = policy.revoke_idle_since(today) else {
+        return Ok(0);
+    };
+    let change = Change::begin(db, cache).await?;
+    let idle = unrevoked().filter(unused_since(since)).filter(
+        Condition::any()
+            .add(access_token::Column::ExpiresAt.is_null())
+            .add(access_token::Column::ExpiresAt.gte(today)),
+    );
+    let revoked = revoke_in(&change, idle, IDLE_POLICY).await?;
+    if revoked == 0 {
+        // Nothing changed: the transaction rolls back, and no event says otherwise.
+        return Ok(0);
+    }
+    let event = Event::new(Action::TokenRevokeIdle).details(serde_json::json!({
+        "reason": "idle",
+        "unused_days": policy.revoke_idle_after_days,
+        "unused_since": since,
+        "revoked": revoked,
+    }));
+    change.audit(event).await?;
     change.commit().await?;
     Ok(revoked)
 }

@@ -6,7 +6,8 @@ use sea_orm::{
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
-use super::super::{accounts, settings, without_control};
+use super::super::settings::{self, TokenSettings};
+use super::super::{accounts, without_control};
 use super::changes::find_visible;
 use super::rules::view;
 use crate::model::token::{parse_number, StatusFilter, TokenDetail, TokenSort, TokenView};
@@ -164,9 +165,11 @@ impl Keyset for TokenSort {
 /// nothing can match (an effective token while API tokens are off).
 fn matching(
     query: &TokenQuery,
-    tokens_enabled: bool,
+    policy: &TokenSettings,
     today: NaiveDate,
 ) -> Result<Option<Condition>> {
+    let tokens_enabled = policy.api_tokens_enabled;
+    let idle_since = policy.idle_since(today);
     let mut all = Condition::all();
     if let Some(owner) = query.owner_id {
         all = all.add(access_token::Column::OwnerId.eq(owner));
@@ -246,8 +249,23 @@ fn matching(
             .add(usable().not()),
         StatusFilter::NotEffective if !tokens_enabled => Condition::all(),
         StatusFilter::NotEffective => effective().not(),
+        StatusFilter::Idle => match idle_since {
+            Some(since) if tokens_enabled => effective().add(unused_since(since)),
+            _ => return Ok(None),
+        },
     };
     Ok(Some(all.add(condition)))
+}
+
+/// Last used before `since`, or never used and created before it.
+pub(super) fn unused_since(since: DateTime<Utc>) -> Condition {
+    Condition::any()
+        .add(access_token::Column::LastUsedAt.lt(since))
+        .add(
+            Condition::all()
+                .add(access_token::Column::LastUsedAt.is_null())
+                .add(access_token::Column::CreatedAt.lt(since)),
+        )
 }
 
 fn trimmed(text: Option<&str>) -> Option<&str> {
@@ -299,7 +317,7 @@ pub async fn list(
             message: "The cursor is not valid".into(),
         })?),
     };
-    let Some(matches) = matching(&query, policy.api_tokens_enabled, today)? else {
+    let Some(matches) = matching(&query, &policy, today)? else {
         return Ok(TokenPage {
             items: Vec::new(),
             next_cursor: None,
@@ -339,8 +357,7 @@ pub async fn list(
 pub async fn count(db: &DatabaseConnection, reach: Reach<'_>, query: TokenQuery) -> Result<u64> {
     let query = within(reach, query);
     let policy = settings::load(db).await?;
-    let Some(matches) = matching(&query, policy.api_tokens_enabled, Utc::now().date_naive())?
-    else {
+    let Some(matches) = matching(&query, &policy, Utc::now().date_naive())? else {
         return Ok(0);
     };
     Ok(access_token::Entity::find()

@@ -7,7 +7,7 @@ mod rules;
 
 pub use crate::model::token::{Reason, TokenSort};
 pub use changes::{create, delete, describe, regenerate, revoke, Owner};
-pub use kill_switch::{revoke_all, Sweep};
+pub use kill_switch::{revoke_all, revoke_idle, Sweep, IDLE_POLICY};
 pub use listing::{
     count, detail, get, list, owner_filter, sort, TokenPage, TokenQuery, LIST_LIMIT_MAX, NEVER,
 };

@@ -131,6 +131,10 @@ pub fn view(
             .and_then(|s| serde_json::from_str(s).ok())
             .unwrap_or_default(),
         revoked_at: token.revoked_at,
+        idle: reason.is_none()
+            && settings
+                .idle_since(today)
+                .is_some_and(|since| token.last_used_at.unwrap_or(token.created_at) < since),
         state: if reason.is_none() {
             TokenState::Effective
         } else {
