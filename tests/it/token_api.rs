@@ -975,10 +975,12 @@ async fn each_status_filter_matches_its_tokens_and_the_total_counts_them(backend
         ids("not_effective").await,
         vec![expired, revoked, locked, inactive]
     );
+    // Made today: none has been unused for the policy's 90 days.
+    assert_eq!(ids("idle").await, Vec::<i64>::new());
     let response = app
         .api(
             Method::GET,
-            "/api/v1/admin/tokens?state=idle",
+            "/api/v1/admin/tokens?state=dormant",
             Some(&reader.secret),
         )
         .send()
