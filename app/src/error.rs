@@ -90,7 +90,7 @@ mod ssr {
                 },
                 ServiceError::NotFound => AppError::NotFound,
                 ServiceError::Unauthenticated(_) => AppError::Unauthorized,
-                ServiceError::Forbidden => AppError::Forbidden,
+                ServiceError::Forbidden | ServiceError::IpNotAllowed => AppError::Forbidden,
                 ServiceError::InvalidCredentials | ServiceError::AccountUnavailable(_) => {
                     AppError::Refused(err.to_string())
                 }

@@ -15,6 +15,7 @@ mod m20261124_000009_count_refused_calls;
 mod m20261124_000010_index_token_sorts;
 mod m20261124_000011_primary_issued;
 mod m20261124_000012_token_issued_at;
+mod m20261124_000013_token_allowlist;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000010_index_token_sorts::Migration),
             Box::new(m20261124_000011_primary_issued::Migration),
             Box::new(m20261124_000012_token_issued_at::Migration),
+            Box::new(m20261124_000013_token_allowlist::Migration),
         ]
     }
 }

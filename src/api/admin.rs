@@ -3,7 +3,7 @@ use axum::{extract::State, http::StatusCode, Json};
 
 use super::dto::{
     AdminCreateTokenRequest, AuditParams, CreateUserRequest, ListParams, Page,
-    RevokeIssuedBeforeRequest, RevokedCount, UpdateUserRequest, UserObject,
+    RevokeIssuedBeforeRequest, RevokedCount, UpdateTokenRequest, UpdateUserRequest, UserObject,
 };
 use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, ApiQuery, Caller, Id};
@@ -179,6 +179,24 @@ pub async fn get_token(
 ) -> ApiResult<Json<TokenView>> {
     let admin = caller.admin().await?;
     Ok(Json(tokens::get(&state.db, Reach::Any(&admin), id).await?))
+}
+
+/// Changes any user's token: name, description, IP allowlist and policy.
+#[utoipa::path(patch, path = "/api/v1/admin/tokens/{id}", tag = "admin", request_body = UpdateTokenRequest,
+    responses((status = 200, body = TokenView), (status = 404, body = super::error::ErrorBody),
+        (status = 422, body = super::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn update_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+    ApiJson(body): ApiJson<UpdateTokenRequest>,
+) -> ApiResult<Json<TokenView>> {
+    let admin = caller.admin().await?;
+    let edit = body.into_edit()?;
+    Ok(Json(
+        tokens::update(&state.db, &state.auth, Reach::Any(&admin), id, edit).await?,
+    ))
 }
 
 /// Deletes a token: the row is gone, the audit log keeps the fact.

@@ -3,6 +3,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use app::model::token::{IpPolicy, TokenEdit};
 use app::server::service::tokens::{Expiry, NewToken};
 
 /// Tells an absent field (`None`) from an explicit null (`Some(None)`).
@@ -190,4 +191,36 @@ pub struct RevokeIssuedBeforeRequest {
 pub struct RevokedCount {
     /// How many tokens it revoked (those already revoked are not counted).
     pub revoked: u64,
+}
+
+/// Any of these; an absent field is left as it is.
+#[derive(Deserialize, ToSchema)]
+pub struct UpdateTokenRequest {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    /// IP addresses and CIDR ranges (IPv4 and IPv6), at most 20; empty for anywhere.
+    pub allowed_ips: Option<Vec<String>>,
+    /// `enforce` (403 `ip_not_allowed` from elsewhere) or `report` (accepted and audited).
+    pub ip_policy: Option<IpPolicy>,
+    /// Per-token rate limits are not available yet: any value is refused (422).
+    #[schema(value_type = Option<i64>)]
+    pub rate_limit_per_minute: Option<serde_json::Value>,
+}
+
+impl UpdateTokenRequest {
+    pub fn into_edit(self) -> Result<TokenEdit, super::error::ApiError> {
+        if self.rate_limit_per_minute.is_some() {
+            return Err(super::error::ApiError::validation(
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                Some("rate_limit_per_minute"),
+                "Per-token rate limits are not available in this version",
+            ));
+        }
+        Ok(TokenEdit {
+            name: self.name,
+            description: self.description,
+            allowed_ips: self.allowed_ips,
+            ip_policy: self.ip_policy,
+        })
+    }
 }

@@ -84,6 +84,9 @@ impl From<ServiceError> for ApiError {
             },
             ServiceError::NotFound => Self::not_found(),
             ServiceError::Forbidden => Self::forbidden(),
+            ServiceError::IpNotAllowed => {
+                Self::new(StatusCode::FORBIDDEN, "ip_not_allowed", err.to_string())
+            }
             ServiceError::Unauthenticated(failure) => {
                 Self::new(StatusCode::UNAUTHORIZED, failure.code(), failure.message())
             }

@@ -92,6 +92,7 @@ impl FromRequestParts<AppState> for Caller {
                 let reason = match &err {
                     ServiceError::Unauthenticated(failure) => Some(failure.code()),
                     ServiceError::RateLimited { .. } => Some("rate_limited"),
+                    ServiceError::IpNotAllowed => Some("ip_not_allowed"),
                     _ => None,
                 };
                 if let Some(reason) = reason {

@@ -30,7 +30,10 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/me", get(me::me))
         .route("/api/v1/tokens", get(tokens::list).post(tokens::create))
         .route("/api/v1/tokens/introspect", post(tokens::introspect))
-        .route("/api/v1/tokens/{id}", delete(tokens::revoke))
+        .route(
+            "/api/v1/tokens/{id}",
+            delete(tokens::revoke).patch(tokens::update),
+        )
         .route("/api/v1/tokens/{id}/regenerate", post(tokens::regenerate))
         .route(
             "/api/v1/admin/users",
@@ -52,7 +55,9 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/api/v1/admin/tokens/{id}",
-            get(admin::get_token).delete(admin::delete_token),
+            get(admin::get_token)
+                .delete(admin::delete_token)
+                .patch(admin::update_token),
         )
         .route(
             "/api/v1/admin/tokens/{id}/revoke",

@@ -5,7 +5,9 @@ use axum::{
     Form, Json,
 };
 
-use super::dto::{CreateTokenRequest, IntrospectRequest, IntrospectResponse, ListParams, Page};
+use super::dto::{
+    CreateTokenRequest, IntrospectRequest, IntrospectResponse, ListParams, Page, UpdateTokenRequest,
+};
 use super::error::{ApiError, ApiResult};
 use super::extract::{form_rejection, json_rejection, ApiJson, ApiQuery, Caller, Id};
 use app::api::tokens::{number, IssuedToken, TokenView};
@@ -91,6 +93,24 @@ pub async fn revoke(
     let grant = caller.grant(Scope::TokensWrite).await?;
     tokens::revoke(&state.db, &state.auth, Reach::Own(&grant), id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Changes one of the caller's tokens: name, description, IP allowlist and policy.
+#[utoipa::path(patch, path = "/api/v1/tokens/{id}", tag = "tokens", request_body = UpdateTokenRequest,
+    responses((status = 200, body = TokenView), (status = 404, body = super::error::ErrorBody),
+        (status = 422, body = super::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+    ApiJson(body): ApiJson<UpdateTokenRequest>,
+) -> ApiResult<Json<TokenView>> {
+    let grant = caller.grant(Scope::TokensWrite).await?;
+    let edit = body.into_edit()?;
+    Ok(Json(
+        tokens::update(&state.db, &state.auth, Reach::Own(&grant), id, edit).await?,
+    ))
 }
 
 /// A new secret for one of the caller's tokens; the old one stops working at once.

@@ -7,6 +7,7 @@ mod helpers;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod accounts;
+mod allowlist;
 mod cli;
 mod endpoints;
 mod front_door;

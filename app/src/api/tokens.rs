@@ -7,8 +7,8 @@ use crate::error::AppError;
 use crate::server::authz::Reach;
 
 pub use crate::model::token::{
-    number, parse_number, CreateTokenForm, ExpiryChoice, GenerateTokenForm, IssuedToken,
-    TokenDetail, TokenFilter, TokenList, TokenPrefill, TokenView,
+    number, parse_number, CreateTokenForm, ExpiryChoice, GenerateTokenForm, IpPolicy, IssuedToken,
+    TokenDetail, TokenEdit, TokenFilter, TokenList, TokenPrefill, TokenView,
 };
 
 #[server(prefix = "/sfn", endpoint = "token_form_defaults")]
@@ -233,14 +233,15 @@ pub async fn regenerate_token(id: i64) -> Result<IssuedToken, AppError> {
     Ok(tokens::regenerate(&state.db, &state.auth, reach, id).await?)
 }
 
-#[server(prefix = "/sfn", endpoint = "describe_token")]
-pub async fn describe_token(id: i64, description: String) -> Result<(), AppError> {
+/// Changes a token's description, allowlist or IP policy; answers the token as it is now.
+#[server(prefix = "/sfn", endpoint = "update_token", input = Json)]
+pub async fn update_token(id: i64, edit: TokenEdit) -> Result<TokenView, AppError> {
     use crate::server::service::tokens;
     let grant = super::context::require_grant().await?;
     let state = super::context::state()?;
     let admin = grant.admin();
     let reach = Reach::widest(&grant, admin.as_ref());
-    Ok(tokens::describe(&state.db, &state.auth, reach, id, &description).await?)
+    Ok(tokens::update(&state.db, &state.auth, reach, id, edit).await?)
 }
 
 /// The owner a token page is about: the caller, or any user for administrators. Someone

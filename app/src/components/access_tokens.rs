@@ -2,8 +2,8 @@
 use leptos::prelude::*;
 
 use crate::api::tokens::{
-    account_tokens, DescribeToken, GenerateAccessToken, IssuedToken, RevokeToken, RevokeUserTokens,
-    TokenView,
+    account_tokens, GenerateAccessToken, IssuedToken, RevokeToken, RevokeUserTokens, TokenEdit,
+    TokenView, UpdateToken,
 };
 use crate::components::dialog::{ConfirmDialog, Confirmation};
 use crate::components::generate_token::GenerateTokenForm;
@@ -172,7 +172,7 @@ fn NewTokenSection(
     issued: IssuedToken,
     generate: ServerAction<GenerateAccessToken>,
 ) -> impl IntoView {
-    let describe = ServerAction::<DescribeToken>::new();
+    let describe = ServerAction::<UpdateToken>::new();
     let description = RwSignal::new(String::new());
     let id = issued.token.id;
     let copied = RwSignal::new(false);
@@ -199,7 +199,8 @@ fn NewTokenSection(
             }>"Done: hide the token"</button>
             <form class="field" on:submit=move |ev| {
                 ev.prevent_default();
-                describe.dispatch(DescribeToken { id, description: description.get_untracked() });
+                let edit = TokenEdit { description: Some(description.get_untracked()), ..TokenEdit::default() };
+                describe.dispatch(UpdateToken { id, edit });
             }>
                 <label for="new-token-description">"Description"</label>
                 <div class="with-button">
@@ -208,7 +209,7 @@ fn NewTokenSection(
                     <button type="submit" class="secondary">"Save description"</button>
                 </div>
                 <p role="status">{move || describe.value().get().map(|r| match r {
-                    Ok(()) => "Description saved.".to_owned(),
+                    Ok(_) => "Description saved.".to_owned(),
                     Err(e) => e.to_string(),
                 })}</p>
             </form>

@@ -17,6 +17,10 @@ pub enum Action {
     SettingsUpdate,
     TokenCreate,
     TokenDescribe,
+    /// Name, description, allowlist or IP policy changed.
+    TokenUpdate,
+    /// A call from outside a token's allowlist, accepted because the token only reports.
+    TokenIpReported,
     TokenRevoke,
     TokenDelete,
     TokenRegenerate,
@@ -40,7 +44,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 26] = [
+    pub const ALL: [Action; 28] = [
         Self::SignIn,
         Self::SignInFailed,
         Self::SignInRefused,
@@ -52,6 +56,8 @@ impl Action {
         Self::SettingsUpdate,
         Self::TokenCreate,
         Self::TokenDescribe,
+        Self::TokenUpdate,
+        Self::TokenIpReported,
         Self::TokenRevoke,
         Self::TokenDelete,
         Self::TokenRegenerate,
@@ -87,6 +93,8 @@ impl Action {
             Self::SettingsUpdate => "Settings changed",
             Self::TokenCreate => "Token created",
             Self::TokenDescribe => "Token description changed",
+            Self::TokenUpdate => "Token changed",
+            Self::TokenIpReported => "Call from outside a token's allowlist (reported)",
             Self::TokenRevoke => "Token revoked",
             Self::TokenDelete => "Token deleted",
             Self::TokenRegenerate => "Token regenerated",
@@ -118,6 +126,8 @@ impl Action {
             Self::SettingsUpdate => "settings.update",
             Self::TokenCreate => "token.create",
             Self::TokenDescribe => "token.describe",
+            Self::TokenUpdate => "token.update",
+            Self::TokenIpReported => "token.ip_reported",
             Self::TokenRevoke => "token.revoke",
             Self::TokenDelete => "token.delete",
             Self::TokenRegenerate => "token.regenerate",

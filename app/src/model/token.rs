@@ -29,7 +29,53 @@ pub struct TokenView {
     /// Effective, but unused for the policy's idle period.
     #[serde(default)]
     pub idle: bool,
+    /// CIDR ranges the token may be used from; empty for anywhere.
+    #[serde(default)]
+    pub allowed_ips: Vec<String>,
+    /// What a call from outside `allowed_ips` gets.
+    #[serde(default)]
+    pub ip_policy: IpPolicy,
 }
+
+/// What a call from outside a token's allowlist gets.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum IpPolicy {
+    /// Refused: 403 `ip_not_allowed`.
+    #[default]
+    Enforce,
+    /// Accepted, and recorded in the audit log.
+    Report,
+}
+
+impl IpPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Enforce => "enforce",
+            Self::Report => "report",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Enforce, Self::Report]
+            .into_iter()
+            .find(|p| p.as_str() == text)
+    }
+}
+
+/// A change to a token's settings; `None` leaves a field as it is.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenEdit {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    /// IP addresses or CIDR ranges; empty for anywhere.
+    pub allowed_ips: Option<Vec<String>>,
+    pub ip_policy: Option<IpPolicy>,
+}
+
+/// How many ranges an allowlist holds at most.
+pub const ALLOWLIST_MAX: usize = 20;
 
 /// The life cycle state, derived each time from the token, its owner and the settings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -27,6 +27,9 @@ pub enum ServiceError {
     /// A token did not authenticate; the code says why (DESIGN section 5).
     #[error("{}", .0.message())]
     Unauthenticated(AuthFailure),
+    /// The token verified, but its allowlist does not admit the caller's address.
+    #[error("This token may not be used from this address")]
+    IpNotAllowed,
     #[error("database error: {0}")]
     Db(#[from] DbErr),
     #[error("internal error: {0}")]

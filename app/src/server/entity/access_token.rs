@@ -28,6 +28,11 @@ pub struct Model {
     pub last_used_ips: Option<String>,
     pub revoked_at: Option<DateTimeUtc>,
     pub revoked_by: Option<String>,
+    /// CIDR ranges the token may be used from, space-separated and normalised; empty for
+    /// anywhere.
+    pub allowed_ips: String,
+    /// `enforce` or `report`.
+    pub ip_policy: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

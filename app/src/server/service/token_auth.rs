@@ -10,10 +10,12 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use subtle::ConstantTimeEq;
 
 use super::accounts::{self, Account};
+use super::audit::{self, Action};
 use super::limits::{self, Key};
 use super::passwords;
-use super::tokens::{self, Reason};
+use super::tokens::{self, allowlist, Reason};
 use crate::model::scope::{Scope, Scopes};
+use crate::model::token::{number, IpPolicy};
 use crate::server::entity::access_token;
 use crate::server::error::{AuthFailure, Result, ServiceError};
 use crate::server::secrets;
@@ -157,9 +159,45 @@ async fn check_second_factor(
     Ok(())
 }
 
+/// Refuses a call from outside the token's allowlist, or, when the token only reports,
+/// audits it (once a minute per token, address and instance) and lets it through.
+async fn check_address(
+    state: &AppState,
+    token: &access_token::Model,
+    owner: &Account,
+    ip: Option<IpAddr>,
+) -> Result<()> {
+    if allowlist::admits(&token.allowed_ips, ip) {
+        return Ok(());
+    }
+    if IpPolicy::parse(&token.ip_policy) != Some(IpPolicy::Report) {
+        return Err(ServiceError::IpNotAllowed);
+    }
+    let ip = ip.map(|ip| ip.to_string());
+    let refusal = audit::Refusal {
+        credential: &number(token.id),
+        actor: Some(&owner.user.username),
+        ip: ip.as_deref(),
+        reason: "ip_reported",
+    };
+    let details =
+        serde_json::json!({ "allowed_ips": token.allowed_ips.split(' ').collect::<Vec<_>>() });
+    audit::refused(
+        &state.db,
+        &state.auth.refusals,
+        refusal,
+        Action::TokenIpReported,
+        Some(details),
+    )
+    .await
+}
+
 pub async fn authenticate(state: &AppState, credentials: Credentials<'_>) -> Result<Principal> {
     let secret = bearer(credentials.authorization)?;
     let (token, owner) = resolve(state, secret).await?;
+    // Before the second factor: a stolen token cannot be used from outside its allowlist
+    // even to try pass codes.
+    check_address(state, &token, &owner, credentials.ip).await?;
     check_second_factor(state, &token, &credentials).await?;
     state.usage.record(token.id, credentials.ip);
     Ok(Principal {

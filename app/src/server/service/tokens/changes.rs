@@ -10,12 +10,13 @@ use sea_orm::{
 use super::super::accounts::{self, Account};
 use super::super::audit::{self, Action, Event};
 use super::super::{passwords, settings, trimmed_within};
+use super::allowlist;
 use super::rules::{
     check_owner_may_hold, escalation, parse_scopes, resolve_expiry, view, Act, Expiry, NewToken,
     DESCRIPTION_MAX, IDENTIFIER_MAX, NAME_MAX,
 };
 use crate::model::scope::Scopes;
-use crate::model::token::{number, IssuedToken};
+use crate::model::token::{number, IpPolicy, IssuedToken, TokenEdit, TokenView};
 use crate::server::authz::{Admin, Grant, Reach, Via};
 use crate::server::cache::AuthCache;
 use crate::server::change::Change;
@@ -210,6 +211,8 @@ pub async fn create(
         last_used_ips: Set(None),
         revoked_at: Set(None),
         revoked_by: Set(None),
+        allowed_ips: Set(String::new()),
+        ip_policy: Set(IpPolicy::Enforce.as_str().to_owned()),
     }
     .insert(change.db())
     .await?;
@@ -313,32 +316,67 @@ pub async fn revoke(
     Ok(())
 }
 
-/// Sets the description, e.g. right after "Generate Access Token".
-pub async fn describe(
+/// Changes a token's name, description, allowlist or IP policy; answers the token as it is
+/// now. The request must hold every scope of the token. Audited with what was set.
+pub async fn update(
     db: &DatabaseConnection,
     cache: &AuthCache,
     reach: Reach<'_>,
     id: i64,
-    description: &str,
-) -> Result<()> {
+    changes: TokenEdit,
+) -> Result<TokenView> {
     find_touchable(db, cache, reach, id).await?;
-    let description = trimmed_within(description, "description", "Description", DESCRIPTION_MAX)?;
-    let actor = reach.grant().username();
-    let change = Change::acting(db, cache, reach.grant()).await?;
-    let updated = access_token::Entity::update_many()
-        .col_expr(access_token::Column::Description, Expr::value(description))
-        .col_expr(access_token::Column::UpdatedAt, Expr::value(Utc::now()))
-        .col_expr(access_token::Column::UpdatedBy, Expr::value(actor))
-        .filter(access_token::Column::Id.eq(id))
-        .exec(change.db())
-        .await?;
-    if updated.rows_affected == 0 {
-        return Err(ServiceError::NotFound);
+    let mut update = access_token::Entity::update_many();
+    let mut details = serde_json::Map::new();
+    if let Some(name) = changes.name {
+        let name = trimmed_within(&name, "name", "Name", NAME_MAX)?;
+        if name.is_empty() {
+            return Err(ServiceError::validation("name", "Enter a name"));
+        }
+        details.insert("name".into(), name.clone().into());
+        update = update.col_expr(access_token::Column::Name, Expr::value(name));
     }
-    change
-        .audit(Event::by(actor, Action::TokenDescribe, &number(id)))
-        .await?;
-    change.commit().await
+    if let Some(description) = changes.description {
+        let description =
+            trimmed_within(&description, "description", "Description", DESCRIPTION_MAX)?;
+        details.insert("description".into(), description.clone().into());
+        update = update.col_expr(access_token::Column::Description, Expr::value(description));
+    }
+    if let Some(entries) = changes.allowed_ips {
+        let allowed = allowlist::normalise(&entries)?;
+        details.insert(
+            "allowed_ips".into(),
+            allowed.split_whitespace().collect::<Vec<_>>().into(),
+        );
+        update = update.col_expr(access_token::Column::AllowedIps, Expr::value(allowed));
+    }
+    if let Some(policy) = changes.ip_policy {
+        details.insert("ip_policy".into(), policy.as_str().into());
+        update = update.col_expr(access_token::Column::IpPolicy, Expr::value(policy.as_str()));
+    }
+    let actor = reach.grant().username();
+    if !details.is_empty() {
+        let change = Change::acting(db, cache, reach.grant()).await?;
+        let updated = update
+            .col_expr(access_token::Column::UpdatedAt, Expr::value(Utc::now()))
+            .col_expr(access_token::Column::UpdatedBy, Expr::value(actor))
+            .filter(access_token::Column::Id.eq(id))
+            .exec(change.db())
+            .await?;
+        if updated.rows_affected == 0 {
+            return Err(ServiceError::NotFound);
+        }
+        change
+            .audit(
+                Event::by(actor, Action::TokenUpdate, &number(id))
+                    .details(serde_json::Value::Object(details)),
+            )
+            .await?;
+        change.commit().await?;
+    }
+    let (token, owner) = find_visible(db, reach, id).await?;
+    let policy = settings::load(db).await?;
+    Ok(view(&token, &owner, &policy, Utc::now().date_naive()))
 }
 
 /// Hard: the row is gone; the audit log keeps the fact.

@@ -1,12 +1,13 @@
 //! Access tokens: what a token may be (rules), which ones a list shows (listing), and how
 //! they change (changes). The REST API, the CLI and the pages all come through here.
+pub mod allowlist;
 mod changes;
 mod kill_switch;
 mod listing;
 mod rules;
 
 pub use crate::model::token::{Reason, TokenSort};
-pub use changes::{create, delete, describe, regenerate, revoke, Owner};
+pub use changes::{create, delete, regenerate, revoke, update, Owner};
 pub use kill_switch::{revoke_all, revoke_idle, Sweep, IDLE_POLICY};
 pub use listing::{
     count, detail, get, list, owner_filter, sort, TokenPage, TokenQuery, LIST_LIMIT_MAX, NEVER,

@@ -5,7 +5,7 @@ use sea_orm::ConnectionTrait;
 
 use super::super::settings::{self, TokenSettings};
 use crate::model::scope::{Scope, Scopes};
-use crate::model::token::{number, Reason, TokenState, TokenView};
+use crate::model::token::{number, IpPolicy, Reason, TokenState, TokenView};
 use crate::server::authz::{self, Grant};
 use crate::server::cache::AuthCache;
 use crate::server::entity::{access_token, user};
@@ -131,6 +131,12 @@ pub fn view(
             .and_then(|s| serde_json::from_str(s).ok())
             .unwrap_or_default(),
         revoked_at: token.revoked_at,
+        allowed_ips: token
+            .allowed_ips
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect(),
+        ip_policy: IpPolicy::parse(&token.ip_policy).unwrap_or_default(),
         idle: reason.is_none()
             && settings
                 .idle_since(today)
