@@ -189,8 +189,11 @@ test("the idle policy is set in Settings, checked by field, and offered as a tok
   await revoke.fill("30");
   await page.getByRole("button", { name: "Save", exact: true }).click();
   await expect(page.locator(".field").filter({ has: revoke }).getByRole("alert")).toContainText("no sooner than they are flagged idle");
+  // Starting to revoke is asked first, with how many tokens it would take now.
   await revoke.fill("180");
   await page.getByRole("button", { name: "Save", exact: true }).click();
+  await expect(page.getByRole("dialog", { name: "Please confirm" })).toContainText(/Revoke tokens unused for 180 days\? \d+ tokens? would be revoked within the hour/);
+  await confirmWith(page, "Save and revoke");
   await expect(page.getByRole("status").filter({ hasText: "Settings saved." })).toBeVisible();
   await page.reload();
   await hydrated(page);
@@ -204,4 +207,42 @@ test("the idle policy is set in Settings, checked by field, and offered as a tok
   await hydrated(page);
   await expect(page.getByRole("combobox", { name: "Status" })).toHaveValue("idle");
   await expect(page.getByRole("button", { name: "Clear filters" })).toBeVisible();
+});
+
+test("a token's page sets its IP allowlist: calls from elsewhere are refused, bad ranges named", async ({ page, login, request }) => {
+  await login.open("/me/tokens");
+  await login.signInAndWait(ADMIN);
+  const name = `allow-${Date.now()}`;
+  const section = await generateAccessToken(page, page, name);
+  const secret = (await section.getByLabel("Access token").textContent())!.trim();
+  const me = () => request.get("/api/v1/me", { headers: { Authorization: `Bearer ${secret}` } });
+  expect((await me()).status()).toBe(200);
+  await section.getByRole("button", { name: "Done: hide the token" }).click();
+  await section.getByRole("button", { name: "Close anyway" }).click();
+  await page.getByRole("link", { name }).click();
+  await expect(page.getByRole("heading", { level: 1, name })).toBeVisible();
+  await hydrated(page);
+
+  const form = page.getByRole("form", { name: "IP allowlist" });
+  const field = form.getByLabel("Allowed addresses");
+  await expect(form.getByLabel("From other addresses")).toHaveValue("enforce");
+  await field.fill("10.0.0.0/33");
+  await form.getByRole("button", { name: "Save allowlist" }).click();
+  await expect(form.getByRole("alert")).toContainText("10.0.0.0/33");
+  expect((await me()).status()).toBe(200);
+
+  await field.fill("10.1.2.3/8\n2001:db8::/32");
+  await form.getByRole("button", { name: "Save allowlist" }).click();
+  await expect(page.getByRole("status").filter({ hasText: /Allowlist of AT-\d+ saved\./ })).toBeVisible();
+  await expect(page.getByRole("region", { name: "Token details" })).toContainText("10.0.0.0/8, 2001:db8::/32 (others refused)");
+  await expect(form.getByLabel("Allowed addresses")).toHaveValue("10.0.0.0/8\n2001:db8::/32");
+  const refused = await me();
+  expect(refused.status()).toBe(403);
+  expect((await refused.json()).error.code).toBe("ip_not_allowed");
+
+  // Report only: accepted again, and the page says so.
+  await form.getByLabel("From other addresses").selectOption("report");
+  await form.getByRole("button", { name: "Save allowlist" }).click();
+  await expect(page.getByRole("region", { name: "Token details" })).toContainText("(others reported)");
+  expect((await me()).status()).toBe(200);
 });

@@ -100,8 +100,7 @@ pub async fn update_user(
     Ok(Json(user_object(&account)))
 }
 
-/// Kill switch: revokes every token the user owns, at once on every instance. Refused (403,
-/// nothing revoked) when one of them has a scope the calling token does not hold.
+/// Kill switch: revokes every token the user owns, at once on every instance.
 #[utoipa::path(post, path = "/api/v1/admin/users/{id}/revoke-tokens", tag = "admin",
     responses((status = 200, body = RevokedCount), (status = 404, body = super::error::ErrorBody)),
     security(("bearer" = [])))]

@@ -365,6 +365,27 @@ async fn idle_tokens_are_flagged_listed_and_revoked_by_the_policy(backend: Backe
     row.expires_at = Set(Some(Utc::now().date_naive() - Duration::days(1)));
     row.update(&app.db).await.unwrap();
 
+    // Regenerated lately: its new secret is not idle, whatever the token's past.
+    let rotated = app.issue("svc", &["profile:read"]).await;
+    backdate(&app, rotated.token.id, 100, Some(70)).await;
+    let regenerate = format!("/api/v1/admin/tokens/{}/regenerate", rotated.token.id);
+    let (status, rotated_now) = post(&app, &regenerate, &root, json!(null)).await;
+    assert_eq!(status, 200);
+    // Checked by a gateway lately: in use, though it never called the API itself.
+    let checked = app.issue("svc", &["profile:read"]).await;
+    backdate(&app, checked.token.id, 100, Some(70)).await;
+    let gateway = app.issue("admin", &["tokens:introspect"]).await.secret;
+    let (status, answer) = post(
+        &app,
+        "/api/v1/tokens/introspect",
+        &gateway,
+        json!({"token": checked.secret}),
+    )
+    .await;
+    assert_eq!((status, &answer["active"]), (200, &json!(true)));
+    app.state.usage.flush(&app.db).await.unwrap();
+    app.state.auth.reset();
+
     // Flagged and listed: unused for 30 days, whether never used or not lately.
     let listed = app
         .ids_in_pages("/api/v1/admin/tokens?user=svc&state=idle", &root)
@@ -384,12 +405,22 @@ async fn idle_tokens_are_flagged_listed_and_revoked_by_the_policy(backend: Backe
     // The hourly sweep, on a clock the test sets: today, only the one unused for 70 days
     // (the expired one stays expired rather than revoked).
     let today = Utc::now().date_naive();
+    // What Settings shows before saving a policy: the same tokens the sweep takes.
+    let preview = |days| tokens::count_revocable_idle(&app.db, &admin, days, today);
+    assert_eq!(preview(60).await.unwrap(), 1);
+    assert_eq!(preview(35).await.unwrap(), 2);
+    assert_eq!(preview(0).await.unwrap(), 0);
     let revoked = tokens::revoke_idle(&app.db, &app.state.auth, today)
         .await
         .unwrap();
     assert_eq!(revoked, 1);
     assert_eq!(me_status(&app, &forgotten.secret).await, 401);
     assert_eq!(me_status(&app, &unused.secret).await, 200);
+    assert_eq!(
+        me_status(&app, rotated_now["secret"].as_str().unwrap()).await,
+        200
+    );
+    assert_eq!(me_status(&app, &checked.secret).await, 200);
     assert_eq!(me_status(&app, &busy.secret).await, 200);
     let gone = app
         .get_json(

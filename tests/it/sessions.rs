@@ -16,14 +16,25 @@ const FIREFOX: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:140.0) Gecko
                        Firefox/140.0";
 
 async fn signed_in(app: &TestApp, username: &str, agent: &str) -> reqwest::Client {
+    signed_in_with_cookie(app, username, agent).await.0
+}
+
+/// A browser signed in as `username`, and the value of its session cookie.
+async fn signed_in_with_cookie(
+    app: &TestApp,
+    username: &str,
+    agent: &str,
+) -> (reqwest::Client, String) {
     let client = app.browser(agent);
     let password = if username == "admin" {
         ADMIN_PASSWORD
     } else {
         USER_PASSWORD
     };
-    assert_eq!(app.sign_in(&client, username, password).await.status(), 200);
-    client
+    let response = app.sign_in(&client, username, password).await;
+    assert_eq!(response.status(), 200);
+    let cookie = session_cookie(&response).expect("a session cookie");
+    (client, cookie)
 }
 
 async fn sessions(
@@ -80,8 +91,8 @@ async fn a_user_lists_and_ends_their_own_sessions(backend: Backend) {
     let db = TestDb::new(backend).await;
     let app = TestApp::spawn(&db).await;
     app.create_user("svc", false).await;
-    let chrome = signed_in(&app, "svc", CHROME).await;
-    let firefox = signed_in(&app, "svc", FIREFOX).await;
+    let (chrome, chrome_cookie) = signed_in_with_cookie(&app, "svc", CHROME).await;
+    let (firefox, firefox_cookie) = signed_in_with_cookie(&app, "svc", FIREFOX).await;
     let curl = signed_in(&app, "svc", "curl/8.0").await;
 
     let (status, list) = sessions(&app, &chrome, None).await;
@@ -99,12 +110,14 @@ async fn a_user_lists_and_ends_their_own_sessions(backend: Backend) {
         "{list}"
     );
     // The handle is not the cookie: nothing in the list lets another browser take a session.
-    let cookies = list.to_string();
+    let shown = list.to_string();
     for item in items {
-        let handle = item["handle"].as_str().unwrap();
-        assert_eq!(handle.len(), 16);
+        assert_eq!(item["handle"].as_str().unwrap().len(), 16);
     }
-    assert!(!cookies.contains("tessera_session"));
+    for cookie in [&chrome_cookie, &firefox_cookie] {
+        assert!(cookie.len() >= 16, "{cookie}");
+        assert!(!shown.contains(cookie.as_str()), "{shown}");
+    }
 
     // One by one.
     let firefox_handle = handle_of(&list, "Firefox 140 on Windows 10").to_owned();
@@ -143,6 +156,14 @@ async fn a_user_lists_and_ends_their_own_sessions(backend: Backend) {
     assert_eq!(events[1]["target"], "svc");
     assert_eq!(events[1]["details"]["sessions"][0], firefox_handle.as_str());
     assert_eq!(events[0]["details"]["ended"], 2);
+    let audited = audit.to_string();
+    assert!(!audited.contains(firefox_cookie.as_str()), "{audited}");
+    // Nothing to end: no change and no event.
+    assert_eq!(end(&app, &chrome, None, None).await, (200, "0".to_owned()));
+    let audit = app
+        .get_json("/api/v1/admin/audit?action=auth.session_end", &root)
+        .await;
+    assert_eq!(audit["items"].as_array().unwrap().len(), 2);
     app.stop().await;
 }
 

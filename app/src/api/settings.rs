@@ -23,6 +23,16 @@ pub async fn save_token_settings(settings: TokenSettings) -> Result<(), AppError
     Ok(crate::server::service::settings::save(&state.db, &state.auth, &admin, &settings).await?)
 }
 
+/// How many tokens a policy revoking those unused for `days` would revoke now.
+#[server(prefix = "/sfn", endpoint = "idle_revocation_preview")]
+pub async fn idle_revocation_preview(days: u32) -> Result<u64, AppError> {
+    use crate::server::service::tokens;
+    let admin = super::context::require_admin().await?;
+    let state = super::context::state()?;
+    let today = chrono::Utc::now().date_naive();
+    Ok(tokens::count_revocable_idle(&state.db, &admin, days, today).await?)
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditFilter {
     pub actor: String,

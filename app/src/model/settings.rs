@@ -39,8 +39,8 @@ impl Default for TokenSettings {
 }
 
 impl TokenSettings {
-    /// Tokens last used (or, never used, created) before this moment are idle; `None` when the
-    /// policy flags none. Counted in whole days from the start of `today`, so a list and a
+    /// Tokens neither used nor issued (created or regenerated) since this moment are idle;
+    /// `None` when the policy flags none. Counted in whole days from the start of `today`, so a list and a
     /// token's page agree all day.
     pub fn idle_since(&self, today: NaiveDate) -> Option<DateTime<Utc>> {
         days_before(self.idle_after_days, today)

@@ -2,12 +2,14 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::settings::{get_token_settings, save_token_settings, TokenSettings};
+use crate::api::settings::{
+    get_token_settings, idle_revocation_preview, save_token_settings, TokenSettings,
+};
 use crate::api::tokens::RevokeIssuedBefore;
 use crate::components::dialog::{ConfirmDialog, Confirmation};
 use crate::components::form::Submission;
 use crate::components::session::AdminOnly;
-use crate::components::token::revoked_message;
+use crate::components::token::{counted, revoked_message};
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
@@ -30,31 +32,52 @@ pub fn SettingsPage() -> impl IntoView {
 
 #[component]
 fn SettingsForm(settings: TokenSettings) -> impl IntoView {
-    // What is saved: switching API tokens off is asked about only when it is on now.
-    let saved_on = RwSignal::new(settings.api_tokens_enabled);
+    // What is saved: a change that breaks integrations is asked about against it.
+    let saved = RwSignal::new(settings.clone());
     let form = RwSignal::new(settings);
     let submission = Submission::new();
     let confirmation = Confirmation::new();
     let save = move || {
         let settings = form.get_untracked();
         submission.run(async move {
-            let on = settings.api_tokens_enabled;
-            save_token_settings(settings).await?;
-            saved_on.set(on);
+            save_token_settings(settings.clone()).await?;
+            saved.set(settings);
             Ok(())
         });
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if saved_on.get_untracked() && !form.with_untracked(|f| f.api_tokens_enabled) {
+        let (new, old) = (form.get_untracked(), saved.get_untracked());
+        if old.api_tokens_enabled && !new.api_tokens_enabled {
             confirmation.ask(
                 "Switch API tokens off? Every token of every user is refused at once (401 tokens_disabled) until they are switched on again.",
                 "Switch off",
                 save,
             );
-        } else {
-            save();
+            return;
         }
+        let days = new.revoke_idle_after_days;
+        let sooner = days > 0
+            && (old.revoke_idle_after_days == 0 || days < old.revoke_idle_after_days)
+            // A policy the server refuses is saved at once, for its message by the field.
+            && (new.idle_after_days == 0 || days >= new.idle_after_days);
+        if !sooner {
+            save();
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            match idle_revocation_preview(days).await {
+                Ok(n) => confirmation.ask(
+                    format!(
+                        "Revoke tokens unused for {days} days? {} would be revoked within the hour, on every instance, and more as they pass {days} days unused.",
+                        counted(usize::try_from(n).unwrap_or(usize::MAX), "token")
+                    ),
+                    "Save and revoke",
+                    save,
+                ),
+                Err(e) => submission.fail(e),
+            }
+        });
     };
     let switch = move |label: &'static str,
                        get: fn(&TokenSettings) -> bool,

@@ -5,7 +5,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_navigate, use_params_map};
 
 use crate::api::tokens::{
-    delete_token, load_token_detail, regenerate_token, revoke_token, IssuedToken, TokenDetail,
+    delete_token, load_token_detail, regenerate_token, revoke_token, IpPolicy, IssuedToken,
+    TokenDetail, TokenEdit, TokenView, UpdateToken,
 };
 use crate::components::dialog::{ConfirmDialog, Confirmation};
 use crate::components::secret::{SecretReveal, UncopiedWarning};
@@ -178,6 +179,14 @@ fn TokenSummary(detail: TokenDetail, changed: RwSignal<u32>, list: &'static str)
                 <dt>"Expires"</dt><dd>{token.expires_at.map_or_else(|| "Never".to_owned(), |d| d.to_string())}</dd>
                 <dt>"Last used"</dt><dd><When at=token.last_used_at never="Never"/></dd>
                 <dt>"Last IPs"</dt><dd>{ips}</dd>
+                <dt>"Allowed from"</dt><dd>{if token.allowed_ips.is_empty() {
+                    "Any address".to_owned()
+                } else {
+                    format!("{} ({})", token.allowed_ips.join(", "), match token.ip_policy {
+                        IpPolicy::Enforce => "others refused",
+                        IpPolicy::Report => "others reported",
+                    })
+                }}</dd>
                 <dt>"Removal date"</dt><dd><When at=token.revoked_at/>{by(detail.revoked_by.clone())}</dd>
                 <dt>"Identifier and pass code"</dt><dd>{match (detail.has_identifier, detail.has_pass_code) {
                     (false, false) => "Not required",
@@ -187,7 +196,77 @@ fn TokenSummary(detail: TokenDetail, changed: RwSignal<u32>, list: &'static str)
                 }}</dd>
             </dl>
         </section>
+        <AllowlistSection token=token.clone() changed/>
         <ConfirmDialog confirmation/>
+    }
+}
+
+/// Where the token may be used from: one range per line, and whether a call from elsewhere
+/// is refused or only reported. "Suggest" fills in the addresses the token was used from.
+#[component]
+fn AllowlistSection(token: TokenView, changed: RwSignal<u32>) -> impl IntoView {
+    let id = token.id;
+    let ranges = RwSignal::new(token.allowed_ips.join("\n"));
+    let policy = RwSignal::new(token.ip_policy);
+    let save = ServerAction::<UpdateToken>::new();
+    let toasts = use_toasts();
+    Effect::new(move |_| {
+        if let Some(Ok(saved)) = save.value().get() {
+            ranges.set(saved.allowed_ips.join("\n"));
+            toasts.show(format!("Allowlist of {} saved.", saved.number));
+            changed.update(|n| *n += 1);
+        }
+    });
+    let observed = token.last_used_ips.clone();
+    let suggest = move |_| ranges.set(observed.join("\n"));
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let allowed_ips = ranges
+            .get_untracked()
+            .lines()
+            .map(|line| line.trim().to_owned())
+            .filter(|line| !line.is_empty())
+            .collect();
+        let edit = TokenEdit {
+            allowed_ips: Some(allowed_ips),
+            ip_policy: Some(policy.get_untracked()),
+            ..TokenEdit::default()
+        };
+        save.dispatch(UpdateToken { id, edit });
+    };
+    let error = move || {
+        save.value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| view! { <span class="field-error" role="alert">{e.to_string()}</span> })
+    };
+    view! {
+        <form class="section" aria-labelledby="allowlist-heading" on:submit=submit>
+            <h2 id="allowlist-heading">"IP allowlist"</h2>
+            <p class="hint">"Addresses or CIDR ranges (IPv4 or IPv6), one per line, at most 20. Empty: any address."</p>
+            <div class="field">
+                <label for="allowed-ips">"Allowed addresses"</label>
+                <textarea id="allowed-ips" rows="4" spellcheck="false" placeholder="203.0.113.0/24"
+                    prop:value=move || ranges.get()
+                    on:input=move |ev| ranges.set(event_target_value(&ev))></textarea>
+                {error}
+            </div>
+            <div class="field">
+                <label for="ip-policy">"From other addresses"</label>
+                <select id="ip-policy" on:change=move |ev| {
+                    policy.set(IpPolicy::parse(&event_target_value(&ev)).unwrap_or_default());
+                }>
+                    <option value="enforce" selected=token.ip_policy == IpPolicy::Enforce>"Refuse the call (403 ip_not_allowed)"</option>
+                    <option value="report" selected=token.ip_policy == IpPolicy::Report>"Accept it and record it in the audit log"</option>
+                </select>
+            </div>
+            <div class="buttons">
+                <button type="submit" class="primary-inline" disabled=move || save.pending().get()>"Save allowlist"</button>
+                <button type="button" class="secondary" disabled=token.last_used_ips.is_empty() on:click=suggest>
+                    "Suggest from last used addresses"
+                </button>
+            </div>
+        </form>
     }
 }
 

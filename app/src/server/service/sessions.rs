@@ -129,8 +129,12 @@ pub async fn end(
             Ending::AllOthers => current.0 != Some(id.as_str()),
         })
         .collect();
-    if ids.is_empty() && matches!(ending, Ending::One(_)) {
-        return Err(ServiceError::NotFound);
+    if ids.is_empty() {
+        // Nothing to end: no change, no event (and no cache flush on every instance).
+        return match ending {
+            Ending::One(_) => Err(ServiceError::NotFound),
+            Ending::AllOthers => Ok(0),
+        };
     }
     let ended = session_row::Entity::delete_many()
         .filter(session_row::Column::Id.is_in(ids.iter().cloned()))

@@ -38,13 +38,16 @@ impl TokenSettings {
                 format!("Records must be kept between 1 and {LIFETIME_LIMIT_DAYS} days"),
             ));
         }
-        if self.idle_after_days > LIFETIME_LIMIT_DAYS
-            || self.revoke_idle_after_days > LIFETIME_LIMIT_DAYS
-        {
-            return Err(ServiceError::validation(
-                "revoke_idle_after_days",
-                format!("Idle periods may be at most {LIFETIME_LIMIT_DAYS} days"),
-            ));
+        for (field, days) in [
+            ("idle_after_days", self.idle_after_days),
+            ("revoke_idle_after_days", self.revoke_idle_after_days),
+        ] {
+            if days > LIFETIME_LIMIT_DAYS {
+                return Err(ServiceError::validation(
+                    field,
+                    format!("Idle periods may be at most {LIFETIME_LIMIT_DAYS} days"),
+                ));
+            }
         }
         if self.revoke_idle_after_days != 0
             && self.idle_after_days != 0

@@ -208,13 +208,18 @@ pub async fn authenticate(state: &AppState, credentials: Credentials<'_>) -> Res
 }
 
 /// Introspection: the token and its owner if it is effective now, else `None`. The second
-/// factor is the presenting client's business and is not checked here; nor is this a use.
+/// factor is the presenting client's business and is not checked here. A gateway asks
+/// because a client presented the token, so an effective one counts as used (without an
+/// address: the gateway's is not the client's), and the idle policy spares it.
 pub async fn inspect(
     state: &AppState,
     secret: &str,
 ) -> Result<Option<(Arc<access_token::Model>, Arc<Account>)>> {
     match resolve(state, secret.trim()).await {
-        Ok(found) => Ok(Some(found)),
+        Ok(found) => {
+            state.usage.record(found.0.id, None);
+            Ok(Some(found))
+        }
         Err(ServiceError::Unauthenticated(_)) => Ok(None),
         Err(other) => Err(other),
     }

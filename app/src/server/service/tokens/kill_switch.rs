@@ -4,12 +4,13 @@
 //! the change counter.
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
-    sea_query::Expr, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter,
-    UpdateMany,
+    sea_query::Expr, ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait,
+    QueryFilter, UpdateMany,
 };
 
+use super::super::accounts;
 use super::super::audit::{Action, Event};
-use super::super::{accounts, settings};
+use super::super::settings::{self, TokenSettings};
 use super::listing::unused_since;
 use crate::server::authz::Admin;
 use crate::server::cache::AuthCache;
@@ -108,6 +109,39 @@ async fn revoke_in(
 /// Who the idle sweep's revocations are stamped with.
 pub const IDLE_POLICY: &str = "idle policy";
 
+/// Unrevoked, unexpired tokens neither used nor issued since `since`.
+fn revocable_idle(since: DateTime<Utc>, today: NaiveDate) -> Condition {
+    Condition::all()
+        .add(access_token::Column::RevokedAt.is_null())
+        .add(unused_since(since))
+        .add(
+            Condition::any()
+                .add(access_token::Column::ExpiresAt.is_null())
+                .add(access_token::Column::ExpiresAt.gte(today)),
+        )
+}
+
+/// How many tokens the idle sweep would revoke now if the policy said `days`: asked before
+/// an administrator saves a policy that starts revoking.
+pub async fn count_revocable_idle(
+    db: &DatabaseConnection,
+    _admin: &Admin,
+    days: u32,
+    today: NaiveDate,
+) -> Result<u64> {
+    let policy = TokenSettings {
+        revoke_idle_after_days: days,
+        ..TokenSettings::default()
+    };
+    let Some(since) = policy.revoke_idle_since(today) else {
+        return Ok(0);
+    };
+    Ok(access_token::Entity::find()
+        .filter(revocable_idle(since, today))
+        .count(db)
+        .await?)
+}
+
 /// The idle policy's sweep, run hourly by every instance (a token is revoked once, by
 /// whichever comes first): revokes unexpired tokens unused for the policy's days, with an
 /// audit event (reason `idle`) when there were any. Answers how many.
@@ -121,11 +155,7 @@ pub async fn revoke_idle(
         return Ok(0);
     };
     let change = Change::begin(db, cache).await?;
-    let idle = unrevoked().filter(unused_since(since)).filter(
-        Condition::any()
-            .add(access_token::Column::ExpiresAt.is_null())
-            .add(access_token::Column::ExpiresAt.gte(today)),
-    );
+    let idle = unrevoked().filter(revocable_idle(since, today));
     let revoked = revoke_in(&change, idle, IDLE_POLICY).await?;
     if revoked == 0 {
         // Nothing changed: the transaction rolls back, and no event says otherwise.

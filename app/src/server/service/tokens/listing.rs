@@ -257,14 +257,15 @@ fn matching(
     Ok(Some(all.add(condition)))
 }
 
-/// Last used before `since`, or never used and created before it.
+/// Neither used nor issued since `since`: a secret issued (or regenerated) lately is not
+/// idle, whatever its token's past.
 pub(super) fn unused_since(since: DateTime<Utc>) -> Condition {
-    Condition::any()
-        .add(access_token::Column::LastUsedAt.lt(since))
+    Condition::all()
+        .add(access_token::Column::IssuedAt.lt(since))
         .add(
-            Condition::all()
+            Condition::any()
                 .add(access_token::Column::LastUsedAt.is_null())
-                .add(access_token::Column::CreatedAt.lt(since)),
+                .add(access_token::Column::LastUsedAt.lt(since)),
         )
 }
 

@@ -8,7 +8,7 @@ mod rules;
 
 pub use crate::model::token::{Reason, TokenSort};
 pub use changes::{create, delete, regenerate, revoke, update, Owner};
-pub use kill_switch::{revoke_all, revoke_idle, Sweep, IDLE_POLICY};
+pub use kill_switch::{count_revocable_idle, revoke_all, revoke_idle, Sweep, IDLE_POLICY};
 pub use listing::{
     count, detail, get, list, owner_filter, sort, TokenPage, TokenQuery, LIST_LIMIT_MAX, NEVER,
 };

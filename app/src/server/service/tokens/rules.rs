@@ -138,9 +138,9 @@ pub fn view(
             .collect(),
         ip_policy: IpPolicy::parse(&token.ip_policy).unwrap_or_default(),
         idle: reason.is_none()
-            && settings
-                .idle_since(today)
-                .is_some_and(|since| token.last_used_at.unwrap_or(token.created_at) < since),
+            && settings.idle_since(today).is_some_and(|since| {
+                token.issued_at < since && token.last_used_at.is_none_or(|used| used < since)
+            }),
         state: if reason.is_none() {
             TokenState::Effective
         } else {
