@@ -245,4 +245,10 @@ test("a token's page sets its IP allowlist: calls from elsewhere are refused, ba
   await form.getByRole("button", { name: "Save allowlist" }).click();
   await expect(page.getByRole("region", { name: "Token details" })).toContainText("(others reported)");
   expect((await me()).status()).toBe(200);
+
+  // The page's history names each change in words, newest first.
+  const history = page.getByRole("region", { name: "Token history" });
+  await expect(history.locator("tbody tr").first()).toContainText("Token changed");
+  await expect(history.locator("tbody tr").first()).toContainText("ip policy report");
+  await expect(history.locator("tbody tr").last()).toContainText("Token created");
 });

@@ -4,6 +4,9 @@
 use reqwest::Method;
 use serde_json::json;
 
+use app::server::authz::Reach;
+use app::server::service::tokens;
+
 use crate::helpers::*;
 use crate::on_both_backends;
 
@@ -111,6 +114,22 @@ async fn an_allowlist_refuses_calls_from_elsewhere_on_every_instance(backend: Ba
         audit["items"][0]["details"]["allowed_ips"],
         json!(["127.0.0.1/32", "10.0.0.0/8"])
     );
+
+    // The token's page shows its history: to an administrator with addresses, to its owner
+    // without the addresses others acted from.
+    let admin = a.admin().await;
+    let id = token.token.id;
+    let seen = tokens::detail(&a.db, Reach::Any(&admin), id).await.unwrap();
+    let actions: Vec<_> = seen.events.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["token.update", "token.update", "token.create"]);
+    assert_eq!(seen.events[0].ip.as_deref(), Some("127.0.0.1"));
+    let owner = a.operator("svc").await;
+    let own = tokens::detail(&a.db, Reach::Own(&owner), id).await.unwrap();
+    assert_eq!(own.events.len(), 3);
+    assert_eq!(own.events[0].actor.as_deref(), Some("admin"));
+    assert_eq!(own.events[0].ip, None);
+    assert_eq!(own.events[1].actor.as_deref(), Some("svc"));
+    assert_eq!(own.events[1].ip.as_deref(), Some("127.0.0.1"));
     a.stop().await;
     b.stop().await;
 }

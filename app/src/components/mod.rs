@@ -1,4 +1,5 @@
 pub mod access_tokens;
+pub mod audit_table;
 pub mod chart;
 pub mod dialog;
 pub mod filters;

@@ -163,7 +163,7 @@ pub fn parse_number(text: &str) -> Option<i64> {
 }
 
 /// One token's page: the token object and its history.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TokenDetail {
     pub token: TokenView,
     /// Who issued it: the owner's own token when the same as the owner.
@@ -175,6 +175,9 @@ pub struct TokenDetail {
     /// Whether calls must also send an identifier and a pass code.
     pub has_identifier: bool,
     pub has_pass_code: bool,
+    /// The latest audit events about this token, newest first.
+    #[serde(default)]
+    pub events: Vec<crate::model::audit::AuditRow>,
 }
 
 /// A status a token list can be narrowed to.

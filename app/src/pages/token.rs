@@ -8,6 +8,7 @@ use crate::api::tokens::{
     delete_token, load_token_detail, regenerate_token, revoke_token, IpPolicy, IssuedToken,
     TokenDetail, TokenEdit, TokenView, UpdateToken,
 };
+use crate::components::audit_table::AuditTable;
 use crate::components::dialog::{ConfirmDialog, Confirmation};
 use crate::components::secret::{SecretReveal, UncopiedWarning};
 use crate::components::session::CurrentUser;
@@ -197,6 +198,14 @@ fn TokenSummary(detail: TokenDetail, changed: RwSignal<u32>, list: &'static str)
             </dl>
         </section>
         <AllowlistSection token=token.clone() changed/>
+        <section class="section" aria-labelledby="history-heading">
+            <h2 id="history-heading">"History"</h2>
+            {if detail.events.is_empty() {
+                view! { <p class="empty">"No events yet."</p> }.into_any()
+            } else {
+                view! { <AuditTable items=detail.events.clone() label="Token history" targets=false/> }.into_any()
+            }}
+        </section>
         <ConfirmDialog confirmation/>
     }
 }

@@ -7,10 +7,11 @@ use sea_orm::{
 };
 
 use super::super::settings::{self, TokenSettings};
-use super::super::{accounts, without_control};
+use super::super::{accounts, audit, without_control};
 use super::changes::find_visible;
 use super::rules::view;
-use crate::model::token::{parse_number, StatusFilter, TokenDetail, TokenSort, TokenView};
+use crate::model::audit::AuditQuery;
+use crate::model::token::{number, parse_number, StatusFilter, TokenDetail, TokenSort, TokenView};
 use crate::server::authz::Reach;
 use crate::server::entity::{access_token, user};
 use crate::server::error::{Result, ServiceError};
@@ -369,6 +370,9 @@ pub async fn count(db: &DatabaseConnection, reach: Reach<'_>, query: TokenQuery)
 }
 
 /// One token with its history, for its page, if `reach` covers it.
+/// How many of its audit events a token's page shows.
+const TOKEN_EVENTS: u64 = 20;
+
 pub async fn detail(db: &DatabaseConnection, reach: Reach<'_>, id: i64) -> Result<TokenDetail> {
     let (token, owner) = find_visible(db, reach, id).await?;
     let issuer = match token.issuer_id {
@@ -380,7 +384,22 @@ pub async fn detail(db: &DatabaseConnection, reach: Reach<'_>, id: i64) -> Resul
         None => None,
     };
     let settings = settings::load(db).await?;
+    let about = AuditQuery {
+        target: number(token.id),
+        ..AuditQuery::default()
+    };
+    let (mut events, _) = audit::list(db, &about, TOKEN_EVENTS).await?;
+    if let Reach::Own(grant) = reach {
+        // An owner sees what was done to their token, but not from where others did it.
+        let me = grant.username();
+        for event in &mut events {
+            if event.actor.as_deref() != Some(me) {
+                event.ip = None;
+            }
+        }
+    }
     Ok(TokenDetail {
+        events,
         token: view(&token, &owner, &settings, Utc::now().date_naive()),
         issuer,
         created_by: token.created_by,
