@@ -252,3 +252,41 @@ test("a token's page sets its IP allowlist: calls from elsewhere are refused, ba
   await expect(history.locator("tbody tr").first()).toContainText("ip policy report");
   await expect(history.locator("tbody tr").last()).toContainText("Token created");
 });
+
+test("Rotate on a token's page keeps the old secret working for the chosen overlap", async ({ page, login, request }) => {
+  await login.open("/me/tokens");
+  await login.signInAndWait(ADMIN);
+  const name = `rotate-${Date.now()}`;
+  const section = await generateAccessToken(page, page, name);
+  const first = (await section.getByLabel("Access token").textContent())!.trim();
+  const status = async (secret: string) =>
+    (await request.get("/api/v1/me", { headers: { Authorization: `Bearer ${secret}` } })).status();
+  await section.getByRole("button", { name: "Done: hide the token" }).click();
+  await section.getByRole("button", { name: "Close anyway" }).click();
+  await page.getByRole("link", { name }).click();
+  await expect(page.getByRole("heading", { level: 1, name })).toBeVisible();
+  await hydrated(page);
+
+  const rotate = page.getByRole("form", { name: "Rotate" });
+  await rotate.getByLabel("The current secret keeps working for").selectOption("hour");
+  await rotate.getByRole("button", { name: "Rotate" }).click();
+  await expect(page.getByRole("dialog", { name: "Please confirm" })).toContainText("keeps working for 1 hour");
+  await confirmWith(page, "Rotate");
+  const fresh = page.getByRole("region", { name: "New secret" });
+  const second = (await fresh.getByLabel("New secret").textContent())!.trim();
+  expect(second).toMatch(/^tsr_/);
+  expect(await status(first)).toBe(200);
+  expect(await status(second)).toBe(200);
+  await expect(page.getByRole("region", { name: "Token details" })).toContainText("Works until");
+
+  // Regenerate without overlap: both earlier secrets stop at once.
+  await fresh.getByRole("button", { name: "Done: hide the secret" }).click();
+  await fresh.getByRole("button", { name: "Close anyway" }).click();
+  await page.getByRole("button", { name: `Regenerate ${name}` }).click();
+  await confirmWith(page, "Regenerate");
+  const third = (await page.getByRole("region", { name: "New secret" }).getByLabel("New secret").textContent())!.trim();
+  expect(await status(first)).toBe(401);
+  expect(await status(second)).toBe(401);
+  expect(await status(third)).toBe(200);
+  await expect(page.getByRole("region", { name: "Token details" })).toContainText("None working");
+});

@@ -16,6 +16,7 @@ mod m20261124_000010_index_token_sorts;
 mod m20261124_000011_primary_issued;
 mod m20261124_000012_token_issued_at;
 mod m20261124_000013_token_allowlist;
+mod m20261124_000014_token_rotation;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000011_primary_issued::Migration),
             Box::new(m20261124_000012_token_issued_at::Migration),
             Box::new(m20261124_000013_token_allowlist::Migration),
+            Box::new(m20261124_000014_token_rotation::Migration),
         ]
     }
 }

@@ -2,13 +2,13 @@
 use axum::{extract::State, http::StatusCode, Json};
 
 use super::dto::{
-    AdminCreateTokenRequest, AuditParams, CreateUserRequest, ListParams, Page,
+    AdminCreateTokenRequest, AuditParams, CreateUserRequest, ListParams, Page, RegenerateRequest,
     RevokeIssuedBeforeRequest, RevokedCount, UpdateTokenRequest, UpdateUserRequest, UserObject,
 };
 use super::error::{ApiError, ApiResult};
-use super::extract::{ApiJson, ApiQuery, Caller, Id};
+use super::extract::{ApiJson, ApiQuery, Caller, Id, OptionalJson};
 use super::me::user_object;
-use super::tokens::{page, token_query};
+use super::tokens::{page, rotation, token_query};
 use app::api::tokens::{IssuedToken, TokenView};
 use app::model::audit::{AuditQuery, AuditRow};
 use app::server::authz::Reach;
@@ -224,18 +224,22 @@ pub async fn revoke_token(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// A new secret for any user's token; the old one stops at once.
+/// A new secret for any user's token; the old one stops at once, or keeps working for
+/// `grace_seconds`.
 #[utoipa::path(post, path = "/api/v1/admin/tokens/{id}/regenerate", tag = "admin",
+    request_body(content = Option<RegenerateRequest>),
     responses((status = 200, body = IssuedToken), (status = 404, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn regenerate_token(
     State(state): State<AppState>,
     caller: Caller,
     Id(id): Id,
+    OptionalJson(body): OptionalJson<RegenerateRequest>,
 ) -> ApiResult<Json<IssuedToken>> {
     let admin = caller.admin().await?;
+    let rotation = rotation(body);
     Ok(Json(
-        tokens::regenerate(&state.db, &state.auth, Reach::Any(&admin), id).await?,
+        tokens::regenerate(&state.db, &state.auth, Reach::Any(&admin), id, rotation).await?,
     ))
 }
 

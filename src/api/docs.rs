@@ -19,7 +19,7 @@ use super::{admin, dto, endpoints, error, me, records, tokens};
     paths(
         me::me,
         tokens::list, tokens::create, tokens::revoke, tokens::update, tokens::regenerate,
-        tokens::introspect,
+        tokens::introspect, tokens::rotate_self,
         admin::list_users, admin::create_user, admin::update_user, admin::revoke_user_tokens,
         admin::revoke_issued_before,
         admin::list_tokens, admin::create_token, admin::get_token, admin::update_token,

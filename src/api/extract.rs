@@ -129,6 +129,31 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// A JSON body that may be left out: no body (no Content-Type, no length) or `null` is
+/// `None`; any other body is checked like [`ApiJson`].
+pub struct OptionalJson<T>(pub Option<T>);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for OptionalJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let headers = req.headers();
+        let length = headers
+            .get(axum::http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        let has_body = headers.contains_key(axum::http::header::CONTENT_TYPE)
+            || headers.contains_key(axum::http::header::TRANSFER_ENCODING)
+            || length.is_some_and(|n| n > 0);
+        if !has_body {
+            return Ok(OptionalJson(None));
+        }
+        // JSON `null` says "nothing" as well as no body does.
+        let ApiJson(value) = ApiJson::<Option<T>>::from_request(req, state).await?;
+        Ok(OptionalJson(value))
+    }
+}
+
 pub fn json_rejection(rejection: JsonRejection) -> ApiError {
     match rejection {
         JsonRejection::JsonDataError(e) => {

@@ -30,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/me", get(me::me))
         .route("/api/v1/tokens", get(tokens::list).post(tokens::create))
         .route("/api/v1/tokens/introspect", post(tokens::introspect))
+        .route("/api/v1/tokens/self/rotate", post(tokens::rotate_self))
         .route(
             "/api/v1/tokens/{id}",
             delete(tokens::revoke).patch(tokens::update),

@@ -6,17 +6,19 @@ use axum::{
 };
 
 use super::dto::{
-    CreateTokenRequest, IntrospectRequest, IntrospectResponse, ListParams, Page, UpdateTokenRequest,
+    CreateTokenRequest, IntrospectRequest, IntrospectResponse, ListParams, Page, RegenerateRequest,
+    RotatedToken, UpdateTokenRequest,
 };
 use super::error::{ApiError, ApiResult};
-use super::extract::{form_rejection, json_rejection, ApiJson, ApiQuery, Caller, Id};
+use super::extract::{form_rejection, json_rejection, ApiJson, ApiQuery, Caller, Id, OptionalJson};
 use app::api::tokens::{number, IssuedToken, TokenView};
 use app::model::scope::Scope;
 use app::model::token::StatusFilter;
-use app::server::authz::Reach;
+use app::server::authz::{Grant, Reach};
+use app::server::error::ServiceError;
 use app::server::service::{
-    token_auth,
-    tokens::{self, Owner, TokenQuery},
+    token_auth::{self, Secret},
+    tokens::{self, Owner, Rotation, TokenQuery},
 };
 use app::server::state::AppState;
 
@@ -113,19 +115,73 @@ pub async fn update(
     ))
 }
 
-/// A new secret for one of the caller's tokens; the old one stops working at once.
+/// A new secret for one of the caller's tokens; the old one stops at once, or keeps
+/// working for `grace_seconds` (an overlap for the clients to switch).
 #[utoipa::path(post, path = "/api/v1/tokens/{id}/regenerate", tag = "tokens",
+    request_body(content = Option<RegenerateRequest>),
     responses((status = 200, body = IssuedToken), (status = 404, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn regenerate(
     State(state): State<AppState>,
     caller: Caller,
     Id(id): Id,
+    OptionalJson(body): OptionalJson<RegenerateRequest>,
 ) -> ApiResult<Json<IssuedToken>> {
     let grant = caller.grant(Scope::TokensWrite).await?;
     Ok(Json(
-        tokens::regenerate(&state.db, &state.auth, Reach::Own(&grant), id).await?,
+        tokens::regenerate(
+            &state.db,
+            &state.auth,
+            Reach::Own(&grant),
+            id,
+            rotation(body),
+        )
+        .await?,
     ))
+}
+
+/// The rotation a regenerate request asks for.
+pub fn rotation(body: Option<RegenerateRequest>) -> Rotation<'static> {
+    Rotation {
+        grace_seconds: body.unwrap_or_default().grace_seconds,
+        only_if_current: None,
+    }
+}
+
+/// A token rotates itself (scope `tokens:rotate`, nothing wider needed): answers the new
+/// secret; the one presented keeps working for `grace_seconds`. Only the current secret may
+/// rotate: a second rotation with the same secret gets 409.
+#[utoipa::path(post, path = "/api/v1/tokens/self/rotate", tag = "tokens",
+    request_body(content = Option<RegenerateRequest>),
+    responses((status = 200, body = RotatedToken), (status = 409, body = super::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn rotate_self(
+    State(state): State<AppState>,
+    caller: Caller,
+    OptionalJson(body): OptionalJson<RegenerateRequest>,
+) -> ApiResult<Json<RotatedToken>> {
+    let principal = caller.require(Scope::TokensRotate).await?;
+    if principal.secret() == Secret::Previous {
+        return Err(ServiceError::Conflict {
+            field: "token",
+            message: "This secret was rotated already: use the newest one".into(),
+        }
+        .into());
+    }
+    let grant = Grant::token(&principal);
+    let current = principal.token.secret_digest.clone();
+    let rotation = Rotation {
+        only_if_current: Some(&current),
+        ..rotation(body)
+    };
+    let id = principal.token.id;
+    let issued =
+        tokens::regenerate(&state.db, &state.auth, Reach::Own(&grant), id, rotation).await?;
+    Ok(Json(RotatedToken {
+        previous_valid_until: issued.token.previous_valid_until,
+        token: issued.token,
+        secret: issued.secret,
+    }))
 }
 
 /// RFC 7662 introspection: JSON `{"token"}` or the form `token=...`.

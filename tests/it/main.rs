@@ -16,6 +16,7 @@ mod instances;
 mod kill_switches;
 mod migrations;
 mod pages;
+mod rotation;
 mod sessions;
 mod sign_in;
 mod token_api;

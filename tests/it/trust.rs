@@ -262,24 +262,34 @@ async fn a_session_grants_no_scope_it_does_not_hold(backend: Backend) {
         200
     );
 
-    // A user's session holds neither `admin` nor `tokens:introspect`: it cannot revoke or
-    // describe the gateway token an administrator gave it.
-    for (function, form) in [
-        ("revoke_token", vec![("id", gateway.token.id.to_string())]),
+    // A user's session holds neither `admin` nor `tokens:introspect`: it cannot revoke,
+    // rotate, describe or fence in the gateway token an administrator gave it.
+    let id = gateway.token.id.to_string();
+    let attempts = [
         (
-            "describe_token",
-            vec![
-                ("id", gateway.token.id.to_string()),
-                ("description", "mine now".into()),
-            ],
+            "revoke_token",
+            client
+                .post(app.url("/sfn/revoke_token"))
+                .form(&[("id", id.as_str())]),
         ),
-    ] {
-        let response = client
-            .post(app.url(&format!("/sfn/{function}")))
-            .form(&form)
-            .send()
-            .await
-            .unwrap();
+        (
+            "regenerate_token",
+            client
+                .post(app.url("/sfn/regenerate_token"))
+                .form(&[("id", id.as_str()), ("grace_seconds", "3600")]),
+        ),
+        (
+            "update_token",
+            client
+                .post(app.url("/sfn/update_token"))
+                .json(&serde_json::json!({
+                    "id": gateway.token.id,
+                    "edit": {"description": "mine now", "allowed_ips": ["192.0.2.1"]},
+                })),
+        ),
+    ];
+    for (function, request) in attempts {
+        let response = request.send().await.unwrap();
         assert_eq!(response.status(), 403, "{function}");
     }
     let row = access_token::Entity::find_by_id(gateway.token.id)
@@ -289,6 +299,11 @@ async fn a_session_grants_no_scope_it_does_not_hold(backend: Backend) {
         .unwrap();
     assert!(row.revoked_at.is_none());
     assert_eq!(row.description, "");
+    assert_eq!(row.allowed_ips, "");
+    assert_eq!(
+        row.secret_digest,
+        app::server::secrets::digest(&gateway.secret)
+    );
 
     // Her own ordinary token she may revoke.
     let own = app.issue("uma", &["tokens:read"]).await;
@@ -462,6 +477,7 @@ async fn after_a_revoke_answers_no_request_with_the_token_succeeds(backend: Back
                         &app.state.auth,
                         app::server::authz::Reach::Any(&admin),
                         *id,
+                        tokens::Rotation::default(),
                     )
                     .await
                     .unwrap();

@@ -222,15 +222,22 @@ pub async fn load_token_detail(id: i64) -> Result<TokenDetail, AppError> {
     Ok(tokens::detail(&state.db, Reach::widest(&grant, admin.as_ref()), id).await?)
 }
 
-/// A new secret for the token; the old one stops at once.
+/// A new secret for the token; the old one stops at once, or after `grace_seconds`.
 #[server(prefix = "/sfn", endpoint = "regenerate_token")]
-pub async fn regenerate_token(id: i64) -> Result<IssuedToken, AppError> {
+pub async fn regenerate_token(
+    id: i64,
+    grace_seconds: Option<i64>,
+) -> Result<IssuedToken, AppError> {
     use crate::server::service::tokens;
     let grant = super::context::require_grant().await?;
     let state = super::context::state()?;
     let admin = grant.admin();
     let reach = Reach::widest(&grant, admin.as_ref());
-    Ok(tokens::regenerate(&state.db, &state.auth, reach, id).await?)
+    let rotation = tokens::Rotation {
+        grace_seconds: grace_seconds.unwrap_or(0),
+        only_if_current: None,
+    };
+    Ok(tokens::regenerate(&state.db, &state.auth, reach, id, rotation).await?)
 }
 
 /// Changes a token's description, allowlist or IP policy; answers the token as it is now.

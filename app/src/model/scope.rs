@@ -9,6 +9,9 @@ pub enum Scope {
     TokensRead,
     #[serde(rename = "tokens:write")]
     TokensWrite,
+    /// A token rotating itself, and nothing else.
+    #[serde(rename = "tokens:rotate")]
+    TokensRotate,
     /// For gateways; granted only by administrators.
     #[serde(rename = "tokens:introspect")]
     TokensIntrospect,
@@ -17,10 +20,11 @@ pub enum Scope {
 }
 
 impl Scope {
-    pub const ALL: [Scope; 5] = [
+    pub const ALL: [Scope; 6] = [
         Scope::ProfileRead,
         Scope::TokensRead,
         Scope::TokensWrite,
+        Scope::TokensRotate,
         Scope::TokensIntrospect,
         Scope::Admin,
     ];
@@ -30,6 +34,7 @@ impl Scope {
             Self::ProfileRead => "profile:read",
             Self::TokensRead => "tokens:read",
             Self::TokensWrite => "tokens:write",
+            Self::TokensRotate => "tokens:rotate",
             Self::TokensIntrospect => "tokens:introspect",
             Self::Admin => "admin",
         }
@@ -45,6 +50,9 @@ impl Scope {
             Self::ProfileRead => "Read the owner's profile (GET /api/v1/me).",
             Self::TokensRead => "List the owner's tokens and their state.",
             Self::TokensWrite => "Create, regenerate and revoke the owner's tokens.",
+            Self::TokensRotate => {
+                "Rotate this token itself (POST /api/v1/tokens/self/rotate), nothing else."
+            }
             Self::TokensIntrospect => "Check other tokens, for gateways (administrators grant it).",
             Self::Admin => "Everything an administrator may do through the API.",
         }
@@ -118,6 +126,6 @@ mod tests {
         assert!(narrow.is_subset(wide));
         assert!(!wide.is_subset(narrow));
         assert_eq!(wide.to_list(), "tokens:write admin");
-        assert_eq!(Scopes::all().without(Scope::Admin).iter().count(), 4);
+        assert_eq!(Scopes::all().without(Scope::Admin).iter().count(), 5);
     }
 }

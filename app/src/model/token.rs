@@ -35,7 +35,16 @@ pub struct TokenView {
     /// What a call from outside `allowed_ips` gets.
     #[serde(default)]
     pub ip_policy: IpPolicy,
+    /// Until when the secret replaced by the last rotation still works; null when none does.
+    #[serde(default)]
+    pub previous_valid_until: Option<DateTime<Utc>>,
+    /// When that previous secret was last used.
+    #[serde(default)]
+    pub previous_used_at: Option<DateTime<Utc>>,
 }
+
+/// The longest overlap a rotation may give the old secret: 7 days.
+pub const GRACE_SECONDS_MAX: i64 = 7 * 24 * 60 * 60;
 
 /// What a call from outside a token's allowlist gets.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

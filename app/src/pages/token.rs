@@ -100,26 +100,43 @@ fn TokenSummary(detail: TokenDetail, changed: RwSignal<u32>, list: &'static str)
             );
         }
     };
-    let regenerate = {
+    // The previous secret: until when it works, and when it was last used.
+    let previous = RwSignal::new((token.previous_valid_until, token.previous_used_at));
+    // Regenerate is a rotation without overlap; Rotate lets the old secret work a while.
+    let rotate = {
         let (name, number) = (name.clone(), number.clone());
-        move |_| {
-            confirmation.ask(
-                format!("Regenerate “{name}” ({number})? The current secret stops working at once: everything using it needs the new one."),
-                "Regenerate",
-                move || {
-                    leptos::task::spawn_local(async move {
-                        match regenerate_token(id).await {
-                            Ok(new) => {
-                                toasts.show(format!("Token {} regenerated. Copy the new secret now.", new.token.number));
-                                issued.set(Some(new));
-                            }
-                            Err(e) => message.set(Some(Err(e.to_string()))),
+        move |grace: i64| {
+            let (question, label) = match Overlap::from_seconds(grace) {
+                Overlap::None => (
+                    format!("Regenerate “{name}” ({number})? The current secret stops working at once: everything using it needs the new one."),
+                    "Regenerate",
+                ),
+                overlap => (
+                    format!("Rotate “{name}” ({number})? The current secret keeps working for {}, then stops: switch everything using it to the new one before then.", overlap.label()),
+                    "Rotate",
+                ),
+            };
+            confirmation.ask(question, label, move || {
+                leptos::task::spawn_local(async move {
+                    match regenerate_token(id, Some(grace)).await {
+                        Ok(new) => {
+                            toasts.show(format!(
+                                "Token {} regenerated. Copy the new secret now.",
+                                new.token.number
+                            ));
+                            // Not a reload of the page: that would take the new secret
+                            // away before it was copied.
+                            previous
+                                .set((new.token.previous_valid_until, new.token.previous_used_at));
+                            issued.set(Some(new));
                         }
-                    });
-                },
-            );
+                        Err(e) => message.set(Some(Err(e.to_string()))),
+                    }
+                });
+            });
         }
     };
+    let overlap = RwSignal::new(Overlap::Day);
     let delete = {
         let (name, number) = (name.clone(), number.clone());
         move |_| {
@@ -154,8 +171,10 @@ fn TokenSummary(detail: TokenDetail, changed: RwSignal<u32>, list: &'static str)
         <div class="page-head">
             <h1>{name.clone()}</h1>
             <div class="buttons">
-                <button type="button" class="secondary" disabled=revoked on:click=regenerate
-                    aria-label=format!("Regenerate {name}")>"Regenerate"</button>
+                <button type="button" class="secondary" disabled=revoked on:click={
+                    let rotate = rotate.clone();
+                    move |_| rotate(0)
+                } aria-label=format!("Regenerate {name}")>"Regenerate"</button>
                 <button type="button" class="secondary" disabled=revoked on:click=revoke
                     aria-label=format!("Revoke {name}")>"Revoke"</button>
                 <Show when=is_admin>
@@ -180,6 +199,13 @@ fn TokenSummary(detail: TokenDetail, changed: RwSignal<u32>, list: &'static str)
                 <dt>"Expires"</dt><dd>{token.expires_at.map_or_else(|| "Never".to_owned(), |d| d.to_string())}</dd>
                 <dt>"Last used"</dt><dd><When at=token.last_used_at never="Never"/></dd>
                 <dt>"Last IPs"</dt><dd>{ips}</dd>
+                <dt>"Previous secret"</dt><dd>{move || match previous.get() {
+                    (None, _) => view! { <span>"None working"</span> }.into_any(),
+                    (Some(until), used) => view! {
+                        <span>"Works until " {until.format("%Y-%m-%d %H:%M UTC").to_string()} "; last used "</span>
+                        <When at=used never="never"/>
+                    }.into_any(),
+                }}</dd>
                 <dt>"Allowed from"</dt><dd>{if token.allowed_ips.is_empty() {
                     "Any address".to_owned()
                 } else {
@@ -197,6 +223,24 @@ fn TokenSummary(detail: TokenDetail, changed: RwSignal<u32>, list: &'static str)
                 }}</dd>
             </dl>
         </section>
+        <form class="section" aria-labelledby="rotate-heading" on:submit=move |ev| {
+            ev.prevent_default();
+            rotate(overlap.get_untracked().seconds());
+        }>
+            <h2 id="rotate-heading">"Rotate"</h2>
+            <p class="hint">"A new secret, while the current one keeps working for a while, so that every client can switch without an outage."</p>
+            <div class="field">
+                <label for="overlap">"The current secret keeps working for"</label>
+                <select id="overlap" on:change=move |ev| {
+                    overlap.set(Overlap::parse(&event_target_value(&ev)));
+                }>
+                    {Overlap::CHOICES.map(|o| view! {
+                        <option value=o.key() selected=o == Overlap::Day>{o.label()}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+            <button type="submit" class="secondary" disabled=revoked>"Rotate"</button>
+        </form>
         <AllowlistSection token=token.clone() changed/>
         <section class="section" aria-labelledby="history-heading">
             <h2 id="history-heading">"History"</h2>
@@ -313,5 +357,59 @@ fn NewSecret(issued: IssuedToken, forget: RwSignal<Option<IssuedToken>>) -> impl
                 if copied.get_untracked() { done() } else { warn.set(true) }
             }>"Done: hide the secret"</button>
         </section>
+    }
+}
+
+/// How long a rotation lets the old secret work.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Overlap {
+    None,
+    Hour,
+    Day,
+    Week,
+}
+
+impl Overlap {
+    const CHOICES: [Overlap; 3] = [Overlap::Hour, Overlap::Day, Overlap::Week];
+
+    fn seconds(self) -> i64 {
+        match self {
+            Self::None => 0,
+            Self::Hour => 3_600,
+            Self::Day => 86_400,
+            Self::Week => 604_800,
+        }
+    }
+
+    fn from_seconds(seconds: i64) -> Self {
+        [Self::Hour, Self::Day, Self::Week]
+            .into_iter()
+            .find(|o| o.seconds() == seconds)
+            .unwrap_or(Self::None)
+    }
+
+    fn key(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Hour => "hour",
+            Self::Day => "day",
+            Self::Week => "week",
+        }
+    }
+
+    fn parse(key: &str) -> Self {
+        Self::CHOICES
+            .into_iter()
+            .find(|o| o.key() == key)
+            .unwrap_or(Self::None)
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Self::None => "no time at all",
+            Self::Hour => "1 hour",
+            Self::Day => "24 hours",
+            Self::Week => "7 days",
+        }
     }
 }

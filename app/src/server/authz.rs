@@ -118,7 +118,8 @@ impl Grant {
     }
 
     /// Checks, inside a change's transaction, that what this grant was built from still
-    /// holds: the token is still effective with the same secret, its owner may still act,
+    /// holds: the token is still effective with the same secret (or within the overlap of a
+    /// rotation that replaced it), its owner may still act,
     /// and an administrator still is one. A request that verified before a revoke, lock or
     /// demotion committed cannot commit a change after it (the change counter, incremented
     /// first, orders the two).
@@ -134,7 +135,15 @@ impl Grant {
             let token = access_token::Entity::find_by_id(verified.id)
                 .one(db)
                 .await?
-                .filter(|token| token.secret_digest == verified.secret_digest)
+                .filter(|token| {
+                    // The secret it verified with is current, or was replaced by a rotation
+                    // whose overlap still runs.
+                    token.secret_digest == verified.secret_digest
+                        || (token.previous_digest.as_deref() == Some(&verified.secret_digest)
+                            && token
+                                .previous_valid_until
+                                .is_some_and(|until| Utc::now() < until))
+                })
                 .ok_or(refused(AuthFailure::InvalidToken))?;
             let settings = settings::load(db).await?;
             if let Some(reason) = life_cycle(&token, &owner, &settings, Utc::now().date_naive()) {

@@ -14,12 +14,15 @@ use sea_orm::{
 
 use super::entity::access_token;
 use super::error::Result;
+use super::service::token_auth::Secret;
 
 pub const MAX_IPS: usize = 5;
 
 #[derive(Debug, Default)]
 struct Pending {
     at: Option<DateTime<Utc>>,
+    /// The last use of the secret a rotation replaced, during its overlap.
+    previous_at: Option<DateTime<Utc>>,
     /// Most recent first, distinct; text only when written.
     ips: Vec<IpAddr>,
 }
@@ -42,12 +45,15 @@ pub fn merge_ip<T: PartialEq>(ips: &mut Vec<T>, ip: T) {
 }
 
 impl UsageLog {
-    pub fn record(&self, token_id: i64, ip: Option<IpAddr>) {
+    pub fn record(&self, token_id: i64, ip: Option<IpAddr>, secret: Secret) {
         let now = Utc::now();
         let shard = &self.pending[token_id.unsigned_abs() as usize % SHARDS];
         if let Ok(mut pending) = shard.lock() {
             let entry = pending.entry(token_id).or_default();
             entry.at = Some(now);
+            if secret == Secret::Previous {
+                entry.previous_at = Some(now);
+            }
             // The usual case, the same client again, changes nothing.
             if let Some(ip) = ip.filter(|ip| entry.ips.first() != Some(ip)) {
                 merge_ip(&mut entry.ips, ip);
@@ -106,6 +112,9 @@ async fn record_use(
     let mut active: access_token::ActiveModel = token.into();
     active.last_used_at = Set(usage.at);
     active.last_used_ips = Set(serde_json::to_string(&ips).ok());
+    if usage.previous_at.is_some() {
+        active.previous_used_at = Set(usage.previous_at);
+    }
     active.update(db).await?;
     Ok(())
 }

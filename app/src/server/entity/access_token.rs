@@ -33,6 +33,10 @@ pub struct Model {
     pub allowed_ips: String,
     /// `enforce` or `report`.
     pub ip_policy: String,
+    /// The secret the last regeneration replaced, while it still works.
+    pub previous_digest: Option<String>,
+    pub previous_valid_until: Option<DateTimeUtc>,
+    pub previous_used_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -38,9 +38,22 @@ pub struct Principal {
     pub token: Arc<access_token::Model>,
     pub owner: Arc<Account>,
     scopes: Scopes,
+    /// Which of the token's secrets was presented.
+    secret: Secret,
+}
+
+/// A token's current secret, or the one its last rotation replaced (while that still works).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Secret {
+    Current,
+    Previous,
 }
 
 impl Principal {
+    pub fn secret(&self) -> Secret {
+        self.secret
+    }
+
     /// The token's scopes ∩ the owner's permissions now.
     pub fn scopes(&self) -> Scopes {
         self.scopes
@@ -87,11 +100,34 @@ async fn token_by_digest(
         return Ok(Some(token));
     }
     let stamp = state.auth.stamp();
-    Ok(access_token::Entity::find()
-        .filter(access_token::Column::SecretDigest.eq(secrets::hex(&digest)))
+    let hex = secrets::hex(&digest);
+    let current = access_token::Entity::find()
+        .filter(access_token::Column::SecretDigest.eq(hex.as_str()))
         .one(db)
-        .await?
-        .map(|token| state.auth.put_token(stamp, digest, token)))
+        .await?;
+    let token = match current {
+        Some(token) => Some(token),
+        None => {
+            access_token::Entity::find()
+                .filter(access_token::Column::PreviousDigest.eq(hex.as_str()))
+                .one(db)
+                .await?
+        }
+    };
+    Ok(token.map(|token| state.auth.put_token(stamp, digest, token)))
+}
+
+/// Which secret of `token` has the digest `digest`; `None` for a previous one whose overlap
+/// ended (checked on every call, so it stops exactly at its time whatever is cached).
+fn which_secret(token: &access_token::Model, digest: &[u8; 32]) -> Option<Secret> {
+    if token.secret_digest == secrets::hex(digest) {
+        return Some(Secret::Current);
+    }
+    let valid = token.previous_digest.as_deref() == Some(secrets::hex(digest).as_str())
+        && token
+            .previous_valid_until
+            .is_some_and(|until| Utc::now() < until);
+    valid.then_some(Secret::Previous)
 }
 
 async fn owner(db: &DatabaseConnection, state: &AppState, id: i64) -> Result<Arc<Account>> {
@@ -194,16 +230,17 @@ async fn check_address(
 
 pub async fn authenticate(state: &AppState, credentials: Credentials<'_>) -> Result<Principal> {
     let secret = bearer(credentials.authorization)?;
-    let (token, owner) = resolve(state, secret).await?;
+    let (token, owner, which) = resolve(state, secret).await?;
     // Before the second factor: a stolen token cannot be used from outside its allowlist
     // even to try pass codes.
     check_address(state, &token, &owner, credentials.ip).await?;
     check_second_factor(state, &token, &credentials).await?;
-    state.usage.record(token.id, credentials.ip);
+    state.usage.record(token.id, credentials.ip, which);
     Ok(Principal {
         scopes: tokens::effective_scopes(&token.scopes, owner.is_admin),
         token,
         owner,
+        secret: which,
     })
 }
 
@@ -216,20 +253,21 @@ pub async fn inspect(
     secret: &str,
 ) -> Result<Option<(Arc<access_token::Model>, Arc<Account>)>> {
     match resolve(state, secret.trim()).await {
-        Ok(found) => {
-            state.usage.record(found.0.id, None);
-            Ok(Some(found))
+        Ok((token, owner, which)) => {
+            state.usage.record(token.id, None, which);
+            Ok(Some((token, owner)))
         }
         Err(ServiceError::Unauthenticated(_)) => Ok(None),
         Err(other) => Err(other),
     }
 }
 
-/// The token behind `secret` and its owner, if the token is effective now.
+/// The token behind `secret`, its owner and which of its secrets it is, if the token is
+/// effective now.
 async fn resolve(
     state: &AppState,
     secret: &str,
-) -> Result<(Arc<access_token::Model>, Arc<Account>)> {
+) -> Result<(Arc<access_token::Model>, Arc<Account>, Secret)> {
     let db = &state.db;
     if !secrets::is_well_formed(secret) {
         return Err(failed(AuthFailure::InvalidToken));
@@ -238,16 +276,18 @@ async fn resolve(
     if !settings.api_tokens_enabled {
         return Err(failed(AuthFailure::TokensDisabled));
     }
-    let token = token_by_digest(db, state, secrets::digest_bytes(secret))
+    let digest = secrets::digest_bytes(secret);
+    let token = token_by_digest(db, state, digest)
         .await?
         .ok_or(failed(AuthFailure::InvalidToken))?;
+    let which = which_secret(&token, &digest).ok_or(failed(AuthFailure::InvalidToken))?;
     let owner = owner(db, state, token.owner_id).await?;
     if let Some(reason) =
         tokens::life_cycle(&token, &owner.user, &settings, Utc::now().date_naive())
     {
         return Err(failed(failure(reason)));
     }
-    Ok((token, owner))
+    Ok((token, owner, which))
 }
 
 /// The refusal a token's life cycle state answers with.

@@ -16,7 +16,7 @@ use super::rules::{
     DESCRIPTION_MAX, IDENTIFIER_MAX, NAME_MAX,
 };
 use crate::model::scope::Scopes;
-use crate::model::token::{number, IpPolicy, IssuedToken, TokenEdit, TokenView};
+use crate::model::token::{number, IpPolicy, IssuedToken, TokenEdit, TokenView, GRACE_SECONDS_MAX};
 use crate::server::authz::{Admin, Grant, Reach, Via};
 use crate::server::cache::AuthCache;
 use crate::server::change::Change;
@@ -213,6 +213,9 @@ pub async fn create(
         revoked_by: Set(None),
         allowed_ips: Set(String::new()),
         ip_policy: Set(IpPolicy::Enforce.as_str().to_owned()),
+        previous_digest: Set(None),
+        previous_valid_until: Set(None),
+        previous_used_at: Set(None),
     }
     .insert(change.db())
     .await?;
@@ -403,38 +406,85 @@ pub async fn delete(
     change.commit().await
 }
 
-/// A new secret for the same record; the old one stops working at once.
+/// How a regeneration treats the secret it replaces.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Rotation<'a> {
+    /// Seconds the old secret keeps working, 0 to [`GRACE_SECONDS_MAX`]: 0 stops it at once.
+    pub grace_seconds: i64,
+    /// Only if the current secret still has this digest (a token rotating itself): of two
+    /// rotations with the same secret, the second finds it replaced and is refused.
+    pub only_if_current: Option<&'a str>,
+}
+
+/// A new secret for the same record. The old one stops at once, or at the end of the
+/// rotation's overlap (replacing any earlier overlap).
 pub async fn regenerate(
     db: &DatabaseConnection,
     cache: &AuthCache,
     reach: Reach<'_>,
     id: i64,
+    rotation: Rotation<'_>,
 ) -> Result<IssuedToken> {
+    let grace = rotation.grace_seconds;
+    if !(0..=GRACE_SECONDS_MAX).contains(&grace) {
+        return Err(ServiceError::validation(
+            "grace_seconds",
+            format!("The overlap must be between 0 and {GRACE_SECONDS_MAX} seconds (7 days)"),
+        ));
+    }
     find_touchable(db, cache, reach, id).await?;
     let actor = reach.grant().username();
     let secret = secrets::new_access_token();
     let hint = secrets::hint(&secret);
+    let now = Utc::now();
+    let valid_until = (grace > 0).then(|| now + chrono::Duration::seconds(grace));
     let change = Change::acting(db, cache, reach.grant()).await?;
     let updated = update_unrevoked(change.db(), actor, id, |update| {
-        update
+        // Every right-hand side reads the row as it was: the old digest becomes the previous.
+        let previous = if grace > 0 {
+            Expr::col(access_token::Column::SecretDigest)
+        } else {
+            Expr::value(None::<String>)
+        };
+        let update = update
+            .col_expr(access_token::Column::PreviousDigest, previous)
+            .col_expr(
+                access_token::Column::PreviousValidUntil,
+                Expr::value(valid_until),
+            )
+            .col_expr(
+                access_token::Column::PreviousUsedAt,
+                Expr::value(None::<chrono::DateTime<Utc>>),
+            )
             .col_expr(
                 access_token::Column::SecretDigest,
                 Expr::value(secrets::digest(&secret)),
             )
             .col_expr(access_token::Column::Hint, Expr::value(hint.clone()))
-            .col_expr(access_token::Column::IssuedAt, Expr::value(Utc::now()))
+            .col_expr(access_token::Column::IssuedAt, Expr::value(now));
+        match rotation.only_if_current {
+            Some(digest) => update.filter(access_token::Column::SecretDigest.eq(digest)),
+            None => update,
+        }
     })
     .await?;
     if updated == 0 {
         return Err(ServiceError::Conflict {
             field: "id",
-            message: "This token is revoked; create a new one instead".into(),
+            message: if rotation.only_if_current.is_some() {
+                "This secret was rotated already: use the newest one".into()
+            } else {
+                "This token is revoked; create a new one instead".into()
+            },
         });
     }
     change
         .audit(
-            Event::by(actor, Action::TokenRegenerate, &number(id))
-                .details(serde_json::json!({ "hint": hint })),
+            Event::by(actor, Action::TokenRegenerate, &number(id)).details(serde_json::json!({
+                "hint": hint,
+                "grace_seconds": grace,
+                "previous_valid_until": valid_until,
+            })),
         )
         .await?;
     change.commit().await?;

@@ -7,7 +7,7 @@ mod listing;
 mod rules;
 
 pub use crate::model::token::{Reason, TokenSort};
-pub use changes::{create, delete, regenerate, revoke, update, Owner};
+pub use changes::{create, delete, regenerate, revoke, update, Owner, Rotation};
 pub use kill_switch::{count_revocable_idle, revoke_all, revoke_idle, Sweep, IDLE_POLICY};
 pub use listing::{
     count, detail, get, list, owner_filter, sort, TokenPage, TokenQuery, LIST_LIMIT_MAX, NEVER,

@@ -137,6 +137,10 @@ pub fn view(
             .map(str::to_owned)
             .collect(),
         ip_policy: IpPolicy::parse(&token.ip_policy).unwrap_or_default(),
+        previous_valid_until: token
+            .previous_valid_until
+            .filter(|until| token.previous_digest.is_some() && *until > Utc::now()),
+        previous_used_at: token.previous_used_at,
         idle: reason.is_none()
             && settings.idle_since(today).is_some_and(|since| {
                 token.issued_at < since && token.last_used_at.is_none_or(|used| used < since)

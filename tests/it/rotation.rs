@@ -1,0 +1,226 @@
+//! Rotation with an overlap: both secrets work until the old one's time, then only the new
+//! one; the old one's use is recorded; a token with only `tokens:rotate` rotates itself, once
+//! per secret however many try at the same moment.
+use reqwest::Method;
+use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+use serde_json::json;
+
+use app::server::entity::access_token;
+
+use crate::helpers::*;
+use crate::on_both_backends;
+
+on_both_backends!(
+    both_secrets_work_until_the_overlap_ends,
+    a_token_rotates_itself_with_nothing_wider,
+    racing_self_rotations_rotate_once,
+    bad_overlaps_are_refused_and_change_nothing,
+);
+
+async fn me(app: &TestApp, secret: &str) -> u16 {
+    app.api(Method::GET, "/api/v1/me", Some(secret))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+async fn post(
+    app: &TestApp,
+    path: &str,
+    token: &str,
+    body: Option<serde_json::Value>,
+) -> (u16, serde_json::Value) {
+    let mut request = app.api(Method::POST, path, Some(token));
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or_default())
+}
+
+/// Moves the end of a token's overlap to a moment in the past, as the clock would.
+async fn end_overlap(app: &TestApp, id: i64) {
+    let row = access_token::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut row: access_token::ActiveModel = row.into();
+    row.previous_valid_until = Set(Some(chrono::Utc::now() - chrono::Duration::seconds(1)));
+    row.update(&app.db).await.unwrap();
+    // As a real change would: the next call reads the moved time.
+    app.state.auth.reset();
+}
+
+async fn both_secrets_work_until_the_overlap_ends(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(&db).await;
+    let root = app.issue("admin", &["admin"]).await.secret;
+    app.create_user("svc", false).await;
+    let old = app.issue("svc", &["profile:read"]).await;
+    let path = format!("/api/v1/admin/tokens/{}/regenerate", old.token.id);
+    let (status, rotated) = post(&app, &path, &root, Some(json!({"grace_seconds": 3600}))).await;
+    assert_eq!(status, 200, "{rotated}");
+    let new = rotated["secret"].as_str().unwrap().to_owned();
+    let until: chrono::DateTime<chrono::Utc> =
+        serde_json::from_value(rotated["token"]["previous_valid_until"].clone()).unwrap();
+    let expected = chrono::Utc::now() + chrono::Duration::hours(1);
+    assert!((until - expected).num_seconds().abs() < 60, "{until}");
+    assert_eq!(me(&app, &new).await, 200);
+    assert_eq!(me(&app, &old.secret).await, 200);
+
+    // The old secret's use is recorded apart, and shown with the token.
+    app.state.usage.flush(&app.db).await.unwrap();
+    let shown = app
+        .get_json(&format!("/api/v1/admin/tokens/{}", old.token.id), &root)
+        .await;
+    assert!(shown["previous_used_at"].is_string(), "{shown}");
+    assert!(shown["previous_valid_until"].is_string(), "{shown}");
+    let audit = app
+        .get_json("/api/v1/admin/audit?action=token.regenerate", &root)
+        .await;
+    assert_eq!(audit["items"][0]["details"]["grace_seconds"], 3600);
+    assert!(
+        !audit.to_string().contains(&new[4..]),
+        "no secret in the audit log"
+    );
+
+    // At the overlap's end the old secret stops at the next call.
+    end_overlap(&app, old.token.id).await;
+    assert_eq!(me(&app, &old.secret).await, 401);
+    assert_eq!(me(&app, &new).await, 200);
+
+    // Without an overlap (no body at all): the old one stops at once, as before.
+    let (status, again) = post(&app, &path, &root, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        again["token"]["previous_valid_until"],
+        serde_json::Value::Null
+    );
+    assert_eq!(me(&app, &new).await, 401);
+    assert_eq!(me(&app, again["secret"].as_str().unwrap()).await, 200);
+    app.stop().await;
+}
+
+async fn a_token_rotates_itself_with_nothing_wider(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(&db).await;
+    app.create_user("svc", false).await;
+    let first = app.issue("svc", &["profile:read", "tokens:rotate"]).await;
+    let other = app.issue("svc", &["profile:read"]).await;
+    let rotate = "/api/v1/tokens/self/rotate";
+    let (status, answer) = post(
+        &app,
+        rotate,
+        &first.secret,
+        Some(json!({"grace_seconds": 600})),
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["token"]["id"], first.token.id);
+    assert!(answer["previous_valid_until"].is_string(), "{answer}");
+    let second = answer["secret"].as_str().unwrap().to_owned();
+    assert_eq!(me(&app, &first.secret).await, 200);
+    assert_eq!(me(&app, &second).await, 200);
+
+    // The replaced secret cannot rotate again (it would take over the new one).
+    let (status, refused) = post(&app, rotate, &first.secret, None).await;
+    assert_eq!(status, 409, "{refused}");
+    // The new one can; the first secret's overlap is replaced and it stops.
+    let (status, answer) = post(&app, rotate, &second, None).await;
+    assert_eq!(status, 200);
+    let third = answer["secret"].as_str().unwrap().to_owned();
+    assert_eq!(answer["previous_valid_until"], serde_json::Value::Null);
+    assert_eq!(me(&app, &first.secret).await, 401);
+    assert_eq!(me(&app, &second).await, 401);
+    assert_eq!(me(&app, &third).await, 200);
+
+    // tokens:rotate reaches nothing else: not another token, not a list.
+    let path = format!("/api/v1/tokens/{}/regenerate", other.token.id);
+    assert_eq!(post(&app, &path, &third, None).await.0, 403);
+    let list = app
+        .api(Method::GET, "/api/v1/tokens", Some(&third))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(list.status(), 403);
+    assert_eq!(me(&app, &other.secret).await, 200);
+    // And a token without it cannot rotate itself.
+    assert_eq!(post(&app, rotate, &other.secret, None).await.0, 403);
+    assert_eq!(me(&app, &other.secret).await, 200);
+    app.stop().await;
+}
+
+async fn racing_self_rotations_rotate_once(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(&db).await;
+    app.create_user("svc", false).await;
+    let token = app.issue("svc", &["profile:read", "tokens:rotate"]).await;
+    let body = json!({"grace_seconds": 60});
+    let calls = (0..8).map(|_| {
+        post(
+            &app,
+            "/api/v1/tokens/self/rotate",
+            &token.secret,
+            Some(body.clone()),
+        )
+    });
+    let answers = futures_util::future::join_all(calls).await;
+    let won: Vec<_> = answers
+        .iter()
+        .filter(|(status, _)| *status == 200)
+        .collect();
+    assert_eq!(won.len(), 1, "{answers:?}");
+    assert!(
+        answers
+            .iter()
+            .all(|(status, _)| *status == 200 || *status == 409),
+        "{answers:?}"
+    );
+    // The winner's secret works, and the presented one during its overlap.
+    let new = won[0].1["secret"].as_str().unwrap();
+    assert_eq!(me(&app, new).await, 200);
+    assert_eq!(me(&app, &token.secret).await, 200);
+    app.stop().await;
+}
+
+async fn bad_overlaps_are_refused_and_change_nothing(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(&db).await;
+    let root = app.issue("admin", &["admin"]).await.secret;
+    let token = app.issue("admin", &["profile:read"]).await;
+    let path = format!("/api/v1/admin/tokens/{}/regenerate", token.token.id);
+    for grace in [
+        json!(604_801),
+        json!(-1),
+        json!("1h"),
+        json!(1.5),
+        json!(null),
+    ] {
+        let (status, answer) =
+            post(&app, &path, &root, Some(json!({"grace_seconds": grace}))).await;
+        assert_eq!(status, 422, "{grace}: {answer}");
+    }
+    let (status, answer) = post(&app, &path, &root, Some(json!({"grace_seconds": 604_801}))).await;
+    assert_eq!(
+        (status, &answer["error"]["field"]),
+        (422, &json!("grace_seconds"))
+    );
+    let response = app
+        .api(Method::POST, &path, Some(&root))
+        .header("Content-Type", "application/json")
+        .body("{\"grace_seconds\": ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    assert_eq!(me(&app, &token.secret).await, 200);
+    // Seven days exactly is allowed.
+    let (status, _) = post(&app, &path, &root, Some(json!({"grace_seconds": 604_800}))).await;
+    assert_eq!(status, 200);
+    assert_eq!(me(&app, &token.secret).await, 200);
+    app.stop().await;
+}
