@@ -17,22 +17,6 @@ on_both_backends!(
     only_a_token_holder_within_reach_changes_an_allowlist,
 );
 
-async fn patch(
-    app: &TestApp,
-    path: &str,
-    token: &str,
-    body: serde_json::Value,
-) -> (u16, serde_json::Value) {
-    let response = app
-        .api(Method::PATCH, path, Some(token))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or_default())
-}
-
 async fn me(app: &TestApp, token: &str, forwarded: Option<&str>) -> (u16, String) {
     let mut request = app.api(Method::GET, "/api/v1/me", Some(token));
     if let Some(forwarded) = forwarded {
@@ -52,13 +36,14 @@ async fn an_allowlist_refuses_calls_from_elsewhere_on_every_instance(backend: Ba
 
     // The token narrows itself to a network the tests do not call from.
     let path = format!("/api/v1/tokens/{}", token.token.id);
-    let (status, body) = patch(
-        &a,
-        &path,
-        &token.secret,
-        json!({"allowed_ips": ["10.1.2.3/8", " 2001:db8::/32 "]}),
-    )
-    .await;
+    let (status, body) = a
+        .call(
+            Method::PATCH,
+            &path,
+            &token.secret,
+            Some(json!({"allowed_ips": ["10.1.2.3/8", " 2001:db8::/32 "]})),
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["allowed_ips"], json!(["10.0.0.0/8", "2001:db8::/32"]));
     assert_eq!(body["ip_policy"], "enforce");
@@ -74,9 +59,14 @@ async fn an_allowlist_refuses_calls_from_elsewhere_on_every_instance(backend: Ba
     assert_eq!(me(&a, &token.secret, Some("10.9.9.9")).await, refused);
     // The token cannot undo it either: the refusal comes before any scope.
     assert_eq!(
-        patch(&a, &path, &token.secret, json!({"allowed_ips": []}))
-            .await
-            .0,
+        a.call(
+            Method::PATCH,
+            &path,
+            &token.secret,
+            Some(json!({"allowed_ips": []}))
+        )
+        .await
+        .0,
         403
     );
 
@@ -93,13 +83,14 @@ async fn an_allowlist_refuses_calls_from_elsewhere_on_every_instance(backend: Ba
 
     // An administrator lets the loopback in; the token works again everywhere.
     let admin_path = format!("/api/v1/admin/tokens/{}", token.token.id);
-    let (status, body) = patch(
-        &a,
-        &admin_path,
-        &root,
-        json!({"allowed_ips": ["127.0.0.1", "10.0.0.0/8"]}),
-    )
-    .await;
+    let (status, body) = a
+        .call(
+            Method::PATCH,
+            &admin_path,
+            &root,
+            Some(json!({"allowed_ips": ["127.0.0.1", "10.0.0.0/8"]})),
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["allowed_ips"], json!(["127.0.0.1/32", "10.0.0.0/8"]));
     assert_eq!(me(&a, &token.secret, None).await.0, 200);
@@ -142,7 +133,7 @@ async fn report_only_accepts_and_audits_once_a_minute(backend: Backend) {
     let token = app.issue("svc", &["profile:read"]).await;
     let path = format!("/api/v1/admin/tokens/{}", token.token.id);
     let body = json!({"allowed_ips": ["192.0.2.0/24"], "ip_policy": "report"});
-    let (status, answer) = patch(&app, &path, &root, body).await;
+    let (status, answer) = app.call(Method::PATCH, &path, &root, Some(body)).await;
     assert_eq!((status, &answer["ip_policy"]), (200, &json!("report")));
     for _ in 0..3 {
         assert_eq!(me(&app, &token.secret, None).await.0, 200);
@@ -156,7 +147,14 @@ async fn report_only_accepts_and_audits_once_a_minute(backend: Backend) {
     assert_eq!(items[0]["ip"], "127.0.0.1");
     assert_eq!(items[0]["details"]["allowed_ips"], json!(["192.0.2.0/24"]));
     // Back to enforcing: refused.
-    let (status, _) = patch(&app, &path, &root, json!({"ip_policy": "enforce"})).await;
+    let (status, _) = app
+        .call(
+            Method::PATCH,
+            &path,
+            &root,
+            Some(json!({"ip_policy": "enforce"})),
+        )
+        .await;
     assert_eq!(status, 200);
     assert_eq!(
         me(&app, &token.secret, None).await,
@@ -239,21 +237,35 @@ async fn only_a_token_holder_within_reach_changes_an_allowlist(backend: Backend)
     let lock_out = json!({"allowed_ips": ["192.0.2.1"]});
     // Another user's token: as if it did not exist.
     let path = format!("/api/v1/tokens/{}", victim.token.id);
-    assert_eq!(patch(&app, &path, &mallory, lock_out.clone()).await.0, 404);
+    assert_eq!(
+        app.call(Method::PATCH, &path, &mallory, Some(lock_out.clone()))
+            .await
+            .0,
+        404
+    );
     // The administrators' route needs `admin`.
     let admin_path = format!("/api/v1/admin/tokens/{}", victim.token.id);
     assert_eq!(
-        patch(&app, &admin_path, &mallory, lock_out.clone()).await.0,
+        app.call(Method::PATCH, &admin_path, &mallory, Some(lock_out.clone()))
+            .await
+            .0,
         403
     );
     // A narrower token of the same owner cannot change a wider one.
     let narrow = app.issue("svc", &["tokens:write"]).await.secret;
-    assert_eq!(patch(&app, &path, &narrow, lock_out.clone()).await.0, 403);
+    assert_eq!(
+        app.call(Method::PATCH, &path, &narrow, Some(lock_out.clone()))
+            .await
+            .0,
+        403
+    );
     // Without tokens:write, not even one's own.
     let reader = app.issue("svc", &["profile:read"]).await;
     let reader_path = format!("/api/v1/tokens/{}", reader.token.id);
     assert_eq!(
-        patch(&app, &reader_path, &reader.secret, lock_out).await.0,
+        app.call(Method::PATCH, &reader_path, &reader.secret, Some(lock_out))
+            .await
+            .0,
         403
     );
     assert_eq!(me(&app, &victim.secret, None).await.0, 200);

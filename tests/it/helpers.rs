@@ -349,6 +349,34 @@ impl TestApp {
         }
     }
 
+    /// The status of `GET /api/v1/me` with `secret`.
+    pub async fn me_status(&self, secret: &str) -> u16 {
+        self.api(reqwest::Method::GET, "/api/v1/me", Some(secret))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+
+    /// A call with `token` and, if given, a JSON body: the status and the JSON answer (null
+    /// when there is none).
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let mut request = self.api(method, path, Some(token));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or_default())
+    }
+
     /// Issues a token for `username` through the service, as an administrator would.
     pub async fn issue(&self, username: &str, scopes: &[&str]) -> app::api::tokens::IssuedToken {
         self.issue_with(

@@ -39,31 +39,6 @@ async fn refused_soon(app: &TestApp, secret: &str) {
     }
 }
 
-async fn me_status(app: &TestApp, secret: &str) -> u16 {
-    app.api(Method::GET, "/api/v1/me", Some(secret))
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
-}
-
-async fn post(
-    app: &TestApp,
-    path: &str,
-    token: &str,
-    body: serde_json::Value,
-) -> (u16, serde_json::Value) {
-    let response = app
-        .api(Method::POST, path, Some(token))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or_default())
-}
-
 async fn revoking_a_users_tokens_stops_them_on_every_instance(backend: Backend) {
     let db = TestDb::new(backend).await;
     let a = TestApp::spawn(&db).await;
@@ -78,24 +53,29 @@ async fn revoking_a_users_tokens_stops_them_on_every_instance(backend: Backend) 
     ];
     let already = a.issue("svc", &["profile:read"]).await;
     let revoke_one = format!("/api/v1/admin/tokens/{}/revoke", already.token.id);
-    assert_eq!(post(&a, &revoke_one, &root, json!(null)).await.0, 204);
+    assert_eq!(
+        a.call(Method::POST, &revoke_one, &root, Some(json!(null)))
+            .await
+            .0,
+        204
+    );
     let other = a.issue("bystander", &["profile:read"]).await.secret;
     for token in &tokens {
-        assert_eq!(me_status(&b, &token.secret).await, 200);
+        assert_eq!(b.me_status(&token.secret).await, 200);
     }
 
     let path = format!("/api/v1/admin/users/{svc}/revoke-tokens");
-    let (status, body) = post(&a, &path, &root, json!(null)).await;
+    let (status, body) = a.call(Method::POST, &path, &root, Some(json!(null))).await;
     assert_eq!((status, body), (200, json!({"revoked": 2})));
     for token in &tokens {
         // At once here, and on B as soon as it follows the change.
-        assert_eq!(me_status(&a, &token.secret).await, 401);
+        assert_eq!(a.me_status(&token.secret).await, 401);
         refused_soon(&b, &token.secret).await;
     }
-    assert_eq!(me_status(&b, &other).await, 200);
+    assert_eq!(b.me_status(&other).await, 200);
     // Again: nothing left to revoke.
     assert_eq!(
-        post(&b, &path, &root, json!(null)).await,
+        b.call(Method::POST, &path, &root, Some(json!(null))).await,
         (200, json!({"revoked": 0}))
     );
 
@@ -114,13 +94,14 @@ async fn revoking_a_users_tokens_stops_them_on_every_instance(backend: Backend) 
         .await;
     assert_eq!(listed["items"].as_array().unwrap().len(), 3);
 
-    let missing = post(
-        &a,
-        "/api/v1/admin/users/999999/revoke-tokens",
-        &root,
-        json!(null),
-    )
-    .await;
+    let missing = a
+        .call(
+            Method::POST,
+            "/api/v1/admin/users/999999/revoke-tokens",
+            &root,
+            Some(json!(null)),
+        )
+        .await;
     assert_eq!(missing.0, 404);
     a.stop().await;
     b.stop().await;
@@ -145,7 +126,7 @@ async fn racing_kill_switches_revoke_each_token_once(backend: Backend) {
         } else {
             ("/api/v1/admin/tokens/revoke-issued-before", before.clone())
         };
-        post(&app, path, &root, body)
+        app.call(Method::POST, path, &root, Some(body))
     });
     let answers = futures_util::future::join_all(calls).await;
     let mut total = 0;
@@ -158,7 +139,7 @@ async fn racing_kill_switches_revoke_each_token_once(backend: Backend) {
         "each token counted once however the sweeps interleave"
     );
     for secret in &secrets {
-        assert_eq!(me_status(&app, secret).await, 401);
+        assert_eq!(app.me_status(secret).await, 401);
     }
     app.stop().await;
 }
@@ -186,26 +167,27 @@ async fn revoking_by_issue_time_spares_newer_and_regenerated_secrets(backend: Ba
     };
     let cutoff = issued_at(newer.token.id).await;
     let regenerate = format!("/api/v1/admin/tokens/{}/regenerate", rotated.token.id);
-    let (status, fresh) = post(&app, &regenerate, &root.secret, json!(null)).await;
+    let (status, fresh) = app
+        .call(Method::POST, &regenerate, &root.secret, Some(json!(null)))
+        .await;
     assert_eq!(status, 200);
     assert!(issued_at(rotated.token.id).await > cutoff);
     // The administrator keeps a token issued after the cut-off to call with.
     let caller = app.issue("admin", &["admin"]).await.secret;
 
     let path = "/api/v1/admin/tokens/revoke-issued-before";
-    let (status, body) = post(&app, path, &caller, json!({"before": cutoff})).await;
+    let (status, body) = app
+        .call(Method::POST, path, &caller, Some(json!({"before": cutoff})))
+        .await;
     assert_eq!(
         (status, body),
         (200, json!({"revoked": 2})),
         "the old token and root"
     );
-    assert_eq!(me_status(&app, &old.secret).await, 401);
-    assert_eq!(me_status(&app, &root.secret).await, 401);
-    assert_eq!(me_status(&app, &newer.secret).await, 200);
-    assert_eq!(
-        me_status(&app, fresh["secret"].as_str().unwrap()).await,
-        200
-    );
+    assert_eq!(app.me_status(&old.secret).await, 401);
+    assert_eq!(app.me_status(&root.secret).await, 401);
+    assert_eq!(app.me_status(&newer.secret).await, 200);
+    assert_eq!(app.me_status(fresh["secret"].as_str().unwrap()).await, 200);
     let event = app
         .get_json(
             "/api/v1/admin/audit?action=token.revoke_issued_before",
@@ -240,7 +222,7 @@ async fn revoking_by_issue_time_spares_newer_and_regenerated_secrets(backend: Ba
             .unwrap();
         assert_eq!(response.status(), 422, "{bad}");
     }
-    assert_eq!(me_status(&app, &newer.secret).await, 200);
+    assert_eq!(app.me_status(&newer.secret).await, 200);
     let still = app
         .api(Method::GET, "/api/v1/admin/users", Some(&caller))
         .send()
@@ -282,7 +264,7 @@ async fn only_administrators_reach_the_kill_switches(backend: Backend) {
             .unwrap();
         assert_eq!(response.status(), 403);
     }
-    assert_eq!(me_status(&app, &admins).await, 200);
+    assert_eq!(app.me_status(&admins).await, 200);
 
     // The pages' server functions: a signed-in user is refused, an anonymous caller too.
     let client = app.client();
@@ -312,8 +294,8 @@ async fn only_administrators_reach_the_kill_switches(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(anonymous.status(), 401);
-    assert_eq!(me_status(&app, &own).await, 200);
-    assert_eq!(me_status(&app, &admins).await, 200);
+    assert_eq!(app.me_status(&own).await, 200);
+    assert_eq!(app.me_status(&admins).await, 200);
     app.stop().await;
 }
 
@@ -369,19 +351,22 @@ async fn idle_tokens_are_flagged_listed_and_revoked_by_the_policy(backend: Backe
     let rotated = app.issue("svc", &["profile:read"]).await;
     backdate(&app, rotated.token.id, 100, Some(70)).await;
     let regenerate = format!("/api/v1/admin/tokens/{}/regenerate", rotated.token.id);
-    let (status, rotated_now) = post(&app, &regenerate, &root, json!(null)).await;
+    let (status, rotated_now) = app
+        .call(Method::POST, &regenerate, &root, Some(json!(null)))
+        .await;
     assert_eq!(status, 200);
     // Checked by a gateway lately: in use, though it never called the API itself.
     let checked = app.issue("svc", &["profile:read"]).await;
     backdate(&app, checked.token.id, 100, Some(70)).await;
     let gateway = app.issue("admin", &["tokens:introspect"]).await.secret;
-    let (status, answer) = post(
-        &app,
-        "/api/v1/tokens/introspect",
-        &gateway,
-        json!({"token": checked.secret}),
-    )
-    .await;
+    let (status, answer) = app
+        .call(
+            Method::POST,
+            "/api/v1/tokens/introspect",
+            &gateway,
+            Some(json!({"token": checked.secret})),
+        )
+        .await;
     assert_eq!((status, &answer["active"]), (200, &json!(true)));
     app.state.usage.flush(&app.db).await.unwrap();
     app.state.auth.reset();
@@ -400,7 +385,7 @@ async fn idle_tokens_are_flagged_listed_and_revoked_by_the_policy(backend: Backe
         .await;
     assert_eq!(fresh["idle"], false);
     // Flagging alone changes nothing: an idle token still works.
-    assert_eq!(me_status(&app, &unused.secret).await, 200);
+    assert_eq!(app.me_status(&unused.secret).await, 200);
 
     // The hourly sweep, on a clock the test sets: today, only the one unused for 70 days
     // (the expired one stays expired rather than revoked).
@@ -414,14 +399,14 @@ async fn idle_tokens_are_flagged_listed_and_revoked_by_the_policy(backend: Backe
         .await
         .unwrap();
     assert_eq!(revoked, 1);
-    assert_eq!(me_status(&app, &forgotten.secret).await, 401);
-    assert_eq!(me_status(&app, &unused.secret).await, 200);
+    assert_eq!(app.me_status(&forgotten.secret).await, 401);
+    assert_eq!(app.me_status(&unused.secret).await, 200);
     assert_eq!(
-        me_status(&app, rotated_now["secret"].as_str().unwrap()).await,
+        app.me_status(rotated_now["secret"].as_str().unwrap()).await,
         200
     );
-    assert_eq!(me_status(&app, &checked.secret).await, 200);
-    assert_eq!(me_status(&app, &busy.secret).await, 200);
+    assert_eq!(app.me_status(&checked.secret).await, 200);
+    assert_eq!(app.me_status(&busy.secret).await, 200);
     let gone = app
         .get_json(
             &format!("/api/v1/admin/tokens/{}", forgotten.token.id),
@@ -455,9 +440,9 @@ async fn idle_tokens_are_flagged_listed_and_revoked_by_the_policy(backend: Backe
         .await
         .unwrap();
     assert_eq!(revoked, 1);
-    assert_eq!(me_status(&app, &unused.secret).await, 401);
-    assert_eq!(me_status(&app, &busy.secret).await, 200);
-    assert_eq!(me_status(&app, &new.secret).await, 200);
+    assert_eq!(app.me_status(&unused.secret).await, 401);
+    assert_eq!(app.me_status(&busy.secret).await, 200);
+    assert_eq!(app.me_status(&new.secret).await, 200);
 
     // A policy that revokes before it flags is refused, naming the field.
     let backwards = settings::TokenSettings {
@@ -492,6 +477,6 @@ async fn idle_tokens_are_flagged_listed_and_revoked_by_the_policy(backend: Backe
             .unwrap(),
         0
     );
-    assert_eq!(me_status(&app, &busy.secret).await, 200);
+    assert_eq!(app.me_status(&busy.secret).await, 200);
     app.stop().await;
 }

@@ -17,30 +17,6 @@ on_both_backends!(
     bad_overlaps_are_refused_and_change_nothing,
 );
 
-async fn me(app: &TestApp, secret: &str) -> u16 {
-    app.api(Method::GET, "/api/v1/me", Some(secret))
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
-}
-
-async fn post(
-    app: &TestApp,
-    path: &str,
-    token: &str,
-    body: Option<serde_json::Value>,
-) -> (u16, serde_json::Value) {
-    let mut request = app.api(Method::POST, path, Some(token));
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or_default())
-}
-
 /// Moves the end of a token's overlap to a moment in the past, as the clock would.
 async fn end_overlap(app: &TestApp, id: i64) {
     let row = access_token::Entity::find_by_id(id)
@@ -62,15 +38,22 @@ async fn both_secrets_work_until_the_overlap_ends(backend: Backend) {
     app.create_user("svc", false).await;
     let old = app.issue("svc", &["profile:read"]).await;
     let path = format!("/api/v1/admin/tokens/{}/regenerate", old.token.id);
-    let (status, rotated) = post(&app, &path, &root, Some(json!({"grace_seconds": 3600}))).await;
+    let (status, rotated) = app
+        .call(
+            Method::POST,
+            &path,
+            &root,
+            Some(json!({"grace_seconds": 3600})),
+        )
+        .await;
     assert_eq!(status, 200, "{rotated}");
     let new = rotated["secret"].as_str().unwrap().to_owned();
     let until: chrono::DateTime<chrono::Utc> =
         serde_json::from_value(rotated["token"]["previous_valid_until"].clone()).unwrap();
     let expected = chrono::Utc::now() + chrono::Duration::hours(1);
     assert!((until - expected).num_seconds().abs() < 60, "{until}");
-    assert_eq!(me(&app, &new).await, 200);
-    assert_eq!(me(&app, &old.secret).await, 200);
+    assert_eq!(app.me_status(&new).await, 200);
+    assert_eq!(app.me_status(&old.secret).await, 200);
 
     // The old secret's use is recorded apart, and shown with the token.
     app.state.usage.flush(&app.db).await.unwrap();
@@ -90,18 +73,18 @@ async fn both_secrets_work_until_the_overlap_ends(backend: Backend) {
 
     // At the overlap's end the old secret stops at the next call.
     end_overlap(&app, old.token.id).await;
-    assert_eq!(me(&app, &old.secret).await, 401);
-    assert_eq!(me(&app, &new).await, 200);
+    assert_eq!(app.me_status(&old.secret).await, 401);
+    assert_eq!(app.me_status(&new).await, 200);
 
     // Without an overlap (no body at all): the old one stops at once, as before.
-    let (status, again) = post(&app, &path, &root, None).await;
+    let (status, again) = app.call(Method::POST, &path, &root, None).await;
     assert_eq!(status, 200);
     assert_eq!(
         again["token"]["previous_valid_until"],
         serde_json::Value::Null
     );
-    assert_eq!(me(&app, &new).await, 401);
-    assert_eq!(me(&app, again["secret"].as_str().unwrap()).await, 200);
+    assert_eq!(app.me_status(&new).await, 401);
+    assert_eq!(app.me_status(again["secret"].as_str().unwrap()).await, 200);
     app.stop().await;
 }
 
@@ -112,45 +95,49 @@ async fn a_token_rotates_itself_with_nothing_wider(backend: Backend) {
     let first = app.issue("svc", &["profile:read", "tokens:rotate"]).await;
     let other = app.issue("svc", &["profile:read"]).await;
     let rotate = "/api/v1/tokens/self/rotate";
-    let (status, answer) = post(
-        &app,
-        rotate,
-        &first.secret,
-        Some(json!({"grace_seconds": 600})),
-    )
-    .await;
+    let (status, answer) = app
+        .call(
+            Method::POST,
+            rotate,
+            &first.secret,
+            Some(json!({"grace_seconds": 600})),
+        )
+        .await;
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["token"]["id"], first.token.id);
     assert!(answer["previous_valid_until"].is_string(), "{answer}");
     let second = answer["secret"].as_str().unwrap().to_owned();
-    assert_eq!(me(&app, &first.secret).await, 200);
-    assert_eq!(me(&app, &second).await, 200);
+    assert_eq!(app.me_status(&first.secret).await, 200);
+    assert_eq!(app.me_status(&second).await, 200);
 
     // The replaced secret cannot rotate again (it would take over the new one).
-    let (status, refused) = post(&app, rotate, &first.secret, None).await;
+    let (status, refused) = app.call(Method::POST, rotate, &first.secret, None).await;
     assert_eq!(status, 409, "{refused}");
     // The new one can; the first secret's overlap is replaced and it stops.
-    let (status, answer) = post(&app, rotate, &second, None).await;
+    let (status, answer) = app.call(Method::POST, rotate, &second, None).await;
     assert_eq!(status, 200);
     let third = answer["secret"].as_str().unwrap().to_owned();
     assert_eq!(answer["previous_valid_until"], serde_json::Value::Null);
-    assert_eq!(me(&app, &first.secret).await, 401);
-    assert_eq!(me(&app, &second).await, 401);
-    assert_eq!(me(&app, &third).await, 200);
+    assert_eq!(app.me_status(&first.secret).await, 401);
+    assert_eq!(app.me_status(&second).await, 401);
+    assert_eq!(app.me_status(&third).await, 200);
 
     // tokens:rotate reaches nothing else: not another token, not a list.
     let path = format!("/api/v1/tokens/{}/regenerate", other.token.id);
-    assert_eq!(post(&app, &path, &third, None).await.0, 403);
+    assert_eq!(app.call(Method::POST, &path, &third, None).await.0, 403);
     let list = app
         .api(Method::GET, "/api/v1/tokens", Some(&third))
         .send()
         .await
         .unwrap();
     assert_eq!(list.status(), 403);
-    assert_eq!(me(&app, &other.secret).await, 200);
+    assert_eq!(app.me_status(&other.secret).await, 200);
     // And a token without it cannot rotate itself.
-    assert_eq!(post(&app, rotate, &other.secret, None).await.0, 403);
-    assert_eq!(me(&app, &other.secret).await, 200);
+    assert_eq!(
+        app.call(Method::POST, rotate, &other.secret, None).await.0,
+        403
+    );
+    assert_eq!(app.me_status(&other.secret).await, 200);
     app.stop().await;
 }
 
@@ -161,8 +148,8 @@ async fn racing_self_rotations_rotate_once(backend: Backend) {
     let token = app.issue("svc", &["profile:read", "tokens:rotate"]).await;
     let body = json!({"grace_seconds": 60});
     let calls = (0..8).map(|_| {
-        post(
-            &app,
+        app.call(
+            Method::POST,
             "/api/v1/tokens/self/rotate",
             &token.secret,
             Some(body.clone()),
@@ -182,8 +169,8 @@ async fn racing_self_rotations_rotate_once(backend: Backend) {
     );
     // The winner's secret works, and the presented one during its overlap.
     let new = won[0].1["secret"].as_str().unwrap();
-    assert_eq!(me(&app, new).await, 200);
-    assert_eq!(me(&app, &token.secret).await, 200);
+    assert_eq!(app.me_status(new).await, 200);
+    assert_eq!(app.me_status(&token.secret).await, 200);
     app.stop().await;
 }
 
@@ -200,11 +187,24 @@ async fn bad_overlaps_are_refused_and_change_nothing(backend: Backend) {
         json!(1.5),
         json!(null),
     ] {
-        let (status, answer) =
-            post(&app, &path, &root, Some(json!({"grace_seconds": grace}))).await;
+        let (status, answer) = app
+            .call(
+                Method::POST,
+                &path,
+                &root,
+                Some(json!({"grace_seconds": grace})),
+            )
+            .await;
         assert_eq!(status, 422, "{grace}: {answer}");
     }
-    let (status, answer) = post(&app, &path, &root, Some(json!({"grace_seconds": 604_801}))).await;
+    let (status, answer) = app
+        .call(
+            Method::POST,
+            &path,
+            &root,
+            Some(json!({"grace_seconds": 604_801})),
+        )
+        .await;
     assert_eq!(
         (status, &answer["error"]["field"]),
         (422, &json!("grace_seconds"))
@@ -217,10 +217,17 @@ async fn bad_overlaps_are_refused_and_change_nothing(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(response.status(), 400);
-    assert_eq!(me(&app, &token.secret).await, 200);
+    assert_eq!(app.me_status(&token.secret).await, 200);
     // Seven days exactly is allowed.
-    let (status, _) = post(&app, &path, &root, Some(json!({"grace_seconds": 604_800}))).await;
+    let (status, _) = app
+        .call(
+            Method::POST,
+            &path,
+            &root,
+            Some(json!({"grace_seconds": 604_800})),
+        )
+        .await;
     assert_eq!(status, 200);
-    assert_eq!(me(&app, &token.secret).await, 200);
+    assert_eq!(app.me_status(&token.secret).await, 200);
     app.stop().await;
 }
