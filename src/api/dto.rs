@@ -3,7 +3,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use app::model::token::{IpPolicy, TokenEdit, TokenView};
+use app::model::token::{IpPolicy, TokenEdit};
 use app::server::service::tokens::{Expiry, NewToken};
 
 /// Tells an absent field (`None`) from an explicit null (`Some(None)`).
@@ -200,14 +200,6 @@ pub struct RegenerateRequest {
     /// stops at once.
     #[serde(default)]
     pub grace_seconds: i64,
-}
-
-/// A token's own rotation: the new secret, shown once, and until when the old one works.
-#[derive(Serialize, ToSchema)]
-pub struct RotatedToken {
-    pub token: TokenView,
-    pub secret: String,
-    pub previous_valid_until: Option<DateTime<Utc>>,
 }
 
 /// Any of these; an absent field is left as it is.

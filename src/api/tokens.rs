@@ -7,7 +7,7 @@ use axum::{
 
 use super::dto::{
     CreateTokenRequest, IntrospectRequest, IntrospectResponse, ListParams, Page, RegenerateRequest,
-    RotatedToken, UpdateTokenRequest,
+    UpdateTokenRequest,
 };
 use super::error::{ApiError, ApiResult};
 use super::extract::{form_rejection, json_rejection, ApiJson, ApiQuery, Caller, Id, OptionalJson};
@@ -153,13 +153,13 @@ pub fn rotation(body: Option<RegenerateRequest>) -> Rotation<'static> {
 /// rotate: a second rotation with the same secret gets 409.
 #[utoipa::path(post, path = "/api/v1/tokens/self/rotate", tag = "tokens",
     request_body(content = Option<RegenerateRequest>),
-    responses((status = 200, body = RotatedToken), (status = 409, body = super::error::ErrorBody)),
+    responses((status = 200, body = IssuedToken), (status = 409, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn rotate_self(
     State(state): State<AppState>,
     caller: Caller,
     OptionalJson(body): OptionalJson<RegenerateRequest>,
-) -> ApiResult<Json<RotatedToken>> {
+) -> ApiResult<Json<IssuedToken>> {
     let principal = caller.require(Scope::TokensRotate).await?;
     if principal.secret() == Secret::Previous {
         return Err(ServiceError::Conflict {
@@ -175,13 +175,9 @@ pub async fn rotate_self(
         ..rotation(body)
     };
     let id = principal.token.id;
-    let issued =
-        tokens::regenerate(&state.db, &state.auth, Reach::Own(&grant), id, rotation).await?;
-    Ok(Json(RotatedToken {
-        previous_valid_until: issued.token.previous_valid_until,
-        token: issued.token,
-        secret: issued.secret,
-    }))
+    Ok(Json(
+        tokens::regenerate(&state.db, &state.auth, Reach::Own(&grant), id, rotation).await?,
+    ))
 }
 
 /// RFC 7662 introspection: JSON `{"token"}` or the form `token=...`.

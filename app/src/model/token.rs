@@ -153,12 +153,27 @@ impl TokenSort {
     }
 }
 
-/// The answer to creating or regenerating a token: the only time the secret is shown.
+/// The answer to creating, regenerating or rotating a token: the only time the secret is
+/// shown.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct IssuedToken {
     pub token: TokenView,
     pub secret: String,
+    /// Until when the secret this one replaced still works; null when it stopped at once
+    /// (and for a new token).
+    #[serde(default)]
+    pub previous_valid_until: Option<DateTime<Utc>>,
+}
+
+impl IssuedToken {
+    pub fn new(token: TokenView, secret: String) -> Self {
+        Self {
+            previous_valid_until: token.previous_valid_until,
+            token,
+            secret,
+        }
+    }
 }
 
 pub fn number(id: i64) -> String {

@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use chrono::Utc;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter};
 use subtle::ConstantTimeEq;
 
 use super::accounts::{self, Account};
@@ -101,19 +101,16 @@ async fn token_by_digest(
     }
     let stamp = state.auth.stamp();
     let hex = secrets::hex(&digest);
-    let current = access_token::Entity::find()
-        .filter(access_token::Column::SecretDigest.eq(hex.as_str()))
+    // One round trip for either secret (both columns are indexed); a random digest is never
+    // one token's current secret and another's previous one.
+    let token = access_token::Entity::find()
+        .filter(
+            Condition::any()
+                .add(access_token::Column::SecretDigest.eq(hex.as_str()))
+                .add(access_token::Column::PreviousDigest.eq(hex.as_str())),
+        )
         .one(db)
         .await?;
-    let token = match current {
-        Some(token) => Some(token),
-        None => {
-            access_token::Entity::find()
-                .filter(access_token::Column::PreviousDigest.eq(hex.as_str()))
-                .one(db)
-                .await?
-        }
-    };
     Ok(token.map(|token| state.auth.put_token(stamp, digest, token)))
 }
 

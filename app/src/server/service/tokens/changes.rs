@@ -233,10 +233,10 @@ pub async fn create(
         )
         .await?;
     change.commit().await?;
-    Ok(IssuedToken {
-        token: view(&token, &owner.user, &policy, today),
+    Ok(IssuedToken::new(
+        view(&token, &owner.user, &policy, today),
         secret,
-    })
+    ))
 }
 
 /// The token and its owner if `reach` covers it; anyone else gets NotFound, so ids of
@@ -489,13 +489,9 @@ pub async fn regenerate(
         .await?;
     change.commit().await?;
     let (token, owner) = find_visible(db, reach, id).await?;
-    Ok(IssuedToken {
-        token: view(
-            &token,
-            &owner,
-            &settings::load(db).await?,
-            Utc::now().date_naive(),
-        ),
+    let policy = settings::load(db).await?;
+    Ok(IssuedToken::new(
+        view(&token, &owner, &policy, Utc::now().date_naive()),
         secret,
-    })
+    ))
 }
