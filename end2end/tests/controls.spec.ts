@@ -267,6 +267,7 @@ test("Rotate on a token's page keeps the old secret working for the chosen overl
   await expect(page.getByRole("heading", { level: 1, name })).toBeVisible();
   await hydrated(page);
 
+  await expect(page.getByRole("region", { name: "Token details" })).toContainText("Used in 30 days");
   const rotate = page.getByRole("form", { name: "Rotate" });
   await rotate.getByLabel("The current secret keeps working for").selectOption("hour");
   await rotate.getByRole("button", { name: "Rotate" }).click();

@@ -17,6 +17,7 @@ mod m20261124_000011_primary_issued;
 mod m20261124_000012_token_issued_at;
 mod m20261124_000013_token_allowlist;
 mod m20261124_000014_token_rotation;
+mod m20261124_000015_token_scope_use;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000012_token_issued_at::Migration),
             Box::new(m20261124_000013_token_allowlist::Migration),
             Box::new(m20261124_000014_token_rotation::Migration),
+            Box::new(m20261124_000015_token_scope_use::Migration),
         ]
     }
 }

@@ -32,6 +32,10 @@ impl Caller {
     /// The principal if its token carries `scope` (within the owner's permissions), or 403.
     pub async fn require(self, scope: Scope) -> Result<Principal, ApiError> {
         if self.principal.allows(scope) {
+            // Exercised: recorded with the batched last use, for the token's page.
+            self.state
+                .usage
+                .record_scope(self.principal.token.id, scope);
             return Ok(self.principal);
         }
         let credential = number(self.principal.token.id);

@@ -17,6 +17,7 @@ mod kill_switches;
 mod migrations;
 mod pages;
 mod rotation;
+mod scope_use;
 mod sessions;
 mod sign_in;
 mod token_api;

@@ -41,7 +41,13 @@ pub struct TokenView {
     /// When that previous secret was last used.
     #[serde(default)]
     pub previous_used_at: Option<DateTime<Utc>>,
+    /// The token's scopes exercised in the last 30 days.
+    #[serde(default)]
+    pub scopes_used: Vec<String>,
 }
+
+/// How far back `scopes_used` looks.
+pub const SCOPE_USE_DAYS: i64 = 30;
 
 /// The longest overlap a rotation may give the old secret: 7 days.
 pub const GRACE_SECONDS_MAX: i64 = 7 * 24 * 60 * 60;

@@ -193,6 +193,7 @@ fn TokenSummary(detail: TokenDetail, changed: RwSignal<u32>, list: &'static str)
                 <dt>"Owner"</dt><dd>{token.owner.clone()}</dd>
                 <dt>"Issuer"</dt><dd>{detail.issuer.clone().unwrap_or_else(|| "—".into())}</dd>
                 <dt>"Scopes"</dt><dd><ScopeChips scopes=token.scopes.clone()/></dd>
+                <dt>"Used in 30 days"</dt><dd>{scope_use(&token)}</dd>
                 <dt>"Token"</dt><dd><code>{token.hint.clone()}</code></dd>
                 <dt>"Created"</dt><dd><When at=Some(token.created_at)/>{by(detail.created_by.clone())}</dd>
                 <dt>"Updated"</dt><dd><When at=Some(detail.updated_at)/>{by(detail.updated_by.clone())}</dd>
@@ -412,4 +413,28 @@ impl Overlap {
             Self::Week => "7 days",
         }
     }
+}
+
+/// The scopes the token exercised lately, and a hint to drop those it did not.
+fn scope_use(token: &TokenView) -> impl IntoView {
+    let unused: Vec<&str> = token
+        .scopes
+        .iter()
+        .filter(|s| !token.scopes_used.contains(s))
+        .map(String::as_str)
+        .collect();
+    let used = if token.scopes_used.is_empty() {
+        view! { <span class="muted">"No scope yet"</span> }.into_any()
+    } else {
+        view! { <ScopeChips scopes=token.scopes_used.clone()/> }.into_any()
+    };
+    // Only a token in use says something about the scopes it never needs.
+    let hint = (token.last_used_at.is_some() && !unused.is_empty()).then(|| {
+        view! {
+            <p class="hint">
+                {format!("Not used in 30 days: {}. A token without them exposes less: generate a narrower one and revoke this.", unused.join(", "))}
+            </p>
+        }
+    });
+    view! { {used}{hint} }
 }

@@ -15,6 +15,7 @@ use sea_orm::{
 use super::entity::access_token;
 use super::error::Result;
 use super::service::token_auth::Secret;
+use crate::model::scope::{Scope, Scopes};
 
 pub const MAX_IPS: usize = 5;
 
@@ -23,6 +24,8 @@ struct Pending {
     at: Option<DateTime<Utc>>,
     /// The last use of the secret a rotation replaced, during its overlap.
     previous_at: Option<DateTime<Utc>>,
+    /// The scopes the calls exercised.
+    scopes: Scopes,
     /// Most recent first, distinct; text only when written.
     ips: Vec<IpAddr>,
 }
@@ -58,6 +61,16 @@ impl UsageLog {
             if let Some(ip) = ip.filter(|ip| entry.ips.first() != Some(ip)) {
                 merge_ip(&mut entry.ips, ip);
             }
+        }
+    }
+
+    /// Notes that a call with the token exercised `scope` (it was checked and held); written
+    /// with the next flush, so it costs no write of its own.
+    pub fn record_scope(&self, token_id: i64, scope: Scope) {
+        let shard = &self.pending[token_id.unsigned_abs() as usize % SHARDS];
+        if let Ok(mut pending) = shard.lock() {
+            let entry = pending.entry(token_id).or_default();
+            entry.scopes = entry.scopes.with(scope);
         }
     }
 
@@ -109,8 +122,25 @@ async fn record_use(
     for ip in usage.ips.iter().rev() {
         merge_ip(&mut ips, ip.to_string());
     }
+    let scopes_used = (usage.scopes != Scopes::NONE).then(|| {
+        let mut used: std::collections::BTreeMap<String, chrono::NaiveDate> = token
+            .scopes_used
+            .as_deref()
+            .and_then(|s| serde_json::from_str(s).ok())
+            .unwrap_or_default();
+        let today = usage.at.unwrap_or_else(Utc::now).date_naive();
+        for scope in usage.scopes.iter() {
+            used.insert(scope.as_str().to_owned(), today);
+        }
+        serde_json::to_string(&used).ok()
+    });
     let mut active: access_token::ActiveModel = token.into();
-    active.last_used_at = Set(usage.at);
+    if let Some(scopes_used) = scopes_used {
+        active.scopes_used = Set(scopes_used);
+    }
+    if usage.at.is_some() {
+        active.last_used_at = Set(usage.at);
+    }
     active.last_used_ips = Set(serde_json::to_string(&ips).ok());
     if usage.previous_at.is_some() {
         active.previous_used_at = Set(usage.previous_at);

@@ -37,6 +37,8 @@ pub struct Model {
     pub previous_digest: Option<String>,
     pub previous_valid_until: Option<DateTimeUtc>,
     pub previous_used_at: Option<DateTimeUtc>,
+    /// JSON: the last day each scope was exercised, e.g. `{"profile:read": "2026-11-24"}`.
+    pub scopes_used: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -216,6 +216,7 @@ pub async fn create(
         previous_digest: Set(None),
         previous_valid_until: Set(None),
         previous_used_at: Set(None),
+        scopes_used: Set(None),
     }
     .insert(change.db())
     .await?;

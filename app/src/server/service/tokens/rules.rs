@@ -5,7 +5,7 @@ use sea_orm::ConnectionTrait;
 
 use super::super::settings::{self, TokenSettings};
 use crate::model::scope::{Scope, Scopes};
-use crate::model::token::{number, IpPolicy, Reason, TokenState, TokenView};
+use crate::model::token::{number, IpPolicy, Reason, TokenState, TokenView, SCOPE_USE_DAYS};
 use crate::server::authz::{self, Grant};
 use crate::server::cache::AuthCache;
 use crate::server::entity::{access_token, user};
@@ -141,6 +141,10 @@ pub fn view(
             .previous_valid_until
             .filter(|until| token.previous_digest.is_some() && *until > Utc::now()),
         previous_used_at: token.previous_used_at,
+        scopes_used: scopes_used_since(
+            token.scopes_used.as_deref(),
+            today - Duration::days(SCOPE_USE_DAYS),
+        ),
         idle: reason.is_none()
             && settings.idle_since(today).is_some_and(|since| {
                 token.issued_at < since && token.last_used_at.is_none_or(|used| used < since)
@@ -152,6 +156,19 @@ pub fn view(
         },
         reason,
     }
+}
+
+/// The scopes whose last recorded use (`stored`, as the usage log writes it) is on or after
+/// `since`, in the order of [`Scope::ALL`].
+pub fn scopes_used_since(stored: Option<&str>, since: NaiveDate) -> Vec<String> {
+    let used: std::collections::HashMap<String, NaiveDate> = stored
+        .and_then(|text| serde_json::from_str(text).ok())
+        .unwrap_or_default();
+    Scope::ALL
+        .iter()
+        .filter(|scope| used.get(scope.as_str()).is_some_and(|day| *day >= since))
+        .map(|scope| scope.as_str().to_owned())
+        .collect()
 }
 
 /// When the new token should expire.
