@@ -15,9 +15,8 @@ use app::api::tokens::{number, IssuedToken, TokenView};
 use app::model::scope::Scope;
 use app::model::token::StatusFilter;
 use app::server::authz::{Grant, Reach};
-use app::server::error::ServiceError;
 use app::server::service::{
-    token_auth::{self, Secret},
+    token_auth,
     tokens::{self, Owner, Rotation, TokenQuery},
 };
 use app::server::state::AppState;
@@ -161,19 +160,9 @@ pub async fn rotate_self(
     OptionalJson(body): OptionalJson<RegenerateRequest>,
 ) -> ApiResult<Json<IssuedToken>> {
     let principal = caller.require(Scope::TokensRotate).await?;
-    if principal.secret() == Secret::Previous {
-        return Err(ServiceError::Conflict {
-            field: "token",
-            message: "This secret was rotated already: use the newest one".into(),
-        }
-        .into());
-    }
     let grant = Grant::token(&principal);
-    let current = principal.token.secret_digest.clone();
-    let rotation = Rotation {
-        only_if_current: Some(&current),
-        ..rotation(body)
-    };
+    let grace = body.unwrap_or_default().grace_seconds;
+    let rotation = Rotation::of_itself(&principal, grace)?;
     let id = principal.token.id;
     Ok(Json(
         tokens::regenerate(&state.db, &state.auth, Reach::Own(&grant), id, rotation).await?,

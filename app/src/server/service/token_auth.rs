@@ -117,10 +117,16 @@ async fn token_by_digest(
 /// Which secret of `token` has the digest `digest`; `None` for a previous one whose overlap
 /// ended (checked on every call, so it stops exactly at its time whatever is cached).
 fn which_secret(token: &access_token::Model, digest: &[u8; 32]) -> Option<Secret> {
-    if token.secret_digest == secrets::hex(digest) {
+    // Found by its digest: without a previous secret it can only be the current one, so the
+    // usual call encodes nothing.
+    let Some(previous) = token.previous_digest.as_deref() else {
+        return Some(Secret::Current);
+    };
+    let presented = secrets::hex(digest);
+    if token.secret_digest == presented {
         return Some(Secret::Current);
     }
-    let valid = token.previous_digest.as_deref() == Some(secrets::hex(digest).as_str())
+    let valid = previous == presented
         && token
             .previous_valid_until
             .is_some_and(|until| Utc::now() < until);

@@ -23,6 +23,7 @@ use crate::server::change::Change;
 use crate::server::entity::{access_token, user};
 use crate::server::error::{Result, ServiceError};
 use crate::server::secrets;
+use crate::server::service::token_auth::{Principal, Secret};
 
 /// Whose token a new one is: the caller's own, or (with an administrator's proof) a named
 /// user's.
@@ -417,6 +418,27 @@ pub struct Rotation<'a> {
     pub only_if_current: Option<&'a str>,
 }
 
+impl<'a> Rotation<'a> {
+    /// A token rotating itself with the secret its call presented: only the current one may
+    /// (the replaced one would take the new secret over), and only while it is current.
+    pub fn of_itself(principal: &'a Principal, grace_seconds: i64) -> Result<Self> {
+        if principal.secret() == Secret::Previous {
+            return Err(rotated_already());
+        }
+        Ok(Self {
+            grace_seconds,
+            only_if_current: Some(&principal.token.secret_digest),
+        })
+    }
+}
+
+fn rotated_already() -> ServiceError {
+    ServiceError::Conflict {
+        field: "token",
+        message: "This secret was rotated already: use the newest one".into(),
+    }
+}
+
 /// A new secret for the same record. The old one stops at once, or at the end of the
 /// rotation's overlap (replacing any earlier overlap).
 pub async fn regenerate(
@@ -470,12 +492,11 @@ pub async fn regenerate(
     })
     .await?;
     if updated == 0 {
-        return Err(ServiceError::Conflict {
-            field: "id",
-            message: if rotation.only_if_current.is_some() {
-                "This secret was rotated already: use the newest one".into()
-            } else {
-                "This token is revoked; create a new one instead".into()
+        return Err(match rotation.only_if_current {
+            Some(_) => rotated_already(),
+            None => ServiceError::Conflict {
+                field: "id",
+                message: "This token is revoked; create a new one instead".into(),
             },
         });
     }
