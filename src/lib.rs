@@ -159,6 +159,7 @@ pub fn spawn_background(state: &AppState) {
             if let Err(err) = app::server::service::limits::forget_ended(db, now).await {
                 tracing::warn!(error = %err, "could not forget ended attempt windows");
             }
+            retention_state.rates.forget_rested();
         }
     });
     let store = DbSessionStore::new(state.db.clone());

@@ -95,6 +95,9 @@ mod ssr {
                     AppError::Refused(err.to_string())
                 }
                 ServiceError::RateLimited { retry_after } => AppError::TooMany { retry_after },
+                ServiceError::OverRateLimit(over) => AppError::TooMany {
+                    retry_after: over.retry_after as i64,
+                },
                 ServiceError::Db(_) | ServiceError::Internal(_) => {
                     tracing::error!(error = %err, "request failed");
                     AppError::Internal

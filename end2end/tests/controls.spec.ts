@@ -291,3 +291,47 @@ test("Rotate on a token's page keeps the old secret working for the chosen overl
   expect(await status(third)).toBe(200);
   await expect(page.getByRole("region", { name: "Token details" })).toContainText("None working");
 });
+
+test("a token's page sets its rate limit: beyond it calls get 429 with the RateLimit headers", async ({ page, login, request }) => {
+  await login.open("/me/tokens");
+  await login.signInAndWait(ADMIN);
+  const name = `rate-${Date.now()}`;
+  const section = await generateAccessToken(page, page, name);
+  const secret = (await section.getByLabel("Access token").textContent())!.trim();
+  const me = () => request.get("/api/v1/me", { headers: { Authorization: `Bearer ${secret}` } });
+  await section.getByRole("button", { name: "Done: hide the token" }).click();
+  await section.getByRole("button", { name: "Close anyway" }).click();
+  await page.getByRole("link", { name }).click();
+  await expect(page.getByRole("heading", { level: 1, name })).toBeVisible();
+  await hydrated(page);
+  const details = page.getByRole("region", { name: "Token details" });
+  await expect(details).toContainText("Rate limit");
+
+  const form = page.getByRole("form", { name: "Rate limit" });
+  const field = form.getByLabel("Requests a minute");
+  await field.fill("0");
+  await form.getByRole("button", { name: "Save rate limit" }).click();
+  await expect(form.getByRole("alert")).toContainText("from 1 to 100000");
+
+  await field.fill("2");
+  await form.getByRole("button", { name: "Save rate limit" }).click();
+  await expect(page.getByRole("status").filter({ hasText: /Rate limit of AT-\d+ saved\./ })).toBeVisible();
+  await expect(details).toContainText("2 requests a minute");
+  const first = await me();
+  expect(first.status()).toBe(200);
+  expect(first.headers()["ratelimit-limit"]).toBe("2");
+  expect(first.headers()["ratelimit-remaining"]).toBe("1");
+  expect((await me()).status()).toBe(200);
+  const refused = await me();
+  expect(refused.status()).toBe(429);
+  expect((await refused.json()).error.code).toBe("rate_limited");
+  expect(Number(refused.headers()["retry-after"])).toBeGreaterThanOrEqual(1);
+
+  // Empty hands the token back to the policy (none by default): no more headers.
+  await field.fill("");
+  await form.getByRole("button", { name: "Save rate limit" }).click();
+  await expect(details).toContainText(/Rate limit\s*None/);
+  const free = await me();
+  expect(free.status()).toBe(200);
+  expect(free.headers()["ratelimit-limit"]).toBeUndefined();
+});

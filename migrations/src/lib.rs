@@ -18,6 +18,7 @@ mod m20261124_000012_token_issued_at;
 mod m20261124_000013_token_allowlist;
 mod m20261124_000014_token_rotation;
 mod m20261124_000015_token_scope_use;
+mod m20261125_000016_token_rate_limit;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000013_token_allowlist::Migration),
             Box::new(m20261124_000014_token_rotation::Migration),
             Box::new(m20261124_000015_token_scope_use::Migration),
+            Box::new(m20261125_000016_token_rate_limit::Migration),
         ]
     }
 }

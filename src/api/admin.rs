@@ -3,7 +3,7 @@ use axum::{extract::State, http::StatusCode, Json};
 
 use super::dto::{
     AdminCreateTokenRequest, AuditParams, CreateUserRequest, ListParams, Page, RegenerateRequest,
-    RevokeIssuedBeforeRequest, RevokedCount, UpdateTokenRequest, UpdateUserRequest, UserObject,
+    RevokeIssuedBeforeRequest, RevokedCount, UpdateUserRequest, UserObject,
 };
 use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, ApiQuery, Caller, Id, OptionalJson};
@@ -11,6 +11,7 @@ use super::me::user_object;
 use super::tokens::{page, rotation, token_query};
 use app::api::tokens::{IssuedToken, TokenView};
 use app::model::audit::{AuditQuery, AuditRow};
+use app::model::token::TokenEdit;
 use app::server::authz::Reach;
 use app::server::service::{
     accounts::{self, NewUser, UserChanges},
@@ -181,7 +182,7 @@ pub async fn get_token(
 }
 
 /// Changes any user's token: name, description, IP allowlist and policy.
-#[utoipa::path(patch, path = "/api/v1/admin/tokens/{id}", tag = "admin", request_body = UpdateTokenRequest,
+#[utoipa::path(patch, path = "/api/v1/admin/tokens/{id}", tag = "admin", request_body = TokenEdit,
     responses((status = 200, body = TokenView), (status = 404, body = super::error::ErrorBody),
         (status = 422, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
@@ -189,10 +190,9 @@ pub async fn update_token(
     State(state): State<AppState>,
     caller: Caller,
     Id(id): Id,
-    ApiJson(body): ApiJson<UpdateTokenRequest>,
+    ApiJson(edit): ApiJson<TokenEdit>,
 ) -> ApiResult<Json<TokenView>> {
     let admin = caller.admin().await?;
-    let edit = body.into_edit()?;
     Ok(Json(
         tokens::update(&state.db, &state.auth, Reach::Any(&admin), id, edit).await?,
     ))

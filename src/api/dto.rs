@@ -1,19 +1,9 @@
 //! Request and response bodies of the REST API.
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use app::model::token::{IpPolicy, TokenEdit};
 use app::server::service::tokens::{Expiry, NewToken};
-
-/// Tells an absent field (`None`) from an explicit null (`Some(None)`).
-fn explicit_null<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(deserializer).map(Some)
-}
 
 #[derive(Deserialize, ToSchema)]
 pub struct CreateTokenRequest {
@@ -22,7 +12,7 @@ pub struct CreateTokenRequest {
     pub scopes: Vec<String>,
     /// The last day the token works. Absent: the policy's default lifetime; null: never
     /// expires (only when the policy has no maximum).
-    #[serde(default, deserialize_with = "explicit_null")]
+    #[serde(default, deserialize_with = "app::model::explicit_null")]
     #[schema(value_type = Option<NaiveDate>)]
     pub expires_at: Option<Option<NaiveDate>>,
     pub identifier: Option<String>,
@@ -131,7 +121,7 @@ pub struct UpdateUserRequest {
     pub technical: Option<bool>,
     pub locked: Option<bool>,
     /// null clears it.
-    #[serde(default, deserialize_with = "explicit_null")]
+    #[serde(default, deserialize_with = "app::model::explicit_null")]
     #[schema(value_type = Option<NaiveDate>)]
     pub active_until: Option<Option<NaiveDate>>,
 }
@@ -200,36 +190,4 @@ pub struct RegenerateRequest {
     /// stops at once.
     #[serde(default)]
     pub grace_seconds: i64,
-}
-
-/// Any of these; an absent field is left as it is.
-#[derive(Deserialize, ToSchema)]
-pub struct UpdateTokenRequest {
-    pub name: Option<String>,
-    pub description: Option<String>,
-    /// IP addresses and CIDR ranges (IPv4 and IPv6), at most 20; empty for anywhere.
-    pub allowed_ips: Option<Vec<String>>,
-    /// `enforce` (403 `ip_not_allowed` from elsewhere) or `report` (accepted and audited).
-    pub ip_policy: Option<IpPolicy>,
-    /// Per-token rate limits are not available yet: any value is refused (422).
-    #[schema(value_type = Option<i64>)]
-    pub rate_limit_per_minute: Option<serde_json::Value>,
-}
-
-impl UpdateTokenRequest {
-    pub fn into_edit(self) -> Result<TokenEdit, super::error::ApiError> {
-        if self.rate_limit_per_minute.is_some() {
-            return Err(super::error::ApiError::validation(
-                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-                Some("rate_limit_per_minute"),
-                "Per-token rate limits are not available in this version",
-            ));
-        }
-        Ok(TokenEdit {
-            name: self.name,
-            description: self.description,
-            allowed_ips: self.allowed_ips,
-            ip_policy: self.ip_policy,
-        })
-    }
 }

@@ -101,6 +101,14 @@ impl From<ServiceError> for ApiError {
                     err.to_string(),
                 )
             },
+            ServiceError::OverRateLimit(over) => Self {
+                retry_after: Some(over.retry_after as i64),
+                ..Self::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "rate_limited",
+                    err.to_string(),
+                )
+            },
             ServiceError::Db(_) | ServiceError::Internal(_) => {
                 tracing::error!(error = %err, "API request failed");
                 Self::internal()

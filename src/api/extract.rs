@@ -11,6 +11,7 @@ use axum::{
 use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
+use super::token_headers::TokenAnswer;
 use app::api::tokens::number;
 use app::model::scope::Scope;
 use app::server::authz::{Admin, Grant};
@@ -86,16 +87,27 @@ impl FromRequestParts<AppState> for Caller {
             pass_code: header(parts, "x-token-pass-code"),
             ip,
         };
+        let answer = parts.extensions.get::<TokenAnswer>();
         match token_auth::authenticate(state, credentials).await {
-            Ok(principal) => Ok(Caller {
-                principal,
-                state: state.clone(),
-                ip,
-            }),
+            Ok(principal) => {
+                if let (Some(answer), Some(rate)) = (answer, principal.rate) {
+                    answer.rate(rate);
+                }
+                Ok(Caller {
+                    principal,
+                    state: state.clone(),
+                    ip,
+                })
+            }
             Err(err) => {
+                if let (Some(answer), ServiceError::OverRateLimit(over)) = (answer, &err) {
+                    answer.rate(over.rate);
+                }
                 let reason = match &err {
                     ServiceError::Unauthenticated(failure) => Some(failure.code()),
-                    ServiceError::RateLimited { .. } => Some("rate_limited"),
+                    ServiceError::RateLimited { .. } | ServiceError::OverRateLimit(_) => {
+                        Some("rate_limited")
+                    }
                     ServiceError::IpNotAllowed => Some("ip_not_allowed"),
                     _ => None,
                 };

@@ -8,6 +8,7 @@ mod error;
 mod extract;
 mod me;
 mod records;
+mod token_headers;
 mod tokens;
 
 use axum::{
@@ -107,7 +108,8 @@ pub fn router() -> Router<AppState> {
         // Unknown API paths answer in the API's shape, not with the pages' 404.
         .route("/api/v1", any(not_found))
         .route("/api/v1/{*rest}", any(not_found))
-        .layer(DefaultBodyLimit::max(BODY_LIMIT));
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn(token_headers::add));
     // Records may be up to 1 MiB, beyond the limit of every other route.
     let records = Router::new()
         .route(

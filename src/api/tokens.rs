@@ -7,13 +7,12 @@ use axum::{
 
 use super::dto::{
     CreateTokenRequest, IntrospectRequest, IntrospectResponse, ListParams, Page, RegenerateRequest,
-    UpdateTokenRequest,
 };
 use super::error::{ApiError, ApiResult};
 use super::extract::{form_rejection, json_rejection, ApiJson, ApiQuery, Caller, Id, OptionalJson};
 use app::api::tokens::{number, IssuedToken, TokenView};
 use app::model::scope::Scope;
-use app::model::token::StatusFilter;
+use app::model::token::{StatusFilter, TokenEdit};
 use app::server::authz::{Grant, Reach};
 use app::server::service::{
     token_auth,
@@ -97,7 +96,7 @@ pub async fn revoke(
 }
 
 /// Changes one of the caller's tokens: name, description, IP allowlist and policy.
-#[utoipa::path(patch, path = "/api/v1/tokens/{id}", tag = "tokens", request_body = UpdateTokenRequest,
+#[utoipa::path(patch, path = "/api/v1/tokens/{id}", tag = "tokens", request_body = TokenEdit,
     responses((status = 200, body = TokenView), (status = 404, body = super::error::ErrorBody),
         (status = 422, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
@@ -105,10 +104,9 @@ pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
     Id(id): Id,
-    ApiJson(body): ApiJson<UpdateTokenRequest>,
+    ApiJson(edit): ApiJson<TokenEdit>,
 ) -> ApiResult<Json<TokenView>> {
     let grant = caller.grant(Scope::TokensWrite).await?;
-    let edit = body.into_edit()?;
     Ok(Json(
         tokens::update(&state.db, &state.auth, Reach::Own(&grant), id, edit).await?,
     ))

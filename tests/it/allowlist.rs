@@ -193,9 +193,9 @@ async fn bad_allowlists_are_refused_by_name_and_change_nothing(backend: Backend)
             "Enter a name",
         ),
         (
-            json!({"rate_limit_per_minute": 60}),
+            json!({"allowed_ips": ["10.0.0.0/8"], "rate_limit_per_minute": 0}),
             "rate_limit_per_minute",
-            "not available",
+            "from 1 to 100000",
         ),
     ];
     for (body, field, words) in cases {

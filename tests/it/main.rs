@@ -16,6 +16,7 @@ mod instances;
 mod kill_switches;
 mod migrations;
 mod pages;
+mod rate_limits;
 mod rotation;
 mod scope_use;
 mod sessions;

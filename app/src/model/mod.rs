@@ -7,3 +7,13 @@ pub mod scope;
 pub mod session;
 pub mod settings;
 pub mod token;
+
+/// Tells an absent field (`None`) from an explicit null (`Some(None)`), for
+/// `#[serde(default, deserialize_with = "explicit_null")]`.
+pub fn explicit_null<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    serde::Deserialize::deserialize(deserializer).map(Some)
+}

@@ -20,6 +20,8 @@ pub struct TokenSettings {
     pub idle_after_days: u32,
     /// A token unused this many days is revoked by the hourly job (0: never).
     pub revoke_idle_after_days: u32,
+    /// Requests a minute a token without a limit of its own may make (0: no limit).
+    pub default_rate_limit_per_minute: u32,
 }
 
 impl Default for TokenSettings {
@@ -34,6 +36,7 @@ impl Default for TokenSettings {
             retention_days: 90,
             idle_after_days: 90,
             revoke_idle_after_days: 0,
+            default_rate_limit_per_minute: 0,
         }
     }
 }
@@ -49,6 +52,13 @@ impl TokenSettings {
     /// Tokens unused since this moment are revoked by the idle job; `None` when it is off.
     pub fn revoke_idle_since(&self, today: NaiveDate) -> Option<DateTime<Utc>> {
         days_before(self.revoke_idle_after_days, today)
+    }
+}
+
+impl TokenSettings {
+    /// The limit a token with its own `limit` (or none) works under: `None` for no limit.
+    pub fn rate_limit(&self, own: Option<u32>) -> Option<std::num::NonZeroU32> {
+        std::num::NonZeroU32::new(own.unwrap_or(self.default_rate_limit_per_minute))
     }
 }
 

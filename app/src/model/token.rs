@@ -44,6 +44,9 @@ pub struct TokenView {
     /// The token's scopes exercised in the last 30 days.
     #[serde(default)]
     pub scopes_used: Vec<String>,
+    /// Requests a minute this token may make; null leaves it to the policy default.
+    #[serde(default)]
+    pub rate_limit_per_minute: Option<u32>,
 }
 
 /// How far back `scopes_used` looks.
@@ -79,14 +82,24 @@ impl IpPolicy {
     }
 }
 
-/// A change to a token's settings; `None` leaves a field as it is.
+/// A change to a token's settings; an absent field is left as it is.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TokenEdit {
     pub name: Option<String>,
     pub description: Option<String>,
-    /// IP addresses or CIDR ranges; empty for anywhere.
+    /// IP addresses and CIDR ranges (IPv4 and IPv6), at most 20; empty for anywhere.
     pub allowed_ips: Option<Vec<String>>,
+    /// `enforce` (403 `ip_not_allowed` from elsewhere) or `report` (accepted and audited).
     pub ip_policy: Option<IpPolicy>,
+    /// Requests a minute, 1 to 100000. Left out: unchanged; `null`: the policy default; a number: the token's own limit.
+    #[serde(
+        default,
+        deserialize_with = "super::explicit_null",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<u32>))]
+    pub rate_limit_per_minute: Option<Option<u32>>,
 }
 
 /// How many ranges an allowlist holds at most.
@@ -208,6 +221,9 @@ pub struct TokenDetail {
     /// The latest audit events about this token, newest first.
     #[serde(default)]
     pub events: Vec<crate::model::audit::AuditRow>,
+    /// The policy's limit for tokens without one of their own (0: none).
+    #[serde(default)]
+    pub default_rate_limit_per_minute: u32,
 }
 
 /// A status a token list can be narrowed to.

@@ -90,15 +90,16 @@ fn SettingsForm(settings: TokenSettings) -> impl IntoView {
             </label>
         }
     };
-    let days = move |id: &'static str,
-                     field: &'static str,
-                     label: &'static str,
-                     get: fn(&TokenSettings) -> u32,
-                     set: fn(&mut TokenSettings, u32)| {
+    let number = move |id: &'static str,
+                       field: &'static str,
+                       label: &'static str,
+                       max: u32,
+                       get: fn(&TokenSettings) -> u32,
+                       set: fn(&mut TokenSettings, u32)| {
         view! {
             <div class="field">
                 <label for=id>{label}</label>
-                <input id=id type="number" min="0" max="36500" prop:value=move || form.with(get).to_string()
+                <input id=id type="number" min="0" max=max prop:value=move || form.with(get).to_string()
                     on:input=move |ev| {
                         let value = event_target_value(&ev).trim().parse().unwrap_or(0);
                         form.update(|f| set(f, value));
@@ -107,6 +108,7 @@ fn SettingsForm(settings: TokenSettings) -> impl IntoView {
             </div>
         }
     };
+    let days = move |id, field, label, get, set| number(id, field, label, 36_500, get, set);
     view! {
         <form class="settings" on:submit=submit>
             <section class="section">
@@ -126,6 +128,8 @@ fn SettingsForm(settings: TokenSettings) -> impl IntoView {
                 {days("idle-after", "idle_after_days", "Flag tokens unused for (days, 0 for never)", |s| s.idle_after_days, |s, v| s.idle_after_days = v)}
                 {days("revoke-idle-after", "revoke_idle_after_days", "Revoke tokens unused for (days, 0 for never)", |s| s.revoke_idle_after_days, |s, v| s.revoke_idle_after_days = v)}
                 <p class="hint">"Idle tokens are marked in the lists; revoking runs every hour, on every instance, and is audited."</p>
+                {number("default-rate-limit", "default_rate_limit_per_minute", "Default rate limit (requests a minute per token, 0 for none)", 100_000, |s| s.default_rate_limit_per_minute, |s, v| s.default_rate_limit_per_minute = v)}
+                <p class="hint">"For tokens without a limit of their own; each instance counts separately."</p>
                 {switch(
                     "Administrators issue tokens only to technical users active on the creation date",
                     |s| s.admin_issued_only_for_technical_users,

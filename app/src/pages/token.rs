@@ -215,6 +215,7 @@ fn TokenSummary(detail: TokenDetail, changed: RwSignal<u32>, list: &'static str)
                         IpPolicy::Report => "others reported",
                     })
                 }}</dd>
+                <dt>"Rate limit"</dt><dd>{rate_limit(token.rate_limit_per_minute, detail.default_rate_limit_per_minute)}</dd>
                 <dt>"Removal date"</dt><dd><When at=token.revoked_at/>{by(detail.revoked_by.clone())}</dd>
                 <dt>"Identifier and pass code"</dt><dd>{match (detail.has_identifier, detail.has_pass_code) {
                     (false, false) => "Not required",
@@ -243,6 +244,7 @@ fn TokenSummary(detail: TokenDetail, changed: RwSignal<u32>, list: &'static str)
             <button type="submit" class="secondary" disabled=revoked>"Rotate"</button>
         </form>
         <AllowlistSection token=token.clone() changed/>
+        <RateLimitSection token=token.clone() changed/>
         <section class="section" aria-labelledby="history-heading">
             <h2 id="history-heading">"History"</h2>
             {if detail.events.is_empty() {
@@ -320,6 +322,71 @@ fn AllowlistSection(token: TokenView, changed: RwSignal<u32>) -> impl IntoView {
                     "Suggest from last used addresses"
                 </button>
             </div>
+        </form>
+    }
+}
+
+fn rate_limit(own: Option<u32>, default: u32) -> String {
+    match (own, default) {
+        (Some(limit), _) => format!("{limit} requests a minute"),
+        (None, 0) => "None".to_owned(),
+        (None, limit) => format!("{limit} requests a minute (policy default)"),
+    }
+}
+
+/// The token's own requests-per-minute limit; empty leaves it to the policy default.
+#[component]
+fn RateLimitSection(token: TokenView, changed: RwSignal<u32>) -> impl IntoView {
+    let id = token.id;
+    let limit = RwSignal::new(
+        token
+            .rate_limit_per_minute
+            .map(|n| n.to_string())
+            .unwrap_or_default(),
+    );
+    let problem = RwSignal::new(None::<String>);
+    let save = ServerAction::<UpdateToken>::new();
+    let toasts = use_toasts();
+    Effect::new(move |_| match save.value().get() {
+        Some(Ok(saved)) => {
+            toasts.show(format!("Rate limit of {} saved.", saved.number));
+            changed.update(|n| *n += 1);
+        }
+        Some(Err(err)) => problem.set(Some(err.to_string())),
+        None => {}
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let text = limit.get_untracked();
+        let rate_limit_per_minute = if text.trim().is_empty() {
+            None
+        } else if let Ok(n) = text.trim().parse::<u32>() {
+            Some(n)
+        } else {
+            problem.set(Some(
+                "Enter a whole number of requests, or leave it empty.".into(),
+            ));
+            return;
+        };
+        problem.set(None);
+        let edit = TokenEdit {
+            rate_limit_per_minute: Some(rate_limit_per_minute),
+            ..TokenEdit::default()
+        };
+        save.dispatch(UpdateToken { id, edit });
+    };
+    view! {
+        <form class="section" aria-labelledby="rate-limit-heading" on:submit=submit>
+            <h2 id="rate-limit-heading">"Rate limit"</h2>
+            <p class="hint">"Beyond it, calls get 429 rate_limited with Retry-After. Empty: the policy default. Each instance counts separately."</p>
+            <div class="field">
+                <label for="rate-limit">"Requests a minute"</label>
+                <input id="rate-limit" type="number" min="1" max="100000" inputmode="numeric"
+                    prop:value=move || limit.get()
+                    on:input=move |ev| limit.set(event_target_value(&ev))/>
+                {move || problem.get().map(|p| view! { <span class="field-error" role="alert">{p}</span> })}
+            </div>
+            <button type="submit" class="primary-inline" disabled=move || save.pending().get()>"Save rate limit"</button>
         </form>
     }
 }

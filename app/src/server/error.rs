@@ -30,6 +30,9 @@ pub enum ServiceError {
     /// The token verified, but its allowlist does not admit the caller's address.
     #[error("This token may not be used from this address")]
     IpNotAllowed,
+    /// The token made its requests of the minute.
+    #[error("This token may make {} requests a minute; try again in {} s", .0.rate.limit, .0.retry_after)]
+    OverRateLimit(crate::server::rate_limits::OverLimit),
     #[error("database error: {0}")]
     Db(#[from] DbErr),
     #[error("internal error: {0}")]

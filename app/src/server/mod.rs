@@ -7,6 +7,7 @@ pub mod client_ip;
 pub mod drafts;
 pub mod entity;
 pub mod error;
+pub mod rate_limits;
 pub mod record_writer;
 pub mod requests;
 pub mod secrets;

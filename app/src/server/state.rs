@@ -4,6 +4,7 @@ use std::time::Duration;
 use sea_orm::DatabaseConnection;
 
 use super::cache::AuthCache;
+use super::rate_limits::RateLimits;
 use super::record_writer::RecordWriter;
 use super::requests::RequestLog;
 use super::usage::UsageLog;
@@ -20,6 +21,8 @@ pub struct Shared {
     pub sessions: SessionConfig,
     pub auth: Arc<AuthCache>,
     pub usage: Arc<UsageLog>,
+    /// Per-token request rates, counted in this instance.
+    pub rates: RateLimits,
     pub requests: Arc<RequestLog>,
     pub records: RecordWriter,
     /// Endpoint calls that run to their end even if their client hangs up; shutdown waits
@@ -37,6 +40,7 @@ impl AppState {
             sessions,
             auth: Arc::default(),
             usage: Arc::default(),
+            rates: RateLimits::default(),
             requests,
             calls: tokio_util::task::TaskTracker::new(),
         }))

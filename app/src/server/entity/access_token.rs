@@ -39,6 +39,8 @@ pub struct Model {
     pub previous_used_at: Option<DateTimeUtc>,
     /// JSON: the last day each scope was exercised, e.g. `{"profile:read": "2026-11-24"}`.
     pub scopes_used: Option<String>,
+    /// Requests a minute this token may make; `None` leaves it to the policy default.
+    pub rate_limit_per_minute: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -10,6 +10,7 @@ use crate::server::cache::AuthCache;
 use crate::server::change::Change;
 use crate::server::entity::setting;
 use crate::server::error::{Result, ServiceError};
+use crate::server::rate_limits::PER_MINUTE_MAX;
 
 const TOKENS_KEY: &str = "tokens";
 
@@ -56,6 +57,12 @@ impl TokenSettings {
             return Err(ServiceError::validation(
                 "revoke_idle_after_days",
                 "Revoke idle tokens no sooner than they are flagged idle",
+            ));
+        }
+        if self.default_rate_limit_per_minute > PER_MINUTE_MAX {
+            return Err(ServiceError::validation(
+                "default_rate_limit_per_minute",
+                format!("A rate limit may be at most {PER_MINUTE_MAX} requests a minute"),
             ));
         }
         if self.max_lifetime_days != 0 && self.default_lifetime_days > self.max_lifetime_days {

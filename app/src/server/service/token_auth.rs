@@ -18,6 +18,7 @@ use crate::model::scope::{Scope, Scopes};
 use crate::model::token::{number, IpPolicy};
 use crate::server::entity::access_token;
 use crate::server::error::{AuthFailure, Result, ServiceError};
+use crate::server::rate_limits::RateInfo;
 use crate::server::secrets;
 use crate::server::state::AppState;
 
@@ -40,6 +41,8 @@ pub struct Principal {
     scopes: Scopes,
     /// Which of the token's secrets was presented.
     secret: Secret,
+    /// Where the token stands against its rate limit, when it has one.
+    pub rate: Option<RateInfo>,
 }
 
 /// A token's current secret, or the one its last rotation replaced (while that still works).
@@ -238,8 +241,24 @@ pub async fn authenticate(state: &AppState, credentials: Credentials<'_>) -> Res
     // even to try pass codes.
     check_address(state, &token, &owner, credentials.ip).await?;
     check_second_factor(state, &token, &credentials).await?;
+    // Counted once the caller proved it holds the whole credential: a stranger with the
+    // secret alone cannot spend the owner's budget.
+    let settings = tokens::current_settings(&state.db, &state.auth).await?;
+    let own_limit = token
+        .rate_limit_per_minute
+        .and_then(|limit| u32::try_from(limit).ok());
+    let rate = match settings.rate_limit(own_limit) {
+        Some(limit) => Some(
+            state
+                .rates
+                .check(token.id, limit)
+                .map_err(ServiceError::OverRateLimit)?,
+        ),
+        None => None,
+    };
     state.usage.record(token.id, credentials.ip, which);
     Ok(Principal {
+        rate,
         scopes: tokens::effective_scopes(&token.scopes, owner.is_admin),
         token,
         owner,

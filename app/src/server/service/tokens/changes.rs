@@ -22,6 +22,7 @@ use crate::server::cache::AuthCache;
 use crate::server::change::Change;
 use crate::server::entity::{access_token, user};
 use crate::server::error::{Result, ServiceError};
+use crate::server::rate_limits::PER_MINUTE_MAX;
 use crate::server::secrets;
 use crate::server::service::token_auth::{Principal, Secret};
 
@@ -218,6 +219,7 @@ pub async fn create(
         previous_valid_until: Set(None),
         previous_used_at: Set(None),
         scopes_used: Set(None),
+        rate_limit_per_minute: Set(None),
     }
     .insert(change.db())
     .await?;
@@ -321,7 +323,7 @@ pub async fn revoke(
     Ok(())
 }
 
-/// Changes a token's name, description, allowlist or IP policy; answers the token as it is
+/// Changes a token's name, description, allowlist, IP policy or rate limit; answers the token as it is
 /// now. The request must hold every scope of the token. Audited with what was set.
 pub async fn update(
     db: &DatabaseConnection,
@@ -358,6 +360,23 @@ pub async fn update(
     if let Some(policy) = changes.ip_policy {
         details.insert("ip_policy".into(), policy.as_str().into());
         update = update.col_expr(access_token::Column::IpPolicy, Expr::value(policy.as_str()));
+    }
+    if let Some(limit) = changes.rate_limit_per_minute {
+        if let Some(limit) = limit {
+            if !(1..=PER_MINUTE_MAX).contains(&limit) {
+                return Err(ServiceError::validation(
+                    "rate_limit_per_minute",
+                    format!(
+                        "A rate limit is from 1 to {PER_MINUTE_MAX} requests a minute, or null for the policy default"
+                    ),
+                ));
+            }
+        }
+        details.insert("rate_limit_per_minute".into(), limit.into());
+        update = update.col_expr(
+            access_token::Column::RateLimitPerMinute,
+            Expr::value(limit.map(|limit| limit as i32)),
+        );
     }
     let actor = reach.grant().username();
     if !details.is_empty() {

@@ -369,10 +369,10 @@ pub async fn count(db: &DatabaseConnection, reach: Reach<'_>, query: TokenQuery)
         .await?)
 }
 
-/// One token with its history, for its page, if `reach` covers it.
 /// How many of its audit events a token's page shows.
 const TOKEN_EVENTS: u64 = 20;
 
+/// One token with its history, for its page, if `reach` covers it.
 pub async fn detail(db: &DatabaseConnection, reach: Reach<'_>, id: i64) -> Result<TokenDetail> {
     let (token, owner) = find_visible(db, reach, id).await?;
     let issuer = match token.issuer_id {
@@ -408,6 +408,7 @@ pub async fn detail(db: &DatabaseConnection, reach: Reach<'_>, id: i64) -> Resul
         revoked_by: token.revoked_by,
         has_identifier: token.identifier.is_some(),
         has_pass_code: token.pass_code_hash.is_some(),
+        default_rate_limit_per_minute: settings.default_rate_limit_per_minute,
     })
 }
 

@@ -145,6 +145,9 @@ pub fn view(
             token.scopes_used.as_deref(),
             today - Duration::days(SCOPE_USE_DAYS),
         ),
+        rate_limit_per_minute: token
+            .rate_limit_per_minute
+            .and_then(|limit| u32::try_from(limit).ok()),
         idle: reason.is_none()
             && settings.idle_since(today).is_some_and(|since| {
                 token.issued_at < since && token.last_used_at.is_none_or(|used| used < since)
