@@ -160,6 +160,10 @@ pub fn spawn_background(state: &AppState) {
                 tracing::warn!(error = %err, "could not forget ended attempt windows");
             }
             retention_state.rates.forget_rested();
+            let first_day = today - chrono::Duration::days(app::model::token::USAGE_DAYS);
+            if let Err(err) = app::server::usage::forget_days_before(db, first_day).await {
+                tracing::warn!(error = %err, "could not forget old calls per day");
+            }
         }
     });
     let store = DbSessionStore::new(state.db.clone());

@@ -334,4 +334,17 @@ test("a token's page sets its rate limit: beyond it calls get 429 with the RateL
   const free = await me();
   expect(free.status()).toBe(200);
   expect(free.headers()["ratelimit-limit"]).toBeUndefined();
+
+  // The three calls that passed are charted per day once the batched last use is written
+  // (every second); the refused one is not a use.
+  const usage = page.getByRole("region", { name: "Requests per day" });
+  await expect(async () => {
+    await page.reload();
+    await expect(usage).toContainText("3 requests in 30 days", { timeout: 1000 });
+  }).toPass();
+  await hydrated(page);
+  await expect(usage.getByRole("img", { name: /Requests per day: 3 requests/ })).toBeVisible();
+  await usage.getByText("Show as a table").click();
+  const today = new Date().toISOString().slice(0, 10);
+  await expect(usage.getByRole("table", { name: "Requests per day" }).getByRole("row").nth(1)).toContainText(`${today}3`);
 });

@@ -19,6 +19,7 @@ mod m20261124_000013_token_allowlist;
 mod m20261124_000014_token_rotation;
 mod m20261124_000015_token_scope_use;
 mod m20261125_000016_token_rate_limit;
+mod m20261125_000017_token_usage_days;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000014_token_rotation::Migration),
             Box::new(m20261124_000015_token_scope_use::Migration),
             Box::new(m20261125_000016_token_rate_limit::Migration),
+            Box::new(m20261125_000017_token_usage_days::Migration),
         ]
     }
 }

@@ -3,7 +3,7 @@ use axum::{extract::State, http::StatusCode, Json};
 
 use super::dto::{
     AdminCreateTokenRequest, AuditParams, CreateUserRequest, ListParams, Page, RegenerateRequest,
-    RevokeIssuedBeforeRequest, RevokedCount, UpdateUserRequest, UserObject,
+    RevokeIssuedBeforeRequest, RevokedCount, UpdateUserRequest, UsageDays, UserObject,
 };
 use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, ApiQuery, Caller, Id, OptionalJson};
@@ -181,7 +181,21 @@ pub async fn get_token(
     Ok(Json(tokens::get(&state.db, Reach::Any(&admin), id).await?))
 }
 
-/// Changes any user's token: name, description, IP allowlist and policy.
+/// Calls per day of any user's token, over the last 30 days.
+#[utoipa::path(get, path = "/api/v1/admin/tokens/{id}/usage", tag = "admin",
+    responses((status = 200, body = UsageDays), (status = 404, body = super::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn token_usage(
+    State(state): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+) -> ApiResult<Json<UsageDays>> {
+    let admin = caller.admin().await?;
+    let days = tokens::requests_per_day(&state.db, Reach::Any(&admin), id).await?;
+    Ok(Json(UsageDays { days }))
+}
+
+/// Changes any user's token: name, description, IP allowlist and policy, rate limit.
 #[utoipa::path(patch, path = "/api/v1/admin/tokens/{id}", tag = "admin", request_body = TokenEdit,
     responses((status = 200, body = TokenView), (status = 404, body = super::error::ErrorBody),
         (status = 422, body = super::error::ErrorBody)),

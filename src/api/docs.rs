@@ -19,11 +19,11 @@ use super::{admin, dto, endpoints, error, me, records, tokens};
     paths(
         me::me,
         tokens::list, tokens::create, tokens::revoke, tokens::update, tokens::regenerate,
-        tokens::introspect, tokens::rotate_self,
+        tokens::introspect, tokens::rotate_self, tokens::usage,
         admin::list_users, admin::create_user, admin::update_user, admin::revoke_user_tokens,
         admin::revoke_issued_before,
         admin::list_tokens, admin::create_token, admin::get_token, admin::update_token,
-        admin::delete_token,
+        admin::delete_token, admin::token_usage,
         admin::revoke_token, admin::regenerate_token, admin::audit_log,
         endpoints::list, endpoints::create, endpoints::get, endpoints::update,
         endpoints::regenerate_primary, endpoints::list_assignments, endpoints::assign,
@@ -128,7 +128,7 @@ impl Modify for EveryAnswer {
                     ),
                     ("403", "The token does not allow this"),
                     ("404", "Nothing with this id or path, or another user's"),
-                    ("429", "Too many attempts (pass codes); see Retry-After"),
+                    ("429", "Too many attempts (pass codes) or calls (the token's rate limit); see Retry-After and RateLimit-*"),
                 ];
                 if has_query || operation.request_body.is_some() {
                     answers.push(("422", "A value was refused; field names it"));

@@ -191,3 +191,9 @@ pub struct RegenerateRequest {
     #[serde(default)]
     pub grace_seconds: i64,
 }
+
+/// A token's calls per day (UTC) over the last 30 days, oldest first, today last.
+#[derive(Serialize, ToSchema)]
+pub struct UsageDays {
+    pub days: Vec<app::model::token::DayCount>,
+}

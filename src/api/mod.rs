@@ -37,6 +37,7 @@ pub fn router() -> Router<AppState> {
             delete(tokens::revoke).patch(tokens::update),
         )
         .route("/api/v1/tokens/{id}/regenerate", post(tokens::regenerate))
+        .route("/api/v1/tokens/{id}/usage", get(tokens::usage))
         .route(
             "/api/v1/admin/users",
             get(admin::list_users).post(admin::create_user),
@@ -61,6 +62,7 @@ pub fn router() -> Router<AppState> {
                 .delete(admin::delete_token)
                 .patch(admin::update_token),
         )
+        .route("/api/v1/admin/tokens/{id}/usage", get(admin::token_usage))
         .route(
             "/api/v1/admin/tokens/{id}/revoke",
             post(admin::revoke_token),

@@ -7,6 +7,7 @@ use axum::{
 
 use super::dto::{
     CreateTokenRequest, IntrospectRequest, IntrospectResponse, ListParams, Page, RegenerateRequest,
+    UsageDays,
 };
 use super::error::{ApiError, ApiResult};
 use super::extract::{form_rejection, json_rejection, ApiJson, ApiQuery, Caller, Id, OptionalJson};
@@ -51,6 +52,20 @@ pub fn page(result: tokens::TokenPage) -> Page<TokenView> {
         items: result.items,
         next_cursor: result.next_cursor,
     }
+}
+
+/// Calls per day of one of the caller's tokens, over the last 30 days.
+#[utoipa::path(get, path = "/api/v1/tokens/{id}/usage", tag = "tokens",
+    responses((status = 200, body = UsageDays), (status = 404, body = super::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn usage(
+    State(state): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+) -> ApiResult<Json<UsageDays>> {
+    let grant = caller.grant(Scope::TokensRead).await?;
+    let days = tokens::requests_per_day(&state.db, Reach::Own(&grant), id).await?;
+    Ok(Json(UsageDays { days }))
 }
 
 /// The caller's tokens, newest first.

@@ -23,3 +23,4 @@ mod sessions;
 mod sign_in;
 mod token_api;
 mod trust;
+mod usage_days;

@@ -224,6 +224,20 @@ pub struct TokenDetail {
     /// The policy's limit for tokens without one of their own (0: none).
     #[serde(default)]
     pub default_rate_limit_per_minute: u32,
+    /// Calls on each of the last [`USAGE_DAYS`] days, oldest first, today last.
+    #[serde(default)]
+    pub requests_per_day: Vec<DayCount>,
+}
+
+/// How many days the requests-per-day chart covers, today included.
+pub const USAGE_DAYS: i64 = 30;
+
+/// The calls a token made on one day (UTC).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct DayCount {
+    pub day: NaiveDate,
+    pub requests: u64,
 }
 
 /// A status a token list can be narrowed to.

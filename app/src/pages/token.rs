@@ -9,6 +9,7 @@ use crate::api::tokens::{
     TokenDetail, TokenEdit, TokenView, UpdateToken,
 };
 use crate::components::audit_table::AuditTable;
+use crate::components::chart::RequestsPerDay;
 use crate::components::dialog::{ConfirmDialog, Confirmation};
 use crate::components::secret::{SecretReveal, UncopiedWarning};
 use crate::components::session::CurrentUser;
@@ -225,6 +226,10 @@ fn TokenSummary(detail: TokenDetail, changed: RwSignal<u32>, list: &'static str)
                 }}</dd>
             </dl>
         </section>
+        <section class="section" aria-labelledby="usage-heading">
+            <h2 id="usage-heading">"Requests per day"</h2>
+            <RequestsPerDay days=detail.requests_per_day.clone()/>
+        </section>
         <form class="section" aria-labelledby="rotate-heading" on:submit=move |ev| {
             ev.prevent_default();
             rotate(overlap.get_untracked().seconds());
@@ -376,7 +381,7 @@ fn RateLimitSection(token: TokenView, changed: RwSignal<u32>) -> impl IntoView {
         save.dispatch(UpdateToken { id, edit });
     };
     view! {
-        <form class="section" aria-labelledby="rate-limit-heading" on:submit=submit>
+        <form class="section" aria-labelledby="rate-limit-heading" on:submit=submit novalidate>
             <h2 id="rate-limit-heading">"Rate limit"</h2>
             <p class="hint">"Beyond it, calls get 429 rate_limited with Retry-After. Empty: the policy default. Each instance counts separately."</p>
             <div class="field">

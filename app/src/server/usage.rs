@@ -1,18 +1,20 @@
-//! Last use of each token, gathered in memory and written in batches: verification itself
-//! never writes, and a busy token costs at most one write per flush interval.
+//! Last use of each token (when, from where, with which scopes, how many calls a day),
+//! gathered in memory and written in batches: verification itself never writes, and a busy
+//! token costs at most one write per flush interval.
 use std::collections::HashMap;
 use std::net::IpAddr;
 
 use rustc_hash::FxHashMap;
 use std::sync::Mutex;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::{Alias, Expr, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, ExprTrait, QueryFilter, Set,
+    TransactionTrait,
 };
 
-use super::entity::access_token;
+use super::entity::{access_token, token_usage_day};
 use super::error::Result;
 use super::service::token_auth::Secret;
 use crate::model::scope::{Scope, Scopes};
@@ -28,6 +30,8 @@ struct Pending {
     scopes: Scopes,
     /// Most recent first, distinct; text only when written.
     ips: Vec<IpAddr>,
+    /// Calls per day (UTC), oldest first: one entry, or two across midnight.
+    calls: Vec<(NaiveDate, i64)>,
 }
 
 /// Requests on both workers record at once; one lock would make them queue (and sleep).
@@ -54,6 +58,11 @@ impl UsageLog {
         if let Ok(mut pending) = shard.lock() {
             let entry = pending.entry(token_id).or_default();
             entry.at = Some(now);
+            let today = now.date_naive();
+            match entry.calls.last_mut() {
+                Some((day, calls)) if *day == today => *calls += 1,
+                _ => entry.calls.push((today, 1)),
+            }
             if secret == Secret::Previous {
                 entry.previous_at = Some(now);
             }
@@ -88,22 +97,78 @@ impl UsageLog {
             return Ok(());
         }
         let ids: Vec<i64> = batch.keys().copied().collect();
-        let txn = db.begin().await?;
+        // Read before the transaction: on SQLite one that reads and then writes fails at once
+        // (SQLITE_BUSY_SNAPSHOT) when another connection wrote in between, while one that
+        // starts by writing waits its turn. A token deleted meanwhile is simply not found,
+        // or not updated; there is nothing to record.
+        let mut tokens = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(FLUSH_CHUNK) {
-            // A token deleted meanwhile is simply not found; there is nothing to record.
-            let tokens = access_token::Entity::find()
-                .filter(access_token::Column::Id.is_in(chunk.iter().copied()))
-                .all(&txn)
-                .await?;
-            for token in tokens {
-                if let Some(usage) = batch.remove(&token.id) {
-                    record_use(&txn, token, usage).await?;
-                }
+            tokens.extend(
+                access_token::Entity::find()
+                    .filter(access_token::Column::Id.is_in(chunk.iter().copied()))
+                    .all(db)
+                    .await?,
+            );
+        }
+        let mut days = Vec::new();
+        let txn = db.begin().await?;
+        for token in tokens {
+            if let Some(usage) = batch.remove(&token.id) {
+                days.extend(
+                    usage
+                        .calls
+                        .iter()
+                        .map(|&(day, calls)| token_usage_day::ActiveModel {
+                            token_id: Set(token.id),
+                            day: Set(day),
+                            requests: Set(calls),
+                        }),
+                );
+                record_use(&txn, token, usage).await?;
             }
         }
+        add_calls(&txn, days).await?;
         txn.commit().await?;
         Ok(())
     }
+}
+
+/// Adds the calls to each (token, day), creating the days not seen yet: one statement per
+/// [`FLUSH_CHUNK`] rows, on SQLite and PostgreSQL alike.
+async fn add_calls(
+    db: &impl ConnectionTrait,
+    days: Vec<token_usage_day::ActiveModel>,
+) -> Result<()> {
+    let mut days = days.into_iter().peekable();
+    while days.peek().is_some() {
+        let chunk: Vec<_> = days.by_ref().take(FLUSH_CHUNK).collect();
+        token_usage_day::Entity::insert_many(chunk)
+            .on_conflict(
+                OnConflict::columns([
+                    token_usage_day::Column::TokenId,
+                    token_usage_day::Column::Day,
+                ])
+                .value(
+                    token_usage_day::Column::Requests,
+                    Expr::col((token_usage_day::Entity, token_usage_day::Column::Requests)).add(
+                        Expr::col((Alias::new("excluded"), token_usage_day::Column::Requests)),
+                    ),
+                )
+                .to_owned(),
+            )
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Forgets the calls of days before `day`: the chart looks back 30 days, no further.
+pub async fn forget_days_before(db: &impl ConnectionTrait, day: NaiveDate) -> Result<u64> {
+    Ok(token_usage_day::Entity::delete_many()
+        .filter(token_usage_day::Column::Day.lt(day))
+        .exec(db)
+        .await?
+        .rows_affected)
 }
 
 /// How many tokens one query of a flush reads.
@@ -134,18 +199,22 @@ async fn record_use(
         }
         serde_json::to_string(&used).ok()
     });
-    let mut active: access_token::ActiveModel = token.into();
+    let mut update = access_token::Entity::update_many()
+        .col_expr(
+            access_token::Column::LastUsedIps,
+            Expr::value(serde_json::to_string(&ips).ok()),
+        )
+        .filter(access_token::Column::Id.eq(token.id));
     if let Some(scopes_used) = scopes_used {
-        active.scopes_used = Set(scopes_used);
+        update = update.col_expr(access_token::Column::ScopesUsed, Expr::value(scopes_used));
     }
-    if usage.at.is_some() {
-        active.last_used_at = Set(usage.at);
+    if let Some(at) = usage.at {
+        update = update.col_expr(access_token::Column::LastUsedAt, Expr::value(at));
     }
-    active.last_used_ips = Set(serde_json::to_string(&ips).ok());
-    if usage.previous_at.is_some() {
-        active.previous_used_at = Set(usage.previous_at);
+    if let Some(at) = usage.previous_at {
+        update = update.col_expr(access_token::Column::PreviousUsedAt, Expr::value(at));
     }
-    active.update(db).await?;
+    update.exec(db).await?;
     Ok(())
 }
 

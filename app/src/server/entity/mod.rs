@@ -12,4 +12,5 @@ pub mod group;
 pub mod membership;
 pub mod session;
 pub mod setting;
+pub mod token_usage_day;
 pub mod user;

@@ -20,7 +20,7 @@ use crate::model::token::{number, IpPolicy, IssuedToken, TokenEdit, TokenView, G
 use crate::server::authz::{Admin, Grant, Reach, Via};
 use crate::server::cache::AuthCache;
 use crate::server::change::Change;
-use crate::server::entity::{access_token, user};
+use crate::server::entity::{access_token, token_usage_day, user};
 use crate::server::error::{Result, ServiceError};
 use crate::server::rate_limits::PER_MINUTE_MAX;
 use crate::server::secrets;
@@ -418,6 +418,10 @@ pub async fn delete(
     if deleted.rows_affected == 0 {
         return Err(ServiceError::NotFound);
     }
+    token_usage_day::Entity::delete_many()
+        .filter(token_usage_day::Column::TokenId.eq(id))
+        .exec(change.db())
+        .await?;
     change
         .audit(
             Event::by(admin.username(), Action::TokenDelete, &number(id))

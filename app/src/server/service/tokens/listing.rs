@@ -11,9 +11,11 @@ use super::super::{accounts, audit, without_control};
 use super::changes::find_visible;
 use super::rules::view;
 use crate::model::audit::AuditQuery;
-use crate::model::token::{number, parse_number, StatusFilter, TokenDetail, TokenSort, TokenView};
+use crate::model::token::{
+    number, parse_number, DayCount, StatusFilter, TokenDetail, TokenSort, TokenView, USAGE_DAYS,
+};
 use crate::server::authz::Reach;
-use crate::server::entity::{access_token, user};
+use crate::server::entity::{access_token, token_usage_day, user};
 use crate::server::error::{Result, ServiceError};
 
 pub const LIST_LIMIT_MAX: u64 = 200;
@@ -409,7 +411,45 @@ pub async fn detail(db: &DatabaseConnection, reach: Reach<'_>, id: i64) -> Resul
         has_identifier: token.identifier.is_some(),
         has_pass_code: token.pass_code_hash.is_some(),
         default_rate_limit_per_minute: settings.default_rate_limit_per_minute,
+        requests_per_day: calls_per_day(db, token.id, Utc::now().date_naive()).await?,
     })
+}
+
+/// A token's calls on each of the [`USAGE_DAYS`] days up to `today`, if `reach` covers it.
+pub async fn requests_per_day(
+    db: &DatabaseConnection,
+    reach: Reach<'_>,
+    id: i64,
+) -> Result<Vec<DayCount>> {
+    let (token, _) = find_visible(db, reach, id).await?;
+    calls_per_day(db, token.id, Utc::now().date_naive()).await
+}
+
+/// Every day of the window, oldest first, 0 for a day without calls.
+async fn calls_per_day(
+    db: &impl ConnectionTrait,
+    token_id: i64,
+    today: NaiveDate,
+) -> Result<Vec<DayCount>> {
+    let first = today - chrono::Duration::days(USAGE_DAYS - 1);
+    let counted: std::collections::HashMap<NaiveDate, i64> = token_usage_day::Entity::find()
+        .filter(token_usage_day::Column::TokenId.eq(token_id))
+        .filter(token_usage_day::Column::Day.gte(first))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| (row.day, row.requests))
+        .collect();
+    Ok(first
+        .iter_days()
+        .take(USAGE_DAYS as usize)
+        .map(|day| DayCount {
+            day,
+            requests: counted
+                .get(&day)
+                .map_or(0, |&n| u64::try_from(n).unwrap_or(0)),
+        })
+        .collect())
 }
 
 /// One token, if `reach` covers it.

@@ -10,7 +10,8 @@ pub use crate::model::token::{Reason, TokenSort};
 pub use changes::{create, delete, regenerate, revoke, update, Owner, Rotation};
 pub use kill_switch::{count_revocable_idle, revoke_all, revoke_idle, Sweep, IDLE_POLICY};
 pub use listing::{
-    count, detail, get, list, owner_filter, sort, TokenPage, TokenQuery, LIST_LIMIT_MAX, NEVER,
+    count, detail, get, list, owner_filter, requests_per_day, sort, TokenPage, TokenQuery,
+    LIST_LIMIT_MAX, NEVER,
 };
 pub use rules::{
     current_settings, effective_scopes, generated_token, life_cycle, view, Expiry, NewToken,
