@@ -1,5 +1,5 @@
 import { Browser } from "@playwright/test";
-import { test, expect, hydrated, confirmWith, generateAccessToken, openDialog, ADMIN } from "./fixtures";
+import { test, expect, hydrated, confirmWith, generateAccessToken, openDialog, ADMIN, VIEWER } from "./fixtures";
 
 // Kill switches: every token of a user from their page, every token issued before a moment
 // from Settings. Both confirmed (Cancel focused), both say how many they revoked.
@@ -347,4 +347,38 @@ test("a token's page sets its rate limit: beyond it calls get 429 with the RateL
   await usage.getByText("Show as a table").click();
   const today = new Date().toISOString().slice(0, 10);
   await expect(usage.getByRole("table", { name: "Requests per day" }).getByRole("row").nth(1)).toContainText(`${today}3`);
+});
+
+test("an administrator imports an existing secret: weak ones are named, a strong one works and is never shown", async ({ page, login, request }) => {
+  await login.open("/admin/tokens");
+  await login.signIn(ADMIN);
+  await expect(page).toHaveURL("/admin/tokens");
+  await hydrated(page);
+  const name = `imported-${Date.now()}`;
+  const alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+  const secret = Array.from(crypto.getRandomValues(new Uint8Array(40)), (b) => alphabet[b % alphabet.length]).join("");
+
+  await page.getByRole("button", { name: "+ Token" }).click();
+  const create = page.getByRole("dialog", { name: "Create token" });
+  await create.getByLabel("User").fill(VIEWER.username);
+  await create.getByLabel("Name").fill(name);
+  const field = create.getByLabel("Existing secret (optional)");
+  await expect(field).toHaveAttribute("type", "password");
+  await field.fill("short-and-weak");
+  await create.getByRole("button", { name: "Create" }).click();
+  await expect(create.getByRole("alert").filter({ hasText: "at least 22 characters" })).toBeVisible();
+
+  await field.fill(secret);
+  await create.getByRole("button", { name: "Create" }).click();
+  await expect(page.getByRole("status").filter({ hasText: new RegExp(`Token AT-\\d+ imported for ${VIEWER.username}\\.`) })).toBeVisible();
+  await expect(page.getByRole("dialog", { name: "Token created" })).toBeHidden();
+  const row = page.getByRole("row").filter({ hasText: name });
+  await expect(row).toContainText("Imported");
+  const me = await request.get("/api/v1/me", { headers: { Authorization: `Bearer ${secret}` } });
+  expect(me.status()).toBe(200);
+  expect((await me.json()).user.username).toBe(VIEWER.username);
+  // The secret left the page with the form.
+  expect(await page.content()).not.toContain(secret);
+  await page.getByRole("button", { name: "+ Token" }).click();
+  await expect(create.getByLabel("Existing secret (optional)")).toHaveValue("");
 });

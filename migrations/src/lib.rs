@@ -20,6 +20,7 @@ mod m20261124_000014_token_rotation;
 mod m20261124_000015_token_scope_use;
 mod m20261125_000016_token_rate_limit;
 mod m20261125_000017_token_usage_days;
+mod m20261125_000018_token_imported;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000015_token_scope_use::Migration),
             Box::new(m20261125_000016_token_rate_limit::Migration),
             Box::new(m20261125_000017_token_usage_days::Migration),
+            Box::new(m20261125_000018_token_imported::Migration),
         ]
     }
 }

@@ -16,7 +16,7 @@ use app::server::authz::Reach;
 use app::server::service::{
     accounts::{self, NewUser, UserChanges},
     audit,
-    tokens::{self, Owner, Sweep},
+    tokens::{self, NewToken, Owner, Sweep},
 };
 use app::server::state::AppState;
 
@@ -158,13 +158,16 @@ pub async fn create_token(
     ApiJson(body): ApiJson<AdminCreateTokenRequest>,
 ) -> ApiResult<(StatusCode, Json<IssuedToken>)> {
     let admin = caller.admin().await?;
-    let issued = tokens::create(
-        &state.db,
-        &state.auth,
-        Owner::User(&admin, &body.user),
-        body.token.into(),
-    )
-    .await?;
+    let secret = body
+        .secret
+        .map(|given| tokens::ImportedSecret::check(&admin, &given))
+        .transpose()?;
+    let new = NewToken {
+        secret,
+        ..body.token.into()
+    };
+    let issued =
+        tokens::create(&state.db, &state.auth, Owner::User(&admin, &body.user), new).await?;
     Ok((StatusCode::CREATED, Json(issued)))
 }
 

@@ -32,6 +32,7 @@ impl From<CreateTokenRequest> for NewToken {
             },
             identifier: r.identifier,
             pass_code: r.pass_code,
+            secret: None,
         }
     }
 }
@@ -40,6 +41,10 @@ impl From<CreateTokenRequest> for NewToken {
 pub struct AdminCreateTokenRequest {
     /// The owner's username.
     pub user: String,
+    /// An existing secret to import instead of generating one: 22 to 256 visible ASCII
+    /// characters with at least 128 bits of entropy, used by no other credential. The answer
+    /// then has no `secret`, and the token `"imported": true`.
+    pub secret: Option<String>,
     #[serde(flatten)]
     pub token: CreateTokenRequest,
 }

@@ -12,6 +12,7 @@ mod cli;
 mod endpoints;
 mod front_door;
 mod health;
+mod import;
 mod instances;
 mod kill_switches;
 mod migrations;

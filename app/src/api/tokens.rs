@@ -66,7 +66,12 @@ pub async fn create_token(form: CreateTokenForm) -> Result<IssuedToken, AppError
     use crate::server::service::tokens;
     let admin = super::context::require_admin().await?;
     let state = super::context::state()?;
+    let secret = match form.secret.as_str() {
+        "" => None,
+        given => Some(tokens::ImportedSecret::check(&admin, given)?),
+    };
     let new = tokens::NewToken {
+        secret,
         name: form.name,
         description: Some(form.description),
         scopes: form.scopes,

@@ -9,7 +9,7 @@ use crate::components::dialog::{ConfirmDialog, Confirmation};
 use crate::components::generate_token::GenerateTokenForm;
 use crate::components::secret::{SecretReveal, UncopiedWarning};
 use crate::components::toast::use_toasts;
-use crate::components::token::{days_left, revoked_message, StatusBadge, When};
+use crate::components::token::{days_left, revoked_message, ImportedBadge, StatusBadge, When};
 use crate::error::AppError;
 
 /// The tab's actions and list. Made by the page component itself, outside any AdminOnly
@@ -252,7 +252,7 @@ fn AccountTokenTable(
                         view! {
                             <tr>
                                 <td data-label="Number"><code>{token.number.clone()}</code></td>
-                                <td data-label="Name"><a href=format!("{base}/{}", token.id)>{token.name.clone()}</a></td>
+                                <td data-label="Name"><a href=format!("{base}/{}", token.id)>{token.name.clone()}</a><ImportedBadge token=token.clone()/></td>
                                 <td data-label="Description">{token.description.clone()}</td>
                                 <td data-label="Token"><code>{token.hint.clone()}</code></td>
                                 <td data-label="Created"><When at=Some(token.created_at)/></td>

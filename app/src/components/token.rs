@@ -62,6 +62,14 @@ pub fn StatusBadge(token: TokenView) -> impl IntoView {
     view! { <span class=class>{text}</span>{idle} }
 }
 
+/// "Imported" beside the name of a token whose secret an administrator gave.
+#[component]
+pub fn ImportedBadge(token: TokenView) -> impl IntoView {
+    token.imported.then(|| {
+        view! { " " <span class="badge muted" title="Its secret was given by an administrator, not generated">"Imported"</span> }
+    })
+}
+
 /// A token's scopes as small chips.
 #[component]
 pub fn ScopeChips(scopes: Vec<String>) -> impl IntoView {

@@ -47,6 +47,9 @@ pub struct TokenView {
     /// Requests a minute this token may make; null leaves it to the policy default.
     #[serde(default)]
     pub rate_limit_per_minute: Option<u32>,
+    /// Its secret was given by an administrator, not generated.
+    #[serde(default)]
+    pub imported: bool,
 }
 
 /// How far back `scopes_used` looks.
@@ -178,6 +181,8 @@ impl TokenSort {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct IssuedToken {
     pub token: TokenView,
+    /// Absent for an imported secret: the administrator gave it, and it is never echoed.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub secret: String,
     /// Until when the secret this one replaced still works; null when it stopped at once
     /// (and for a new token).
@@ -337,6 +342,9 @@ pub struct CreateTokenForm {
     pub scopes: Vec<String>,
     pub identifier: String,
     pub pass_code: String,
+    /// An existing secret to import; empty to generate one.
+    #[serde(default)]
+    pub secret: String,
 }
 
 /// When a generated token stops working.

@@ -14,7 +14,7 @@ use crate::components::dialog::{ConfirmDialog, Confirmation};
 use crate::components::secret::{SecretReveal, UncopiedWarning};
 use crate::components::session::CurrentUser;
 use crate::components::toast::use_toasts;
-use crate::components::token::{ScopeChips, StatusBadge, When};
+use crate::components::token::{ImportedBadge, ScopeChips, StatusBadge, When};
 use crate::error::AppError;
 
 #[component]
@@ -195,7 +195,7 @@ fn TokenSummary(detail: TokenDetail, changed: RwSignal<u32>, list: &'static str)
                 <dt>"Issuer"</dt><dd>{detail.issuer.clone().unwrap_or_else(|| "—".into())}</dd>
                 <dt>"Scopes"</dt><dd><ScopeChips scopes=token.scopes.clone()/></dd>
                 <dt>"Used in 30 days"</dt><dd>{scope_use(&token)}</dd>
-                <dt>"Token"</dt><dd><code>{token.hint.clone()}</code></dd>
+                <dt>"Token"</dt><dd><code>{token.hint.clone()}</code><ImportedBadge token=token.clone()/></dd>
                 <dt>"Created"</dt><dd><When at=Some(token.created_at)/>{by(detail.created_by.clone())}</dd>
                 <dt>"Updated"</dt><dd><When at=Some(detail.updated_at)/>{by(detail.updated_by.clone())}</dd>
                 <dt>"Expires"</dt><dd>{token.expires_at.map_or_else(|| "Never".to_owned(), |d| d.to_string())}</dd>

@@ -14,7 +14,7 @@ use crate::components::pager::Pager;
 use crate::components::secret::{SecretReveal, UncopiedWarning};
 use crate::components::session::AdminOnly;
 use crate::components::toast::use_toasts;
-use crate::components::token::{ScopeChips, StatusBadge, When};
+use crate::components::token::{ImportedBadge, ScopeChips, StatusBadge, When};
 use crate::components::url_state::UrlState;
 use crate::error::AppError;
 use crate::model::token::{StatusFilter, TokenSort};
@@ -46,6 +46,8 @@ pub fn TokensPage() -> impl IntoView {
     let revoke = ServerAction::<RevokeToken>::new();
     let delete = ServerAction::<DeleteToken>::new();
     let created = RwSignal::new(None::<IssuedToken>);
+    // Counts imports, which show no dialog but add a token to the list.
+    let imported = RwSignal::new(0u32);
     let message = RwSignal::new(None::<String>);
 
     let tokens = Resource::new(
@@ -59,6 +61,7 @@ pub fn TokensPage() -> impl IntoView {
                 revoke.version().get(),
                 delete.version().get(),
                 created.with(|c| c.as_ref().map(|c| c.token.id)),
+                imported.get(),
             )
         },
         |(user, state, q, sort, cursor, ..)| {
@@ -186,7 +189,7 @@ pub fn TokensPage() -> impl IntoView {
         </Transition>
         </div>
         <Modal title="Create token" open=create_open>
-            <CreateTokenForm open=create_open created prefill users/>
+            <CreateTokenForm open=create_open created imported prefill users/>
         </Modal>
         <TokenCreatedDialog created/>
         <ConfirmDialog confirmation/>
@@ -296,7 +299,7 @@ fn TokenTable(
                         view! {
                             <tr>
                                 <td data-label="Number"><code>{token.number.clone()}</code></td>
-                                <td data-label="Name" class="name"><a href=format!("/admin/tokens/{}", token.id)>{token.name.clone()}</a></td>
+                                <td data-label="Name" class="name"><a href=format!("/admin/tokens/{}", token.id)>{token.name.clone()}</a><ImportedBadge token=token.clone()/></td>
                                 <td data-label="User">{token.owner.clone()}</td>
                                 <td data-label="Scopes"><ScopeChips scopes=token.scopes.clone()/></td>
                                 <td data-label="Created"><When at=Some(token.created_at)/></td>
@@ -328,6 +331,7 @@ fn TokenTable(
 fn CreateTokenForm(
     open: RwSignal<bool>,
     created: RwSignal<Option<IssuedToken>>,
+    imported: RwSignal<u32>,
     prefill: Resource<Result<TokenPrefill, AppError>>,
     users: Resource<Result<Vec<UserRow>, AppError>>,
 ) -> impl IntoView {
@@ -336,6 +340,7 @@ fn CreateTokenForm(
         ..Default::default()
     });
     let submission = Submission::new();
+    let toasts = use_toasts();
     // Prefill the expiration date from the policy once it is known.
     Effect::new(move |_| {
         if let Some(Ok(defaults)) = prefill.get() {
@@ -357,9 +362,19 @@ fn CreateTokenForm(
             form.update(|f| {
                 f.name.clear();
                 f.description.clear();
+                f.secret.clear();
             });
             open.set(false);
-            created.set(Some(issued));
+            if issued.secret.is_empty() {
+                // Imported: nothing new to show; the administrator has the secret already.
+                toasts.show(format!(
+                    "Token {} imported for {}.",
+                    issued.token.number, issued.token.owner
+                ));
+                imported.update(|n| *n += 1);
+            } else {
+                created.set(Some(issued));
+            }
             Ok(())
         });
     };
@@ -465,6 +480,15 @@ fn CreateTokenForm(
                     }
                 })}
             </Suspense>
+            <div class="field">
+                <label for="token-secret">"Existing secret (optional)"</label>
+                <input id="token-secret" type="password" autocomplete="off" spellcheck="false"
+                    aria-describedby="token-secret-hint"
+                    prop:value=move || form.with(|f| f.secret.clone())
+                    on:input=move |ev| form.update(|f| f.secret = event_target_value(&ev))/>
+                <p class="hint" id="token-secret-hint">"To move an integration without changing its credential: at least 22 characters and 128 bits of entropy. Stored as a digest, never shown again. Empty: Tessera generates one."</p>
+                {field_error("secret")}
+            </div>
             {submission.form_error()}
             <div class="buttons">
                 <button type="submit" class="primary-inline" disabled=move || submission.saving()>

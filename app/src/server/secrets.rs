@@ -58,6 +58,27 @@ pub fn is_well_formed(token: &str) -> bool {
             == token.as_bytes()[TOKEN_LEN - CHECKSUM_LEN..]
 }
 
+/// Imported secrets (an administrator's, from another system) have any length in this range
+/// and any visible ASCII character; they carry no checksum.
+pub const IMPORTED_MIN_LEN: usize = 22;
+pub const IMPORTED_MAX_LEN: usize = 256;
+
+/// Whether `secret` has the shape of an imported secret.
+pub fn is_importable(secret: &str) -> bool {
+    (IMPORTED_MIN_LEN..=IMPORTED_MAX_LEN).contains(&secret.len())
+        && secret.bytes().all(|b| b.is_ascii_graphic())
+}
+
+/// Whether `secret` could be some token's, decided without storage: a `tsr_` token must pass
+/// its checksum; anything else must have an imported secret's shape.
+pub fn may_verify(secret: &str) -> bool {
+    if secret.starts_with(PREFIX) {
+        is_well_formed(secret)
+    } else {
+        is_importable(secret)
+    }
+}
+
 /// Hex SHA-256: high-entropy secrets need no slow hash, and the digest indexes the lookup.
 pub fn digest(secret: &str) -> String {
     hex(&digest_bytes(secret))
@@ -93,8 +114,21 @@ pub fn hex(bytes: &[u8]) -> String {
     hex
 }
 
-/// What lists and logs show instead of the secret: `tsr_Ab12…x9Qz`.
+/// What lists and logs show instead of the secret: `tsr_Ab12…x9Qz` for Tessera's own; only
+/// the last 4 characters (`…x9Qz`) of any other, whose start may be all the randomness
+/// there is.
 pub fn hint(secret: &str) -> String {
+    if !secret.starts_with(PREFIX) {
+        let tail: String = secret
+            .chars()
+            .rev()
+            .take(4)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        return format!("…{tail}");
+    }
     let chars: Vec<char> = secret.chars().collect();
     if chars.len() < 12 {
         return "…".to_owned();

@@ -41,6 +41,8 @@ pub struct Model {
     pub scopes_used: Option<String>,
     /// Requests a minute this token may make; `None` leaves it to the policy default.
     pub rate_limit_per_minute: Option<i32>,
+    /// The secret was given by an administrator (imported), not generated.
+    pub imported: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -71,7 +71,7 @@ impl Principal {
 /// token's shape, never the text itself.
 pub fn presented_credential(authorization: Option<&str>) -> String {
     match bearer(authorization) {
-        Ok(secret) if secrets::is_well_formed(secret) => secrets::hint(secret),
+        Ok(secret) if secrets::may_verify(secret) => secrets::hint(secret),
         Ok(_) => "malformed token".into(),
         Err(_) => "no token".into(),
     }
@@ -291,7 +291,7 @@ async fn resolve(
     secret: &str,
 ) -> Result<(Arc<access_token::Model>, Arc<Account>, Secret)> {
     let db = &state.db;
-    if !secrets::is_well_formed(secret) {
+    if !secrets::may_verify(secret) {
         return Err(failed(AuthFailure::InvalidToken));
     }
     let settings = tokens::current_settings(db, &state.auth).await?;

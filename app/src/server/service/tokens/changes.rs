@@ -11,6 +11,7 @@ use super::super::accounts::{self, Account};
 use super::super::audit::{self, Action, Event};
 use super::super::{passwords, settings, trimmed_within};
 use super::allowlist;
+use super::import::ImportedSecret;
 use super::rules::{
     check_owner_may_hold, escalation, parse_scopes, resolve_expiry, view, Act, Expiry, NewToken,
     DESCRIPTION_MAX, IDENTIFIER_MAX, NAME_MAX,
@@ -189,9 +190,17 @@ pub async fn create(
         None => None,
     };
 
-    let secret = secrets::new_access_token();
+    let imported = new.secret.is_some();
+    let secret = match new.secret {
+        Some(given) => given.expose().to_owned(),
+        None => secrets::new_access_token(),
+    };
     let now = Utc::now();
     let change = Change::acting(db, cache, grant).await?;
+    if imported {
+        // Inside the change, so two imports of one secret cannot both pass.
+        ImportedSecret::check_unused(&secret, change.db()).await?;
+    }
     let token = access_token::ActiveModel {
         id: NotSet,
         name: Set(name),
@@ -220,6 +229,7 @@ pub async fn create(
         previous_used_at: Set(None),
         scopes_used: Set(None),
         rate_limit_per_minute: Set(None),
+        imported: Set(imported),
     }
     .insert(change.db())
     .await?;
@@ -233,13 +243,15 @@ pub async fn create(
                 "expires_at": token.expires_at,
                 "hint": token.hint,
                 "via": grant.via().label(),
+                "imported": imported,
             })),
         )
         .await?;
     change.commit().await?;
+    // An imported secret is the administrator's already, and is never shown again.
     Ok(IssuedToken::new(
         view(&token, &owner.user, &policy, today),
-        secret,
+        if imported { String::new() } else { secret },
     ))
 }
 
@@ -507,6 +519,8 @@ pub async fn regenerate(
                 Expr::value(secrets::digest(&secret)),
             )
             .col_expr(access_token::Column::Hint, Expr::value(hint.clone()))
+            // A generated secret replaces whatever was imported.
+            .col_expr(access_token::Column::Imported, Expr::value(false))
             .col_expr(access_token::Column::IssuedAt, Expr::value(now));
         match rotation.only_if_current {
             Some(digest) => update.filter(access_token::Column::SecretDigest.eq(digest)),

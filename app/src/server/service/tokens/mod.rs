@@ -2,12 +2,14 @@
 //! they change (changes). The REST API, the CLI and the pages all come through here.
 pub mod allowlist;
 mod changes;
+mod import;
 mod kill_switch;
 mod listing;
 mod rules;
 
 pub use crate::model::token::{Reason, TokenSort};
 pub use changes::{create, delete, regenerate, revoke, update, Owner, Rotation};
+pub use import::ImportedSecret;
 pub use kill_switch::{count_revocable_idle, revoke_all, revoke_idle, Sweep, IDLE_POLICY};
 pub use listing::{
     count, detail, get, list, owner_filter, requests_per_day, sort, TokenPage, TokenQuery,

@@ -145,6 +145,7 @@ pub fn view(
             token.scopes_used.as_deref(),
             today - Duration::days(SCOPE_USE_DAYS),
         ),
+        imported: token.imported,
         rate_limit_per_minute: token
             .rate_limit_per_minute
             .and_then(|limit| u32::try_from(limit).ok()),
@@ -243,6 +244,8 @@ pub struct NewToken {
     pub expires: Expiry,
     pub identifier: Option<String>,
     pub pass_code: Option<String>,
+    /// An administrator's existing secret, instead of a generated one.
+    pub secret: Option<super::ImportedSecret>,
 }
 
 /// "Generate Access Token": named by its creation time, reading the owner's profile and
