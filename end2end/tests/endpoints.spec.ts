@@ -77,6 +77,20 @@ test("an administrator wires an endpoint to two applications and sees who calls 
   const byPrimary = await request.post(records, { headers: { Authorization: `Bearer ${primary}` }, data: { via: "primary" } });
   expect(byPrimary.status()).toBe(201);
 
+  // Rotation with an overlap: the old value keeps working for the hour chosen, so the
+  // integration can switch without an outage; the data viewer names its calls apart.
+  await tokens.getByLabel("After generating, the old value keeps working for").selectOption("hour");
+  await tokens.getByRole("button", { name: "Generate POST token" }).click();
+  await expect(confirm).toContainText("The current POST token keeps working for 1 hour, then stops");
+  await confirm.getByRole("button", { name: "Generate" }).click();
+  await expect(tokens.getByLabel("POST token")).not.toHaveText(primary);
+  const rotated = (await tokens.getByLabel("POST token").textContent())!.trim();
+  await expect(tokens).toContainText("Previous value works until");
+  for (const value of [primary, rotated]) {
+    const call = await request.post(records, { headers: { Authorization: `Bearer ${value}` }, data: { via: "overlap" } });
+    expect(call.status()).toBe(201);
+  }
+
   // Two applications, each with its own endpoint token.
   await page.goto("/admin/endpoint-tokens");
   await hydrated(page);
@@ -165,6 +179,37 @@ test("an administrator wires an endpoint to two applications and sees who calls 
   // The stored record, on demand.
   await calls.getByRole("row").filter({ hasText: appA }).getByRole("button", { name: "View JSON" }).click();
   await expect(page.getByRole("dialog", { name: "Record" })).toContainText('"order": 42');
+  await page.keyboard.press("Escape");
+
+  // The first application's token, edited: an allowlist elsewhere refuses its calls; a new
+  // value saved with an overlap leaves the old one working meanwhile.
+  await page.goto("/admin/endpoint-tokens");
+  await hydrated(page);
+  await page.getByRole("button", { name: `Edit ${appA}` }).click();
+  const settings = page.getByRole("dialog", { name: "Token settings" });
+  await settings.getByLabel("Allowed addresses").fill("10.0.0.0/8");
+  await settings.getByRole("button", { name: "Save" }).click();
+  await expect(settings).toBeHidden();
+  const post = (secret: string) => request.post(records, { headers: { Authorization: `Bearer ${secret}` }, data: { order: 44 } });
+  const blocked = await post(secretA);
+  expect(blocked.status()).toBe(403);
+  expect((await blocked.json()).error.code).toBe("ip_not_allowed");
+
+  await page.getByRole("button", { name: `Edit ${appA}` }).click();
+  await expect(settings.getByLabel("Allowed addresses")).toHaveValue("10.0.0.0/8");
+  await settings.getByLabel("Allowed addresses").fill("");
+  await settings.getByLabel("After a new value is saved, the old one keeps working for").selectOption("day");
+  await settings.getByRole("button", { name: "Regenerate token" }).click();
+  await settings.getByRole("button", { name: "Show token" }).click();
+  const token = settings.getByLabel("Token", { exact: true });
+  await expect(token).toHaveValue(/^[0-9A-Za-z]{64}$/);
+  const renewed = await token.inputValue();
+  await settings.getByRole("button", { name: "Save" }).click();
+  await expect(settings).toBeHidden();
+  expect((await post(secretA)).status()).toBe(201);
+  expect((await post(renewed)).status()).toBe(201);
+  await page.getByRole("button", { name: `Edit ${appA}` }).click();
+  await expect(settings).toContainText("The value replaced last still works until");
 });
 
 test("the data viewer pages its calls 50 at a time, refused calls apart, with time presets", async ({ page, login, request }) => {

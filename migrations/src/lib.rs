@@ -21,6 +21,7 @@ mod m20261124_000015_token_scope_use;
 mod m20261125_000016_token_rate_limit;
 mod m20261125_000017_token_usage_days;
 mod m20261125_000018_token_imported;
+mod m20261125_000019_endpoint_overlap_allowlist;
 
 pub struct Migrator;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000016_token_rate_limit::Migration),
             Box::new(m20261125_000017_token_usage_days::Migration),
             Box::new(m20261125_000018_token_imported::Migration),
+            Box::new(m20261125_000019_endpoint_overlap_allowlist::Migration),
         ]
     }
 }

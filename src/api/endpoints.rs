@@ -8,11 +8,13 @@ use axum::{
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::dto::RegenerateRequest;
 use super::error::{ApiError, ApiResult};
-use super::extract::{ApiJson, ApiQuery, Caller};
+use super::extract::{ApiJson, ApiQuery, Caller, OptionalJson};
 use app::api::endpoints::{
     Assignment, AssignmentView, EndpointTokenView, EndpointView, IssuedEndpointToken, RequestView,
 };
+use app::model::token::IpPolicy;
 use app::server::service::{
     endpoints::{
         self, EndpointChanges, EndpointFields, EndpointTokenChanges, Method, NewEndpointToken,
@@ -50,6 +52,8 @@ pub struct UpdateEndpointRequest {
 pub struct Secret {
     /// 64 alphanumerics, shown this once.
     pub secret: String,
+    /// Until when the value it replaced still works; null when that stopped at once.
+    pub previous_valid_until: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -148,9 +152,10 @@ pub async fn update(
     Ok(Json(endpoint))
 }
 
-/// A new value for a primary token; the old one stops at once.
+/// A new value for a primary token; the old one stops at once, or keeps working for
+/// `grace_seconds` (up to 7 days).
 #[utoipa::path(post, path = "/api/v1/admin/endpoints/{id}/primaries/{method}/regenerate",
-    tag = "endpoints",
+    tag = "endpoints", request_body(content = Option<RegenerateRequest>),
     params(("method" = String, Path, description = "post, get or delete")),
     responses((status = 200, body = Secret), (status = 404, body = super::error::ErrorBody),
         (status = 409, body = super::error::ErrorBody)),
@@ -159,13 +164,24 @@ pub async fn regenerate_primary(
     State(state): State<AppState>,
     caller: Caller,
     Path((endpoint, method)): Path<(String, String)>,
+    OptionalJson(body): OptionalJson<RegenerateRequest>,
 ) -> ApiResult<Json<Secret>> {
     let admin = caller.admin().await?;
     let method = Method::parse(&method).ok_or_else(ApiError::not_found)?;
-    let secret =
-        endpoints::regenerate_primary(&state.db, &state.auth, &admin, id(&endpoint)?, method)
-            .await?;
-    Ok(Json(Secret { secret }))
+    let grace = body.unwrap_or_default().grace_seconds;
+    let (secret, previous_valid_until) = endpoints::regenerate_primary(
+        &state.db,
+        &state.auth,
+        &admin,
+        id(&endpoint)?,
+        method,
+        grace,
+    )
+    .await?;
+    Ok(Json(Secret {
+        secret,
+        previous_valid_until,
+    }))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -228,9 +244,13 @@ pub struct UpdateEndpointTokenRequest {
     pub description: Option<String>,
     pub enabled: Option<bool>,
     pub active: Option<bool>,
+    /// IP addresses and CIDR ranges (IPv4 and IPv6), at most 20; empty for anywhere.
+    pub allowed_ips: Option<Vec<String>>,
+    /// `enforce` (403 `ip_not_allowed` from elsewhere) or `report` (accepted and audited).
+    pub ip_policy: Option<IpPolicy>,
 }
 
-/// Changes an endpoint token: name, description, enabled, active.
+/// Changes an endpoint token: name, description, enabled, active, IP allowlist and policy.
 #[utoipa::path(patch, path = "/api/v1/admin/endpoint-tokens/{id}", tag = "endpoints",
     request_body = UpdateEndpointTokenRequest,
     responses((status = 200, body = EndpointTokenView), (status = 404, body = super::error::ErrorBody)),
@@ -252,24 +272,31 @@ pub async fn update_token(
             description: body.description,
             enabled: body.enabled,
             active: body.active,
-            secret: None,
+            allowed_ips: body.allowed_ips,
+            ip_policy: body.ip_policy,
+            ..Default::default()
         },
     )
     .await?;
     Ok(Json(token))
 }
 
-/// A new secret for an endpoint token; the old one stops at once.
+/// A new secret for an endpoint token; the old one stops at once, or keeps working for
+/// `grace_seconds` (up to 7 days).
 #[utoipa::path(post, path = "/api/v1/admin/endpoint-tokens/{id}/regenerate", tag = "endpoints",
+    request_body(content = Option<RegenerateRequest>),
     responses((status = 200, body = IssuedEndpointToken), (status = 404, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn regenerate_token(
     State(state): State<AppState>,
     caller: Caller,
     Path(token): Path<String>,
+    OptionalJson(body): OptionalJson<RegenerateRequest>,
 ) -> ApiResult<Json<IssuedEndpointToken>> {
     let admin = caller.admin().await?;
-    let issued = endpoints::regenerate_token(&state.db, &state.auth, &admin, id(&token)?).await?;
+    let grace = body.unwrap_or_default().grace_seconds;
+    let issued =
+        endpoints::regenerate_token(&state.db, &state.auth, &admin, id(&token)?, grace).await?;
     Ok(Json(issued))
 }
 

@@ -43,6 +43,7 @@ async fn open(
     path: &str,
     method: Method,
     headers: &HeaderMap,
+    ip: IpAddr,
 ) -> Result<Gate, (Option<Gate>, ApiError)> {
     let access = traffic::endpoint_access(state, path)
         .await
@@ -50,7 +51,7 @@ async fn open(
     let authorization = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    let (sender, verdict) = traffic::authorize(state, &access, method, authorization)
+    let (sender, verdict) = traffic::authorize(state, &access, method, authorization, Some(ip))
         .await
         .map_err(|e| (None, ApiError::from(e)))?;
     let gate = Gate { access, sender };
@@ -134,7 +135,7 @@ pub async fn create(
             .get(header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
             .unwrap_or(0);
-        let gate = match open(&state, &path, method, request.headers()).await {
+        let gate = match open(&state, &path, method, request.headers(), ip).await {
             Ok(gate) => gate,
             Err((gate, refusal)) => {
                 return finish(&state, gate.as_ref(), method, ip, announced, Err(refusal))
@@ -219,7 +220,7 @@ pub async fn list(
 ) -> Response {
     detached(&state.clone(), async move {
         let method = Method::Get;
-        let gate = match open(&state, &path, method, &headers).await {
+        let gate = match open(&state, &path, method, &headers, ip).await {
             Ok(gate) => gate,
             Err((gate, refusal)) => {
                 return finish(&state, gate.as_ref(), method, ip, 0, Err(refusal))
@@ -265,7 +266,7 @@ pub async fn delete(
 ) -> Response {
     detached(&state.clone(), async move {
         let method = Method::Delete;
-        let gate = match open(&state, &path, method, &headers).await {
+        let gate = match open(&state, &path, method, &headers, ip).await {
             Ok(gate) => gate,
             Err((gate, refusal)) => {
                 return finish(&state, gate.as_ref(), method, ip, 0, Err(refusal))

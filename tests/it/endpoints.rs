@@ -17,6 +17,8 @@ on_both_backends!(
     the_browser_never_chooses_an_endpoint_secret,
     endpoint_data_past_its_retention_is_purged,
     a_burst_of_records_is_answered_only_once_each_is_committed_with_its_call,
+    primaries_and_endpoint_tokens_rotate_with_an_overlap,
+    an_endpoint_tokens_allowlist_refuses_or_reports_other_addresses,
 );
 
 /// An administrator's view of the endpoint API.
@@ -1000,4 +1002,229 @@ async fn a_burst_of_records_is_answered_only_once_each_is_committed_with_its_cal
         .unwrap();
     assert_eq!(failed, 3);
     app.stop().await;
+}
+
+/// A POST of a record with `token`: status and error code.
+async fn post_record(app: &TestApp, endpoint: &str, token: &str) -> (u16, String) {
+    let response = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/endpoints/{endpoint}/records"),
+            Some(token),
+        )
+        .json(&json!({"order": 1}))
+        .send()
+        .await
+        .unwrap();
+    status_and_code(response).await
+}
+
+/// Ends every running overlap of primaries and endpoint tokens, as if its time had come,
+/// and makes the cache load them again (the time itself is compared on every call: see the
+/// unit test of `traffic::Value`).
+async fn overlap_ended(app: &TestApp) {
+    use app::server::entity::{endpoint_primary, endpoint_token};
+    use sea_orm::sea_query::Expr;
+    let past = chrono::Utc::now() - chrono::Duration::seconds(1);
+    endpoint_primary::Entity::update_many()
+        .col_expr(
+            endpoint_primary::Column::PreviousValidUntil,
+            Expr::value(past),
+        )
+        .filter(endpoint_primary::Column::PreviousDigest.is_not_null())
+        .exec(&app.db)
+        .await
+        .unwrap();
+    endpoint_token::Entity::update_many()
+        .col_expr(
+            endpoint_token::Column::PreviousValidUntil,
+            Expr::value(past),
+        )
+        .filter(endpoint_token::Column::PreviousDigest.is_not_null())
+        .exec(&app.db)
+        .await
+        .unwrap();
+    app.state.auth.reset();
+}
+
+async fn primaries_and_endpoint_tokens_rotate_with_an_overlap(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(&db).await;
+    let admin = Admin::new(&app).await;
+    let endpoint = admin.endpoint("rotating", "token", false).await;
+    let old_post = admin.primary(endpoint, "post").await;
+    let get = admin.primary(endpoint, "get").await;
+    let (shop, old_shop) = admin.secondary("shop", true).await;
+    admin.assign(endpoint, shop, "P", true).await;
+
+    // Rotate both with a day's overlap: old and new values work.
+    let path = format!("/api/v1/admin/endpoints/{endpoint}/primaries/post/regenerate");
+    let rotated = admin
+        .ok(Method::POST, &path, Some(json!({"grace_seconds": 86_400})))
+        .await;
+    let new_post = rotated["secret"].as_str().unwrap().to_owned();
+    let until: chrono::DateTime<chrono::Utc> =
+        serde_json::from_value(rotated["previous_valid_until"].clone()).unwrap();
+    assert!(until > chrono::Utc::now() + chrono::Duration::hours(23));
+    let rotated = admin
+        .ok(
+            Method::POST,
+            &format!("/api/v1/admin/endpoint-tokens/{shop}/regenerate"),
+            Some(json!({"grace_seconds": 3_600})),
+        )
+        .await;
+    let new_shop = rotated["secret"].as_str().unwrap().to_owned();
+    assert!(rotated["endpoint_token"]["previous_valid_until"].is_string());
+    for token in [&old_post, &new_post, &old_shop, &new_shop] {
+        assert_eq!(post_record(&app, "rotating", token).await.0, 201);
+    }
+    // The records say who has yet to switch.
+    let records = app
+        .get_json("/api/v1/endpoints/rotating/records", &get)
+        .await;
+    let mut senders: Vec<String> = records["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["token"].as_str().unwrap().to_owned())
+        .collect();
+    senders.sort();
+    assert_eq!(
+        senders,
+        [
+            "POST primary",
+            "POST primary (previous value)",
+            "shop",
+            "shop (previous value)"
+        ]
+    );
+    let shown = admin
+        .ok(
+            Method::GET,
+            &format!("/api/v1/admin/endpoints/{endpoint}"),
+            None,
+        )
+        .await;
+    let post = shown["primaries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["method"] == "POST")
+        .unwrap()
+        .clone();
+    assert!(post["previous_valid_until"].is_string(), "{post}");
+
+    // At the end of the overlap the old values stop; the new ones go on.
+    overlap_ended(&app).await;
+    assert_eq!(
+        post_record(&app, "rotating", &old_post).await,
+        (401, "invalid_token".into())
+    );
+    assert_eq!(
+        post_record(&app, "rotating", &old_shop).await,
+        (401, "invalid_token".into())
+    );
+    assert_eq!(post_record(&app, "rotating", &new_post).await.0, 201);
+    assert_eq!(post_record(&app, "rotating", &new_shop).await.0, 201);
+
+    // Without a body a regeneration stops the old value at once, as before; a bad overlap
+    // is refused by name and changes nothing.
+    let (status, body) = admin
+        .send(Method::POST, &path, Some(json!({"grace_seconds": 604_801})))
+        .await;
+    assert_eq!(
+        (status, &body["error"]["field"]),
+        (422, &json!("grace_seconds"))
+    );
+    assert_eq!(post_record(&app, "rotating", &new_post).await.0, 201);
+    let newest = admin.ok(Method::POST, &path, None).await;
+    assert_eq!(newest["previous_valid_until"], Value::Null);
+    assert_eq!(post_record(&app, "rotating", &new_post).await.0, 401);
+    let audit = app
+        .get_json(
+            "/api/v1/admin/audit?action=endpoint.primary_regenerate",
+            &admin.token,
+        )
+        .await;
+    assert!(audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["details"]["grace_seconds"] == 86_400));
+}
+
+async fn an_endpoint_tokens_allowlist_refuses_or_reports_other_addresses(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(&db).await;
+    let admin = Admin::new(&app).await;
+    let endpoint = admin.endpoint("guarded", "token", false).await;
+    let (shop, secret) = admin.secondary("shop", true).await;
+    admin.assign(endpoint, shop, "P", true).await;
+    let path = format!("/api/v1/admin/endpoint-tokens/{shop}");
+
+    // The tests call from loopback: a network elsewhere refuses them.
+    let changed = admin
+        .ok(
+            Method::PATCH,
+            &path,
+            Some(json!({"allowed_ips": ["10.9.8.7/8", "2001:db8::/32"]})),
+        )
+        .await;
+    assert_eq!(
+        changed["allowed_ips"],
+        json!(["10.0.0.0/8", "2001:db8::/32"])
+    );
+    assert_eq!(
+        post_record(&app, "guarded", &secret).await,
+        (403, "ip_not_allowed".into())
+    );
+    // Refused calls are in the request log too.
+    app.state.requests.flush(&app.db).await.unwrap();
+    let refused = endpoint_request::Entity::find()
+        .filter(endpoint_request::Column::Status.eq(403i16))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(refused, 1);
+
+    // Report only: accepted, and audited once a minute.
+    admin
+        .ok(Method::PATCH, &path, Some(json!({"ip_policy": "report"})))
+        .await;
+    for _ in 0..3 {
+        assert_eq!(post_record(&app, "guarded", &secret).await.0, 201);
+    }
+    let reported = audit_event::Entity::find()
+        .filter(audit_event::Column::Action.eq("token.ip_reported"))
+        .filter(audit_event::Column::Target.eq("shop"))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(reported, 1);
+
+    // Loopback allowed: accepted under enforce. Bad entries are refused by name.
+    admin
+        .ok(
+            Method::PATCH,
+            &path,
+            Some(json!({"allowed_ips": ["127.0.0.1"], "ip_policy": "enforce"})),
+        )
+        .await;
+    assert_eq!(post_record(&app, "guarded", &secret).await.0, 201);
+    let (status, body) = admin
+        .send(
+            Method::PATCH,
+            &path,
+            Some(json!({"allowed_ips": ["shop.example"], "name": "renamed"})),
+        )
+        .await;
+    assert_eq!(
+        (status, &body["error"]["field"]),
+        (422, &json!("allowed_ips"))
+    );
+    let listed = admin
+        .ok(Method::GET, "/api/v1/admin/endpoint-tokens", None)
+        .await;
+    assert_eq!(listed["items"][0]["name"], "shop", "nothing was saved");
+    assert_eq!(listed["items"][0]["allowed_ips"], json!(["127.0.0.1/32"]));
 }

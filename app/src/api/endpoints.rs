@@ -56,13 +56,21 @@ pub async fn update_endpoint(id: i64, form: EndpointForm) -> Result<EndpointView
     Ok(endpoints::update(&state.db, &state.auth, &admin, id, changes).await?)
 }
 
-/// "Generate <METHOD> token": the fresh value, shown once.
+/// "Generate <METHOD> token": the fresh value, shown once; the old one keeps working for
+/// `grace_seconds`.
 #[server(prefix = "/sfn", endpoint = "generate_primary")]
-pub async fn generate_primary(id: i64, method: Method) -> Result<String, AppError> {
+pub async fn generate_primary(
+    id: i64,
+    method: Method,
+    grace_seconds: i64,
+) -> Result<String, AppError> {
     use crate::server::service::endpoints;
     let admin = super::context::require_admin().await?;
     let state = super::context::state()?;
-    Ok(endpoints::regenerate_primary(&state.db, &state.auth, &admin, id, method).await?)
+    let (secret, _) =
+        endpoints::regenerate_primary(&state.db, &state.auth, &admin, id, method, grace_seconds)
+            .await?;
+    Ok(secret)
 }
 
 #[server(prefix = "/sfn", endpoint = "list_endpoint_tokens")]
@@ -124,8 +132,11 @@ pub async fn save_endpoint_token(form: EndpointTokenForm) -> Result<EndpointToke
                 name: Some(form.name),
                 description: Some(form.description),
                 enabled: Some(form.enabled),
-                active: None,
                 secret: draft,
+                grace_seconds: form.grace_seconds,
+                allowed_ips: Some(form.allowed_ips),
+                ip_policy: Some(form.ip_policy),
+                active: None,
             };
             endpoints::update_token(&state.db, &state.auth, &admin, id, changes).await?
         }

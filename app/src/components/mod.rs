@@ -6,6 +6,7 @@ pub mod filters;
 pub mod form;
 pub mod generate_token;
 pub mod header;
+pub mod overlap;
 pub mod pager;
 pub mod secret;
 pub mod session;

@@ -107,6 +107,9 @@ pub struct PrimaryView {
     pub generated_at: DateTime<Utc>,
     /// Its value was shown to someone, who may be using it: replacing it is asked first.
     pub issued: bool,
+    /// Until when the value its last regeneration replaced still works; null when none does.
+    #[serde(default)]
+    pub previous_valid_until: Option<DateTime<Utc>>,
 }
 
 /// A secondary token: one per client application.
@@ -123,6 +126,15 @@ pub struct EndpointTokenView {
     pub active: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Until when the value its last regeneration replaced still works; null when none does.
+    #[serde(default)]
+    pub previous_valid_until: Option<DateTime<Utc>>,
+    /// CIDR ranges it may be used from; empty for anywhere.
+    #[serde(default)]
+    pub allowed_ips: Vec<String>,
+    /// What a call from outside `allowed_ips` gets.
+    #[serde(default)]
+    pub ip_policy: crate::model::token::IpPolicy,
 }
 
 /// What an endpoint token may do on one endpoint.
@@ -207,6 +219,15 @@ pub struct EndpointTokenForm {
     /// The id of a value drafted with `draft_endpoint_secret`; `None` keeps the current
     /// value. A new token needs one.
     pub draft: Option<String>,
+    /// With a draft: seconds the replaced value keeps working (0: it stops at once).
+    #[serde(default)]
+    pub grace_seconds: i64,
+    /// For an existing token: where it may be used from (empty for anywhere), and what a
+    /// call from elsewhere gets.
+    #[serde(default)]
+    pub allowed_ips: Vec<String>,
+    #[serde(default)]
+    pub ip_policy: crate::model::token::IpPolicy,
 }
 
 /// A value drawn by the server for the "Token settings" dialog. Save sends back only `id`.

@@ -10,10 +10,12 @@ use crate::api::endpoints::{
 };
 use crate::components::dialog::{ConfirmDialog, Confirmation, Modal};
 use crate::components::form::{Submission, TextField};
+use crate::components::overlap::{Overlap, OverlapSelect};
 use crate::components::secret::{SecretReveal, Shape};
 use crate::components::session::AdminOnly;
 use crate::components::url_state::UrlState;
 use crate::error::AppError;
+use crate::model::token::IpPolicy;
 
 #[component]
 pub fn EndpointTokensPage() -> impl IntoView {
@@ -206,6 +208,15 @@ fn TokenSettings(
             .unwrap_or_default(),
     );
     let enabled = RwSignal::new(token.as_ref().is_none_or(|t| t.enabled));
+    let overlap = RwSignal::new(Overlap::None);
+    let ranges = RwSignal::new(
+        token
+            .as_ref()
+            .map(|t| t.allowed_ips.join("\n"))
+            .unwrap_or_default(),
+    );
+    let policy = RwSignal::new(token.as_ref().map(|t| t.ip_policy).unwrap_or_default());
+    let previous_until = token.as_ref().and_then(|t| t.previous_valid_until);
     // The value drawn by the server, shown only while this dialog is open; the dialog is
     // unmounted when it closes, and an unsaved draft is discarded on the server too.
     let secret = RwSignal::new(None::<EndpointDraft>);
@@ -249,6 +260,14 @@ fn TokenSettings(
             description: description.get_untracked(),
             enabled: enabled.get_untracked(),
             draft: secret.with_untracked(|d| d.as_ref().map(|d| d.id.clone())),
+            grace_seconds: overlap.get_untracked().seconds(),
+            allowed_ips: ranges
+                .get_untracked()
+                .lines()
+                .map(|line| line.trim().to_owned())
+                .filter(|line| !line.is_empty())
+                .collect(),
+            ip_policy: policy.get_untracked(),
         };
         submission.run(async move {
             let token = save_endpoint_token(form).await?;
@@ -272,6 +291,31 @@ fn TokenSettings(
                 {submission.field_error("secret")}
                 <p class="warning">"The value can be seen only until this dialog is saved or closed."</p>
             </div>
+            {id.map(|_| view! {
+                <OverlapSelect id="endpoint-token-overlap" label="After a new value is saved, the old one keeps working for"
+                    overlap choices=&Overlap::ANY/>
+                {previous_until.map(|until| view! {
+                    <p class="hint">"The value replaced last still works until " {until.format("%Y-%m-%d %H:%M UTC").to_string()} "."</p>
+                })}
+                <div class="field">
+                    <label for="endpoint-token-ips">"Allowed addresses"</label>
+                    <textarea id="endpoint-token-ips" rows="3" spellcheck="false" placeholder="203.0.113.0/24"
+                        aria-describedby="endpoint-token-ips-hint"
+                        prop:value=move || ranges.get()
+                        on:input=move |ev| ranges.set(event_target_value(&ev))></textarea>
+                    <p class="hint" id="endpoint-token-ips-hint">"Addresses or CIDR ranges, one per line, at most 20. Empty: any address."</p>
+                    {submission.field_error("allowed_ips")}
+                </div>
+                <div class="field">
+                    <label for="endpoint-token-ip-policy">"From other addresses"</label>
+                    <select id="endpoint-token-ip-policy" on:change=move |ev| {
+                        policy.set(IpPolicy::parse(&event_target_value(&ev)).unwrap_or_default());
+                    }>
+                        <option value="enforce" selected=policy.get_untracked() == IpPolicy::Enforce>"Refuse the call (403 ip_not_allowed)"</option>
+                        <option value="report" selected=policy.get_untracked() == IpPolicy::Report>"Accept it and record it in the audit log"</option>
+                    </select>
+                </div>
+            })}
             <TextField id="endpoint-token-description".to_owned() label="Description" field="description"
                 submission value=description on_input=move |v| description.set(v)/>
             <label class="check">

@@ -11,6 +11,7 @@ use crate::api::tokens::{
 use crate::components::audit_table::AuditTable;
 use crate::components::chart::RequestsPerDay;
 use crate::components::dialog::{ConfirmDialog, Confirmation};
+use crate::components::overlap::{Overlap, OverlapSelect};
 use crate::components::secret::{SecretReveal, UncopiedWarning};
 use crate::components::session::CurrentUser;
 use crate::components::toast::use_toasts;
@@ -236,16 +237,7 @@ fn TokenSummary(detail: TokenDetail, changed: RwSignal<u32>, list: &'static str)
         }>
             <h2 id="rotate-heading">"Rotate"</h2>
             <p class="hint">"A new secret, while the current one keeps working for a while, so that every client can switch without an outage."</p>
-            <div class="field">
-                <label for="overlap">"The current secret keeps working for"</label>
-                <select id="overlap" on:change=move |ev| {
-                    overlap.set(Overlap::parse(&event_target_value(&ev)));
-                }>
-                    {Overlap::CHOICES.map(|o| view! {
-                        <option value=o.key() selected=o == Overlap::Day>{o.label()}</option>
-                    }).collect_view()}
-                </select>
-            </div>
+            <OverlapSelect id="overlap" label="The current secret keeps working for" overlap choices=&Overlap::CHOICES/>
             <button type="submit" class="secondary" disabled=revoked>"Rotate"</button>
         </form>
         <AllowlistSection token=token.clone() changed/>
@@ -430,60 +422,6 @@ fn NewSecret(issued: IssuedToken, forget: RwSignal<Option<IssuedToken>>) -> impl
                 if copied.get_untracked() { done() } else { warn.set(true) }
             }>"Done: hide the secret"</button>
         </section>
-    }
-}
-
-/// How long a rotation lets the old secret work.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Overlap {
-    None,
-    Hour,
-    Day,
-    Week,
-}
-
-impl Overlap {
-    const CHOICES: [Overlap; 3] = [Overlap::Hour, Overlap::Day, Overlap::Week];
-
-    fn seconds(self) -> i64 {
-        match self {
-            Self::None => 0,
-            Self::Hour => 3_600,
-            Self::Day => 86_400,
-            Self::Week => 604_800,
-        }
-    }
-
-    fn from_seconds(seconds: i64) -> Self {
-        [Self::Hour, Self::Day, Self::Week]
-            .into_iter()
-            .find(|o| o.seconds() == seconds)
-            .unwrap_or(Self::None)
-    }
-
-    fn key(self) -> &'static str {
-        match self {
-            Self::None => "none",
-            Self::Hour => "hour",
-            Self::Day => "day",
-            Self::Week => "week",
-        }
-    }
-
-    fn parse(key: &str) -> Self {
-        Self::CHOICES
-            .into_iter()
-            .find(|o| o.key() == key)
-            .unwrap_or(Self::None)
-    }
-
-    fn label(self) -> &'static str {
-        match self {
-            Self::None => "no time at all",
-            Self::Hour => "1 hour",
-            Self::Day => "24 hours",
-            Self::Week => "7 days",
-        }
     }
 }
 

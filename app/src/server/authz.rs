@@ -13,7 +13,7 @@ use super::error::{AuthFailure, Result, ServiceError};
 use super::service::accounts::{self, Account};
 use super::service::settings;
 use super::service::token_auth::{failure, Principal};
-use super::service::tokens::life_cycle;
+use super::service::tokens::{life_cycle, still_overlapping};
 use crate::model::scope::{Scope, Scopes};
 use crate::model::token::number;
 
@@ -140,9 +140,7 @@ impl Grant {
                     // whose overlap still runs.
                     token.secret_digest == verified.secret_digest
                         || (token.previous_digest.as_deref() == Some(&verified.secret_digest)
-                            && token
-                                .previous_valid_until
-                                .is_some_and(|until| Utc::now() < until))
+                            && still_overlapping(token.previous_valid_until))
                 })
                 .ok_or(refused(AuthFailure::InvalidToken))?;
             let settings = settings::load(db).await?;

@@ -6,6 +6,7 @@ use crate::api::endpoints::{
     EndpointView, Method,
 };
 use crate::components::dialog::{ConfirmDialog, Confirmation};
+use crate::components::overlap::{Overlap, OverlapSelect};
 use crate::components::secret::SecretReveal;
 use crate::components::token::When;
 use crate::error::AppError;
@@ -17,10 +18,12 @@ pub(super) fn PrimaryTokens(endpoint: EndpointView) -> impl IntoView {
     let id = endpoint.id;
     let message = RwSignal::new(None::<Result<String, String>>);
     let confirmation = Confirmation::new();
+    let overlap = RwSignal::new(Overlap::None);
     view! {
         <section class="section" aria-labelledby="primaries-heading">
             <h2 id="primaries-heading">"Primary tokens"</h2>
-            <p class="hint">"Each method has its own token. Generating a new one stops the old value at once."</p>
+            <p class="hint">"Each method has its own token. Generating a new one stops the old value at once, or after the overlap chosen here, so integrations can switch without an outage."</p>
+            <OverlapSelect id="primary-overlap" label="After generating, the old value keeps working for" overlap choices=&Overlap::ANY/>
             <div class="table-wrap" tabindex="0" role="region" aria-label="Primary tokens">
                 <table class="stack">
                     <thead><tr>
@@ -34,13 +37,17 @@ pub(super) fn PrimaryTokens(endpoint: EndpointView) -> impl IntoView {
                             let generated = RwSignal::new(p.generated_at);
                             // Replacing a value in use breaks whoever holds it: asked first.
                             let in_use = RwSignal::new(p.issued);
+                            let previous = RwSignal::new(p.previous_valid_until);
                             let generate = move || {
                                     in_use.set(true);
+                                    let grace = overlap.get_untracked().seconds();
                                     leptos::task::spawn_local(async move {
-                                        match generate_primary(id, method).await {
+                                        match generate_primary(id, method, grace).await {
                                             Ok(secret) => {
+                                                let now = chrono::Utc::now();
                                                 fresh.set(Some(secret));
-                                                generated.set(chrono::Utc::now());
+                                                generated.set(now);
+                                                previous.set((grace > 0).then(|| now + chrono::Duration::seconds(grace)));
                                                 message.set(Some(Ok(format!("New {method} token generated. Copy it now: it is not shown again."))));
                                             }
                                             Err(e) => message.set(Some(Err(e.to_string()))),
@@ -49,8 +56,12 @@ pub(super) fn PrimaryTokens(endpoint: EndpointView) -> impl IntoView {
                             };
                             let ask = move |_| {
                                 if in_use.get_untracked() {
+                                    let when = match overlap.get_untracked() {
+                                        Overlap::None => "stops working at once".to_owned(),
+                                        o => format!("keeps working for {}, then stops", o.label()),
+                                    };
                                     confirmation.ask(
-                                        format!("Generate a new {method} token? The current {method} token stops working at once: every integration using it must be given the new one."),
+                                        format!("Generate a new {method} token? The current {method} token {when}: every integration using it must be given the new one."),
                                         "Generate",
                                         generate,
                                     );
@@ -65,7 +76,12 @@ pub(super) fn PrimaryTokens(endpoint: EndpointView) -> impl IntoView {
                                         <SecretReveal secret=fresh name=format!("{method} token") noun=format!("{method} token")
                                             copy_label=format!("Copy {method} token") revealed=true placeholder=p.hint.clone()/>
                                     </td>
-                                    <td data-label="Generated">{move || view! { <When at=Some(generated.get())/> }}</td>
+                                    <td data-label="Generated">
+                                        {move || view! { <When at=Some(generated.get())/> }}
+                                        {move || previous.get().map(|until| view! {
+                                            <span class="hint">" Previous value works until " {until.format("%Y-%m-%d %H:%M UTC").to_string()}</span>
+                                        })}
+                                    </td>
                                     <td class="actions">
                                         <button type="button" class="secondary" on:click=ask>{format!("Generate {method} token")}</button>
                                     </td>

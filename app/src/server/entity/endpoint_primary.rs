@@ -14,6 +14,9 @@ pub struct Model {
     pub generated_at: DateTimeUtc,
     /// The current value was shown to someone (not only drawn when tokens were switched on).
     pub issued: bool,
+    /// The secret the last regeneration replaced, while it still works.
+    pub previous_digest: Option<String>,
+    pub previous_valid_until: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -17,6 +17,13 @@ pub struct Model {
     pub created_by: Option<String>,
     pub updated_at: DateTimeUtc,
     pub updated_by: Option<String>,
+    /// The secret the last regeneration replaced, while it still works.
+    pub previous_digest: Option<String>,
+    pub previous_valid_until: Option<DateTimeUtc>,
+    /// CIDR ranges it may be used from, space-separated and normalised; empty for anywhere.
+    pub allowed_ips: String,
+    /// `enforce` or `report`.
+    pub ip_policy: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -10,12 +10,11 @@ use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilt
 use subtle::ConstantTimeEq;
 
 use super::accounts::{self, Account};
-use super::audit::{self, Action};
 use super::limits::{self, Key};
 use super::passwords;
 use super::tokens::{self, allowlist, Reason};
 use crate::model::scope::{Scope, Scopes};
-use crate::model::token::{number, IpPolicy};
+use crate::model::token::number;
 use crate::server::entity::access_token;
 use crate::server::error::{AuthFailure, Result, ServiceError};
 use crate::server::rate_limits::RateInfo;
@@ -129,10 +128,7 @@ fn which_secret(token: &access_token::Model, digest: &[u8; 32]) -> Option<Secret
     if token.secret_digest == presented {
         return Some(Secret::Current);
     }
-    let valid = previous == presented
-        && token
-            .previous_valid_until
-            .is_some_and(|until| Utc::now() < until);
+    let valid = previous == presented && tokens::still_overlapping(token.previous_valid_until);
     valid.then_some(Secret::Previous)
 }
 
@@ -201,45 +197,18 @@ async fn check_second_factor(
     Ok(())
 }
 
-/// Refuses a call from outside the token's allowlist, or, when the token only reports,
-/// audits it (once a minute per token, address and instance) and lets it through.
-async fn check_address(
-    state: &AppState,
-    token: &access_token::Model,
-    owner: &Account,
-    ip: Option<IpAddr>,
-) -> Result<()> {
-    if allowlist::admits(&token.allowed_ips, ip) {
-        return Ok(());
-    }
-    if IpPolicy::parse(&token.ip_policy) != Some(IpPolicy::Report) {
-        return Err(ServiceError::IpNotAllowed);
-    }
-    let ip = ip.map(|ip| ip.to_string());
-    let refusal = audit::Refusal {
-        credential: &number(token.id),
-        actor: Some(&owner.user.username),
-        ip: ip.as_deref(),
-        reason: "ip_reported",
-    };
-    let details =
-        serde_json::json!({ "allowed_ips": token.allowed_ips.split(' ').collect::<Vec<_>>() });
-    audit::refused(
-        &state.db,
-        &state.auth.refusals,
-        refusal,
-        Action::TokenIpReported,
-        Some(details),
-    )
-    .await
-}
-
 pub async fn authenticate(state: &AppState, credentials: Credentials<'_>) -> Result<Principal> {
     let secret = bearer(credentials.authorization)?;
     let (token, owner, which) = resolve(state, secret).await?;
     // Before the second factor: a stolen token cannot be used from outside its allowlist
     // even to try pass codes.
-    check_address(state, &token, &owner, credentials.ip).await?;
+    let guarded = allowlist::Guarded {
+        credential: &number(token.id),
+        actor: Some(&owner.user.username),
+        allowed_ips: &token.allowed_ips,
+        policy: &token.ip_policy,
+    };
+    allowlist::check(state, guarded, credentials.ip).await?;
     check_second_factor(state, &token, &credentials).await?;
     // Counted once the caller proved it holds the whole credential: a stranger with the
     // secret alone cannot spend the owner's budget.

@@ -2,6 +2,7 @@
 //! an enabled assignment to that primary), the records they send and fetch, and the request
 //! log the data viewer reads.
 use std::collections::BTreeMap;
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -13,6 +14,7 @@ use sea_orm::{
 
 use super::endpoints::{AuthType, Method};
 use super::token_auth::bearer;
+use super::tokens::{allowlist, still_overlapping};
 use crate::model::endpoint::{Assignment, Chart, RecordView, RequestView, Series};
 use crate::server::entity::{
     endpoint, endpoint_assignment, endpoint_primary, endpoint_record, endpoint_request,
@@ -28,10 +30,15 @@ use crate::server::state::AppState;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Sender {
     Anonymous,
-    Primary(Method),
+    Primary {
+        method: Method,
+        /// With the value its last regeneration replaced, during the overlap.
+        previous: bool,
+    },
     EndpointToken {
         id: i64,
         name: String,
+        previous: bool,
     },
     /// No token, or one that matches nothing.
     Unknown,
@@ -41,8 +48,12 @@ impl Sender {
     pub fn label(&self) -> String {
         match self {
             Self::Anonymous => "anonymous".into(),
-            Self::Primary(method) => format!("{} primary", method.as_str()),
-            Self::EndpointToken { name, .. } => name.clone(),
+            Self::Primary { method, previous } => {
+                format!("{} primary{}", method.as_str(), previous_label(*previous))
+            }
+            Self::EndpointToken { name, previous, .. } => {
+                format!("{name}{}", previous_label(*previous))
+            }
             Self::Unknown => "unknown token".into(),
         }
     }
@@ -55,21 +66,75 @@ impl Sender {
     }
 }
 
+/// How the request log tells calls with a replaced value, so the data viewer shows who
+/// has yet to switch.
+fn previous_label(previous: bool) -> &'static str {
+    if previous {
+        " (previous value)"
+    } else {
+        ""
+    }
+}
+
+/// A value a credential answers to: its current one (`until` is `None`), or the one its
+/// last regeneration replaced, until the overlap ends.
 #[derive(Debug)]
+struct Value<T> {
+    of: T,
+    until: Option<DateTime<Utc>>,
+}
+
+impl<T> Value<T> {
+    /// Current, or replaced with its overlap still running (checked on every call, so the
+    /// old value stops at its instant whatever is cached).
+    fn works(&self) -> Option<(&T, bool)> {
+        match self.until {
+            None => Some((&self.of, false)),
+            Some(until) => still_overlapping(Some(until)).then_some((&self.of, true)),
+        }
+    }
+}
+
+/// Both values of a credential, keyed by digest.
+fn values<T: Clone>(
+    current: &str,
+    previous: Option<&str>,
+    until: Option<DateTime<Utc>>,
+    of: T,
+) -> Vec<([u8; 32], Value<T>)> {
+    let mut values = Vec::with_capacity(2);
+    if let (Some(previous), Some(until)) = (previous.and_then(secrets::unhex), until) {
+        values.push((
+            previous,
+            Value {
+                of: of.clone(),
+                until: Some(until),
+            },
+        ));
+    }
+    if let Some(current) = secrets::unhex(current) {
+        values.push((current, Value { of, until: None }));
+    }
+    values
+}
+
+#[derive(Clone, Debug)]
 struct Secondary {
     id: i64,
     name: String,
     /// Enabled and active.
     usable: bool,
     assignment: Assignment,
+    allowed_ips: String,
+    ip_policy: String,
 }
 
 /// Everything a call to one endpoint is checked against, cached per path until a change.
 #[derive(Debug)]
 pub struct EndpointAccess {
     pub endpoint: endpoint::Model,
-    primaries: FxHashMap<[u8; 32], Method>,
-    secondaries: FxHashMap<[u8; 32], Secondary>,
+    primaries: FxHashMap<[u8; 32], Value<Method>>,
+    secondaries: FxHashMap<[u8; 32], Value<Secondary>>,
 }
 
 async fn load_access(db: &DatabaseConnection, path: &str) -> Result<Option<EndpointAccess>> {
@@ -85,7 +150,16 @@ async fn load_access(db: &DatabaseConnection, path: &str) -> Result<Option<Endpo
         .all(db)
         .await?
         .into_iter()
-        .filter_map(|p| Some((secrets::unhex(&p.secret_digest)?, Method::parse(&p.method)?)))
+        .filter_map(|p| {
+            let method = Method::parse(&p.method)?;
+            Some(values(
+                &p.secret_digest,
+                p.previous_digest.as_deref(),
+                p.previous_valid_until,
+                method,
+            ))
+        })
+        .flatten()
         .collect();
     let assignments = endpoint_assignment::Entity::find()
         .filter(endpoint_assignment::Column::EndpointId.eq(endpoint.id))
@@ -99,21 +173,27 @@ async fn load_access(db: &DatabaseConnection, path: &str) -> Result<Option<Endpo
         .into_iter()
         .filter_map(|a| {
             let token = tokens.iter().find(|t| t.id == a.endpoint_token_id)?;
-            Some((
-                secrets::unhex(&token.secret_digest)?,
-                Secondary {
-                    id: token.id,
-                    name: token.name.clone(),
-                    usable: token.enabled && token.active,
-                    assignment: Assignment {
-                        post: a.post,
-                        get: a.get,
-                        delete: a.delete,
-                        enabled: a.enabled,
-                    },
+            let secondary = Secondary {
+                id: token.id,
+                name: token.name.clone(),
+                usable: token.enabled && token.active,
+                assignment: Assignment {
+                    post: a.post,
+                    get: a.get,
+                    delete: a.delete,
+                    enabled: a.enabled,
                 },
+                allowed_ips: token.allowed_ips.clone(),
+                ip_policy: token.ip_policy.clone(),
+            };
+            Some(values(
+                &token.secret_digest,
+                token.previous_digest.as_deref(),
+                token.previous_valid_until,
+                secondary,
             ))
         })
+        .flatten()
         .collect();
     Ok(Some(EndpointAccess {
         endpoint,
@@ -146,6 +226,7 @@ async fn stranger(db: &DatabaseConnection, digest: &str) -> Result<(Sender, Serv
             Sender::EndpointToken {
                 id: token.id,
                 name: token.name,
+                previous: false,
             },
             ServiceError::Forbidden,
         ));
@@ -169,6 +250,7 @@ pub async fn authorize(
     access: &EndpointAccess,
     method: Method,
     authorization: Option<&str>,
+    ip: Option<IpAddr>,
 ) -> Result<(Sender, Result<()>)> {
     let endpoint = &access.endpoint;
     let token_needed = endpoint.auth_type == AuthType::Token.as_str();
@@ -192,22 +274,38 @@ pub async fn authorize(
         return Ok((Sender::Unknown, Err(invalid)));
     }
     let digest = secrets::digest_bytes(secret);
-    if let Some(&primary) = access.primaries.get(&digest) {
+    if let Some((&primary, previous)) = access.primaries.get(&digest).and_then(Value::works) {
         let verdict = if primary == method {
             Ok(())
         } else {
             Err(ServiceError::Forbidden)
         };
-        return Ok((Sender::Primary(primary), verdict));
+        let sender = Sender::Primary {
+            method: primary,
+            previous,
+        };
+        return Ok((sender, verdict));
     }
-    if let Some(secondary) = access.secondaries.get(&digest) {
+    if let Some((secondary, previous)) = access.secondaries.get(&digest).and_then(Value::works) {
         let sender = Sender::EndpointToken {
             id: secondary.id,
             name: secondary.name.clone(),
+            previous,
         };
-        let verdict = if !secondary.usable {
-            Err(ServiceError::Unauthenticated(AuthFailure::InvalidToken))
-        } else if secondary.assignment.enabled && method.allowed_by(&secondary.assignment) {
+        if !secondary.usable {
+            let invalid = ServiceError::Unauthenticated(AuthFailure::InvalidToken);
+            return Ok((sender, Err(invalid)));
+        }
+        let guarded = allowlist::Guarded {
+            credential: &secondary.name,
+            actor: None,
+            allowed_ips: &secondary.allowed_ips,
+            policy: &secondary.ip_policy,
+        };
+        if let Err(refusal) = allowlist::check(state, guarded, ip).await {
+            return Ok((sender, Err(refusal)));
+        }
+        let verdict = if secondary.assignment.enabled && method.allowed_by(&secondary.assignment) {
             Ok(())
         } else {
             Err(ServiceError::Forbidden)
@@ -486,6 +584,23 @@ mod tests {
             record_id: None,
             calls: 1,
         }
+    }
+
+    #[test]
+    fn a_replaced_value_works_until_its_overlap_ends_even_when_cached() {
+        let now = Utc::now();
+        let current = Value { of: 1, until: None };
+        let overlapping = Value {
+            of: 2,
+            until: Some(now + chrono::Duration::seconds(30)),
+        };
+        let ended = Value {
+            of: 3,
+            until: Some(now - chrono::Duration::milliseconds(1)),
+        };
+        assert_eq!(current.works(), Some((&1, false)));
+        assert_eq!(overlapping.works(), Some((&2, true)));
+        assert_eq!(ended.works(), None);
     }
 
     #[test]

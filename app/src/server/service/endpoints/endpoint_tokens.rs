@@ -6,9 +6,11 @@ use sea_orm::{
 };
 
 use super::super::audit::{Action, Event};
+use super::super::tokens::{allowlist, overlap_until, still_overlapping};
 use super::super::{required_within, trimmed_within};
 use super::{DESCRIPTION_MAX, NAME_MAX};
 use crate::model::endpoint::{EndpointTokenView, IssuedEndpointToken};
+use crate::model::token::IpPolicy;
 use crate::server::authz::Admin;
 use crate::server::cache::AuthCache;
 use crate::server::change::Change;
@@ -18,6 +20,16 @@ use crate::server::secrets;
 
 fn token_view(token: endpoint_token::Model) -> EndpointTokenView {
     EndpointTokenView {
+        previous_valid_until: token
+            .previous_valid_until
+            .filter(|_| token.previous_digest.is_some())
+            .filter(|until| still_overlapping(Some(*until))),
+        allowed_ips: token
+            .allowed_ips
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect(),
+        ip_policy: IpPolicy::parse(&token.ip_policy).unwrap_or_default(),
         id: token.id,
         name: token.name,
         description: token.description,
@@ -110,6 +122,10 @@ async fn insert_token(
         created_by: Set(by.clone()),
         updated_at: Set(now),
         updated_by: Set(by),
+        previous_digest: Set(None),
+        previous_valid_until: Set(None),
+        allowed_ips: Set(String::new()),
+        ip_policy: Set(IpPolicy::Enforce.as_str().to_owned()),
     }
     .insert(change.db())
     .await
@@ -158,6 +174,11 @@ pub struct EndpointTokenChanges {
     pub active: Option<bool>,
     /// A value drafted in the "Token settings" dialog, replacing the current one.
     pub secret: Option<DraftedSecret>,
+    /// With a new `secret`: seconds the replaced one keeps working (0: it stops at once).
+    pub grace_seconds: i64,
+    /// IP addresses or CIDR ranges; empty for anywhere.
+    pub allowed_ips: Option<Vec<String>>,
+    pub ip_policy: Option<IpPolicy>,
 }
 
 /// Changes an endpoint token; answers the new secret when one was set.
@@ -168,9 +189,22 @@ pub async fn update_token(
     id: i64,
     changes: EndpointTokenChanges,
 ) -> Result<EndpointTokenView> {
+    let overlap = overlap_until(changes.grace_seconds, Utc::now())?;
+    let allowed_ips = changes
+        .allowed_ips
+        .as_deref()
+        .map(allowlist::normalise)
+        .transpose()?;
     let change = Change::acting(db, cache, admin.grant()).await?;
     let current = find_token(change.db(), id).await?;
+    let replaced = current.secret_digest.clone();
     let mut active: endpoint_token::ActiveModel = current.into();
+    if let Some(allowed) = &allowed_ips {
+        active.allowed_ips = Set(allowed.clone());
+    }
+    if let Some(policy) = changes.ip_policy {
+        active.ip_policy = Set(policy.as_str().to_owned());
+    }
     if let Some(name) = &changes.name {
         active.name = Set(required_within(name, "name", "Name", NAME_MAX)?);
     }
@@ -191,6 +225,10 @@ pub async fn update_token(
     let new_hint = changes.secret.map(|value| {
         active.secret_digest = Set(value.digest);
         active.hint = Set(value.hint.clone());
+        // A new rotation ends any overlap still running: only the value just replaced may
+        // keep working.
+        active.previous_digest = Set(overlap.map(|_| replaced));
+        active.previous_valid_until = Set(overlap);
         value.hint
     });
     active.updated_at = Set(Utc::now());
@@ -206,6 +244,9 @@ pub async fn update_token(
                     "enabled": changes.enabled,
                     "active": changes.active,
                     "new_hint": new_hint,
+                    "previous_valid_until": new_hint.is_some().then_some(overlap).flatten(),
+                    "allowed_ips": allowed_ips.map(|a| a.split_whitespace().map(str::to_owned).collect::<Vec<_>>()),
+                    "ip_policy": changes.ip_policy.map(IpPolicy::as_str),
                 }),
             ),
         )
@@ -214,12 +255,14 @@ pub async fn update_token(
     Ok(token_view(token))
 }
 
-/// A new secret for an endpoint token (the API's regenerate); the old one stops at once.
+/// A new secret for an endpoint token (the API's regenerate); the old one stops at once or
+/// keeps working for `grace_seconds`.
 pub async fn regenerate_token(
     db: &DatabaseConnection,
     cache: &AuthCache,
     admin: &Admin,
     id: i64,
+    grace_seconds: i64,
 ) -> Result<IssuedEndpointToken> {
     let (secret, value) = draw();
     let token = update_token(
@@ -229,6 +272,7 @@ pub async fn regenerate_token(
         id,
         EndpointTokenChanges {
             secret: Some(value),
+            grace_seconds,
             ..Default::default()
         },
     )

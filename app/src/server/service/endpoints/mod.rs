@@ -5,7 +5,7 @@ mod assignments;
 mod endpoint_tokens;
 
 pub use assignments::{assign, assignments, set_assignment, unassign};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 pub use endpoint_tokens::{
     create_token, create_token_from_draft, draw, list_tokens, regenerate_token, update_token,
     DraftedSecret, EndpointTokenChanges, NewEndpointToken,
@@ -16,6 +16,7 @@ use sea_orm::{
 };
 
 use super::audit::{Action, Event};
+use super::tokens::{overlap_until, still_overlapping};
 use super::{required_within, trimmed_within};
 use crate::model::endpoint::{EndpointView, PrimaryView};
 use crate::server::authz::Admin;
@@ -94,6 +95,10 @@ fn endpoint_view(
                 hint: p.hint,
                 generated_at: p.generated_at,
                 issued: p.issued,
+                previous_valid_until: p
+                    .previous_valid_until
+                    .filter(|_| p.previous_digest.is_some())
+                    .filter(|until| still_overlapping(Some(*until))),
             })
         })
         .collect();
@@ -156,14 +161,22 @@ pub async fn list(db: &impl ConnectionTrait, _admin: &Admin) -> Result<Vec<Endpo
 }
 
 /// Stores a new secret for the primary `method` of `endpoint_id` (creating it if needed)
-/// and answers it; the old value stops working with this write. `issued`: the caller shows it.
+/// and answers it. The old value stops with this write, or keeps working until `overlap`.
+/// `issued`: the caller shows it.
 async fn put_primary(
     db: &impl ConnectionTrait,
     endpoint_id: i64,
     method: Method,
     issued: bool,
+    overlap: Option<DateTime<Utc>>,
 ) -> Result<String> {
     let secret = secrets::new_endpoint_secret();
+    let current = endpoint_primary::Entity::find_by_id((endpoint_id, method.as_str().to_owned()))
+        .one(db)
+        .await?;
+    let previous_digest = overlap
+        .and(current.as_ref())
+        .map(|row| row.secret_digest.clone());
     let row = endpoint_primary::ActiveModel {
         endpoint_id: Set(endpoint_id),
         method: Set(method.as_str().to_owned()),
@@ -171,12 +184,10 @@ async fn put_primary(
         hint: Set(secrets::hint(&secret)),
         generated_at: Set(Utc::now()),
         issued: Set(issued),
+        previous_valid_until: Set(previous_digest.as_ref().and(overlap)),
+        previous_digest: Set(previous_digest),
     };
-    let exists = endpoint_primary::Entity::find_by_id((endpoint_id, method.as_str().to_owned()))
-        .one(db)
-        .await?
-        .is_some();
-    if exists {
+    if current.is_some() {
         row.update(db).await?;
     } else {
         row.insert(db).await?;
@@ -193,7 +204,7 @@ async fn reconcile_primaries(db: &impl ConnectionTrait, endpoint: &endpoint::Mod
         let wanted = token && (method != Method::Delete || endpoint.allow_deleting);
         let present = existing.iter().any(|p| p.method == method.as_str());
         if wanted && !present {
-            put_primary(db, endpoint.id, method, false).await?;
+            put_primary(db, endpoint.id, method, false, None).await?;
         } else if !wanted && present {
             endpoint_primary::Entity::delete_by_id((endpoint.id, method.as_str().to_owned()))
                 .exec(db)
@@ -321,14 +332,17 @@ pub async fn update(
     get(db, admin, id).await
 }
 
-/// "Generate <METHOD> token": a new value for an existing primary; the old one stops at once.
+/// "Generate <METHOD> token": a new value for an existing primary; the old one stops at once
+/// or, with `grace_seconds`, keeps working until the instant answered.
 pub async fn regenerate_primary(
     db: &DatabaseConnection,
     cache: &AuthCache,
     admin: &Admin,
     id: i64,
     method: Method,
-) -> Result<String> {
+    grace_seconds: i64,
+) -> Result<(String, Option<DateTime<Utc>>)> {
+    let overlap = overlap_until(grace_seconds, Utc::now())?;
     let change = Change::acting(db, cache, admin.grant()).await?;
     let endpoint = find(change.db(), id).await?;
     let exists = endpoint_primary::Entity::find_by_id((id, method.as_str().to_owned()))
@@ -345,7 +359,7 @@ pub async fn regenerate_primary(
             },
         });
     }
-    let secret = put_primary(change.db(), id, method, true).await?;
+    let secret = put_primary(change.db(), id, method, true, overlap).await?;
     change
         .audit(
             Event::by(
@@ -356,9 +370,11 @@ pub async fn regenerate_primary(
             .details(serde_json::json!({
                 "method": method.as_str(),
                 "hint": secrets::hint(&secret),
+                "grace_seconds": grace_seconds,
+                "previous_valid_until": overlap,
             })),
         )
         .await?;
     change.commit().await?;
-    Ok(secret)
+    Ok((secret, overlap))
 }

@@ -6,8 +6,10 @@ use std::str::FromStr;
 
 use ipnet::IpNet;
 
-use crate::model::token::ALLOWLIST_MAX;
+use super::super::audit::{self, Action};
+use crate::model::token::{IpPolicy, ALLOWLIST_MAX};
 use crate::server::error::{Result, ServiceError};
+use crate::server::state::AppState;
 
 fn invalid(message: String) -> ServiceError {
     ServiceError::validation("allowed_ips", message)
@@ -49,6 +51,49 @@ pub fn normalise(entries: &[String]) -> Result<String> {
 
 /// Whether a call from `ip` may use a token whose stored allowlist is `allowed`. An empty
 /// list admits everyone; a list admits no call whose address is unknown.
+/// A credential with an allowlist, as its check needs it.
+#[derive(Clone, Copy, Debug)]
+pub struct Guarded<'a> {
+    /// How the audit log names it: a token's number, an endpoint token's name.
+    pub credential: &'a str,
+    /// Its owner, when it has one.
+    pub actor: Option<&'a str>,
+    /// As stored: normalised ranges separated by spaces.
+    pub allowed_ips: &'a str,
+    /// As stored: `enforce` or `report`.
+    pub policy: &'a str,
+}
+
+/// Refuses a call from outside the allowlist (403 `ip_not_allowed`), or, when the
+/// credential only reports, audits it (once a minute per credential, address and
+/// instance) and lets it through.
+pub async fn check(state: &AppState, guarded: Guarded<'_>, ip: Option<IpAddr>) -> Result<()> {
+    if admits(guarded.allowed_ips, ip) {
+        return Ok(());
+    }
+    if IpPolicy::parse(guarded.policy) != Some(IpPolicy::Report) {
+        return Err(ServiceError::IpNotAllowed);
+    }
+    let ip = ip.map(|ip| ip.to_string());
+    let refusal = audit::Refusal {
+        credential: guarded.credential,
+        actor: guarded.actor,
+        ip: ip.as_deref(),
+        reason: "ip_reported",
+    };
+    let details = serde_json::json!({
+        "allowed_ips": guarded.allowed_ips.split(' ').collect::<Vec<_>>()
+    });
+    audit::refused(
+        &state.db,
+        &state.auth.refusals,
+        refusal,
+        Action::TokenIpReported,
+        Some(details),
+    )
+    .await
+}
+
 pub fn admits(allowed: &str, ip: Option<IpAddr>) -> bool {
     if allowed.is_empty() {
         return true;

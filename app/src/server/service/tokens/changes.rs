@@ -13,11 +13,11 @@ use super::super::{passwords, settings, trimmed_within};
 use super::allowlist;
 use super::import::ImportedSecret;
 use super::rules::{
-    check_owner_may_hold, escalation, parse_scopes, resolve_expiry, view, Act, Expiry, NewToken,
-    DESCRIPTION_MAX, IDENTIFIER_MAX, NAME_MAX,
+    check_owner_may_hold, escalation, overlap_until, parse_scopes, resolve_expiry, view, Act,
+    Expiry, NewToken, DESCRIPTION_MAX, IDENTIFIER_MAX, NAME_MAX,
 };
 use crate::model::scope::Scopes;
-use crate::model::token::{number, IpPolicy, IssuedToken, TokenEdit, TokenView, GRACE_SECONDS_MAX};
+use crate::model::token::{number, IpPolicy, IssuedToken, TokenEdit, TokenView};
 use crate::server::authz::{Admin, Grant, Reach, Via};
 use crate::server::cache::AuthCache;
 use crate::server::change::Change;
@@ -446,7 +446,7 @@ pub async fn delete(
 /// How a regeneration treats the secret it replaces.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Rotation<'a> {
-    /// Seconds the old secret keeps working, 0 to [`GRACE_SECONDS_MAX`]: 0 stops it at once.
+    /// Seconds the old secret keeps working, 0 to 7 days: 0 stops it at once.
     pub grace_seconds: i64,
     /// Only if the current secret still has this digest (a token rotating itself): of two
     /// rotations with the same secret, the second finds it replaced and is refused.
@@ -484,18 +484,12 @@ pub async fn regenerate(
     rotation: Rotation<'_>,
 ) -> Result<IssuedToken> {
     let grace = rotation.grace_seconds;
-    if !(0..=GRACE_SECONDS_MAX).contains(&grace) {
-        return Err(ServiceError::validation(
-            "grace_seconds",
-            format!("The overlap must be between 0 and {GRACE_SECONDS_MAX} seconds (7 days)"),
-        ));
-    }
+    let now = Utc::now();
+    let valid_until = overlap_until(grace, now)?;
     find_touchable(db, cache, reach, id).await?;
     let actor = reach.grant().username();
     let secret = secrets::new_access_token();
     let hint = secrets::hint(&secret);
-    let now = Utc::now();
-    let valid_until = (grace > 0).then(|| now + chrono::Duration::seconds(grace));
     let change = Change::acting(db, cache, reach.grant()).await?;
     let updated = update_unrevoked(change.db(), actor, id, |update| {
         // Every right-hand side reads the row as it was: the old digest becomes the previous.

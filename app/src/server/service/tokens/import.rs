@@ -94,11 +94,19 @@ impl ImportedSecret {
             .one(db)
             .await?;
         let primaries = endpoint_primary::Entity::find()
-            .filter(endpoint_primary::Column::SecretDigest.eq(digest.as_str()))
+            .filter(
+                Condition::any()
+                    .add(endpoint_primary::Column::SecretDigest.eq(digest.as_str()))
+                    .add(endpoint_primary::Column::PreviousDigest.eq(digest.as_str())),
+            )
             .one(db)
             .await?;
         let endpoint_tokens = endpoint_token::Entity::find()
-            .filter(endpoint_token::Column::SecretDigest.eq(digest.as_str()))
+            .filter(
+                Condition::any()
+                    .add(endpoint_token::Column::SecretDigest.eq(digest.as_str()))
+                    .add(endpoint_token::Column::PreviousDigest.eq(digest.as_str())),
+            )
             .one(db)
             .await?;
         if tokens.is_some() || primaries.is_some() || endpoint_tokens.is_some() {

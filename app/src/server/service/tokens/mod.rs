@@ -16,6 +16,6 @@ pub use listing::{
     LIST_LIMIT_MAX, NEVER,
 };
 pub use rules::{
-    current_settings, effective_scopes, generated_token, life_cycle, view, Expiry, NewToken,
-    DESCRIPTION_MAX, IDENTIFIER_MAX, NAME_MAX,
+    current_settings, effective_scopes, generated_token, life_cycle, overlap_until,
+    still_overlapping, view, Expiry, NewToken, DESCRIPTION_MAX, IDENTIFIER_MAX, NAME_MAX,
 };

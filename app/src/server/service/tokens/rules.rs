@@ -1,11 +1,13 @@
 //! What a token is allowed to be: scopes and who may grant them, expiry within the policy,
 //! and the life cycle state derived from the token, its owner and the settings.
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::ConnectionTrait;
 
 use super::super::settings::{self, TokenSettings};
 use crate::model::scope::{Scope, Scopes};
-use crate::model::token::{number, IpPolicy, Reason, TokenState, TokenView, SCOPE_USE_DAYS};
+use crate::model::token::{
+    number, IpPolicy, Reason, TokenState, TokenView, GRACE_SECONDS_MAX, SCOPE_USE_DAYS,
+};
 use crate::server::authz::{self, Grant};
 use crate::server::cache::AuthCache;
 use crate::server::entity::{access_token, user};
@@ -100,6 +102,24 @@ pub fn life_cycle(
     } else {
         None
     }
+}
+
+/// Until when a secret replaced at `now` keeps working, for an overlap of `grace_seconds`;
+/// `None` for 0, when it stops at once. The same rule for every kind of credential.
+pub fn overlap_until(grace_seconds: i64, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>> {
+    if !(0..=GRACE_SECONDS_MAX).contains(&grace_seconds) {
+        return Err(ServiceError::validation(
+            "grace_seconds",
+            format!("The overlap must be between 0 and {GRACE_SECONDS_MAX} seconds (7 days)"),
+        ));
+    }
+    Ok((grace_seconds > 0).then(|| now + Duration::seconds(grace_seconds)))
+}
+
+/// Whether a replaced secret whose overlap ends at `until` still works: compared on every
+/// call, so it stops at that instant whatever is cached.
+pub fn still_overlapping(until: Option<DateTime<Utc>>) -> bool {
+    until.is_some_and(|until| Utc::now() < until)
 }
 
 pub fn view(
