@@ -249,7 +249,7 @@ async fn bad_limits_are_refused_by_name_and_changes_are_audited(backend: Backend
     let path = format!("/api/v1/tokens/{}", token.token.id);
     for bad in [
         json!(0),
-        json!(100_001),
+        json!(10_000_001),
         json!(-5),
         json!("ten"),
         json!(2.5),
@@ -275,7 +275,7 @@ async fn bad_limits_are_refused_by_name_and_changes_are_audited(backend: Backend
     assert_eq!(view["name"], token.token.name, "nothing was saved");
     assert_eq!(view["rate_limit_per_minute"], json!(null));
 
-    set_limit(&app, &token.secret, token.token.id, json!(100_000)).await;
+    set_limit(&app, &token.secret, token.token.id, json!(10_000_000)).await;
     let events = app
         .get_json(
             &format!(
@@ -287,17 +287,17 @@ async fn bad_limits_are_refused_by_name_and_changes_are_audited(backend: Backend
         .await;
     assert_eq!(
         events["items"][0]["details"]["rate_limit_per_minute"],
-        100_000
+        10_000_000
     );
 
     // The policy refuses a default beyond the maximum, by name.
     let admin = app.admin().await;
     let mut policy = settings::load(&app.db).await.unwrap();
-    policy.default_rate_limit_per_minute = 100_001;
+    policy.default_rate_limit_per_minute = 10_000_001;
     let err = settings::save(&app.db, &app.state.auth, &admin, &policy)
         .await
         .unwrap_err();
-    assert!(err.to_string().contains("100000"), "{err}");
+    assert!(err.to_string().contains("10000000"), "{err}");
 }
 
 async fn failed_pass_codes_do_not_spend_the_owners_budget(backend: Backend) {

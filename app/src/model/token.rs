@@ -95,7 +95,7 @@ pub struct TokenEdit {
     pub allowed_ips: Option<Vec<String>>,
     /// `enforce` (403 `ip_not_allowed` from elsewhere) or `report` (accepted and audited).
     pub ip_policy: Option<IpPolicy>,
-    /// Requests a minute, 1 to 100000. Left out: unchanged; `null`: the policy default; a number: the token's own limit.
+    /// Requests a minute, 1 to 10000000. Left out: unchanged; `null`: the policy default; a number: the token's own limit.
     #[serde(
         default,
         deserialize_with = "super::explicit_null",

@@ -128,7 +128,7 @@ fn SettingsForm(settings: TokenSettings) -> impl IntoView {
                 {days("idle-after", "idle_after_days", "Flag tokens unused for (days, 0 for never)", |s| s.idle_after_days, |s, v| s.idle_after_days = v)}
                 {days("revoke-idle-after", "revoke_idle_after_days", "Revoke tokens unused for (days, 0 for never)", |s| s.revoke_idle_after_days, |s, v| s.revoke_idle_after_days = v)}
                 <p class="hint">"Idle tokens are marked in the lists; revoking runs every hour, on every instance, and is audited."</p>
-                {number("default-rate-limit", "default_rate_limit_per_minute", "Default rate limit (requests a minute per token, 0 for none)", 100_000, |s| s.default_rate_limit_per_minute, |s, v| s.default_rate_limit_per_minute = v)}
+                {number("default-rate-limit", "default_rate_limit_per_minute", "Default rate limit (requests a minute per token, 0 for none)", 10_000_000, |s| s.default_rate_limit_per_minute, |s, v| s.default_rate_limit_per_minute = v)}
                 <p class="hint">"For tokens without a limit of their own; each instance counts separately."</p>
                 {switch(
                     "Administrators issue tokens only to technical users active on the creation date",

@@ -378,7 +378,7 @@ fn RateLimitSection(token: TokenView, changed: RwSignal<u32>) -> impl IntoView {
             <p class="hint">"Beyond it, calls get 429 rate_limited with Retry-After. Empty: the policy default. Each instance counts separately."</p>
             <div class="field">
                 <label for="rate-limit">"Requests a minute"</label>
-                <input id="rate-limit" type="number" min="1" max="100000" inputmode="numeric"
+                <input id="rate-limit" type="number" min="1" max="10000000" inputmode="numeric"
                     prop:value=move || limit.get()
                     on:input=move |ev| limit.set(event_target_value(&ev))/>
                 {move || problem.get().map(|p| view! { <span class="field-error" role="alert">{p}</span> })}

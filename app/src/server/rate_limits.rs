@@ -13,7 +13,7 @@ use governor::{Quota, RateLimiter};
 use rustc_hash::FxHashMap;
 
 /// The highest limit a token or the policy may set.
-pub const PER_MINUTE_MAX: u32 = 100_000;
+pub const PER_MINUTE_MAX: u32 = 10_000_000;
 
 type Limiter<C> = RateLimiter<i64, DashMapStateStore<i64>, C, StateInformationMiddleware>;
 
