@@ -10,3 +10,15 @@ def rows(url, query):
     out = subprocess.run(["psql", url, "-At", "-F", "\t", "-c", query],
                          check=True, capture_output=True, text=True).stdout
     return [tuple(line.split("\t")) for line in out.splitlines()]
+
+
+def execute(url, statement):
+    """Runs one statement that changes the database, committed."""
+    if url.startswith("sqlite://"):
+        path = url[len("sqlite://"):].split("?")[0]
+        connection = sqlite3.connect(path, timeout=30)
+        connection.execute(statement)
+        connection.commit()
+        connection.close()
+        return
+    subprocess.run(["psql", url, "-q", "-c", statement], check=True, capture_output=True)

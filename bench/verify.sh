@@ -5,6 +5,7 @@
 #   (a) GET /healthz       the ceiling: no authentication, no database (the same token
 #                          header is sent and ignored, so wrk does the same work)
 #   (b) GET /api/v1/me     a different valid token on each request
+#   (b') the same, every token with an allowlist and a rate limit of its own
 # and prints requests/s, p50/p99 latency, the ratio (b)/(a) and the server's peak RSS. Then
 #   (c) POST /api/v1/endpoints/bench-orders/records  with an endpoint (secondary) token
 #                          assigned to the POST primary, for $RECORDS_DURATION at each of
@@ -97,6 +98,15 @@ if grep -h "Non-2xx" "$WORK"/*.out; then echo "some requests were refused" >&2; 
 awk -v a="$(cat "$WORK/healthz.rps")" -v b="$(cat "$WORK/me.rps")" \
   'BEGIN { printf "ratio (b)/(a): %.0f%%\n", 100 * b / a }'
 echo "server peak RSS: $(peak_rss)"
+
+# The same load with every token under an allowlist (loopback) and a rate limit of its own
+# (far above the load, so every call is counted and none refused): what the controls cost.
+python3 "$ROOT/bench/controls.py" "$DATABASE_URL"
+BENCH_PATH=/api/v1/me spread warm-controls "$CONNECTIONS" "$WARMUP" "$ROOT/bench/me.lua"
+BENCH_PATH=/api/v1/me run controls "(b') me, IP+rate limit"
+if grep -h "Non-2xx" "$WORK"/*.out; then echo "some requests were refused" >&2; exit 1; fi
+awk -v b="$(cat "$WORK/me.rps")" -v c="$(cat "$WORK/controls.rps")" \
+  'BEGIN { printf "ratio (b\x27)/(b): %.1f%% (the controls cost %.1f%%)\n", 100 * c / b, 100 - 100 * c / b }'
 
 RECORDS_TOKEN=$(python3 "$ROOT/bench/records_setup.py" 127.0.0.1 "$PORT" "$ADMIN_TOKEN" bench-orders)
 export RECORDS_TOKEN BENCH_PATH=/api/v1/endpoints/bench-orders/records

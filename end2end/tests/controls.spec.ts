@@ -367,6 +367,10 @@ test("an administrator imports an existing secret: weak ones are named, a strong
   await field.fill("short-and-weak");
   await create.getByRole("button", { name: "Create" }).click();
   await expect(create.getByRole("alert").filter({ hasText: "at least 22 characters" })).toBeVisible();
+  // Cancelled, the dialog forgets what was typed into the secret field.
+  await create.getByRole("button", { name: "Cancel" }).click();
+  await page.getByRole("button", { name: "+ Token" }).click();
+  await expect(field).toHaveValue("");
 
   await field.fill(secret);
   await create.getByRole("button", { name: "Create" }).click();

@@ -197,6 +197,13 @@ pub struct RegenerateRequest {
     pub grace_seconds: i64,
 }
 
+impl RegenerateRequest {
+    /// The overlap a regenerate asks for: 0 (the old secret stops at once) without a body.
+    pub fn grace_seconds(body: Option<Self>) -> i64 {
+        body.map_or(0, |body| body.grace_seconds)
+    }
+}
+
 /// A token's calls per day (UTC) over the last 30 days, oldest first, today last.
 #[derive(Serialize, ToSchema)]
 pub struct UsageDays {

@@ -168,7 +168,7 @@ pub async fn regenerate_primary(
 ) -> ApiResult<Json<Secret>> {
     let admin = caller.admin().await?;
     let method = Method::parse(&method).ok_or_else(ApiError::not_found)?;
-    let grace = body.unwrap_or_default().grace_seconds;
+    let grace = RegenerateRequest::grace_seconds(body);
     let (secret, previous_valid_until) = endpoints::regenerate_primary(
         &state.db,
         &state.auth,
@@ -294,7 +294,7 @@ pub async fn regenerate_token(
     OptionalJson(body): OptionalJson<RegenerateRequest>,
 ) -> ApiResult<Json<IssuedEndpointToken>> {
     let admin = caller.admin().await?;
-    let grace = body.unwrap_or_default().grace_seconds;
+    let grace = RegenerateRequest::grace_seconds(body);
     let issued =
         endpoints::regenerate_token(&state.db, &state.auth, &admin, id(&token)?, grace).await?;
     Ok(Json(issued))

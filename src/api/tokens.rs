@@ -155,7 +155,7 @@ pub async fn regenerate(
 /// The rotation a regenerate request asks for.
 pub fn rotation(body: Option<RegenerateRequest>) -> Rotation<'static> {
     Rotation {
-        grace_seconds: body.unwrap_or_default().grace_seconds,
+        grace_seconds: RegenerateRequest::grace_seconds(body),
         only_if_current: None,
     }
 }
@@ -174,7 +174,7 @@ pub async fn rotate_self(
 ) -> ApiResult<Json<IssuedToken>> {
     let principal = caller.require(Scope::TokensRotate).await?;
     let grant = Grant::token(&principal);
-    let grace = body.unwrap_or_default().grace_seconds;
+    let grace = RegenerateRequest::grace_seconds(body);
     let rotation = Rotation::of_itself(&principal, grace)?;
     let id = principal.token.id;
     Ok(Json(

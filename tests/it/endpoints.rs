@@ -1186,6 +1186,18 @@ async fn an_endpoint_tokens_allowlist_refuses_or_reports_other_addresses(backend
         .await
         .unwrap();
     assert_eq!(refused, 1);
+    let audited = audit_event::Entity::find()
+        .filter(audit_event::Column::Action.eq("auth.refused"))
+        .filter(audit_event::Column::Target.eq("endpoint token shop"))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(audited.len(), 1);
+    assert!(audited[0]
+        .details
+        .as_deref()
+        .unwrap_or_default()
+        .contains("ip_not_allowed"));
 
     // Report only: accepted, and audited once a minute.
     admin
@@ -1196,7 +1208,7 @@ async fn an_endpoint_tokens_allowlist_refuses_or_reports_other_addresses(backend
     }
     let reported = audit_event::Entity::find()
         .filter(audit_event::Column::Action.eq("token.ip_reported"))
-        .filter(audit_event::Column::Target.eq("shop"))
+        .filter(audit_event::Column::Target.eq("endpoint token shop"))
         .count(&app.db)
         .await
         .unwrap();

@@ -55,12 +55,13 @@ async fn me(app: &TestApp, secret: &str) -> Answer {
     }
 }
 
-async fn set_limit(app: &TestApp, secret: &str, id: i64, limit: serde_json::Value) {
+/// An administrator sets the limit of token `id`.
+async fn set_limit(app: &TestApp, root: &str, id: i64, limit: serde_json::Value) {
     let (status, body) = app
         .call(
             Method::PATCH,
-            &format!("/api/v1/tokens/{id}"),
-            secret,
+            &format!("/api/v1/admin/tokens/{id}"),
+            root,
             Some(json!({ "rate_limit_per_minute": limit })),
         )
         .await;
@@ -87,7 +88,8 @@ async fn a_token_gets_its_limit_then_429_with_headers(backend: Backend) {
     let free = me(&app, &token.secret).await;
     assert_eq!((free.status, free.limit), (200, None));
 
-    set_limit(&app, &token.secret, token.token.id, json!(3)).await;
+    let root = app.issue("admin", &["admin"]).await.secret;
+    set_limit(&app, &root, token.token.id, json!(3)).await;
     let mut remaining = Vec::new();
     for _ in 0..3 {
         let answer = me(&app, &token.secret).await;
@@ -114,8 +116,30 @@ async fn a_token_gets_its_limit_then_429_with_headers(backend: Backend) {
     assert_eq!(me(&app, &token.secret).await.status, 429);
     assert_eq!(me(&app, &other.secret).await.status, 200);
 
+    // The token cannot lift its own limit, though it may change its name.
+    let own = format!("/api/v1/tokens/{}", token.token.id);
+    let (status, body) = app
+        .call(
+            Method::PATCH,
+            &own,
+            &other.secret,
+            Some(json!({ "rate_limit_per_minute": 1000 })),
+        )
+        .await;
+    assert_eq!(status, 403, "a token without tokens:write: {body}");
+    let lifted = app
+        .api(Method::PATCH, &own, Some(&token.secret))
+        .json(&json!({ "rate_limit_per_minute": 10_000_000 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        status_and_code(lifted).await.0,
+        429,
+        "and over its limit it cannot even ask"
+    );
+
     // A new limit starts a new budget.
-    let root = app.issue("admin", &["admin"]).await.secret;
     let (status, body) = app
         .call(
             Method::PATCH,
@@ -146,12 +170,13 @@ async fn racing_calls_get_exactly_the_limit(backend: Backend) {
     let app = TestApp::spawn(&db).await;
     app.create_user("svc", false).await;
     let token = app.issue("svc", &["profile:read", "tokens:write"]).await;
-    set_limit(&app, &token.secret, token.token.id, json!(5)).await;
+    let root = app.issue("admin", &["admin"]).await.secret;
+    set_limit(&app, &root, token.token.id, json!(5)).await;
     let calls = (0..40).map(|_| me(&app, &token.secret));
     let answers = futures_util::future::join_all(calls).await;
     let passed = answers.iter().filter(|a| a.status == 200).count();
     let limited = answers.iter().filter(|a| a.status == 429).count();
-    // The PATCH was the token's first call under no limit; the 40 share the 5.
+    // The 40 share the 5.
     assert_eq!((passed, limited), (5, 35));
     let mut remaining: Vec<_> = answers
         .iter()
@@ -246,7 +271,25 @@ async fn bad_limits_are_refused_by_name_and_changes_are_audited(backend: Backend
     let root = app.issue("admin", &["admin"]).await.secret;
     app.create_user("svc", false).await;
     let token = app.issue("svc", &["profile:read", "tokens:write"]).await;
-    let path = format!("/api/v1/tokens/{}", token.token.id);
+    // Whoever holds the token may not set its limit: neither the token nor its owner.
+    let own = format!("/api/v1/tokens/{}", token.token.id);
+    let (status, body) = app
+        .call(
+            Method::PATCH,
+            &own,
+            &token.secret,
+            Some(json!({ "rate_limit_per_minute": 50, "name": "changed" })),
+        )
+        .await;
+    assert_eq!(
+        (status, &body["error"]["field"]),
+        (422, &json!("rate_limit_per_minute"))
+    );
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("Only an administrator"));
+    let path = format!("/api/v1/admin/tokens/{}", token.token.id);
     for bad in [
         json!(0),
         json!(10_000_001),
@@ -258,7 +301,7 @@ async fn bad_limits_are_refused_by_name_and_changes_are_audited(backend: Backend
             .call(
                 Method::PATCH,
                 &path,
-                &token.secret,
+                &root,
                 Some(json!({ "rate_limit_per_minute": bad, "name": "changed" })),
             )
             .await;
@@ -275,7 +318,7 @@ async fn bad_limits_are_refused_by_name_and_changes_are_audited(backend: Backend
     assert_eq!(view["name"], token.token.name, "nothing was saved");
     assert_eq!(view["rate_limit_per_minute"], json!(null));
 
-    set_limit(&app, &token.secret, token.token.id, json!(10_000_000)).await;
+    set_limit(&app, &root, token.token.id, json!(10_000_000)).await;
     let events = app
         .get_json(
             &format!(

@@ -15,6 +15,7 @@ on_both_backends!(
     a_token_rotates_itself_with_nothing_wider,
     racing_self_rotations_rotate_once,
     bad_overlaps_are_refused_and_change_nothing,
+    a_request_verified_with_a_replaced_secret_cannot_commit_after_a_newer_rotation,
 );
 
 /// Moves the end of a token's overlap to a moment in the past, as the clock would.
@@ -235,4 +236,70 @@ async fn bad_overlaps_are_refused_and_change_nothing(backend: Backend) {
     assert_eq!(status, 200);
     assert_eq!(app.me_status(&token.secret).await, 200);
     app.stop().await;
+}
+
+/// A request verified with the previous secret P; before its change commits, another
+/// rotation replaces the overlap (P stops at once). The change must be refused, though the
+/// secret that was current when it verified is now the previous one and still overlaps.
+async fn a_request_verified_with_a_replaced_secret_cannot_commit_after_a_newer_rotation(
+    backend: Backend,
+) {
+    use app::server::authz::{Grant, Reach};
+    use app::server::service::{token_auth, tokens};
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(&db).await;
+    let root = app.issue("admin", &["admin"]).await.secret;
+    app.create_user("svc", false).await;
+    let token = app.issue("svc", &["profile:read", "tokens:write"]).await;
+    let path = format!("/api/v1/admin/tokens/{}/regenerate", token.token.id);
+    let rotate = || {
+        app.call(
+            Method::POST,
+            &path,
+            &root,
+            Some(json!({"grace_seconds": 3600})),
+        )
+    };
+    assert_eq!(rotate().await.0, 200);
+    let authorization = format!("Bearer {}", token.secret);
+    let credentials = token_auth::Credentials {
+        authorization: Some(&authorization),
+        ..Default::default()
+    };
+    let principal = token_auth::authenticate(&app.state, credentials)
+        .await
+        .unwrap();
+    let grant = Grant::token(&principal);
+    let rename = |name: &str| app::model::token::TokenEdit {
+        name: Some(name.to_owned()),
+        ..Default::default()
+    };
+    // While P still overlaps, its change commits.
+    tokens::update(
+        &app.db,
+        &app.state.auth,
+        Reach::Own(&grant),
+        token.token.id,
+        rename("first"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(rotate().await.0, 200);
+    let refused = tokens::update(
+        &app.db,
+        &app.state.auth,
+        Reach::Own(&grant),
+        token.token.id,
+        rename("late"),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(
+            refused,
+            app::server::error::ServiceError::Unauthenticated(_)
+        ),
+        "{refused:?}"
+    );
+    assert_eq!(app.me_status(&token.secret).await, 401);
 }

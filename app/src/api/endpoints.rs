@@ -134,8 +134,8 @@ pub async fn save_endpoint_token(form: EndpointTokenForm) -> Result<EndpointToke
                 enabled: Some(form.enabled),
                 secret: draft,
                 grace_seconds: form.grace_seconds,
-                allowed_ips: Some(form.allowed_ips),
-                ip_policy: Some(form.ip_policy),
+                allowed_ips: form.allowed_ips,
+                ip_policy: form.ip_policy,
                 active: None,
             };
             endpoints::update_token(&state.db, &state.auth, &admin, id, changes).await?

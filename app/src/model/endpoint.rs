@@ -222,12 +222,13 @@ pub struct EndpointTokenForm {
     /// With a draft: seconds the replaced value keeps working (0: it stops at once).
     #[serde(default)]
     pub grace_seconds: i64,
-    /// For an existing token: where it may be used from (empty for anywhere), and what a
-    /// call from elsewhere gets.
+    /// For an existing token, when edited: where it may be used from (empty for anywhere),
+    /// and what a call from elsewhere gets. `None` leaves them as they are, so a dialog
+    /// opened before another change cannot put back what it showed.
     #[serde(default)]
-    pub allowed_ips: Vec<String>,
+    pub allowed_ips: Option<Vec<String>>,
     #[serde(default)]
-    pub ip_policy: crate::model::token::IpPolicy,
+    pub ip_policy: Option<crate::model::token::IpPolicy>,
 }
 
 /// A value drawn by the server for the "Token settings" dialog. Save sends back only `id`.

@@ -216,6 +216,7 @@ fn TokenSettings(
             .unwrap_or_default(),
     );
     let policy = RwSignal::new(token.as_ref().map(|t| t.ip_policy).unwrap_or_default());
+    let (shown_ips, shown_policy) = (ranges.get_untracked(), policy.get_untracked());
     let previous_until = token.as_ref().and_then(|t| t.previous_valid_until);
     // The value drawn by the server, shown only while this dialog is open; the dialog is
     // unmounted when it closes, and an unsaved draft is discarded on the server too.
@@ -261,13 +262,16 @@ fn TokenSettings(
             enabled: enabled.get_untracked(),
             draft: secret.with_untracked(|d| d.as_ref().map(|d| d.id.clone())),
             grace_seconds: overlap.get_untracked().seconds(),
-            allowed_ips: ranges
-                .get_untracked()
-                .lines()
-                .map(|line| line.trim().to_owned())
-                .filter(|line| !line.is_empty())
-                .collect(),
-            ip_policy: policy.get_untracked(),
+            // Only what was edited here.
+            allowed_ips: (ranges.get_untracked() != shown_ips).then(|| {
+                ranges
+                    .get_untracked()
+                    .lines()
+                    .map(|line| line.trim().to_owned())
+                    .filter(|line| !line.is_empty())
+                    .collect()
+            }),
+            ip_policy: (policy.get_untracked() != shown_policy).then(|| policy.get_untracked()),
         };
         submission.run(async move {
             let token = save_endpoint_token(form).await?;

@@ -241,7 +241,11 @@ fn TokenSummary(detail: TokenDetail, changed: RwSignal<u32>, list: &'static str)
             <button type="submit" class="secondary" disabled=revoked>"Rotate"</button>
         </form>
         <AllowlistSection token=token.clone() changed/>
-        <RateLimitSection token=token.clone() changed/>
+        // Administrators set limits; the token's holder must not be able to lift one.
+        {
+            let token = token.clone();
+            move || is_admin().then(|| view! { <RateLimitSection token=token.clone() changed/> })
+        }
         <section class="section" aria-labelledby="history-heading">
             <h2 id="history-heading">"History"</h2>
             {if detail.events.is_empty() {

@@ -341,6 +341,13 @@ fn CreateTokenForm(
     });
     let submission = Submission::new();
     let toasts = use_toasts();
+    // A secret being imported leaves the page with the dialog, however it closes (Cancel,
+    // Escape, after an error): the dialog stays mounted, so the form must forget it.
+    Effect::new(move |_| {
+        if !open.get() {
+            form.update(|f| f.secret.clear());
+        }
+    });
     // Prefill the expiration date from the policy once it is known.
     Effect::new(move |_| {
         if let Some(Ok(defaults)) = prefill.get() {

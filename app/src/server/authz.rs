@@ -12,7 +12,7 @@ use super::entity::access_token;
 use super::error::{AuthFailure, Result, ServiceError};
 use super::service::accounts::{self, Account};
 use super::service::settings;
-use super::service::token_auth::{failure, Principal};
+use super::service::token_auth::{failure, Principal, Secret};
 use super::service::tokens::{life_cycle, still_overlapping};
 use crate::model::scope::{Scope, Scopes};
 use crate::model::token::number;
@@ -44,6 +44,8 @@ pub struct Grant {
     holds: Scopes,
     via: Via,
     ip: Option<String>,
+    /// Which of the token's secrets was presented (`Current` for sessions and the operator).
+    secret: Secret,
 }
 
 impl Grant {
@@ -62,6 +64,7 @@ impl Grant {
             holds,
             via: Via::Session,
             ip: None,
+            secret: Secret::Current,
         }
     }
 
@@ -78,6 +81,7 @@ impl Grant {
             },
             via: Via::Token(principal.token.clone()),
             ip: None,
+            secret: principal.secret(),
         }
     }
 
@@ -89,6 +93,7 @@ impl Grant {
             holds,
             via: Via::Operator,
             ip: None,
+            secret: Secret::Current,
         }
     }
 
@@ -136,11 +141,19 @@ impl Grant {
                 .one(db)
                 .await?
                 .filter(|token| {
-                    // The secret it verified with is current, or was replaced by a rotation
-                    // whose overlap still runs.
-                    token.secret_digest == verified.secret_digest
-                        || (token.previous_digest.as_deref() == Some(&verified.secret_digest)
-                            && still_overlapping(token.previous_valid_until))
+                    // The secret presented is current, or was replaced by a rotation whose
+                    // overlap still runs. A secret that was already the previous one when
+                    // it verified stops with its own overlap, or when a newer rotation
+                    // replaces it.
+                    let presented = match self.secret {
+                        Secret::Current => Some(verified.secret_digest.as_str()),
+                        Secret::Previous => verified.previous_digest.as_deref(),
+                    };
+                    presented.is_some_and(|presented| {
+                        token.secret_digest == presented
+                            || (token.previous_digest.as_deref() == Some(presented)
+                                && still_overlapping(token.previous_valid_until))
+                    })
                 })
                 .ok_or(refused(AuthFailure::InvalidToken))?;
             let settings = settings::load(db).await?;

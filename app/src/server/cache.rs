@@ -87,6 +87,9 @@ pub struct AuthCache {
     /// Endpoints by path, with their primaries and assigned endpoint tokens.
     endpoints: Map<String, Arc<EndpointAccess>>,
     settings: RwLock<Option<Arc<TokenSettings>>>,
+    /// Whether any token may answer to a secret without Tessera's prefix (see
+    /// `token_auth::foreign_secrets_possible`).
+    foreign: RwLock<Option<bool>>,
     /// Moves on at every reset.
     epoch: AtomicU64,
     /// The highest change counter this instance has caught up with.
@@ -199,6 +202,18 @@ impl AuthCache {
         settings
     }
 
+    pub fn foreign_secrets(&self) -> Option<bool> {
+        self.foreign.read().ok().and_then(|slot| *slot)
+    }
+
+    pub fn put_foreign_secrets(&self, stamp: Stamp, possible: bool) {
+        if let Ok(mut slot) = self.foreign.write() {
+            if self.epoch.load(Ordering::SeqCst) == stamp.0 {
+                *slot = Some(possible);
+            }
+        }
+    }
+
     /// Forgets everything this instance remembers. Called after every change ends
     /// (committed or not), and when another instance's change is seen.
     pub fn reset(&self) {
@@ -208,6 +223,9 @@ impl AuthCache {
         self.pass_codes.clear();
         self.endpoints.clear();
         if let Ok(mut slot) = self.settings.write() {
+            *slot = None;
+        }
+        if let Ok(mut slot) = self.foreign.write() {
             *slot = None;
         }
     }

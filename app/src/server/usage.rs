@@ -30,7 +30,7 @@ struct Pending {
     scopes: Scopes,
     /// Most recent first, distinct; text only when written.
     ips: Vec<IpAddr>,
-    /// Calls per day (UTC), oldest first: one entry, or two across midnight.
+    /// Calls per day (UTC), each day once: one entry, or two across midnight.
     calls: Vec<(NaiveDate, i64)>,
 }
 
@@ -59,9 +59,11 @@ impl UsageLog {
             let entry = pending.entry(token_id).or_default();
             entry.at = Some(now);
             let today = now.date_naive();
-            match entry.calls.last_mut() {
-                Some((day, calls)) if *day == today => *calls += 1,
-                _ => entry.calls.push((today, 1)),
+            // Searched, not only the last: a clock set back across midnight must not list a
+            // day twice (PostgreSQL refuses an upsert that touches one row twice).
+            match entry.calls.iter_mut().find(|(day, _)| *day == today) {
+                Some((_, calls)) => *calls += 1,
+                None => entry.calls.push((today, 1)),
             }
             if secret == Secret::Previous {
                 entry.previous_at = Some(now);

@@ -62,3 +62,11 @@ impl Related<super::user::Entity> for Entity {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Model {
+    /// Its own requests-a-minute limit, if it has one.
+    pub fn own_rate_limit(&self) -> Option<u32> {
+        self.rate_limit_per_minute
+            .and_then(|limit| u32::try_from(limit).ok())
+    }
+}

@@ -6,12 +6,13 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use chrono::Utc;
-use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
 use subtle::ConstantTimeEq;
 
 use super::accounts::{self, Account};
 use super::limits::{self, Key};
 use super::passwords;
+use super::settings::TokenSettings;
 use super::tokens::{self, allowlist, Reason};
 use crate::model::scope::{Scope, Scopes};
 use crate::model::token::number;
@@ -103,14 +104,13 @@ async fn token_by_digest(
     }
     let stamp = state.auth.stamp();
     let hex = secrets::hex(&digest);
-    // One round trip for either secret (both columns are indexed); a random digest is never
-    // one token's current secret and another's previous one.
+    // One round trip for either secret.
     let token = access_token::Entity::find()
-        .filter(
-            Condition::any()
-                .add(access_token::Column::SecretDigest.eq(hex.as_str()))
-                .add(access_token::Column::PreviousDigest.eq(hex.as_str())),
-        )
+        .filter(tokens::either_digest(
+            access_token::Column::SecretDigest,
+            access_token::Column::PreviousDigest,
+            &hex,
+        ))
         .one(db)
         .await?;
     Ok(token.map(|token| state.auth.put_token(stamp, digest, token)))
@@ -199,7 +199,12 @@ async fn check_second_factor(
 
 pub async fn authenticate(state: &AppState, credentials: Credentials<'_>) -> Result<Principal> {
     let secret = bearer(credentials.authorization)?;
-    let (token, owner, which) = resolve(state, secret).await?;
+    let Resolved {
+        token,
+        owner,
+        secret: which,
+        settings,
+    } = resolve(state, secret).await?;
     // Before the second factor: a stolen token cannot be used from outside its allowlist
     // even to try pass codes.
     let guarded = allowlist::Guarded {
@@ -212,11 +217,7 @@ pub async fn authenticate(state: &AppState, credentials: Credentials<'_>) -> Res
     check_second_factor(state, &token, &credentials).await?;
     // Counted once the caller proved it holds the whole credential: a stranger with the
     // secret alone cannot spend the owner's budget.
-    let settings = tokens::current_settings(&state.db, &state.auth).await?;
-    let own_limit = token
-        .rate_limit_per_minute
-        .and_then(|limit| u32::try_from(limit).ok());
-    let rate = match settings.rate_limit(own_limit) {
+    let rate = match settings.rate_limit(token.own_rate_limit()) {
         Some(limit) => Some(
             state
                 .rates
@@ -244,23 +245,55 @@ pub async fn inspect(
     secret: &str,
 ) -> Result<Option<(Arc<access_token::Model>, Arc<Account>)>> {
     match resolve(state, secret.trim()).await {
-        Ok((token, owner, which)) => {
-            state.usage.record(token.id, None, which);
-            Ok(Some((token, owner)))
+        Ok(found) => {
+            state.usage.record(found.token.id, None, found.secret);
+            Ok(Some((found.token, found.owner)))
         }
         Err(ServiceError::Unauthenticated(_)) => Ok(None),
         Err(other) => Err(other),
     }
 }
 
-/// The token behind `secret`, its owner and which of its secrets it is, if the token is
-/// effective now.
-async fn resolve(
-    state: &AppState,
-    secret: &str,
-) -> Result<(Arc<access_token::Model>, Arc<Account>, Secret)> {
+/// Whether a secret without Tessera's prefix can be any token's: only while a token has an
+/// imported secret, or is in a rotation's overlap (its previous secret may have been
+/// imported). Otherwise such strings are refused without a database lookup, as before
+/// imports existed; the answer is cached until the next change.
+async fn foreign_secrets_possible(state: &AppState) -> Result<bool> {
+    if let Some(possible) = state.auth.foreign_secrets() {
+        return Ok(possible);
+    }
+    let stamp = state.auth.stamp();
+    let possible = access_token::Entity::find()
+        .select_only()
+        .column(access_token::Column::Id)
+        .filter(
+            Condition::any()
+                .add(access_token::Column::Imported.eq(true))
+                .add(access_token::Column::PreviousDigest.is_not_null()),
+        )
+        .into_tuple::<i64>()
+        .one(&state.db)
+        .await?
+        .is_some();
+    state.auth.put_foreign_secrets(stamp, possible);
+    Ok(possible)
+}
+
+/// What a secret names, if its token is effective now.
+struct Resolved {
+    token: Arc<access_token::Model>,
+    owner: Arc<Account>,
+    /// Which of the token's secrets it is.
+    secret: Secret,
+    /// The settings it was judged by.
+    settings: Arc<TokenSettings>,
+}
+
+async fn resolve(state: &AppState, secret: &str) -> Result<Resolved> {
     let db = &state.db;
-    if !secrets::may_verify(secret) {
+    if !secrets::may_verify(secret)
+        || !(secret.starts_with(secrets::PREFIX) || foreign_secrets_possible(state).await?)
+    {
         return Err(failed(AuthFailure::InvalidToken));
     }
     let settings = tokens::current_settings(db, &state.auth).await?;
@@ -278,7 +311,12 @@ async fn resolve(
     {
         return Err(failed(failure(reason)));
     }
-    Ok((token, owner, which))
+    Ok(Resolved {
+        token,
+        owner,
+        secret: which,
+        settings,
+    })
 }
 
 /// The refusal a token's life cycle state answers with.

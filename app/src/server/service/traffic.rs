@@ -12,6 +12,7 @@ use sea_orm::{
     QueryOrder, QuerySelect,
 };
 
+use super::audit;
 use super::endpoints::{AuthType, Method};
 use super::token_auth::bearer;
 use super::tokens::{allowlist, still_overlapping};
@@ -296,13 +297,25 @@ pub async fn authorize(
             let invalid = ServiceError::Unauthenticated(AuthFailure::InvalidToken);
             return Ok((sender, Err(invalid)));
         }
+        // Named as what it is, so that an endpoint token called "AT-000001" cannot pass
+        // for that access token in the audit log.
+        let credential = format!("endpoint token {}", secondary.name);
         let guarded = allowlist::Guarded {
-            credential: &secondary.name,
+            credential: &credential,
             actor: None,
             allowed_ips: &secondary.allowed_ips,
             policy: &secondary.ip_policy,
         };
         if let Err(refusal) = allowlist::check(state, guarded, ip).await {
+            // The request log has the call; the audit log has the refusal, like every one.
+            let ip = ip.map(|ip| ip.to_string());
+            let refused = audit::Refusal {
+                credential: &credential,
+                actor: None,
+                ip: ip.as_deref(),
+                reason: "ip_not_allowed",
+            };
+            audit::access_refused(&state.db, &state.auth.refusals, refused, None).await;
             return Ok((sender, Err(refusal)));
         }
         let verdict = if secondary.assignment.enabled && method.allowed_by(&secondary.assignment) {

@@ -6,7 +6,7 @@ use sea_orm::{
 };
 
 use super::super::audit::{Action, Event};
-use super::super::tokens::{allowlist, overlap_until, still_overlapping};
+use super::super::tokens::{allowlist, overlap_until, running_overlap};
 use super::super::{required_within, trimmed_within};
 use super::{DESCRIPTION_MAX, NAME_MAX};
 use crate::model::endpoint::{EndpointTokenView, IssuedEndpointToken};
@@ -20,15 +20,11 @@ use crate::server::secrets;
 
 fn token_view(token: endpoint_token::Model) -> EndpointTokenView {
     EndpointTokenView {
-        previous_valid_until: token
-            .previous_valid_until
-            .filter(|_| token.previous_digest.is_some())
-            .filter(|until| still_overlapping(Some(*until))),
-        allowed_ips: token
-            .allowed_ips
-            .split_whitespace()
-            .map(str::to_owned)
-            .collect(),
+        previous_valid_until: running_overlap(
+            token.previous_digest.as_deref(),
+            token.previous_valid_until,
+        ),
+        allowed_ips: allowlist::ranges(&token.allowed_ips),
         ip_policy: IpPolicy::parse(&token.ip_policy).unwrap_or_default(),
         id: token.id,
         name: token.name,
@@ -245,7 +241,7 @@ pub async fn update_token(
                     "active": changes.active,
                     "new_hint": new_hint,
                     "previous_valid_until": new_hint.is_some().then_some(overlap).flatten(),
-                    "allowed_ips": allowed_ips.map(|a| a.split_whitespace().map(str::to_owned).collect::<Vec<_>>()),
+                    "allowed_ips": allowed_ips.as_deref().map(allowlist::ranges),
                     "ip_policy": changes.ip_policy.map(IpPolicy::as_str),
                 }),
             ),

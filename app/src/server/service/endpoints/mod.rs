@@ -16,7 +16,7 @@ use sea_orm::{
 };
 
 use super::audit::{Action, Event};
-use super::tokens::{overlap_until, still_overlapping};
+use super::tokens::{overlap_until, running_overlap};
 use super::{required_within, trimmed_within};
 use crate::model::endpoint::{EndpointView, PrimaryView};
 use crate::server::authz::Admin;
@@ -95,10 +95,10 @@ fn endpoint_view(
                 hint: p.hint,
                 generated_at: p.generated_at,
                 issued: p.issued,
-                previous_valid_until: p
-                    .previous_valid_until
-                    .filter(|_| p.previous_digest.is_some())
-                    .filter(|until| still_overlapping(Some(*until))),
+                previous_valid_until: running_overlap(
+                    p.previous_digest.as_deref(),
+                    p.previous_valid_until,
+                ),
             })
         })
         .collect();

@@ -51,6 +51,11 @@ pub fn normalise(entries: &[String]) -> Result<String> {
 
 /// Whether a call from `ip` may use a token whose stored allowlist is `allowed`. An empty
 /// list admits everyone; a list admits no call whose address is unknown.
+/// The stored ranges as a list, for views and audit details.
+pub fn ranges(stored: &str) -> Vec<String> {
+    stored.split_whitespace().map(str::to_owned).collect()
+}
+
 /// A credential with an allowlist, as its check needs it.
 #[derive(Clone, Copy, Debug)]
 pub struct Guarded<'a> {
@@ -81,9 +86,7 @@ pub async fn check(state: &AppState, guarded: Guarded<'_>, ip: Option<IpAddr>) -
         ip: ip.as_deref(),
         reason: "ip_reported",
     };
-    let details = serde_json::json!({
-        "allowed_ips": guarded.allowed_ips.split(' ').collect::<Vec<_>>()
-    });
+    let details = serde_json::json!({ "allowed_ips": ranges(guarded.allowed_ips) });
     audit::refused(
         &state.db,
         &state.auth.refusals,

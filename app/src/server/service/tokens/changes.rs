@@ -363,10 +363,7 @@ pub async fn update(
     }
     if let Some(entries) = changes.allowed_ips {
         let allowed = allowlist::normalise(&entries)?;
-        details.insert(
-            "allowed_ips".into(),
-            allowed.split_whitespace().collect::<Vec<_>>().into(),
-        );
+        details.insert("allowed_ips".into(), allowlist::ranges(&allowed).into());
         update = update.col_expr(access_token::Column::AllowedIps, Expr::value(allowed));
     }
     if let Some(policy) = changes.ip_policy {
@@ -374,6 +371,14 @@ pub async fn update(
         update = update.col_expr(access_token::Column::IpPolicy, Expr::value(policy.as_str()));
     }
     if let Some(limit) = changes.rate_limit_per_minute {
+        // The limit protects the service from the token: whoever holds the token may not
+        // lift it, and a new limit starts a fresh budget.
+        if !matches!(reach, Reach::Any(_)) {
+            return Err(ServiceError::validation(
+                "rate_limit_per_minute",
+                "Only an administrator may set a token's rate limit",
+            ));
+        }
         if let Some(limit) = limit {
             if !(1..=PER_MINUTE_MAX).contains(&limit) {
                 return Err(ServiceError::validation(

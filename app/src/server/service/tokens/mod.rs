@@ -16,6 +16,7 @@ pub use listing::{
     LIST_LIMIT_MAX, NEVER,
 };
 pub use rules::{
-    current_settings, effective_scopes, generated_token, life_cycle, overlap_until,
-    still_overlapping, view, Expiry, NewToken, DESCRIPTION_MAX, IDENTIFIER_MAX, NAME_MAX,
+    current_settings, effective_scopes, either_digest, generated_token, life_cycle, overlap_until,
+    running_overlap, still_overlapping, view, Expiry, NewToken, DESCRIPTION_MAX, IDENTIFIER_MAX,
+    NAME_MAX,
 };

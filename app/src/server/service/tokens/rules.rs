@@ -1,9 +1,10 @@
 //! What a token is allowed to be: scopes and who may grant them, expiry within the policy,
 //! and the life cycle state derived from the token, its owner and the settings.
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use sea_orm::ConnectionTrait;
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait};
 
 use super::super::settings::{self, TokenSettings};
+use super::allowlist;
 use crate::model::scope::{Scope, Scopes};
 use crate::model::token::{
     number, IpPolicy, Reason, TokenState, TokenView, GRACE_SECONDS_MAX, SCOPE_USE_DAYS,
@@ -116,6 +117,23 @@ pub fn overlap_until(grace_seconds: i64, now: DateTime<Utc>) -> Result<Option<Da
     Ok((grace_seconds > 0).then(|| now + Duration::seconds(grace_seconds)))
 }
 
+/// Until when a credential's replaced secret still works, for its view: `None` when there
+/// is none or its overlap ended.
+pub fn running_overlap(
+    previous_digest: Option<&str>,
+    until: Option<DateTime<Utc>>,
+) -> Option<DateTime<Utc>> {
+    until.filter(|_| previous_digest.is_some() && still_overlapping(until))
+}
+
+/// Rows whose current or previous secret has `digest` (both columns are indexed or small):
+/// a random digest is never one credential's current secret and another's previous one.
+pub fn either_digest<C: ColumnTrait>(current: C, previous: C, digest: &str) -> Condition {
+    Condition::any()
+        .add(current.eq(digest))
+        .add(previous.eq(digest))
+}
+
 /// Whether a replaced secret whose overlap ends at `until` still works: compared on every
 /// call, so it stops at that instant whatever is cached.
 pub fn still_overlapping(until: Option<DateTime<Utc>>) -> bool {
@@ -151,24 +169,19 @@ pub fn view(
             .and_then(|s| serde_json::from_str(s).ok())
             .unwrap_or_default(),
         revoked_at: token.revoked_at,
-        allowed_ips: token
-            .allowed_ips
-            .split_whitespace()
-            .map(str::to_owned)
-            .collect(),
+        allowed_ips: allowlist::ranges(&token.allowed_ips),
         ip_policy: IpPolicy::parse(&token.ip_policy).unwrap_or_default(),
-        previous_valid_until: token
-            .previous_valid_until
-            .filter(|until| token.previous_digest.is_some() && *until > Utc::now()),
+        previous_valid_until: running_overlap(
+            token.previous_digest.as_deref(),
+            token.previous_valid_until,
+        ),
         previous_used_at: token.previous_used_at,
         scopes_used: scopes_used_since(
             token.scopes_used.as_deref(),
             today - Duration::days(SCOPE_USE_DAYS),
         ),
         imported: token.imported,
-        rate_limit_per_minute: token
-            .rate_limit_per_minute
-            .and_then(|limit| u32::try_from(limit).ok()),
+        rate_limit_per_minute: token.own_rate_limit(),
         idle: reason.is_none()
             && settings.idle_since(today).is_some_and(|since| {
                 token.issued_at < since && token.last_used_at.is_none_or(|used| used < since)
