@@ -129,6 +129,16 @@ pub struct ServeArgs {
         global = true
     )]
     pub trusted_proxies: String,
+    /// Let webhooks reach loopback, private and link-local addresses. Off, such URLs are
+    /// refused: an administrator's session could otherwise make Tessera call into its own
+    /// network.
+    #[arg(
+        long,
+        env = "TESSERA_WEBHOOK_ALLOW_PRIVATE",
+        default_value_t = false,
+        global = true
+    )]
+    pub webhook_allow_private: bool,
 }
 
 impl ServeArgs {
@@ -150,6 +160,7 @@ impl ServeArgs {
             public_origin,
             trusted_proxies: client_ip::parse_ranges(&self.trusted_proxies)
                 .map_err(|e| format!("TESSERA_TRUSTED_PROXIES: {e}"))?,
+            webhook_allow_private: self.webhook_allow_private,
         })
     }
 }

@@ -135,6 +135,22 @@ pub fn spawn_background(state: &AppState) {
         }
     });
     follow_changes(state);
+    let webhook_state = state.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(WEBHOOK_POLL_INTERVAL);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            let now = chrono::Utc::now();
+            if let Err(err) = webhook_state
+                .webhooks
+                .deliver_due(&webhook_state.db, now)
+                .await
+            {
+                tracing::warn!(error = %err, "could not send webhook deliveries");
+            }
+        }
+    });
     let retention_state = state.clone();
     tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(60 * 60));
@@ -158,6 +174,11 @@ pub fn spawn_background(state: &AppState) {
             }
             if let Err(err) = app::server::service::limits::forget_ended(db, now).await {
                 tracing::warn!(error = %err, "could not forget ended attempt windows");
+            }
+            match app::server::service::expiry::notify_due(db, now).await {
+                Ok(0) => {}
+                Ok(sent) => tracing::info!(sent, "sent token expiry notices"),
+                Err(err) => tracing::warn!(error = %err, "could not send token expiry notices"),
             }
             retention_state.rates.forget_rested();
             let first_day = today - chrono::Duration::days(app::model::token::USAGE_DAYS);
@@ -240,6 +261,9 @@ pub async fn flush_logs(state: &AppState) -> Result<(), app::server::error::Serv
 
 /// How long endpoint calls may wait in memory before they are logged.
 pub const REQUEST_LOG_FLUSH_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// How often an instance looks for webhook deliveries that are due.
+pub const WEBHOOK_POLL_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// How long token use may wait in memory before it is written.
 pub const USAGE_FLUSH_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);

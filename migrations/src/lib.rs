@@ -22,6 +22,7 @@ mod m20261125_000016_token_rate_limit;
 mod m20261125_000017_token_usage_days;
 mod m20261125_000018_token_imported;
 mod m20261125_000019_endpoint_overlap_allowlist;
+mod m20261126_000020_webhooks;
 
 pub struct Migrator;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000017_token_usage_days::Migration),
             Box::new(m20261125_000018_token_imported::Migration),
             Box::new(m20261125_000019_endpoint_overlap_allowlist::Migration),
+            Box::new(m20261126_000020_webhooks::Migration),
         ]
     }
 }

@@ -11,7 +11,7 @@ use utoipa::{
     Modify, OpenApi,
 };
 
-use super::{admin, dto, endpoints, error, me, records, tokens};
+use super::{admin, dto, endpoints, error, leaks, me, records, tokens, webhooks};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -30,6 +30,8 @@ use super::{admin, dto, endpoints, error, me, records, tokens};
         endpoints::unassign, endpoints::requests, endpoints::list_tokens,
         endpoints::create_token, endpoints::update_token, endpoints::regenerate_token,
         records::create, records::list, records::delete,
+        webhooks::list, webhooks::create, webhooks::update, webhooks::delete,
+        webhooks::deliveries, webhooks::redeliver, leaks::report,
     ),
     components(schemas(error::ErrorBody, error::ErrorDetail, dto::CreateTokenRequest)),
     modifiers(&BearerAuth, &EveryAnswer)

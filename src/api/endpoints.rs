@@ -24,7 +24,7 @@ use app::server::service::{
 use app::server::state::AppState;
 
 /// A path id that is not a number names nothing: 404, like an unknown id.
-fn id(text: &str) -> ApiResult<i64> {
+pub(super) fn id(text: &str) -> ApiResult<i64> {
     text.parse().map_err(|_| ApiError::not_found())
 }
 

@@ -90,8 +90,8 @@ impl FromRequestParts<AppState> for Caller {
         let answer = parts.extensions.get::<TokenAnswer>();
         match token_auth::authenticate(state, credentials).await {
             Ok(principal) => {
-                if let (Some(answer), Some(rate)) = (answer, principal.rate) {
-                    answer.rate(rate);
+                if let Some(answer) = answer {
+                    answer.token(principal.rate, principal.token.expires_at);
                 }
                 Ok(Caller {
                     principal,
@@ -101,7 +101,7 @@ impl FromRequestParts<AppState> for Caller {
             }
             Err(err) => {
                 if let (Some(answer), ServiceError::OverRateLimit(over)) = (answer, &err) {
-                    answer.rate(over.rate);
+                    answer.over_limit(over.rate);
                 }
                 let reason = match &err {
                     ServiceError::Unauthenticated(failure) => Some(failure.code()),

@@ -6,10 +6,12 @@ mod dto;
 mod endpoints;
 mod error;
 mod extract;
+mod leaks;
 mod me;
 mod records;
 mod token_headers;
 mod tokens;
+mod webhooks;
 
 use axum::{
     extract::DefaultBodyLimit,
@@ -29,6 +31,7 @@ pub fn router() -> Router<AppState> {
     // service clone on every request.
     let v1 = Router::new()
         .route("/api/v1/me", get(me::me))
+        .route("/api/v1/leaks", post(leaks::report))
         .route("/api/v1/tokens", get(tokens::list).post(tokens::create))
         .route("/api/v1/tokens/introspect", post(tokens::introspect))
         .route("/api/v1/tokens/self/rotate", post(tokens::rotate_self))
@@ -106,6 +109,22 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/v1/admin/endpoint-tokens/{id}/regenerate",
             post(endpoints::regenerate_token),
+        )
+        .route(
+            "/api/v1/admin/webhooks",
+            get(webhooks::list).post(webhooks::create),
+        )
+        .route(
+            "/api/v1/admin/webhooks/{id}",
+            patch(webhooks::update).delete(webhooks::delete),
+        )
+        .route(
+            "/api/v1/admin/webhooks/{id}/deliveries",
+            get(webhooks::deliveries),
+        )
+        .route(
+            "/api/v1/admin/webhooks/{id}/deliveries/{delivery_id}/redeliver",
+            post(webhooks::redeliver),
         )
         // Unknown API paths answer in the API's shape, not with the pages' 404.
         .route("/api/v1", any(not_found))

@@ -39,12 +39,24 @@ pub enum Action {
     EndpointTokenUpdate,
     EndpointAssign,
     EndpointUnassign,
+    /// A leak report matched a token's secret.
+    TokenLeaked,
+    /// An expiry notice was sent.
+    TokenExpiring,
+    /// A token's last day passed.
+    TokenExpired,
+    WebhookCreate,
+    WebhookUpdate,
+    WebhookDelete,
+    /// Tessera turned a webhook off after its deliveries failed for a day.
+    WebhookDisable,
+    WebhookRedeliver,
     /// A request that did not authenticate (401) or was not allowed (403).
     AccessRefused,
 }
 
 impl Action {
-    pub const ALL: [Action; 28] = [
+    pub const ALL: [Action; 36] = [
         Self::SignIn,
         Self::SignInFailed,
         Self::SignInRefused,
@@ -72,6 +84,14 @@ impl Action {
         Self::EndpointTokenUpdate,
         Self::EndpointAssign,
         Self::EndpointUnassign,
+        Self::TokenLeaked,
+        Self::TokenExpiring,
+        Self::TokenExpired,
+        Self::WebhookCreate,
+        Self::WebhookUpdate,
+        Self::WebhookDelete,
+        Self::WebhookDisable,
+        Self::WebhookRedeliver,
         Self::AccessRefused,
     ];
 
@@ -109,6 +129,14 @@ impl Action {
             Self::EndpointTokenUpdate => "Endpoint token changed",
             Self::EndpointAssign => "Endpoint token assigned",
             Self::EndpointUnassign => "Endpoint token unassigned",
+            Self::TokenLeaked => "Token reported leaked",
+            Self::TokenExpiring => "Token expiry notice sent",
+            Self::TokenExpired => "Token expired",
+            Self::WebhookCreate => "Webhook created",
+            Self::WebhookUpdate => "Webhook changed",
+            Self::WebhookDelete => "Webhook deleted",
+            Self::WebhookDisable => "Webhook turned off after failures",
+            Self::WebhookRedeliver => "Webhook delivery sent again",
             Self::AccessRefused => "API call refused",
         }
     }
@@ -142,6 +170,14 @@ impl Action {
             Self::EndpointTokenUpdate => "endpoint_token.update",
             Self::EndpointAssign => "endpoint.assign",
             Self::EndpointUnassign => "endpoint.unassign",
+            Self::TokenLeaked => "token.leaked",
+            Self::TokenExpiring => "token.expiring",
+            Self::TokenExpired => "token.expired",
+            Self::WebhookCreate => "webhook.create",
+            Self::WebhookUpdate => "webhook.update",
+            Self::WebhookDelete => "webhook.delete",
+            Self::WebhookDisable => "webhook.disable",
+            Self::WebhookRedeliver => "webhook.redeliver",
             Self::AccessRefused => "auth.refused",
         }
     }

@@ -7,6 +7,7 @@ pub mod scope;
 pub mod session;
 pub mod settings;
 pub mod token;
+pub mod webhook;
 
 /// Tells an absent field (`None`) from an explicit null (`Some(None)`), for
 /// `#[serde(default, deserialize_with = "explicit_null")]`.

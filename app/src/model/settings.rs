@@ -22,6 +22,36 @@ pub struct TokenSettings {
     pub revoke_idle_after_days: u32,
     /// Requests a minute a token without a limit of its own may make (0: no limit).
     pub default_rate_limit_per_minute: u32,
+    /// Days before a token's last day on which `token.expiring` is sent (and mailed).
+    pub expiry_notice_days: Vec<u32>,
+    /// What a leak report that matches a secret does to its token.
+    pub leak_response: LeakResponse,
+}
+
+/// What a reported leak does to the token it matches.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LeakResponse {
+    /// The token stops at once (as GitHub does with reported tokens).
+    #[default]
+    Revoke,
+    /// The owner and the webhooks are told; the token keeps working.
+    Flag,
+}
+
+impl LeakResponse {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Revoke => "revoke",
+            Self::Flag => "flag",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Revoke, Self::Flag]
+            .into_iter()
+            .find(|r| r.as_str() == text)
+    }
 }
 
 impl Default for TokenSettings {
@@ -37,6 +67,8 @@ impl Default for TokenSettings {
             idle_after_days: 90,
             revoke_idle_after_days: 0,
             default_rate_limit_per_minute: 0,
+            expiry_notice_days: vec![30, 7, 1],
+            leak_response: LeakResponse::Revoke,
         }
     }
 }

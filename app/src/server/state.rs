@@ -7,6 +7,7 @@ use super::cache::AuthCache;
 use super::rate_limits::RateLimits;
 use super::record_writer::RecordWriter;
 use super::requests::RequestLog;
+use super::service::webhooks::delivery::Deliverer;
 use super::usage::UsageLog;
 
 /// Shared by every request: the database pool, the settings read at start, and what token
@@ -25,6 +26,8 @@ pub struct Shared {
     pub rates: RateLimits,
     pub requests: Arc<RequestLog>,
     pub records: RecordWriter,
+    /// Sends webhook deliveries from the outbox.
+    pub webhooks: Deliverer,
     /// Endpoint calls that run to their end even if their client hangs up; shutdown waits
     /// for them before the last flush of the request log.
     pub calls: tokio_util::task::TaskTracker,
@@ -36,6 +39,7 @@ impl AppState {
         let requests = Arc::<RequestLog>::default();
         Self(Arc::new(Shared {
             records: RecordWriter::start(db.clone(), requests.clone()),
+            webhooks: Deliverer::new(sessions.webhook_allow_private),
             db,
             sessions,
             auth: Arc::default(),
@@ -68,6 +72,8 @@ pub struct SessionConfig {
     pub public_origin: String,
     /// Reverse proxies whose `X-Forwarded-For` is believed (see `server::client_ip`).
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Webhooks may reach loopback and private addresses (refused otherwise).
+    pub webhook_allow_private: bool,
 }
 
 impl SessionConfig {
@@ -88,6 +94,7 @@ impl Default for SessionConfig {
             secure_cookie: false,
             public_origin: "http://127.0.0.1:3000".into(),
             trusted_proxies: Vec::new(),
+            webhook_allow_private: false,
         }
     }
 }

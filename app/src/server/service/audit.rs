@@ -51,10 +51,13 @@ impl<'a> Event<'a> {
     }
 }
 
+/// Appends `event`, and its webhook deliveries, through `db`: in a change, its transaction.
 pub async fn record(db: &impl ConnectionTrait, event: Event<'_>) -> Result<()> {
+    let at = Utc::now();
+    super::webhooks::outbox::enqueue(db, &event, at).await?;
     audit_event::ActiveModel {
         id: NotSet,
-        at: Set(Utc::now()),
+        at: Set(at),
         actor: Set(event.actor.map(str::to_owned)),
         action: Set(event.action.as_str().to_owned()),
         target: Set(event.target.map(str::to_owned)),

@@ -41,6 +41,8 @@ pub enum Key<'a> {
     /// A username as keyed (lower case).
     Username(&'a str),
     Client(&'a str),
+    /// A client address sending leak reports.
+    Reporter(&'a str),
     Token(i64),
 }
 
@@ -49,6 +51,7 @@ impl Key<'_> {
         match self {
             Self::Username(name) => format!("user:{name}"),
             Self::Client(ip) => format!("ip:{}", client_range(ip)),
+            Self::Reporter(ip) => format!("leaks:{}", client_range(ip)),
             Self::Token(id) => format!("token:{id}"),
         }
     }
@@ -70,11 +73,16 @@ fn client_range(ip: &str) -> String {
 /// Forgets every key whose window ended before `now`: random usernames and addresses leave
 /// one row each, which the server removes every hour.
 pub async fn forget_ended(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<u64> {
-    let longest = [PER_USERNAME, PER_CLIENT, PER_TOKEN]
-        .iter()
-        .map(|limit| limit.window_seconds)
-        .max()
-        .unwrap_or(FIFTEEN_MINUTES);
+    let longest = [
+        PER_USERNAME,
+        PER_CLIENT,
+        PER_TOKEN,
+        super::leaks::PER_REPORTER,
+    ]
+    .iter()
+    .map(|limit| limit.window_seconds)
+    .max()
+    .unwrap_or(FIFTEEN_MINUTES);
     Ok(attempt_limit::Entity::delete_many()
         .filter(attempt_limit::Column::WindowStart.lt(now.timestamp() - longest))
         .exec(db)

@@ -3,6 +3,8 @@ pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod endpoints;
+pub mod expiry;
+pub mod leaks;
 pub mod limits;
 pub mod passwords;
 pub mod sessions;
@@ -10,6 +12,7 @@ pub mod settings;
 pub mod token_auth;
 pub mod tokens;
 pub mod traffic;
+pub mod webhooks;
 
 use crate::server::error::{Result, ServiceError};
 

@@ -17,6 +17,9 @@ const TOKENS_KEY: &str = "tokens";
 /// Longest lifetime a policy may set: about a hundred years.
 const LIFETIME_LIMIT_DAYS: u32 = 36_500;
 
+/// Expiry notices a policy may ask for.
+const EXPIRY_NOTICES_MAX: usize = 5;
+
 impl TokenSettings {
     pub fn validate(&self) -> Result<()> {
         if self.default_lifetime_days == 0 {
@@ -63,6 +66,16 @@ impl TokenSettings {
             return Err(ServiceError::validation(
                 "default_rate_limit_per_minute",
                 format!("A rate limit may be at most {PER_MINUTE_MAX} requests a minute"),
+            ));
+        }
+        if self.expiry_notice_days.len() > EXPIRY_NOTICES_MAX
+            || self.expiry_notice_days.iter().any(|&d| d == 0 || d > 365)
+        {
+            return Err(ServiceError::validation(
+                "expiry_notice_days",
+                format!(
+                    "Expiry notices: up to {EXPIRY_NOTICES_MAX} numbers of days, each from 1 to 365"
+                ),
             ));
         }
         if self.max_lifetime_days != 0 && self.default_lifetime_days > self.max_lifetime_days {

@@ -163,6 +163,18 @@ pub async fn list(db: &impl ConnectionTrait, _admin: &Admin) -> Result<Vec<Endpo
 /// Stores a new secret for the primary `method` of `endpoint_id` (creating it if needed)
 /// and answers it. The old value stops with this write, or keeps working until `overlap`.
 /// `issued`: the caller shows it.
+/// A primary's value replaced by one never shown (`issued` false) and no overlap: what it
+/// was stops at once, and the endpoint's page offers "Generate" for a new one.
+pub(crate) async fn withdraw_primary(
+    db: &impl ConnectionTrait,
+    endpoint_id: i64,
+    method: Method,
+) -> Result<()> {
+    put_primary(db, endpoint_id, method, false, None)
+        .await
+        .map(drop)
+}
+
 async fn put_primary(
     db: &impl ConnectionTrait,
     endpoint_id: i64,

@@ -439,6 +439,7 @@ pub async fn delete(
         .filter(token_usage_day::Column::TokenId.eq(id))
         .exec(change.db())
         .await?;
+    super::super::expiry::forget(change.db(), id).await?;
     change
         .audit(
             Event::by(admin.username(), Action::TokenDelete, &number(id))

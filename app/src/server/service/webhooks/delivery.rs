@@ -1,0 +1,285 @@
+//! The delivery worker: any instance claims due deliveries with a lease (one conditional
+//! update, so two instances never send the same attempt), sends them signed, and records
+//! the attempt. A failure is retried with backoff until the delivery's day is over; then the
+//! delivery fails and its webhook is turned off. Deliveries are at least once: an instance
+//! killed mid-attempt leaves its lease to run out, and another sends again with the same
+//! `webhook-id`.
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, SubsecRound, Utc};
+use sea_orm::{
+    sea_query::Expr, ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
+    EntityTrait, NotSet, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+};
+
+use super::super::audit::{self, Action, Event};
+use super::{address, signature};
+use crate::model::webhook::DeliveryState;
+use crate::server::entity::{webhook, webhook_attempt, webhook_delivery};
+use crate::server::error::Result;
+
+/// An answer slower than this is a failure.
+pub const TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a claimed delivery stays with its instance: the timeout and a margin.
+const LEASE: chrono::Duration = chrono::Duration::seconds(30);
+/// Deliveries claimed per round, sent concurrently.
+const BATCH: u64 = 32;
+/// Waits after the 1st, 2nd, … failure, as the Standard Webhooks reference schedule has
+/// them; the last repeats until the day is over.
+const BACKOFF: [i64; 6] = [5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600];
+
+/// Sends deliveries; one per instance, shared by its worker and by "Redeliver".
+#[derive(Debug)]
+pub struct Deliverer {
+    client: reqwest::Client,
+    allow_private: bool,
+}
+
+impl Deliverer {
+    /// `allow_private` lets webhooks reach loopback and private addresses (tests, and
+    /// receivers inside the operator's own network).
+    pub fn new(allow_private: bool) -> Self {
+        let builder = reqwest::Client::builder()
+            .timeout(TIMEOUT)
+            .connect_timeout(TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .user_agent(concat!("Tessera-Webhooks/", env!("CARGO_PKG_VERSION")));
+        let builder = if allow_private {
+            builder
+        } else {
+            builder.dns_resolver(Arc::new(address::PublicOnly))
+        };
+        Self {
+            // Building fails only without a TLS backend, which is compiled in.
+            client: builder.build().unwrap_or_default(),
+            allow_private,
+        }
+    }
+
+    pub fn allow_private(&self) -> bool {
+        self.allow_private
+    }
+
+    /// Sends every delivery due at `now` (up to a batch); returns how many were attempted.
+    pub async fn deliver_due(&self, db: &DatabaseConnection, now: DateTime<Utc>) -> Result<usize> {
+        let due = webhook_delivery::Entity::find()
+            .filter(webhook_delivery::Column::State.eq(DeliveryState::Pending.as_str()))
+            .filter(webhook_delivery::Column::NextAttemptAt.lte(now))
+            .filter(
+                Condition::any()
+                    .add(webhook_delivery::Column::LockedUntil.is_null())
+                    .add(webhook_delivery::Column::LockedUntil.lte(now)),
+            )
+            .order_by_asc(webhook_delivery::Column::NextAttemptAt)
+            .limit(BATCH)
+            .all(db)
+            .await?;
+        let mut sends = tokio::task::JoinSet::new();
+        let mut attempted = 0;
+        for delivery in due {
+            let Some(hook) = webhook::Entity::find_by_id(delivery.webhook_id)
+                .one(db)
+                .await?
+                .filter(|h| h.enabled)
+            else {
+                continue;
+            };
+            // Whole milliseconds: stored and compared back exactly on either database.
+            let lease = (now + LEASE).trunc_subsecs(3);
+            if !claim(db, delivery.id, now, lease).await? {
+                continue;
+            }
+            attempted += 1;
+            let (client, db) = (self.client.clone(), db.clone());
+            let allow_private = self.allow_private;
+            sends.spawn(async move {
+                let outcome = send(&client, allow_private, &hook, &delivery, now).await;
+                if let Err(err) = settle(&db, &hook, &delivery, lease, now, outcome).await {
+                    tracing::warn!(error = %err, delivery = delivery.id, "could not record a webhook attempt");
+                }
+            });
+        }
+        while sends.join_next().await.is_some() {}
+        Ok(attempted)
+    }
+}
+
+async fn claim(
+    db: &impl ConnectionTrait,
+    id: i64,
+    now: DateTime<Utc>,
+    lease: DateTime<Utc>,
+) -> Result<bool> {
+    Ok(webhook_delivery::Entity::update_many()
+        .col_expr(webhook_delivery::Column::LockedUntil, Expr::value(lease))
+        .filter(webhook_delivery::Column::Id.eq(id))
+        .filter(webhook_delivery::Column::State.eq(DeliveryState::Pending.as_str()))
+        .filter(
+            Condition::any()
+                .add(webhook_delivery::Column::LockedUntil.is_null())
+                .add(webhook_delivery::Column::LockedUntil.lte(now)),
+        )
+        .exec(db)
+        .await?
+        .rows_affected
+        == 1)
+}
+
+/// What one attempt came to.
+struct Outcome {
+    status: Option<u16>,
+    error: Option<String>,
+    took: Duration,
+}
+
+impl Outcome {
+    fn succeeded(&self) -> bool {
+        self.status.is_some_and(|s| (200..300).contains(&s))
+    }
+}
+
+async fn send(
+    client: &reqwest::Client,
+    allow_private: bool,
+    hook: &webhook::Model,
+    delivery: &webhook_delivery::Model,
+    now: DateTime<Utc>,
+) -> Outcome {
+    let started = Instant::now();
+    let failed = |error: String| Outcome {
+        status: None,
+        error: Some(error),
+        took: started.elapsed(),
+    };
+    let url = match reqwest::Url::parse(&hook.url) {
+        Ok(url) => url,
+        Err(err) => return failed(format!("invalid URL: {err}")),
+    };
+    if !allow_private && !address::literal_allowed(&url) {
+        return failed("the URL points to a loopback, private or link-local address".into());
+    }
+    let timestamp = now.timestamp();
+    let Some(signature) = signature::sign(
+        &hook.secret,
+        &delivery.message_id,
+        timestamp,
+        delivery.payload.as_bytes(),
+    ) else {
+        return failed("the webhook's secret cannot sign".into());
+    };
+    let answer = client
+        .post(url)
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .header("webhook-id", &delivery.message_id)
+        .header("webhook-timestamp", timestamp.to_string())
+        .header("webhook-signature", signature)
+        .body(delivery.payload.clone())
+        .send()
+        .await;
+    match answer {
+        Ok(response) => Outcome {
+            status: Some(response.status().as_u16()),
+            error: None,
+            took: started.elapsed(),
+        },
+        Err(err) if err.is_timeout() => failed(format!("no answer within {} s", TIMEOUT.as_secs())),
+        Err(err) if err.is_connect() => failed("could not connect".into()),
+        Err(_) => failed("the request failed".into()),
+    }
+}
+
+/// Records the attempt and what follows from it, if this instance still holds the lease.
+async fn settle(
+    db: &DatabaseConnection,
+    hook: &webhook::Model,
+    delivery: &webhook_delivery::Model,
+    lease: DateTime<Utc>,
+    now: DateTime<Utc>,
+    outcome: Outcome,
+) -> Result<()> {
+    let attempts = delivery.attempts + 1;
+    let (state, next) = if outcome.succeeded() {
+        (DeliveryState::Delivered, delivery.next_attempt_at)
+    } else if now >= delivery.retry_until {
+        (DeliveryState::Failed, delivery.next_attempt_at)
+    } else {
+        let wait = BACKOFF[(attempts as usize - 1).min(BACKOFF.len() - 1)];
+        let next = (now + chrono::Duration::seconds(wait)).min(delivery.retry_until);
+        (DeliveryState::Pending, next)
+    };
+    let txn = db.begin().await?;
+    let held = webhook_delivery::Entity::update_many()
+        .col_expr(webhook_delivery::Column::State, Expr::value(state.as_str()))
+        .col_expr(webhook_delivery::Column::Attempts, Expr::value(attempts))
+        .col_expr(webhook_delivery::Column::NextAttemptAt, Expr::value(next))
+        .col_expr(
+            webhook_delivery::Column::LockedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(
+            webhook_delivery::Column::LastStatus,
+            Expr::value(outcome.status.map(i32::from)),
+        )
+        .filter(webhook_delivery::Column::Id.eq(delivery.id))
+        .filter(webhook_delivery::Column::LockedUntil.eq(lease))
+        .exec(&txn)
+        .await?
+        .rows_affected
+        == 1;
+    if !held {
+        // The lease ran out and another instance took the delivery over: its record counts.
+        return Ok(());
+    }
+    webhook_attempt::ActiveModel {
+        id: NotSet,
+        delivery_id: Set(delivery.id),
+        at: Set(now),
+        status: Set(outcome.status.map(i32::from)),
+        error: Set(outcome.error),
+        duration_ms: Set(i64::try_from(outcome.took.as_millis()).unwrap_or(i64::MAX)),
+    }
+    .insert(&txn)
+    .await?;
+    if state == DeliveryState::Failed {
+        turn_off(&txn, hook, now).await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+/// A webhook whose delivery failed for a day is turned off, with the reason on its banner.
+async fn turn_off(
+    txn: &impl ConnectionTrait,
+    hook: &webhook::Model,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let turned_off = webhook::Entity::update_many()
+        .col_expr(webhook::Column::Enabled, Expr::value(false))
+        .col_expr(
+            webhook::Column::DisabledReason,
+            Expr::value(format!(
+                "Turned off on {} after a delivery failed for 24 hours",
+                now.format("%Y-%m-%d %H:%M UTC")
+            )),
+        )
+        .filter(webhook::Column::Id.eq(hook.id))
+        .filter(webhook::Column::Enabled.eq(true))
+        .exec(txn)
+        .await?
+        .rows_affected
+        == 1;
+    if turned_off {
+        audit::record(
+            txn,
+            Event {
+                target: Some(&hook.url),
+                ..Event::new(Action::WebhookDisable)
+            }
+            .details(serde_json::json!({ "webhook": hook.id })),
+        )
+        .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,293 @@
+//! Webhooks: where lifecycle events go. Administrators manage them; events reach them from
+//! the outbox (`outbox`), signed (`signature`), sent by any instance (`delivery`), only to
+//! public addresses unless the operator allows more (`address`).
+pub mod address;
+pub mod delivery;
+pub mod outbox;
+pub mod signature;
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, NotSet,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
+
+use super::audit::{Action, Event};
+use crate::model::webhook::{
+    AttemptView, CreatedWebhook, DeliveryState, DeliveryView, WebhookDraft, WebhookEvent,
+    WebhookView,
+};
+use crate::server::authz::Admin;
+use crate::server::cache::AuthCache;
+use crate::server::change::Change;
+use crate::server::entity::{webhook, webhook_attempt, webhook_delivery};
+use crate::server::error::{Result, ServiceError};
+use delivery::Deliverer;
+
+/// Webhooks per instance: enough for every receiver a team runs, few enough that one
+/// event's deliveries stay cheap to write.
+pub const MAX_WEBHOOKS: u64 = 20;
+/// Deliveries shown in a webhook's log.
+pub const LOG_LIMIT: u64 = 50;
+
+fn view(hook: webhook::Model) -> WebhookView {
+    WebhookView {
+        id: hook.id,
+        events: serde_json::from_str(&hook.events).unwrap_or_default(),
+        url: hook.url,
+        enabled: hook.enabled,
+        disabled_reason: hook.disabled_reason,
+        created_at: hook.created_at,
+    }
+}
+
+fn events(events: Option<Vec<WebhookEvent>>) -> Result<String> {
+    let mut events = events.unwrap_or_default();
+    events.sort();
+    events.dedup();
+    if events.is_empty() {
+        return Err(ServiceError::validation(
+            "events",
+            "Choose at least one event to send",
+        ));
+    }
+    serde_json::to_string(&events).map_err(|e| ServiceError::Internal(e.to_string()))
+}
+
+async fn find(db: &impl ConnectionTrait, id: i64) -> Result<webhook::Model> {
+    webhook::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(ServiceError::NotFound)
+}
+
+pub async fn list(db: &DatabaseConnection, _admin: &Admin) -> Result<Vec<WebhookView>> {
+    Ok(webhook::Entity::find()
+        .order_by_asc(webhook::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(view)
+        .collect())
+}
+
+pub async fn create(
+    db: &DatabaseConnection,
+    cache: &AuthCache,
+    deliverer: &Deliverer,
+    admin: &Admin,
+    draft: WebhookDraft,
+) -> Result<CreatedWebhook> {
+    let url = address::check(
+        draft.url.as_deref().unwrap_or_default(),
+        deliverer.allow_private(),
+    )
+    .await?;
+    let events = events(draft.events)?;
+    let change = Change::acting(db, cache, admin.grant()).await?;
+    if webhook::Entity::find().count(change.db()).await? >= MAX_WEBHOOKS {
+        return Err(ServiceError::Conflict {
+            field: "url",
+            message: format!("An instance has at most {MAX_WEBHOOKS} webhooks: delete one first"),
+        });
+    }
+    let secret = signature::new_secret();
+    let hook = webhook::ActiveModel {
+        id: NotSet,
+        url: Set(url.to_string()),
+        secret: Set(secret.clone()),
+        events: Set(events),
+        enabled: Set(draft.enabled.unwrap_or(true)),
+        disabled_reason: Set(None),
+        created_at: Set(Utc::now()),
+    }
+    .insert(change.db())
+    .await?;
+    change
+        .audit(
+            Event::by(admin.username(), Action::WebhookCreate, &hook.url).details(
+                serde_json::json!({ "webhook": hook.id, "events": serde_json::from_str::<serde_json::Value>(&hook.events).ok(), "enabled": hook.enabled }),
+            ),
+        )
+        .await?;
+    change.commit().await?;
+    Ok(CreatedWebhook {
+        webhook: view(hook),
+        secret,
+    })
+}
+
+pub async fn update(
+    db: &DatabaseConnection,
+    cache: &AuthCache,
+    deliverer: &Deliverer,
+    admin: &Admin,
+    id: i64,
+    draft: WebhookDraft,
+) -> Result<WebhookView> {
+    let url = match &draft.url {
+        Some(url) => Some(address::check(url, deliverer.allow_private()).await?),
+        None => None,
+    };
+    let events = draft.events.clone().map(|e| events(Some(e))).transpose()?;
+    let change = Change::acting(db, cache, admin.grant()).await?;
+    let mut hook: webhook::ActiveModel = find(change.db(), id).await?.into();
+    if let Some(url) = url {
+        hook.url = Set(url.to_string());
+    }
+    if let Some(events) = events {
+        hook.events = Set(events);
+    }
+    if let Some(enabled) = draft.enabled {
+        hook.enabled = Set(enabled);
+        // Turned back on by hand: the banner about the failures goes.
+        hook.disabled_reason = Set(None);
+    }
+    let hook = hook.update(change.db()).await?;
+    change
+        .audit(
+            Event::by(admin.username(), Action::WebhookUpdate, &hook.url).details(
+                serde_json::json!({ "webhook": hook.id, "url_changed": draft.url.is_some(), "events": draft.events, "enabled": draft.enabled }),
+            ),
+        )
+        .await?;
+    change.commit().await?;
+    Ok(view(hook))
+}
+
+/// Deletes the webhook with its deliveries and their log.
+pub async fn delete(
+    db: &DatabaseConnection,
+    cache: &AuthCache,
+    admin: &Admin,
+    id: i64,
+) -> Result<()> {
+    let change = Change::acting(db, cache, admin.grant()).await?;
+    let hook = find(change.db(), id).await?;
+    let deliveries = webhook_delivery::Entity::find()
+        .select_only()
+        .column(webhook_delivery::Column::Id)
+        .filter(webhook_delivery::Column::WebhookId.eq(id))
+        .into_tuple::<i64>()
+        .all(change.db())
+        .await?;
+    // Explicitly, as SQLite enforces foreign keys only when asked to.
+    for chunk in deliveries.chunks(500) {
+        webhook_attempt::Entity::delete_many()
+            .filter(webhook_attempt::Column::DeliveryId.is_in(chunk.iter().copied()))
+            .exec(change.db())
+            .await?;
+    }
+    webhook_delivery::Entity::delete_many()
+        .filter(webhook_delivery::Column::WebhookId.eq(id))
+        .exec(change.db())
+        .await?;
+    webhook::Entity::delete_by_id(id).exec(change.db()).await?;
+    change
+        .audit(
+            Event::by(admin.username(), Action::WebhookDelete, &hook.url)
+                .details(serde_json::json!({ "webhook": id })),
+        )
+        .await?;
+    change.commit().await
+}
+
+fn delivery_view(
+    delivery: webhook_delivery::Model,
+    attempts: Vec<webhook_attempt::Model>,
+) -> DeliveryView {
+    let state = DeliveryState::parse(&delivery.state).unwrap_or(DeliveryState::Pending);
+    DeliveryView {
+        id: delivery.id,
+        message_id: delivery.message_id,
+        event_type: delivery.event_type,
+        state,
+        created_at: delivery.created_at,
+        next_attempt_at: (state == DeliveryState::Pending).then_some(delivery.next_attempt_at),
+        attempts: attempts
+            .into_iter()
+            .map(|a| AttemptView {
+                at: a.at,
+                status: a.status.and_then(|s| u16::try_from(s).ok()),
+                error: a.error,
+                duration_ms: u64::try_from(a.duration_ms).unwrap_or_default(),
+            })
+            .collect(),
+    }
+}
+
+/// The webhook's latest deliveries, newest first, each with its attempts.
+pub async fn deliveries(
+    db: &DatabaseConnection,
+    _admin: &Admin,
+    id: i64,
+) -> Result<Vec<DeliveryView>> {
+    find(db, id).await?;
+    let deliveries = webhook_delivery::Entity::find()
+        .filter(webhook_delivery::Column::WebhookId.eq(id))
+        .order_by_desc(webhook_delivery::Column::Id)
+        .limit(LOG_LIMIT)
+        .all(db)
+        .await?;
+    let attempts = webhook_attempt::Entity::find()
+        .filter(webhook_attempt::Column::DeliveryId.is_in(deliveries.iter().map(|d| d.id)))
+        .order_by_asc(webhook_attempt::Column::Id)
+        .all(db)
+        .await?;
+    Ok(deliveries
+        .into_iter()
+        .map(|d| {
+            let own = attempts
+                .iter()
+                .filter(|a| a.delivery_id == d.id)
+                .cloned()
+                .collect();
+            delivery_view(d, own)
+        })
+        .collect())
+}
+
+/// "Redeliver": the delivery is due again now, with the same `webhook-id` and another day
+/// of retries. The worker sends it within a second.
+pub async fn redeliver(
+    db: &DatabaseConnection,
+    cache: &AuthCache,
+    admin: &Admin,
+    id: i64,
+    delivery_id: i64,
+) -> Result<DeliveryView> {
+    let change = Change::acting(db, cache, admin.grant()).await?;
+    let hook = find(change.db(), id).await?;
+    if !hook.enabled {
+        return Err(ServiceError::Conflict {
+            field: "enabled",
+            message: "Turn the webhook on before sending to it again".into(),
+        });
+    }
+    let delivery = webhook_delivery::Entity::find_by_id(delivery_id)
+        .filter(webhook_delivery::Column::WebhookId.eq(id))
+        .one(change.db())
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let now = Utc::now();
+    let mut active: webhook_delivery::ActiveModel = delivery.into();
+    active.state = Set(DeliveryState::Pending.as_str().to_owned());
+    active.next_attempt_at = Set(now);
+    active.retry_until = Set(now + outbox::RETRY_FOR);
+    active.locked_until = Set(None);
+    let delivery = active.update(change.db()).await?;
+    change
+        .audit(
+            Event::by(admin.username(), Action::WebhookRedeliver, &hook.url).details(
+                serde_json::json!({ "webhook": id, "delivery": delivery.id, "message_id": delivery.message_id }),
+            ),
+        )
+        .await?;
+    let attempts = webhook_attempt::Entity::find()
+        .filter(webhook_attempt::Column::DeliveryId.eq(delivery.id))
+        .order_by_asc(webhook_attempt::Column::Id)
+        .all(change.db())
+        .await?;
+    change.commit().await?;
+    Ok(delivery_view(delivery, attempts))
+}
