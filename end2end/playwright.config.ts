@@ -53,6 +53,8 @@ export default defineConfig({
       LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
       LEPTOS_SITE_ROOT: path.join(repo, "target/site"),
       RUST_LOG: "warn",
+      // The webhooks spec's receiver listens on loopback.
+      TESSERA_WEBHOOK_ALLOW_PRIVATE: "true",
     },
   },
 });

@@ -7,6 +7,7 @@ pub mod sessions;
 pub mod settings;
 pub mod tokens;
 pub mod users;
+pub mod webhooks;
 
 #[cfg(feature = "ssr")]
 pub(crate) mod context;

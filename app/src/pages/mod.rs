@@ -9,3 +9,4 @@ pub mod settings;
 pub mod token;
 pub mod tokens;
 pub mod users;
+pub mod webhooks;

@@ -1,4 +1,5 @@
-//! Administration > Settings: the API tokens switch, Token definitions and the token policy.
+//! Administration > Settings: the API tokens switch, Token definitions, the token policy,
+//! notices, webhooks and the kill switch.
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -10,10 +11,14 @@ use crate::components::dialog::{ConfirmDialog, Confirmation};
 use crate::components::form::Submission;
 use crate::components::session::AdminOnly;
 use crate::components::token::{counted, revoked_message};
+use crate::model::settings::LeakResponse;
+use crate::pages::webhooks::{webhooks_resource, WebhooksSection};
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
     let loaded = Resource::new(|| (), |_| get_token_settings());
+    let webhooks_changed = RwSignal::new(0u32);
+    let hooks = webhooks_resource(webhooks_changed);
     view! {
         <AdminOnly>
             <Title text="Settings"/>
@@ -21,11 +26,13 @@ pub fn SettingsPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="loading">"Loading settings…"</p> }>
                 {move || Suspend::new(async move {
                     match loaded.await {
-                        Ok(settings) => view! { <SettingsForm settings/><KillSwitch/> }.into_any(),
+                        Ok(settings) => view! { <SettingsForm settings/> }.into_any(),
                         Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
                     }
                 })}
             </Suspense>
+            <WebhooksSection changed=webhooks_changed hooks/>
+            <KillSwitch/>
         </AdminOnly>
     }
 }
@@ -137,6 +144,31 @@ fn SettingsForm(settings: TokenSettings) -> impl IntoView {
                 )}
             </section>
             <section class="section">
+                <h2>"Notices"</h2>
+                <div class="field">
+                    <label for="expiry-notices">"Expiry notices (days before a token's last day)"</label>
+                    <input id="expiry-notices" type="text" inputmode="numeric"
+                        prop:value=move || form.with(|f| f.expiry_notice_days.iter().map(u32::to_string).collect::<Vec<_>>().join(", "))
+                        on:change=move |ev| {
+                            let days = notice_days(&event_target_value(&ev));
+                            form.update(|f| f.expiry_notice_days = days);
+                        }/>
+                    {submission.field_error("expiry_notice_days")}
+                </div>
+                <p class="hint">"e.g. 30, 7, 1: token.expiring goes to webhooks (and owners, by email) at each; token.expired the day after the last."</p>
+                <div class="field">
+                    <label for="leak-response">"A reported leak"</label>
+                    <select id="leak-response"
+                        on:change=move |ev| {
+                            let response = LeakResponse::parse(&event_target_value(&ev)).unwrap_or_default();
+                            form.update(|f| f.leak_response = response);
+                        }>
+                        <option value="revoke" selected=move || form.with(|f| f.leak_response == LeakResponse::Revoke)>"Revokes the token at once"</option>
+                        <option value="flag" selected=move || form.with(|f| f.leak_response == LeakResponse::Flag)>"Only tells the owner and the webhooks"</option>
+                    </select>
+                </div>
+            </section>
+            <section class="section">
                 <h2>"Endpoint data"</h2>
                 {days("retention", "retention_days", "Keep endpoint records and calls (days)", |s| s.retention_days, |s, v| s.retention_days = v)}
                 <p class="hint">"Older records and calls are deleted every hour."</p>
@@ -213,6 +245,14 @@ fn KillSwitch() -> impl IntoView {
             <ConfirmDialog confirmation/>
         </form>
     }
+}
+
+/// "30, 7, 1" as days; an entry that is not a number becomes 0, which the server names.
+fn notice_days(text: &str) -> Vec<u32> {
+    text.split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|part| !part.is_empty())
+        .map(|part| part.parse().unwrap_or(0))
+        .collect()
 }
 
 /// What a datetime-local field holds (`YYYY-MM-DDTHH:MM`, seconds optional) in the browser's
