@@ -9,13 +9,16 @@ use axum::{body::Bytes, http::HeaderMap, http::StatusCode, routing::post, Router
 use base64::{engine::general_purpose::STANDARD, Engine};
 use hmac::{Hmac, Mac};
 
+/// In a script: answer 200, but only after 15 s.
+pub const SLOW: u16 = 0;
+
 #[derive(Clone, Debug)]
 pub struct Received {
     pub id: String,
     pub timestamp: String,
     pub signature: String,
     pub body: String,
-    /// What the receiver answered.
+    /// What the receiver answered ([`SLOW`]: nothing in time).
     pub status: u16,
 }
 
@@ -49,16 +52,18 @@ struct Log {
 pub struct Receiver {
     pub addr: SocketAddr,
     log: Arc<Mutex<Log>>,
+    arrived: Arc<tokio::sync::Notify>,
 }
 
 impl Receiver {
     pub async fn start() -> Self {
         let log = Arc::new(Mutex::new(Log::default()));
-        let state = log.clone();
+        let arrived = Arc::new(tokio::sync::Notify::new());
+        let (state, notify) = (log.clone(), arrived.clone());
         let app = Router::new().route(
             "/hook",
             post(move |headers: HeaderMap, body: Bytes| {
-                let state = state.clone();
+                let (state, notify) = (state.clone(), notify.clone());
                 async move {
                     let header = |name: &str| {
                         headers
@@ -67,15 +72,23 @@ impl Receiver {
                             .unwrap_or_default()
                             .to_owned()
                     };
-                    let mut log = state.lock().unwrap();
-                    let status = log.script.pop_front().unwrap_or(200);
-                    log.received.push(Received {
-                        id: header("webhook-id"),
-                        timestamp: header("webhook-timestamp"),
-                        signature: header("webhook-signature"),
-                        body: String::from_utf8_lossy(&body).into_owned(),
-                        status,
-                    });
+                    let status = {
+                        let mut log = state.lock().unwrap();
+                        let status = log.script.pop_front().unwrap_or(200);
+                        log.received.push(Received {
+                            id: header("webhook-id"),
+                            timestamp: header("webhook-timestamp"),
+                            signature: header("webhook-signature"),
+                            body: String::from_utf8_lossy(&body).into_owned(),
+                            status,
+                        });
+                        status
+                    };
+                    notify.notify_waiters();
+                    if status == SLOW {
+                        tokio::time::sleep(std::time::Duration::from_secs(15)).await;
+                        return StatusCode::OK;
+                    }
                     StatusCode::from_u16(status).unwrap()
                 }
             }),
@@ -83,7 +96,7 @@ impl Receiver {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        Self { addr, log }
+        Self { addr, log, arrived }
     }
 
     pub fn url(&self) -> String {
@@ -97,5 +110,20 @@ impl Receiver {
 
     pub fn received(&self) -> Vec<Received> {
         self.log.lock().unwrap().received.clone()
+    }
+
+    /// Waits for what was received to satisfy `done`, woken by each arrival; panics after
+    /// `seconds` without it.
+    pub async fn wait_until(&self, seconds: u64, done: impl Fn(&[Received]) -> bool) {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(seconds);
+        loop {
+            let arrival = self.arrived.notified();
+            if done(&self.received()) {
+                return;
+            }
+            if tokio::time::timeout_at(deadline, arrival).await.is_err() {
+                panic!("the receiver waited {seconds} s: {:?}", self.received());
+            }
+        }
     }
 }

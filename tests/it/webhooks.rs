@@ -12,7 +12,7 @@ use app::server::state::SessionConfig;
 
 use crate::helpers::*;
 use crate::on_both_backends;
-use crate::receiver::Receiver;
+use crate::receiver::{Receiver, SLOW};
 
 on_both_backends!(
     lifecycle_events_arrive_signed_and_without_secrets,
@@ -22,6 +22,8 @@ on_both_backends!(
     two_instances_send_each_delivery_once,
     webhooks_reach_only_public_addresses_unless_allowed,
     only_administrators_manage_webhooks,
+    an_answer_slower_than_ten_seconds_is_a_failure,
+    pending_deliveries_survive_a_killed_server,
 );
 
 /// A server whose webhooks may reach the test's own receiver on loopback.
@@ -458,4 +460,120 @@ async fn only_administrators_manage_webhooks(backend: Backend) {
         )
         .await;
     assert_eq!(status, 404);
+}
+
+async fn an_answer_slower_than_ten_seconds_is_a_failure(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let app = spawn_allowing_private(&db).await;
+    let receiver = Receiver::start().await;
+    receiver.answer(&[SLOW]);
+    let root = app.issue("admin", &["admin"]).await.secret;
+    let (hook, _) = add_webhook(&app, &root, &receiver.url(), &["token.created"]).await;
+    app.create_user("svc", false).await;
+    app.issue("svc", &["profile:read"]).await;
+    assert_eq!(
+        app.state
+            .webhooks
+            .deliver_due(&app.db, Utc::now())
+            .await
+            .unwrap(),
+        1
+    );
+    let log = app
+        .get_json(&format!("/api/v1/admin/webhooks/{hook}/deliveries"), &root)
+        .await;
+    assert_eq!(log[0]["state"], "pending");
+    let attempt = &log[0]["attempts"][0];
+    assert_eq!(attempt["status"], serde_json::Value::Null);
+    assert_eq!(attempt["error"], "no answer within 10 s");
+    let took = attempt["duration_ms"].as_u64().unwrap();
+    assert!((10_000..15_000).contains(&took), "{took}");
+}
+
+/// The real server, on `db`, sending webhooks to loopback; killed when dropped.
+struct Server(std::process::Child);
+
+impl Server {
+    async fn start(db: &TestDb) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let server = Self(
+            std::process::Command::new(env!("CARGO_BIN_EXE_tessera"))
+                .arg("serve")
+                .env("DATABASE_URL", &db.url)
+                .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+                .env("TESSERA_WEBHOOK_ALLOW_PRIVATE", "true")
+                .env("RUST_LOG", "warn")
+                .spawn()
+                .expect("start tessera"),
+        );
+        let ready = format!("http://127.0.0.1:{port}/readyz");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        let mut ticks = tokio::time::interval(std::time::Duration::from_millis(100));
+        loop {
+            ticks.tick().await;
+            if reqwest::get(&ready).await.is_ok_and(|r| r.status() == 200) {
+                return server;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the server did not start"
+            );
+        }
+    }
+
+    /// SIGKILL: no shutdown, no flush, leases left as they were.
+    fn kill(mut self) {
+        self.0.kill().unwrap();
+        self.0.wait().unwrap();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn pending_deliveries_survive_a_killed_server(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    // In-process, this instance makes the changes but sends nothing (no worker runs in it).
+    let app = spawn_allowing_private(&db).await;
+    let receiver = Receiver::start().await;
+    receiver.answer(&[503; 10]);
+    let root = app.issue("admin", &["admin"]).await.secret;
+    add_webhook(&app, &root, &receiver.url(), &["token.created"]).await;
+    app.create_user("svc", false).await;
+    for _ in 0..10 {
+        app.issue("svc", &["profile:read"]).await;
+    }
+    let server = Server::start(&db).await;
+    // Every delivery tried once and failed: all pending, with retries due in 5 s.
+    receiver.wait_until(30, |r| r.len() >= 10).await;
+    server.kill();
+    // Changes while no server runs are queued too.
+    for _ in 0..5 {
+        app.issue("svc", &["profile:read"]).await;
+    }
+    let _server = Server::start(&db).await;
+    let delivered = |received: &[crate::receiver::Received]| {
+        let mut ids: Vec<&str> = received
+            .iter()
+            .filter(|r| r.status == 200)
+            .map(|r| r.id.as_str())
+            .collect();
+        ids.sort();
+        ids.dedup();
+        ids.len()
+    };
+    receiver.wait_until(60, |r| delivered(r) == 15).await;
+    // At least once, and never a delivery with a webhook-id of its own beyond the 15 events.
+    let mut all: Vec<String> = receiver.received().into_iter().map(|r| r.id).collect();
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), 15);
 }
