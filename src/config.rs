@@ -3,6 +3,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use app::server::service::mail::Mailer;
+use app::server::state::MailConfig;
 use app::server::{client_ip, state::SessionConfig};
 
 #[derive(Debug, Parser)]
@@ -139,6 +141,19 @@ pub struct ServeArgs {
         global = true
     )]
     pub webhook_allow_private: bool,
+    /// SMTP server for notice emails to token owners (expiry, leaks), e.g.
+    /// `smtp://mail.example.com:587?tls=required` or `smtps://user:password@mail.example.com`.
+    /// Without it, no email is sent.
+    #[arg(long, env = "TESSERA_SMTP_URL", global = true)]
+    pub smtp_url: Option<String>,
+    /// The sender of notice emails.
+    #[arg(
+        long,
+        env = "TESSERA_MAIL_FROM",
+        default_value = "Tessera <tessera@localhost>",
+        global = true
+    )]
+    pub mail_from: String,
 }
 
 impl ServeArgs {
@@ -151,6 +166,17 @@ impl ServeArgs {
                 format!("TESSERA_PUBLIC_URL must be an http or https origin such as https://tessera.example.com, not {url:?}")
             })?,
         };
+        let mail = match self.smtp_url.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(url) => {
+                // Refused here, by name, rather than found out at the first notice.
+                Mailer::new(url, &self.mail_from, &public_origin)?;
+                Some(MailConfig {
+                    smtp_url: url.to_owned(),
+                    from: self.mail_from.clone(),
+                })
+            }
+        };
         Ok(SessionConfig {
             idle_timeout: Duration::from_secs(self.session_idle_minutes * 60),
             absolute_timeout: Duration::from_secs(self.session_max_hours * 60 * 60),
@@ -161,6 +187,7 @@ impl ServeArgs {
             trusted_proxies: client_ip::parse_ranges(&self.trusted_proxies)
                 .map_err(|e| format!("TESSERA_TRUSTED_PROXIES: {e}"))?,
             webhook_allow_private: self.webhook_allow_private,
+            mail,
         })
     }
 }

@@ -151,6 +151,22 @@ pub fn spawn_background(state: &AppState) {
             }
         }
     });
+    if state.mailer.is_some() {
+        let mail_state = state.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(MAIL_POLL_INTERVAL);
+            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                every.tick().await;
+                let Some(mailer) = &mail_state.mailer else {
+                    return;
+                };
+                if let Err(err) = mailer.send_due(&mail_state.db, chrono::Utc::now()).await {
+                    tracing::warn!(error = %err, "could not send notice emails");
+                }
+            }
+        });
+    }
     let retention_state = state.clone();
     tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(60 * 60));
@@ -264,6 +280,9 @@ pub const REQUEST_LOG_FLUSH_INTERVAL: std::time::Duration = std::time::Duration:
 
 /// How often an instance looks for webhook deliveries that are due.
 pub const WEBHOOK_POLL_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// How often an instance looks for notice emails to send.
+pub const MAIL_POLL_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// How long token use may wait in memory before it is written.
 pub const USAGE_FLUSH_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);

@@ -6,7 +6,8 @@ pub struct Migration;
 /// Webhooks and their outbox: one delivery row per webhook and event, written in the
 /// transaction of the change that caused it, then sent (and retried) by any instance; every
 /// attempt is kept for the delivery log. And the expiry notices already sent, one row per
-/// token and threshold, whose primary key lets only one instance send each.
+/// token and threshold, whose primary key lets only one instance send each; and the emails
+/// those notices owe their owners, one row per audit event, claimed the same way.
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -104,6 +105,21 @@ impl MigrationTrait for Migration {
         manager
             .create_table(
                 Table::create()
+                    .table(EmailNotices::Table)
+                    .col(big_integer(EmailNotices::AuditId).primary_key())
+                    .col(string_null(EmailNotices::Recipient))
+                    .col(string(EmailNotices::State))
+                    .col(integer(EmailNotices::Attempts))
+                    .col(timestamp_with_time_zone(EmailNotices::NextAttemptAt))
+                    .col(timestamp_with_time_zone(EmailNotices::RetryUntil))
+                    .col(timestamp_with_time_zone_null(EmailNotices::LockedUntil))
+                    .col(string_null(EmailNotices::Error))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
                     .table(ExpiryNotices::Table)
                     .col(big_integer(ExpiryNotices::TokenId))
                     .col(integer(ExpiryNotices::Days))
@@ -120,6 +136,7 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for table in [
+            EmailNotices::Table.into_iden(),
             ExpiryNotices::Table.into_iden(),
             WebhookAttempts::Table.into_iden(),
             WebhookDeliveries::Table.into_iden(),
@@ -179,4 +196,17 @@ enum ExpiryNotices {
     TokenId,
     Days,
     SentAt,
+}
+
+#[derive(DeriveIden)]
+enum EmailNotices {
+    Table,
+    AuditId,
+    Recipient,
+    State,
+    Attempts,
+    NextAttemptAt,
+    RetryUntil,
+    LockedUntil,
+    Error,
 }

@@ -7,6 +7,7 @@ use super::cache::AuthCache;
 use super::rate_limits::RateLimits;
 use super::record_writer::RecordWriter;
 use super::requests::RequestLog;
+use super::service::mail::Mailer;
 use super::service::webhooks::delivery::Deliverer;
 use super::usage::UsageLog;
 
@@ -28,6 +29,8 @@ pub struct Shared {
     pub records: RecordWriter,
     /// Sends webhook deliveries from the outbox.
     pub webhooks: Deliverer,
+    /// Sends notice emails, when an SMTP server is configured.
+    pub mailer: Option<Mailer>,
     /// Endpoint calls that run to their end even if their client hangs up; shutdown waits
     /// for them before the last flush of the request log.
     pub calls: tokio_util::task::TaskTracker,
@@ -40,6 +43,11 @@ impl AppState {
         Self(Arc::new(Shared {
             records: RecordWriter::start(db.clone(), requests.clone()),
             webhooks: Deliverer::new(sessions.webhook_allow_private),
+            mailer: sessions.mail.as_ref().and_then(|mail| {
+                Mailer::new(&mail.smtp_url, &mail.from, &sessions.public_origin)
+                    .inspect_err(|err| tracing::error!(error = %err, "email is off"))
+                    .ok()
+            }),
             db,
             sessions,
             auth: Arc::default(),
@@ -74,6 +82,16 @@ pub struct SessionConfig {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Webhooks may reach loopback and private addresses (refused otherwise).
     pub webhook_allow_private: bool,
+    /// Where notice emails go out, if anywhere.
+    pub mail: Option<MailConfig>,
+}
+
+#[derive(Clone, Debug)]
+pub struct MailConfig {
+    /// `TESSERA_SMTP_URL`, e.g. `smtp://mail.example.com:587?tls=required`.
+    pub smtp_url: String,
+    /// The sender, e.g. `Tessera <tessera@example.com>`.
+    pub from: String,
 }
 
 impl SessionConfig {
@@ -95,6 +113,7 @@ impl Default for SessionConfig {
             public_origin: "http://127.0.0.1:3000".into(),
             trusted_proxies: Vec::new(),
             webhook_allow_private: false,
+            mail: None,
         }
     }
 }

@@ -2,6 +2,7 @@ pub mod access_token;
 pub mod attempt_limit;
 pub mod audit_event;
 pub mod change_counter;
+pub mod email_notice;
 pub mod endpoint;
 pub mod endpoint_assignment;
 pub mod endpoint_primary;

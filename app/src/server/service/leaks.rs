@@ -152,6 +152,11 @@ async fn handle(
         }
         Found::Endpoint(token, which) => (token.name.clone(), None, "endpoint_token", *which),
     };
+    let (token_id, name) = match &found {
+        Found::Access(token, _) => (Some(token.id), token.name.clone()),
+        Found::Primary(primary, _) => (None, primary.method.clone()),
+        Found::Endpoint(token, _) => (None, token.name.clone()),
+    };
     let acted = if revoke {
         stop(change.db(), found).await?
     } else {
@@ -166,6 +171,8 @@ async fn handle(
             }
             .details(serde_json::json!({
                 "credential": credential,
+                "token": token_id,
+                "name": name,
                 "secret": if secret == Which::Current { "current" } else { "previous" },
                 "owner": owner,
                 "type": kind,

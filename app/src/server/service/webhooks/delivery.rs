@@ -1,6 +1,6 @@
 //! The delivery worker: any instance claims due deliveries with a lease (one conditional
 //! update, so two instances never send the same attempt), sends them signed, and records
-//! the attempt. A failure is retried with backoff until the delivery's day is over; then the
+//! the attempt. A failure is retried with backoff (`retry`) until the delivery's day is over; then the
 //! delivery fails and its webhook is turned off. Deliveries are at least once: an instance
 //! killed mid-attempt leaves its lease to run out, and another sends again with the same
 //! `webhook-id`.
@@ -14,6 +14,7 @@ use sea_orm::{
 };
 
 use super::super::audit::{self, Action, Event};
+use super::super::retry;
 use super::{address, signature};
 use crate::model::webhook::DeliveryState;
 use crate::server::entity::{webhook, webhook_attempt, webhook_delivery};
@@ -25,9 +26,6 @@ pub const TIMEOUT: Duration = Duration::from_secs(10);
 const LEASE: chrono::Duration = chrono::Duration::seconds(30);
 /// Deliveries claimed per round, sent concurrently.
 const BATCH: u64 = 32;
-/// Waits after the 1st, 2nd, … failure, as the Standard Webhooks reference schedule has
-/// them; the last repeats until the day is over.
-const BACKOFF: [i64; 6] = [5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600];
 
 /// Sends deliveries; one per instance, shared by its worker and by "Redeliver".
 #[derive(Debug)]
@@ -202,12 +200,11 @@ async fn settle(
     let attempts = delivery.attempts + 1;
     let (state, next) = if outcome.succeeded() {
         (DeliveryState::Delivered, delivery.next_attempt_at)
-    } else if now >= delivery.retry_until {
-        (DeliveryState::Failed, delivery.next_attempt_at)
     } else {
-        let wait = BACKOFF[(attempts as usize - 1).min(BACKOFF.len() - 1)];
-        let next = (now + chrono::Duration::seconds(wait)).min(delivery.retry_until);
-        (DeliveryState::Pending, next)
+        match retry::next_attempt(attempts, now, delivery.retry_until) {
+            Some(next) => (DeliveryState::Pending, next),
+            None => (DeliveryState::Failed, delivery.next_attempt_at),
+        }
     };
     let txn = db.begin().await?;
     let held = webhook_delivery::Entity::update_many()

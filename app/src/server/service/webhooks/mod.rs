@@ -273,7 +273,7 @@ pub async fn redeliver(
     let mut active: webhook_delivery::ActiveModel = delivery.into();
     active.state = Set(DeliveryState::Pending.as_str().to_owned());
     active.next_attempt_at = Set(now);
-    active.retry_until = Set(now + outbox::RETRY_FOR);
+    active.retry_until = Set(now + super::retry::RETRY_FOR);
     active.locked_until = Set(None);
     let delivery = active.update(change.db()).await?;
     change

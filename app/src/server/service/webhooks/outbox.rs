@@ -12,9 +12,6 @@ use crate::server::entity::{webhook, webhook_delivery};
 use crate::server::error::Result;
 use crate::server::secrets;
 
-/// How long a delivery is retried before it is given up (and its webhook turned off).
-pub const RETRY_FOR: chrono::Duration = chrono::Duration::hours(24);
-
 /// The lifecycle event an audit event is, if any.
 pub fn lifecycle(action: Action, details: Option<&serde_json::Value>) -> Option<WebhookEvent> {
     let detail = |key: &str| details.and_then(|d| d.get(key));
@@ -102,7 +99,7 @@ async fn insert(
         attempts: Set(0),
         created_at: Set(at),
         next_attempt_at: Set(at),
-        retry_until: Set(at + RETRY_FOR),
+        retry_until: Set(at + super::super::retry::RETRY_FOR),
         locked_until: Set(None),
         last_status: Set(None),
     }
