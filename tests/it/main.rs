@@ -22,6 +22,7 @@ mod pages;
 mod rate_limits;
 mod receiver;
 mod rotation;
+mod scanners;
 mod scope_use;
 mod sessions;
 mod sign_in;
