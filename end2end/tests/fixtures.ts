@@ -1,7 +1,16 @@
+import AxeBuilder from "@axe-core/playwright";
 import { test as base, expect, Locator, Page } from "@playwright/test";
 
 export const ADMIN = { username: "admin", password: "granite-meadow-lantern-77" };
 export const VIEWER = { username: "viewer", password: "copper-violet-harbour-31" };
+
+/** Serious and critical axe findings, as readable lines (empty when there are none). */
+export async function seriousFindings(page: Page) {
+  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21aa"]).analyze();
+  return results.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+}
 
 /** Waits until the WebAssembly has taken over the server-rendered page. */
 export async function hydrated(page: Page) {

@@ -1,6 +1,4 @@
-import AxeBuilder from "@axe-core/playwright";
-import { Page } from "@playwright/test";
-import { test, expect, hydrated, ADMIN } from "./fixtures";
+import { test, expect, hydrated, seriousFindings, ADMIN } from "./fixtures";
 
 // Every page an administrator can reach, and the sign-in page.
 const PAGES = [
@@ -28,14 +26,6 @@ const WIDTHS = [1280, 375];
 function fileName(path: string, width: number) {
   const slug = path === "/" ? "home" : path.slice(1).replace(/[/?=]/g, "-");
   return `test-results/screenshots/${slug}-${width}.png`;
-}
-
-/** Serious and critical axe findings, as readable lines (empty when there are none). */
-async function seriousFindings(page: Page) {
-  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21aa"]).analyze();
-  return results.violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
 }
 
 test("the sign-in page has no serious accessibility findings", async ({ page }) => {

@@ -1,7 +1,7 @@
 import * as http from "node:http";
 import * as crypto from "node:crypto";
 import { AddressInfo } from "node:net";
-import { test, expect, hydrated, generateAccessToken, openDialog, ADMIN } from "./fixtures";
+import { test, expect, hydrated, generateAccessToken, openDialog, seriousFindings, ADMIN } from "./fixtures";
 
 // Settings > Webhooks against a real HTTP receiver: added with a secret shown once, events
 // arrive signed as Standard Webhooks says, the delivery log shows each attempt, and
@@ -92,6 +92,20 @@ test("A webhook is added, receives signed events, and redelivers from its log", 
     await expect.poll(() => receiver.received.length, { timeout: 15_000 }).toBe(2);
     expect(receiver.received[1].id).toBe(event.id);
     expect(signedBy(receiver.received[1], secret)).toBe(true);
+
+    // With a webhook and its log on the page: no serious accessibility findings, on a
+    // phone too, and nothing wider than the window.
+    for (const width of [1280, 375]) {
+      await page.setViewportSize({ width, height: 900 });
+      expect(await seriousFindings(page)).toEqual([]);
+      const wider = await page.evaluate(() =>
+        [...document.querySelectorAll("dialog[open] *")].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5).length,
+      );
+      expect(wider, "elements of the log wider than the window").toBe(0);
+    }
+    await log.getByRole("button", { name: "Close" }).click();
+    await page.setViewportSize({ width: 375, height: 900 });
+    expect(await seriousFindings(page)).toEqual([]);
   } finally {
     receiver.close();
   }
