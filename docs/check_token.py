@@ -3,7 +3,8 @@
 
 A token is "tsr_", 32 random base62 characters, then 6 base62 characters of the CRC32
 (IEEE, as zlib computes it) of the first 36 characters, most significant digit first.
-Usage: check_token.py TOKEN...  (exit status 0 when every one is well formed)
+Usage: check_token.py < tokens.txt  (one per line; or as arguments, which other users of the
+machine may see in the process list). Exit status 0 when every one is well formed.
 """
 import sys
 import zlib
@@ -25,7 +26,8 @@ def well_formed(token: str) -> bool:
 
 
 if __name__ == "__main__":
-    results = [well_formed(token) for token in sys.argv[1:]]
-    for token, ok in zip(sys.argv[1:], results):
+    tokens = sys.argv[1:] or [line.strip() for line in sys.stdin if line.strip()]
+    results = [well_formed(token) for token in tokens]
+    for token, ok in zip(tokens, results):
         print(f"{'valid' if ok else 'invalid'}\t{token[:8]}…")
     sys.exit(0 if results and all(results) else 1)

@@ -196,6 +196,10 @@ pub fn spawn_background(state: &AppState) {
                 Ok(sent) => tracing::info!(sent, "sent token expiry notices"),
                 Err(err) => tracing::warn!(error = %err, "could not send token expiry notices"),
             }
+            let kept = now - chrono::Duration::days(app::server::service::webhooks::KEEP_DAYS);
+            if let Err(err) = app::server::service::webhooks::forget_before(db, kept).await {
+                tracing::warn!(error = %err, "could not forget old webhook deliveries");
+            }
             retention_state.rates.forget_rested();
             let first_day = today - chrono::Duration::days(app::model::token::USAGE_DAYS);
             if let Err(err) = app::server::usage::forget_days_before(db, first_day).await {

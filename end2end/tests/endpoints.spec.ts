@@ -243,9 +243,12 @@ test("the data viewer pages its calls 50 at a time, refused calls apart, with ti
   await expect(data).toBeVisible();
   await expect(data.getByRole("combobox", { name: "Time" })).toHaveValue("day");
   const rows = data.getByRole("region", { name: "Calls" }).locator("tbody tr");
+  // The refused call is logged up to a second after the accepted ones: wait until both
+  // the chart and the table (fetched separately) have it.
   await expect(async () => {
     await data.getByRole("button", { name: "Refresh" }).click();
     await expect(data.getByRole("img", { name: /Calls per token over time/ })).toHaveAttribute("aria-label", /55 accepted, 1 refused/, { timeout: 1000 });
+    await expect(rows.filter({ hasText: "400" })).toHaveCount(1, { timeout: 1000 });
   }).toPass({ timeout: 15_000 });
   await expect(rows).toHaveCount(50);
   await data.getByRole("button", { name: "Next" }).click();

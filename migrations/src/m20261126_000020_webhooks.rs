@@ -117,6 +117,17 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // The mailer's question, as for webhooks: what is pending and due.
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_email_notices_due")
+                    .table(EmailNotices::Table)
+                    .col(EmailNotices::State)
+                    .col(EmailNotices::NextAttemptAt)
+                    .to_owned(),
+            )
+            .await?;
         manager
             .create_table(
                 Table::create()

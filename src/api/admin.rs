@@ -5,8 +5,8 @@ use super::dto::{
     AdminCreateTokenRequest, AuditParams, CreateUserRequest, ListParams, Page, RegenerateRequest,
     RevokeIssuedBeforeRequest, RevokedCount, UpdateUserRequest, UsageDays, UserObject,
 };
-use super::error::{ApiError, ApiResult};
-use super::extract::{ApiJson, ApiQuery, Caller, Id, OptionalJson};
+use super::error::ApiResult;
+use super::extract::{cursor_id, ApiJson, ApiQuery, Caller, Id, OptionalJson};
 use super::me::user_object;
 use super::tokens::{page, rotation, token_query};
 use app::api::tokens::{IssuedToken, TokenView};
@@ -29,16 +29,7 @@ pub async fn list_users(
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> ApiResult<Json<Page<UserObject>>> {
     caller.admin().await?;
-    let after = match params.cursor.as_deref() {
-        None | Some("") => None,
-        Some(c) => Some(c.parse::<i64>().map_err(|_| {
-            ApiError::validation(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some("cursor"),
-                "The cursor is not valid",
-            )
-        })?),
-    };
+    let after = cursor_id(params.cursor.as_deref())?;
     let (accounts, next) = accounts::list_accounts_page(&state.db, after, params.limit).await?;
     Ok(Json(Page {
         items: accounts.iter().map(user_object).collect(),
@@ -271,20 +262,7 @@ pub async fn audit_log(
     ApiQuery(params): ApiQuery<AuditParams>,
 ) -> ApiResult<Json<Page<AuditRow>>> {
     caller.admin().await?;
-    let cursor = params
-        .cursor
-        .as_deref()
-        .filter(|c| !c.is_empty())
-        .map(|c| {
-            c.parse::<i64>().map_err(|_| {
-                ApiError::validation(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    Some("cursor"),
-                    "The cursor is not valid",
-                )
-            })
-        })
-        .transpose()?;
+    let cursor = cursor_id(params.cursor.as_deref())?;
     let query = AuditQuery {
         actor: params.actor.unwrap_or_default(),
         action: params.action.unwrap_or_default(),

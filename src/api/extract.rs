@@ -101,7 +101,7 @@ impl FromRequestParts<AppState> for Caller {
             }
             Err(err) => {
                 if let (Some(answer), ServiceError::OverRateLimit(over)) = (answer, &err) {
-                    answer.over_limit(over.rate);
+                    answer.over_limit(over);
                 }
                 let reason = match &err {
                     ServiceError::Unauthenticated(failure) => Some(failure.code()),
@@ -226,6 +226,21 @@ fn query_rejection(rejection: QueryRejection) -> ApiError {
         None,
         rejection.body_text(),
     )
+}
+
+/// A list's `cursor` parameter: the id the previous page ended at, none when empty, 422
+/// naming the parameter when it is not one.
+pub fn cursor_id(cursor: Option<&str>) -> Result<Option<i64>, ApiError> {
+    match cursor.filter(|c| !c.is_empty()) {
+        None => Ok(None),
+        Some(c) => c.parse().map(Some).map_err(|_| {
+            ApiError::validation(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("cursor"),
+                "The cursor is not valid",
+            )
+        }),
+    }
 }
 
 /// A path id that is not a number names nothing: 404, like an unknown id.

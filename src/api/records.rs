@@ -14,7 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::endpoints::Items;
 use super::error::{ApiError, ApiResult};
-use super::extract::{ApiQuery, Client};
+use super::extract::{cursor_id, ApiQuery, Client};
 use app::api::endpoints::RecordView;
 use app::server::requests::Call;
 use app::server::service::{
@@ -228,16 +228,7 @@ pub async fn list(
         };
         let result = async {
             let ApiQuery(params) = params?;
-            let before = match params.cursor.as_deref().filter(|c| !c.is_empty()) {
-                None => None,
-                Some(c) => Some(c.parse::<i64>().map_err(|_| {
-                    ApiError::validation(
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        Some("cursor"),
-                        "The cursor is not valid",
-                    )
-                })?),
-            };
+            let before = cursor_id(params.cursor.as_deref())?;
             let limit = params.limit.unwrap_or(50).clamp(1, RECORDS_PAGE_MAX);
             let (records, next) =
                 traffic::list_records(&state.db, gate.access.endpoint.id, limit, before).await?;

@@ -12,7 +12,7 @@ use axum::{
 };
 use chrono::NaiveDate;
 
-use app::server::rate_limits::RateInfo;
+use app::server::rate_limits::{OverLimit, RateInfo};
 
 /// Filled by the [`Caller`](super::extract::Caller) extractor once it knows the token.
 #[derive(Clone, Debug, Default)]
@@ -30,9 +30,9 @@ impl TokenAnswer {
         let _ = self.0.set(Known { rate, expires });
     }
 
-    /// The token was over its limit.
-    pub fn over_limit(&self, rate: RateInfo) {
-        self.token(Some(rate), None);
+    /// The token verified, but was over its limit.
+    pub fn over_limit(&self, over: &OverLimit) {
+        self.token(Some(over.rate), over.expires);
     }
 }
 

@@ -5,22 +5,38 @@ use axum::{
     Json,
 };
 
+use super::dto::Page;
 use super::endpoints::id;
 use super::error::ApiResult;
-use super::extract::{ApiJson, Caller, Id};
+use super::extract::{cursor_id, ApiJson, ApiQuery, Caller, Id};
 use app::model::webhook::{CreatedWebhook, DeliveryView, WebhookDraft, WebhookView};
 use app::server::service::webhooks;
 use app::server::state::AppState;
+use serde::Deserialize;
+use utoipa::IntoParams;
 
-/// Every webhook.
+/// Every webhook (at most 20, so in one page).
 #[utoipa::path(get, path = "/api/v1/admin/webhooks", tag = "webhooks",
-    responses((status = 200, body = Vec<WebhookView>)), security(("bearer" = [])))]
+    responses((status = 200, body = Page<WebhookView>)), security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
-) -> ApiResult<Json<Vec<WebhookView>>> {
+) -> ApiResult<Json<Page<WebhookView>>> {
     let admin = caller.admin().await?;
-    Ok(Json(webhooks::list(&state.db, &admin).await?))
+    Ok(Json(Page {
+        items: webhooks::list(&state.db, &admin).await?,
+        next_cursor: None,
+    }))
+}
+
+/// A page of a webhook's delivery log.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LogParams {
+    /// At most 50; 50 when absent.
+    pub limit: Option<u64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
 }
 
 /// Adds a webhook; the answer carries its signing secret, shown this once. The URL must
@@ -67,17 +83,25 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The webhook's latest deliveries, newest first, each with its attempts.
+/// The webhook's deliveries, newest first, each with its attempts.
 #[utoipa::path(get, path = "/api/v1/admin/webhooks/{id}/deliveries", tag = "webhooks",
-    responses((status = 200, body = Vec<DeliveryView>), (status = 404, body = super::error::ErrorBody)),
+    params(LogParams),
+    responses((status = 200, body = Page<DeliveryView>), (status = 404, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn deliveries(
     State(state): State<AppState>,
     caller: Caller,
     Id(id): Id,
-) -> ApiResult<Json<Vec<DeliveryView>>> {
+    ApiQuery(params): ApiQuery<LogParams>,
+) -> ApiResult<Json<Page<DeliveryView>>> {
     let admin = caller.admin().await?;
-    Ok(Json(webhooks::deliveries(&state.db, &admin, id).await?))
+    let after = cursor_id(params.cursor.as_deref())?;
+    let limit = params.limit.unwrap_or(webhooks::LOG_LIMIT);
+    let (items, next) = webhooks::deliveries(&state.db, &admin, id, after, limit).await?;
+    Ok(Json(Page {
+        items,
+        next_cursor: next.map(|id| id.to_string()),
+    }))
 }
 
 /// Sends a delivery again, with the same `webhook-id`.

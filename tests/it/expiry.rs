@@ -11,7 +11,7 @@ use app::server::service::tokens::{Expiry, NewToken};
 use crate::helpers::*;
 use crate::on_both_backends;
 use crate::receiver::Receiver;
-use crate::webhooks::{add_webhook, spawn_allowing_private};
+use crate::webhooks::{add_webhook, send_at, spawn_allowing_private};
 
 on_both_backends!(
     each_notice_goes_out_once_across_two_instances,
@@ -73,14 +73,7 @@ async fn each_notice_goes_out_once_across_two_instances(backend: Backend) {
     // "forty" within 30; day 23: "thirty" within 7. Repeats send nothing.
     assert_eq!(sent, [3, 0, 1, 2, 1, 0]);
 
-    assert_eq!(
-        a.state
-            .webhooks
-            .deliver_due(&a.db, Utc::now())
-            .await
-            .unwrap(),
-        7
-    );
+    assert_eq!(send_at(&a, Utc::now()).await, 7);
     let mut notices: Vec<(String, i64, Option<i64>)> = receiver
         .received()
         .iter()
@@ -89,7 +82,7 @@ async fn each_notice_goes_out_once_across_two_instances(backend: Backend) {
             (
                 r.kind(),
                 details["token"].as_i64().unwrap(),
-                details["days_left"].as_i64(),
+                details["threshold"].as_i64(),
             )
         })
         .collect();
@@ -108,6 +101,14 @@ async fn each_notice_goes_out_once_across_two_instances(backend: Backend) {
         e
     };
     assert_eq!(notices, expected);
+    // The days actually left, not the threshold: "five" had 5 when its 7-day notice went.
+    let five_notice = receiver
+        .received()
+        .into_iter()
+        .map(|r| r.json()["data"]["details"].clone())
+        .find(|d| d["token"] == five && d["threshold"] == 7)
+        .unwrap();
+    assert_eq!(five_notice["days_left"], 5);
     let owners: Vec<String> = receiver
         .received()
         .iter()
@@ -158,6 +159,28 @@ async fn answers_say_when_their_token_expires(backend: Backend) {
         .unwrap();
     assert_eq!(refused.status(), 403);
     assert_eq!(header(&refused), Some(day.format("%Y-%m-%d").to_string()));
+    // Over its rate limit: still told.
+    let root = app.issue("admin", &["admin"]).await.secret;
+    let (status, _) = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/admin/tokens/{}", token.token.id),
+            &root,
+            Some(serde_json::json!({ "rate_limit_per_minute": 1 })),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let mut statuses = Vec::new();
+    for _ in 0..2 {
+        let response = app
+            .api(Method::GET, "/api/v1/me", Some(&token.secret))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(header(&response), Some(day.format("%Y-%m-%d").to_string()));
+        statuses.push(response.status().as_u16());
+    }
+    assert_eq!(statuses, [200, 429]);
     // Not authenticated: nothing to tell.
     let anonymous = app
         .api(Method::GET, "/api/v1/me", Some("tsr_nope"))

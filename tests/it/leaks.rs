@@ -11,7 +11,7 @@ use app::server::secrets;
 use crate::helpers::*;
 use crate::on_both_backends;
 use crate::receiver::Receiver;
-use crate::webhooks::{add_webhook, spawn_allowing_private};
+use crate::webhooks::{add_webhook, send_at, spawn_allowing_private};
 
 on_both_backends!(
     every_kind_of_secret_reported_stops,
@@ -126,6 +126,11 @@ async fn every_kind_of_secret_reported_stops(backend: Backend) {
             .unwrap()
             .unwrap();
     assert!(!endpoint_token.active);
+    // Its value replaced too: activating it again cannot bring the leaked secret back.
+    assert_ne!(
+        endpoint_token.secret_digest,
+        secrets::digest(&endpoint_secret)
+    );
     let primary_row = endpoint_primary::Entity::find_by_id((endpoint_id, "POST".to_owned()))
         .one(&app.db)
         .await
@@ -159,26 +164,28 @@ async fn every_kind_of_secret_reported_stops(backend: Backend) {
     );
 
     // The owner's webhook hears of each, once.
-    assert_eq!(
-        app.state
-            .webhooks
-            .deliver_due(&app.db, chrono::Utc::now())
-            .await
-            .unwrap(),
-        4
-    );
+    assert_eq!(send_at(&app, chrono::Utc::now()).await, 4);
     let received = receiver.received();
     assert!(received
         .iter()
         .all(|r| r.kind() == "token.leaked" && r.signed_by(&signing)));
 
-    // Reported again: still a true positive, but nothing more to stop.
-    let (_, again) = report(&app, json!([item(&leaked.secret)])).await;
-    assert_eq!(again[0]["label"], "true_positive");
+    // Replayed, even many times in one report: a true positive, but nothing more to stop
+    // and no one told again. Stopped endpoint secrets no longer match anything.
+    let (_, again) = report(&app, json!(vec![item(&leaked.secret); 50])).await;
+    assert!(again
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|v| v["label"] == "true_positive"));
+    let (_, gone) = report(&app, json!([item(&endpoint_secret), item(&primary)])).await;
+    assert_eq!(gone[0]["label"], "false_positive");
+    assert_eq!(gone[1]["label"], "false_positive");
     let audit = app
         .get_json("/api/v1/admin/audit?action=token.leaked", &root)
         .await;
-    assert_eq!(audit["items"][0]["details"]["response"], "already stopped");
+    assert_eq!(audit["items"].as_array().unwrap().len(), 4);
+    assert_eq!(send_at(&app, chrono::Utc::now()).await, 0);
 }
 
 async fn garbage_and_unknown_secrets_are_false_positives(backend: Backend) {
@@ -255,12 +262,16 @@ async fn a_flagging_policy_tells_but_keeps_the_token(backend: Backend) {
     .unwrap();
     app.create_user("svc", false).await;
     let token = app.issue("svc", &["profile:read"]).await;
-    let (_, answer) = report(&app, json!([item(&token.secret)])).await;
-    assert_eq!(answer[0]["label"], "true_positive");
+    // Reported three times: flagged and told once a day, working all along.
+    for _ in 0..3 {
+        let (_, answer) = report(&app, json!([item(&token.secret)])).await;
+        assert_eq!(answer[0]["label"], "true_positive");
+    }
     assert_eq!(app.me_status(&token.secret).await, 200);
     let audit = app
         .get_json("/api/v1/admin/audit?action=token.leaked", &root)
         .await;
+    assert_eq!(audit["items"].as_array().unwrap().len(), 1);
     assert_eq!(audit["items"][0]["details"]["response"], "flagged");
 }
 

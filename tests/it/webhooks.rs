@@ -20,6 +20,7 @@ on_both_backends!(
     a_failing_receiver_is_retried_with_backoff_until_it_answers,
     a_delivery_failing_for_a_day_turns_its_webhook_off,
     two_instances_send_each_delivery_once,
+    one_webhooks_backlog_does_not_hold_up_another,
     webhooks_reach_only_public_addresses_unless_allowed,
     only_administrators_manage_webhooks,
     an_answer_slower_than_ten_seconds_is_a_failure,
@@ -52,6 +53,11 @@ pub async fn add_webhook(app: &TestApp, root: &str, url: &str, events: &[&str]) 
     let secret = body["secret"].as_str().unwrap().to_owned();
     assert!(secret.starts_with("whsec_"));
     (body["webhook"]["id"].as_i64().unwrap(), secret)
+}
+
+/// Runs `app`'s delivery worker once as if it were `at`: how many it attempted.
+pub async fn send_at(app: &TestApp, at: chrono::DateTime<Utc>) -> usize {
+    app.state.webhooks.deliver_due(&app.db, at).await.unwrap()
 }
 
 async fn deliveries(app: &TestApp) -> u64 {
@@ -97,12 +103,7 @@ async fn lifecycle_events_arrive_signed_and_without_secrets(backend: Backend) {
     // A user created is not asked for: no delivery.
     app.create_user("other", false).await;
 
-    let sent = app
-        .state
-        .webhooks
-        .deliver_due(&app.db, Utc::now())
-        .await
-        .unwrap();
+    let sent = send_at(&app, Utc::now()).await;
     assert_eq!(sent, 3);
     let received = receiver.received();
     let mut kinds: Vec<String> = received.iter().map(|r| r.kind()).collect();
@@ -125,14 +126,7 @@ async fn lifecycle_events_arrive_signed_and_without_secrets(backend: Backend) {
     ids.dedup();
     assert_eq!(ids.len(), 3);
     // Delivered is delivered: nothing more is due.
-    assert_eq!(
-        app.state
-            .webhooks
-            .deliver_due(&app.db, Utc::now())
-            .await
-            .unwrap(),
-        0
-    );
+    assert_eq!(send_at(&app, Utc::now()).await, 0);
     assert_eq!(receiver.received().len(), 3);
 }
 
@@ -164,11 +158,7 @@ async fn a_change_that_rolls_back_sends_nothing(backend: Backend) {
     assert_eq!(status, 422);
     assert_eq!(deliveries(&app).await, before);
     // What arrives is the webhook's own creation, and nothing of the rolled-back change.
-    app.state
-        .webhooks
-        .deliver_due(&app.db, Utc::now())
-        .await
-        .unwrap();
+    send_at(&app, Utc::now()).await;
     let received = receiver.received();
     assert_eq!(received.len(), 1);
     assert_eq!(received[0].json()["data"]["action"], "webhook.create");
@@ -183,46 +173,15 @@ async fn a_failing_receiver_is_retried_with_backoff_until_it_answers(backend: Ba
     let (hook, secret) = add_webhook(&app, &root, &receiver.url(), &["token.created"]).await;
     app.create_user("svc", false).await;
     app.issue("svc", &["profile:read"]).await;
-    let deliverer = &app.state.webhooks;
     let start = Utc::now();
-    assert_eq!(deliverer.deliver_due(&app.db, start).await.unwrap(), 1);
+    assert_eq!(send_at(&app, start).await, 1);
     // Not due again until the first backoff has passed.
-    assert_eq!(
-        deliverer
-            .deliver_due(&app.db, start + Duration::seconds(4))
-            .await
-            .unwrap(),
-        0
-    );
-    assert_eq!(
-        deliverer
-            .deliver_due(&app.db, start + Duration::seconds(5))
-            .await
-            .unwrap(),
-        1
-    );
+    assert_eq!(send_at(&app, start + Duration::seconds(4)).await, 0);
+    assert_eq!(send_at(&app, start + Duration::seconds(5)).await, 1);
     let second = start + Duration::seconds(5);
-    assert_eq!(
-        deliverer
-            .deliver_due(&app.db, second + Duration::seconds(299))
-            .await
-            .unwrap(),
-        0
-    );
-    assert_eq!(
-        deliverer
-            .deliver_due(&app.db, second + Duration::seconds(300))
-            .await
-            .unwrap(),
-        1
-    );
-    assert_eq!(
-        deliverer
-            .deliver_due(&app.db, second + Duration::hours(1))
-            .await
-            .unwrap(),
-        0
-    );
+    assert_eq!(send_at(&app, second + Duration::seconds(299)).await, 0);
+    assert_eq!(send_at(&app, second + Duration::seconds(300)).await, 1);
+    assert_eq!(send_at(&app, second + Duration::hours(1)).await, 0);
 
     let received = receiver.received();
     assert_eq!(
@@ -238,7 +197,7 @@ async fn a_failing_receiver_is_retried_with_backoff_until_it_answers(backend: Ba
     let log = app
         .get_json(&format!("/api/v1/admin/webhooks/{hook}/deliveries"), &root)
         .await;
-    let delivery = &log[0];
+    let delivery = &log["items"][0];
     assert_eq!(delivery["state"], "delivered");
     assert_eq!(delivery["type"], "token.created");
     assert_eq!(delivery["message_id"], received[0].id.as_str());
@@ -260,12 +219,11 @@ async fn a_delivery_failing_for_a_day_turns_its_webhook_off(backend: Backend) {
     let (hook, _) = add_webhook(&app, &root, &receiver.url(), &["token.created"]).await;
     app.create_user("svc", false).await;
     app.issue("svc", &["profile:read"]).await;
-    let deliverer = &app.state.webhooks;
     let start = Utc::now();
     let mut at = start;
     let mut attempts = 0;
     while at <= start + Duration::hours(25) {
-        attempts += deliverer.deliver_due(&app.db, at).await.unwrap();
+        attempts += send_at(&app, at).await;
         at += Duration::minutes(10);
     }
     // Immediately, +5 s, +5 min, +30 min, +2 h, +5 h, +10 h, and the last at 24 h.
@@ -273,10 +231,10 @@ async fn a_delivery_failing_for_a_day_turns_its_webhook_off(backend: Backend) {
     let log = app
         .get_json(&format!("/api/v1/admin/webhooks/{hook}/deliveries"), &root)
         .await;
-    assert_eq!(log[0]["state"], "failed");
+    assert_eq!(log["items"][0]["state"], "failed");
     let hooks = app.get_json("/api/v1/admin/webhooks", &root).await;
-    assert_eq!(hooks[0]["enabled"], false);
-    assert!(hooks[0]["disabled_reason"]
+    assert_eq!(hooks["items"][0]["enabled"], false);
+    assert!(hooks["items"][0]["disabled_reason"]
         .as_str()
         .unwrap()
         .contains("24 hours"));
@@ -287,8 +245,8 @@ async fn a_delivery_failing_for_a_day_turns_its_webhook_off(backend: Backend) {
 
     // Off, it is sent nothing, and "Redeliver" asks for it to be turned on first.
     app.issue("svc", &["profile:read"]).await;
-    assert_eq!(deliverer.deliver_due(&app.db, at).await.unwrap(), 0);
-    let delivery = log[0]["id"].as_i64().unwrap();
+    assert_eq!(send_at(&app, at).await, 0);
+    let delivery = log["items"][0]["id"].as_i64().unwrap();
     let redeliver = format!("/api/v1/admin/webhooks/{hook}/deliveries/{delivery}/redeliver");
     let (status, body) = app.call(Method::POST, &redeliver, &root, None).await;
     assert_eq!(status, 409, "{body}");
@@ -307,7 +265,7 @@ async fn a_delivery_failing_for_a_day_turns_its_webhook_off(backend: Backend) {
     assert_eq!(body["state"], "pending");
     let before = receiver.received().len();
     // The redelivery alone: events while the webhook was off were not queued for it.
-    assert_eq!(deliverer.deliver_due(&app.db, Utc::now()).await.unwrap(), 1);
+    assert_eq!(send_at(&app, Utc::now()).await, 1);
     let received = receiver.received();
     assert_eq!(received.len(), before + 1);
     assert_eq!(received[before].id, received[0].id);
@@ -325,12 +283,17 @@ async fn two_instances_send_each_delivery_once(backend: Backend) {
     for _ in 0..20 {
         a.issue("svc", &["profile:read"]).await;
     }
+    // Both instances' workers, round after round at once, until neither finds work.
     let now = Utc::now();
-    let (first, second) = tokio::join!(
-        a.state.webhooks.deliver_due(&a.db, now),
-        b.state.webhooks.deliver_due(&b.db, now)
-    );
-    assert_eq!(first.unwrap() + second.unwrap(), 20);
+    let mut sent = 0;
+    loop {
+        let (first, second) = tokio::join!(send_at(&a, now), send_at(&b, now));
+        if first + second == 0 {
+            break;
+        }
+        sent += first + second;
+    }
+    assert_eq!(sent, 20);
     let mut ids: Vec<String> = receiver.received().into_iter().map(|r| r.id).collect();
     ids.sort();
     ids.dedup();
@@ -396,14 +359,14 @@ async fn webhooks_reach_only_public_addresses_unless_allowed(backend: Backend) {
     assert_eq!(strict.deliver_due(&app.db, Utc::now()).await.unwrap(), 2);
     assert!(receiver.received().is_empty());
     let hooks = app.get_json("/api/v1/admin/webhooks", &root).await;
-    for hook in hooks.as_array().unwrap() {
+    for hook in hooks["items"].as_array().unwrap() {
         let log = app
             .get_json(
                 &format!("/api/v1/admin/webhooks/{}/deliveries", hook["id"]),
                 &root,
             )
             .await;
-        let attempt = &log[0]["attempts"][0];
+        let attempt = &log["items"][0]["attempts"][0];
         assert_eq!(attempt["status"], serde_json::Value::Null);
         assert!(attempt["error"].as_str().is_some(), "{attempt}");
     }
@@ -437,7 +400,16 @@ async fn only_administrators_manage_webhooks(backend: Backend) {
     // The secret is shown once: never in a list.
     let list = app.get_json("/api/v1/admin/webhooks", &root).await;
     assert!(!list.to_string().contains(&secret));
-    assert_eq!(list[0]["events"], serde_json::json!(["token.created"]));
+    assert_eq!(
+        list["items"][0]["events"],
+        serde_json::json!(["token.created"])
+    );
+    // The audit log names the webhook, never its URL (often a credential itself).
+    let audit = app
+        .get_json("/api/v1/admin/audit?action=webhook.", &root)
+        .await;
+    assert_eq!(audit["items"][0]["target"], format!("webhook {hook}"));
+    assert!(!audit.to_string().contains(&receiver.url()));
     // Deleting takes the outbox with it.
     app.issue("svc", &["profile:read"]).await;
     assert!(deliveries(&app).await > 0);
@@ -471,19 +443,12 @@ async fn an_answer_slower_than_ten_seconds_is_a_failure(backend: Backend) {
     let (hook, _) = add_webhook(&app, &root, &receiver.url(), &["token.created"]).await;
     app.create_user("svc", false).await;
     app.issue("svc", &["profile:read"]).await;
-    assert_eq!(
-        app.state
-            .webhooks
-            .deliver_due(&app.db, Utc::now())
-            .await
-            .unwrap(),
-        1
-    );
+    assert_eq!(send_at(&app, Utc::now()).await, 1);
     let log = app
         .get_json(&format!("/api/v1/admin/webhooks/{hook}/deliveries"), &root)
         .await;
-    assert_eq!(log[0]["state"], "pending");
-    let attempt = &log[0]["attempts"][0];
+    assert_eq!(log["items"][0]["state"], "pending");
+    let attempt = &log["items"][0]["attempts"][0];
     assert_eq!(attempt["status"], serde_json::Value::Null);
     assert_eq!(attempt["error"], "no answer within 10 s");
     let took = attempt["duration_ms"].as_u64().unwrap();
@@ -576,4 +541,68 @@ async fn pending_deliveries_survive_a_killed_server(backend: Backend) {
     all.sort();
     all.dedup();
     assert_eq!(all.len(), 15);
+}
+
+async fn one_webhooks_backlog_does_not_hold_up_another(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let app = spawn_allowing_private(&db).await;
+    let (down, up) = (Receiver::start().await, Receiver::start().await);
+    down.answer(&[503; 100]);
+    let root = app.issue("admin", &["admin"]).await.secret;
+    add_webhook(&app, &root, &down.url(), &["token.created"]).await;
+    app.create_user("svc", false).await;
+    for _ in 0..40 {
+        app.issue("svc", &["profile:read"]).await;
+    }
+    // Forty events queued for the failing receiver, then one more for both webhooks.
+    add_webhook(&app, &root, &up.url(), &["token.created"]).await;
+    app.issue("svc", &["profile:read"]).await;
+    send_at(&app, Utc::now()).await;
+    assert_eq!(up.received().len(), 1);
+    // Turned off, the first webhook's backlog is given up, not left to clog the queue.
+    let hooks = app.get_json("/api/v1/admin/webhooks", &root).await;
+    let first = hooks["items"][0]["id"].as_i64().unwrap();
+    let (status, _) = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/admin/webhooks/{first}"),
+            &root,
+            Some(serde_json::json!({ "enabled": false })),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let log = app
+        .get_json(
+            &format!("/api/v1/admin/webhooks/{first}/deliveries?limit=50"),
+            &root,
+        )
+        .await;
+    let items = log["items"].as_array().unwrap();
+    assert_eq!(items.len(), 41);
+    assert!(items.iter().all(|d| d["state"] == "failed"), "{log}");
+    // Pages of the log follow one another by cursor.
+    let page = app
+        .get_json(
+            &format!("/api/v1/admin/webhooks/{first}/deliveries?limit=15"),
+            &root,
+        )
+        .await;
+    let next = page["next_cursor"].as_str().unwrap();
+    let rest = app
+        .get_json(
+            &format!("/api/v1/admin/webhooks/{first}/deliveries?limit=50&cursor={next}"),
+            &root,
+        )
+        .await;
+    assert_eq!(rest["items"].as_array().unwrap().len(), 26);
+    assert_eq!(rest["next_cursor"], serde_json::Value::Null);
+    let (status, _) = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/admin/webhooks/{first}/deliveries?cursor=x"),
+            &root,
+            None,
+        )
+        .await;
+    assert_eq!(status, 422);
 }

@@ -52,7 +52,15 @@ pub async fn delete_webhook(id: i64) -> Result<(), AppError> {
 pub async fn webhook_deliveries(id: i64) -> Result<Vec<DeliveryView>, AppError> {
     let admin = super::context::require_admin().await?;
     let state = super::context::state()?;
-    Ok(crate::server::service::webhooks::deliveries(&state.db, &admin, id).await?)
+    let (log, _) = crate::server::service::webhooks::deliveries(
+        &state.db,
+        &admin,
+        id,
+        None,
+        crate::server::service::webhooks::LOG_LIMIT,
+    )
+    .await?;
+    Ok(log)
 }
 
 #[server(prefix = "/sfn", endpoint = "redeliver_webhook")]

@@ -58,10 +58,6 @@ impl WebhookEvent {
         }
     }
 
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|e| e.as_str() == text)
-    }
-
     /// As a person reads it on the settings page.
     pub fn label(self) -> &'static str {
         match self {

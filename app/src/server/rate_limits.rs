@@ -32,6 +32,9 @@ pub struct RateInfo {
 pub struct OverLimit {
     pub rate: RateInfo,
     pub retry_after: u64,
+    /// The token's last day, for `Tessera-Token-Expires` on the 429 too (filled by the
+    /// caller, which knows the token).
+    pub expires: Option<chrono::NaiveDate>,
 }
 
 /// One keyed limiter per distinct limit (a handful: the policy default and the tokens' own),
@@ -98,6 +101,7 @@ impl<C: Clock + Clone> RateLimits<C> {
                         reset: full_in(0),
                     },
                     retry_after: wait.as_secs_f64().ceil().max(1.0) as u64,
+                    expires: None,
                 })
             }
         }

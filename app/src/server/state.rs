@@ -86,12 +86,21 @@ pub struct SessionConfig {
     pub mail: Option<MailConfig>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct MailConfig {
     /// `TESSERA_SMTP_URL`, e.g. `smtp://mail.example.com:587?tls=required`.
     pub smtp_url: String,
     /// The sender, e.g. `Tessera <tessera@example.com>`.
     pub from: String,
+}
+
+/// Without the URL, which may carry the SMTP password.
+impl std::fmt::Debug for MailConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailConfig")
+            .field("from", &self.from)
+            .finish_non_exhaustive()
+    }
 }
 
 impl SessionConfig {

@@ -56,24 +56,26 @@ pub async fn notify_due(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<u
         let Some(expires) = token.expires_at else {
             continue;
         };
-        let Some(days) = due((expires - today).num_days(), thresholds) else {
+        let left = (expires - today).num_days();
+        let Some(days) = due(left, thresholds) else {
             continue;
         };
         let owner = owner.map(|o| o.username).unwrap_or_default();
-        if notify(db, &token, &owner, expires, days, now).await? {
+        if notify(db, &token, &owner, expires, (days, left), now).await? {
             sent += 1;
         }
     }
     Ok(sent)
 }
 
-/// Claims and sends one notice; `false` when it was sent already (by any instance).
+/// Claims and sends the notice for threshold `days` (0: expired) of a token with `left`
+/// days to go; `false` when it was sent already (by any instance).
 async fn notify(
     db: &DatabaseConnection,
     token: &access_token::Model,
     owner: &str,
     expires: NaiveDate,
-    days: i32,
+    (days, left): (i32, i64),
     now: DateTime<Utc>,
 ) -> Result<bool> {
     let txn = db.begin().await?;
@@ -110,7 +112,10 @@ async fn notify(
             "name": token.name,
             "owner": owner,
             "expires_at": expires,
-            "days_left": (days > 0).then_some(days),
+            // The threshold this notice is for, and the days actually left (0: the last
+            // day is today; none once it has passed).
+            "threshold": (days > 0).then_some(days),
+            "days_left": (days > 0).then_some(left),
         })),
     )
     .await?;

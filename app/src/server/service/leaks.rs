@@ -19,7 +19,9 @@ use crate::model::settings::LeakResponse;
 use crate::model::token::number;
 use crate::server::cache::AuthCache;
 use crate::server::change::Change;
-use crate::server::entity::{access_token, endpoint, endpoint_primary, endpoint_token, user};
+use crate::server::entity::{
+    access_token, audit_event, endpoint, endpoint_primary, endpoint_token, user,
+};
 use crate::server::error::{Result, ServiceError};
 use crate::server::secrets;
 
@@ -96,14 +98,20 @@ pub async fn report(
     }
     let response = settings::load(db).await?.leak_response;
     let mut verdicts = Vec::with_capacity(reports.len());
+    // A secret listed twice is handled once.
+    let mut handled = std::collections::HashMap::new();
     for item in reports {
         let digest = secrets::digest(&item.token);
         let kind = clean(&item.kind);
-        // Strings no credential could have skip the database.
-        let found = if secrets::may_verify(&item.token) {
-            handle(db, cache, &digest, &item, &kind, response, ip).await?
-        } else {
-            false
+        let found = match handled.get(&digest) {
+            Some(&found) => found,
+            // Strings no credential could have skip the database.
+            None if !secrets::may_verify(&item.token) => false,
+            None => {
+                let found = handle(db, cache, &digest, &item, &kind, response, ip).await?;
+                handled.insert(digest.clone(), found);
+                found
+            }
         };
         verdicts.push(Verdict {
             token_hash: digest,
@@ -114,7 +122,10 @@ pub async fn report(
     Ok(verdicts)
 }
 
-/// Looks the secret up and acts on it in one change; whether it matched.
+/// Looks the secret up and acts on it; whether it matched.
+///
+/// Read first outside any change: a report of no one's secret, or a replay of one already
+/// stopped and told of today, takes no lock, resets no cache and tells no one again.
 async fn handle(
     db: &DatabaseConnection,
     cache: &AuthCache,
@@ -124,33 +135,28 @@ async fn handle(
     response: LeakResponse,
     ip: Option<&str>,
 ) -> Result<bool> {
+    let Some(found) = find(db, digest).await? else {
+        return Ok(false);
+    };
+    let revoke = response == LeakResponse::Revoke;
+    if (!revoke || stopped(&found)) && told_recently(db, &target_of(db, &found).await?).await? {
+        return Ok(true);
+    }
     let change = Change::begin(db, cache).await?;
     let Some(found) = find(change.db(), digest).await? else {
         return Ok(false);
     };
-    let revoke = response == LeakResponse::Revoke;
-    let (target, owner, credential, secret) = match &found {
+    let target = target_of(change.db(), &found).await?;
+    let (owner, credential, secret) = match &found {
         Found::Access(token, which) => {
             let owner = user::Entity::find_by_id(token.owner_id)
                 .one(change.db())
                 .await?
                 .map(|u| u.username);
-            (number(token.id), owner, "access_token", *which)
+            (owner, "access_token", *which)
         }
-        Found::Primary(primary, which) => {
-            let path = endpoint::Entity::find_by_id(primary.endpoint_id)
-                .one(change.db())
-                .await?
-                .map(|e| e.path)
-                .unwrap_or_default();
-            (
-                format!("{path} {}", primary.method),
-                None,
-                "endpoint_primary",
-                *which,
-            )
-        }
-        Found::Endpoint(token, which) => (token.name.clone(), None, "endpoint_token", *which),
+        Found::Primary(_, which) => (None, "endpoint_primary", *which),
+        Found::Endpoint(_, which) => (None, "endpoint_token", *which),
     };
     let (token_id, name) = match &found {
         Found::Access(token, _) => (Some(token.id), token.name.clone()),
@@ -184,6 +190,40 @@ async fn handle(
         .await?;
     change.commit().await?;
     Ok(true)
+}
+
+/// How the audit log names the credential: a token's number, a primary's path and method,
+/// an endpoint token's name.
+async fn target_of(db: &impl ConnectionTrait, found: &Found) -> Result<String> {
+    Ok(match found {
+        Found::Access(token, _) => number(token.id),
+        Found::Primary(primary, _) => {
+            let path = endpoint::Entity::find_by_id(primary.endpoint_id)
+                .one(db)
+                .await?
+                .map(|e| e.path)
+                .unwrap_or_default();
+            format!("{path} {}", primary.method)
+        }
+        Found::Endpoint(token, _) => token.name.clone(),
+    })
+}
+
+/// Whether the reported secret no longer works, so a report changes nothing. (Stopped
+/// primaries, endpoint tokens and overlaps no longer match at all.)
+fn stopped(found: &Found) -> bool {
+    matches!(found, Found::Access(token, Which::Current) if token.revoked_at.is_some())
+}
+
+/// Whether a leak of `target` was recorded (and so told) in the last day.
+async fn told_recently(db: &impl ConnectionTrait, target: &str) -> Result<bool> {
+    Ok(audit_event::Entity::find()
+        .filter(audit_event::Column::Action.eq(Action::TokenLeaked.as_str()))
+        .filter(audit_event::Column::Target.eq(target))
+        .filter(audit_event::Column::At.gte(Utc::now() - chrono::Duration::days(1)))
+        .one(db)
+        .await?
+        .is_some())
 }
 
 async fn find(db: &impl ConnectionTrait, digest: &str) -> Result<Option<Found>> {
@@ -263,13 +303,19 @@ async fn stop(db: &impl ConnectionTrait, found: Found) -> Result<bool> {
             running
         }
         Found::Endpoint(token, Which::Current) => {
-            let acted = token.active;
+            // Deactivated, and given a value no one has seen: activating it again cannot
+            // bring the leaked secret back.
+            let unseen = secrets::new_endpoint_secret();
             let mut active: endpoint_token::ActiveModel = token.into();
+            active.secret_digest = Set(secrets::digest(&unseen));
+            active.hint = Set(secrets::hint(&unseen));
+            active.previous_digest = Set(None);
+            active.previous_valid_until = Set(None);
             active.active = Set(false);
             active.updated_at = Set(now);
             active.updated_by = Set(Some("leak report".into()));
             active.update(db).await?;
-            acted
+            true
         }
         Found::Endpoint(token, Which::Previous) => {
             let running = still_overlapping(token.previous_valid_until);

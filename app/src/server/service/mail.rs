@@ -25,9 +25,13 @@ const NOTICES: [Action; 3] = [
 ];
 /// Events older than this are not mailed (e.g. when email is first configured).
 const LOOKBACK: Duration = Duration::days(1);
-/// How long a claimed email stays with its instance.
-const LEASE: Duration = Duration::seconds(60);
-const BATCH: u64 = 50;
+/// Emails claimed per round, then sent one after another.
+const BATCH: u64 = 10;
+/// How long claimed emails stay with their instance: the whole batch at the SMTP timeout,
+/// and a margin, so no lease runs out while its instance is still sending.
+const LEASE: Duration = Duration::seconds(10 * 10 + 30);
+/// Notice events looked at per round.
+const DISCOVER: u64 = 500;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum State {
@@ -92,10 +96,10 @@ impl Mailer {
             .limit(BATCH)
             .all(db)
             .await?;
-        let mut sent = 0;
+        let lease = (now + LEASE).trunc_subsecs(3);
+        let mut claimed = Vec::new();
         for notice in due {
-            let lease = (now + LEASE).trunc_subsecs(3);
-            let claimed = email_notice::Entity::update_many()
+            let ours = email_notice::Entity::update_many()
                 .col_expr(email_notice::Column::LockedUntil, Expr::value(lease))
                 .filter(email_notice::Column::AuditId.eq(notice.audit_id))
                 .filter(email_notice::Column::State.eq(State::Pending.as_str()))
@@ -104,9 +108,12 @@ impl Mailer {
                 .await?
                 .rows_affected
                 == 1;
-            if !claimed {
-                continue;
+            if ours {
+                claimed.push(notice);
             }
+        }
+        let mut sent = 0;
+        for notice in claimed {
             let outcome = self.send(db, &notice).await;
             let attempts = notice.attempts + 1;
             let (state, next, error) = match outcome {
@@ -226,6 +233,8 @@ async fn discover(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<()> {
     let events = audit_event::Entity::find()
         .filter(audit_event::Column::Action.is_in(NOTICES.map(Action::as_str)))
         .filter(audit_event::Column::At.gte(now - LOOKBACK))
+        .order_by_desc(audit_event::Column::Id)
+        .limit(DISCOVER)
         .all(db)
         .await?;
     if events.is_empty() {

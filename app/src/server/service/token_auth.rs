@@ -18,7 +18,7 @@ use crate::model::scope::{Scope, Scopes};
 use crate::model::token::number;
 use crate::server::entity::access_token;
 use crate::server::error::{AuthFailure, Result, ServiceError};
-use crate::server::rate_limits::RateInfo;
+use crate::server::rate_limits::{OverLimit, RateInfo};
 use crate::server::secrets;
 use crate::server::state::AppState;
 
@@ -218,12 +218,12 @@ pub async fn authenticate(state: &AppState, credentials: Credentials<'_>) -> Res
     // Counted once the caller proved it holds the whole credential: a stranger with the
     // secret alone cannot spend the owner's budget.
     let rate = match settings.rate_limit(token.own_rate_limit()) {
-        Some(limit) => Some(
-            state
-                .rates
-                .check(token.id, limit)
-                .map_err(ServiceError::OverRateLimit)?,
-        ),
+        Some(limit) => Some(state.rates.check(token.id, limit).map_err(|over| {
+            ServiceError::OverRateLimit(OverLimit {
+                expires: token.expires_at,
+                ..over
+            })
+        })?),
         None => None,
     };
     state.usage.record(token.id, credentials.ip, which);

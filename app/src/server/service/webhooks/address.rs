@@ -27,17 +27,27 @@ pub fn is_public(ip: IpAddr) -> bool {
                 || a == 0
                 || (a == 100 && (64..128).contains(&b))
                 || (a == 198 && (b == 18 || b == 19))
+                // IETF protocol assignments, and the 6to4 relay anycast.
+                || (a == 192 && b == 0 && v4.octets()[2] == 0)
+                || (a == 192 && b == 88 && v4.octets()[2] == 99)
                 || a >= 240)
         }
         IpAddr::V6(v6) => {
+            let [a, b, c, ..] = v6.segments();
             !(v6.is_loopback()
                 || v6.is_unspecified()
                 || v6.is_multicast()
                 || v6.is_unique_local()
                 || v6.is_unicast_link_local()
-                // Documentation, and the NAT64 prefix that maps to any IPv4 address.
-                || v6.segments()[0] == 0x2001 && v6.segments()[1] == 0xdb8
-                || v6.segments()[..6] == [0x64, 0xff9b, 0, 0, 0, 0])
+                // Site-local (deprecated, still routed inward by some networks).
+                || a & 0xffc0 == 0xfec0
+                // Documentation; Teredo and 6to4, which tunnel to any IPv4 address.
+                || (a == 0x2001 && (b == 0xdb8 || b == 0))
+                || a == 0x2002
+                // IPv4-compatible (::a.b.c.d), the NAT64 prefixes, discard-only.
+                || v6.segments()[..6] == [0; 6]
+                || (a == 0x64 && b == 0xff9b && (c == 0 || c == 1))
+                || (a == 0x100 && b == 0 && c == 0))
         }
     }
 }
@@ -82,12 +92,12 @@ pub async fn check(url: &str, allow_private: bool) -> Result<Url> {
     if addrs.is_empty() {
         return Err(invalid(format!("The host {host} could not be resolved")));
     }
-    if let Some(inner) = addrs.iter().find(|a| !is_public(a.ip())) {
-        return Err(invalid(format!(
-            "The URL points to {}, a loopback, private or link-local address: webhooks go \
-             to public addresses only",
-            inner.ip()
-        )));
+    // Which address is not said: the message would answer DNS questions about the inside.
+    if addrs.iter().any(|a| !is_public(a.ip())) {
+        return Err(invalid(
+            "The URL points to a loopback, private or link-local address: webhooks go to \
+             public addresses only",
+        ));
     }
     Ok(parsed)
 }
@@ -143,6 +153,14 @@ mod tests {
             "::ffff:127.0.0.1",
             "::ffff:169.254.169.254",
             "64:ff9b::a9fe:a9fe",
+            "64:ff9b:1::a9fe:a9fe",
+            "::a9fe:a9fe",
+            "2002:a9fe:a9fe::1",
+            "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+            "fec0::1",
+            "100::1",
+            "192.0.0.8",
+            "192.88.99.1",
         ] {
             assert!(!is_public(inner.parse().unwrap()), "{inner}");
         }
@@ -157,9 +175,9 @@ mod tests {
             ("", "Enter"),
             ("ftp://example.com/", "https://"),
             ("http://user:pw@93.184.216.34/", "password"),
-            ("http://127.0.0.1:9/hook", "127.0.0.1"),
-            ("http://[::1]/hook", "::1"),
-            ("http://169.254.169.254/latest/meta-data", "169.254.169.254"),
+            ("http://127.0.0.1:9/hook", "loopback"),
+            ("http://[::1]/hook", "loopback"),
+            ("http://169.254.169.254/latest/meta-data", "loopback"),
             ("http://localhost/hook", "loopback"),
             ("http://exa\u{7}mple.com/", "control"),
             ("not a url", "not a valid URL"),

@@ -24,13 +24,13 @@ use crate::server::error::Result;
 pub const TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a claimed delivery stays with its instance: the timeout and a margin.
 const LEASE: chrono::Duration = chrono::Duration::seconds(30);
-/// Deliveries claimed per round, sent concurrently.
-const BATCH: u64 = 32;
+/// Deliveries of one webhook claimed per round; all claimed are sent concurrently.
+const PER_WEBHOOK: u64 = 8;
 
 /// Sends deliveries; one per instance, shared by its worker and by "Redeliver".
 #[derive(Debug)]
 pub struct Deliverer {
-    client: reqwest::Client,
+    client: Option<reqwest::Client>,
     allow_private: bool,
 }
 
@@ -49,9 +49,15 @@ impl Deliverer {
         } else {
             builder.dns_resolver(Arc::new(address::PublicOnly))
         };
+        // Building fails only without a TLS backend, which is compiled in; were it to fail,
+        // every attempt fails and says so, rather than falling back to a client without
+        // the address checks.
+        let client = builder
+            .build()
+            .inspect_err(|err| tracing::error!(error = %err, "no webhook client"))
+            .ok();
         Self {
-            // Building fails only without a TLS backend, which is compiled in.
-            client: builder.build().unwrap_or_default(),
+            client,
             allow_private,
         }
     }
@@ -60,40 +66,40 @@ impl Deliverer {
         self.allow_private
     }
 
-    /// Sends every delivery due at `now` (up to a batch); returns how many were attempted.
+    /// Sends what is due at `now`: up to a few deliveries of each enabled webhook, so one
+    /// webhook's backlog never holds up another's events. Returns how many were attempted.
     pub async fn deliver_due(&self, db: &DatabaseConnection, now: DateTime<Utc>) -> Result<usize> {
-        let due = webhook_delivery::Entity::find()
-            .filter(webhook_delivery::Column::State.eq(DeliveryState::Pending.as_str()))
-            .filter(webhook_delivery::Column::NextAttemptAt.lte(now))
-            .filter(
-                Condition::any()
-                    .add(webhook_delivery::Column::LockedUntil.is_null())
-                    .add(webhook_delivery::Column::LockedUntil.lte(now)),
-            )
-            .order_by_asc(webhook_delivery::Column::NextAttemptAt)
-            .limit(BATCH)
+        // Whole milliseconds: stored and compared back exactly on either database.
+        let lease = (now + LEASE).trunc_subsecs(3);
+        let hooks = webhook::Entity::find()
+            .filter(webhook::Column::Enabled.eq(true))
             .all(db)
             .await?;
-        let mut sends = tokio::task::JoinSet::new();
-        let mut attempted = 0;
-        for delivery in due {
-            let Some(hook) = webhook::Entity::find_by_id(delivery.webhook_id)
-                .one(db)
-                .await?
-                .filter(|h| h.enabled)
-            else {
-                continue;
-            };
-            // Whole milliseconds: stored and compared back exactly on either database.
-            let lease = (now + LEASE).trunc_subsecs(3);
-            if !claim(db, delivery.id, now, lease).await? {
-                continue;
+        let mut claimed = Vec::new();
+        for hook in hooks {
+            let due = webhook_delivery::Entity::find()
+                .filter(webhook_delivery::Column::WebhookId.eq(hook.id))
+                .filter(webhook_delivery::Column::State.eq(DeliveryState::Pending.as_str()))
+                .filter(webhook_delivery::Column::NextAttemptAt.lte(now))
+                .filter(free(now))
+                .order_by_asc(webhook_delivery::Column::NextAttemptAt)
+                .limit(PER_WEBHOOK)
+                .all(db)
+                .await?;
+            for delivery in due {
+                if claim(db, delivery.id, now, lease).await? {
+                    claimed.push((hook.clone(), delivery));
+                }
             }
-            attempted += 1;
+        }
+        // Claimed first, then sent together: an error above leaves nothing half sent.
+        let attempted = claimed.len();
+        let mut sends = tokio::task::JoinSet::new();
+        for (hook, delivery) in claimed {
             let (client, db) = (self.client.clone(), db.clone());
             let allow_private = self.allow_private;
             sends.spawn(async move {
-                let outcome = send(&client, allow_private, &hook, &delivery, now).await;
+                let outcome = send(client.as_ref(), allow_private, &hook, &delivery, now).await;
                 if let Err(err) = settle(&db, &hook, &delivery, lease, now, outcome).await {
                     tracing::warn!(error = %err, delivery = delivery.id, "could not record a webhook attempt");
                 }
@@ -102,6 +108,13 @@ impl Deliverer {
         while sends.join_next().await.is_some() {}
         Ok(attempted)
     }
+}
+
+/// Not held by an instance (or its lease has run out).
+fn free(now: DateTime<Utc>) -> Condition {
+    Condition::any()
+        .add(webhook_delivery::Column::LockedUntil.is_null())
+        .add(webhook_delivery::Column::LockedUntil.lte(now))
 }
 
 async fn claim(
@@ -114,11 +127,7 @@ async fn claim(
         .col_expr(webhook_delivery::Column::LockedUntil, Expr::value(lease))
         .filter(webhook_delivery::Column::Id.eq(id))
         .filter(webhook_delivery::Column::State.eq(DeliveryState::Pending.as_str()))
-        .filter(
-            Condition::any()
-                .add(webhook_delivery::Column::LockedUntil.is_null())
-                .add(webhook_delivery::Column::LockedUntil.lte(now)),
-        )
+        .filter(free(now))
         .exec(db)
         .await?
         .rows_affected
@@ -139,7 +148,7 @@ impl Outcome {
 }
 
 async fn send(
-    client: &reqwest::Client,
+    client: Option<&reqwest::Client>,
     allow_private: bool,
     hook: &webhook::Model,
     delivery: &webhook_delivery::Model,
@@ -150,6 +159,9 @@ async fn send(
         status: None,
         error: Some(error),
         took: started.elapsed(),
+    };
+    let Some(client) = client else {
+        return failed("no HTTP client could be built".into());
     };
     let url = match reqwest::Url::parse(&hook.url) {
         Ok(url) => url,
@@ -246,7 +258,8 @@ async fn settle(
     Ok(())
 }
 
-/// A webhook whose delivery failed for a day is turned off, with the reason on its banner.
+/// A webhook whose delivery failed for a day is turned off, with the reason on its banner;
+/// what was still pending for it is given up (an administrator can redeliver it).
 async fn turn_off(
     txn: &impl ConnectionTrait,
     hook: &webhook::Model,
@@ -268,13 +281,18 @@ async fn turn_off(
         .rows_affected
         == 1;
     if turned_off {
+        let abandoned = super::abandon_pending(txn, hook.id).await?;
+        let target = super::target(hook.id);
         audit::record(
             txn,
             Event {
-                target: Some(&hook.url),
+                target: Some(&target),
                 ..Event::new(Action::WebhookDisable)
             }
-            .details(serde_json::json!({ "webhook": hook.id })),
+            .details(serde_json::json!({
+                "origin": super::origin(&hook.url),
+                "abandoned": abandoned,
+            })),
         )
         .await?;
     }

@@ -8,8 +8,8 @@ pub mod signature;
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, NotSet,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    sea_query::Expr, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, NotSet, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use super::audit::{Action, Event};
@@ -27,8 +27,10 @@ use delivery::Deliverer;
 /// Webhooks per instance: enough for every receiver a team runs, few enough that one
 /// event's deliveries stay cheap to write.
 pub const MAX_WEBHOOKS: u64 = 20;
-/// Deliveries shown in a webhook's log.
+/// Deliveries in one page of a webhook's log.
 pub const LOG_LIMIT: u64 = 50;
+/// Delivered and failed deliveries are kept this long for the log, then forgotten.
+pub const KEEP_DAYS: i64 = 30;
 
 fn view(hook: webhook::Model) -> WebhookView {
     WebhookView {
@@ -52,6 +54,33 @@ fn events(events: Option<Vec<WebhookEvent>>) -> Result<String> {
         ));
     }
     serde_json::to_string(&events).map_err(|e| ServiceError::Internal(e.to_string()))
+}
+
+/// How the audit log names a webhook: never by its URL, which is often a credential itself
+/// (chat services put one in the path).
+pub(crate) fn target(id: i64) -> String {
+    format!("webhook {id}")
+}
+
+/// The scheme, host and port of a webhook's URL: what the audit log may show of it.
+pub(crate) fn origin(url: &str) -> String {
+    reqwest::Url::parse(url)
+        .map(|u| u.origin().ascii_serialization())
+        .unwrap_or_default()
+}
+
+/// Gives up what is pending for a webhook that was turned off; how many.
+pub(crate) async fn abandon_pending(db: &impl ConnectionTrait, id: i64) -> Result<u64> {
+    Ok(webhook_delivery::Entity::update_many()
+        .col_expr(
+            webhook_delivery::Column::State,
+            Expr::value(DeliveryState::Failed.as_str()),
+        )
+        .filter(webhook_delivery::Column::WebhookId.eq(id))
+        .filter(webhook_delivery::Column::State.eq(DeliveryState::Pending.as_str()))
+        .exec(db)
+        .await?
+        .rows_affected)
 }
 
 async fn find(db: &impl ConnectionTrait, id: i64) -> Result<webhook::Model> {
@@ -105,8 +134,8 @@ pub async fn create(
     .await?;
     change
         .audit(
-            Event::by(admin.username(), Action::WebhookCreate, &hook.url).details(
-                serde_json::json!({ "webhook": hook.id, "events": serde_json::from_str::<serde_json::Value>(&hook.events).ok(), "enabled": hook.enabled }),
+            Event::by(admin.username(), Action::WebhookCreate, &target(hook.id)).details(
+                serde_json::json!({ "origin": origin(&hook.url), "events": serde_json::from_str::<serde_json::Value>(&hook.events).ok(), "enabled": hook.enabled }),
             ),
         )
         .await?;
@@ -140,14 +169,19 @@ pub async fn update(
     }
     if let Some(enabled) = draft.enabled {
         hook.enabled = Set(enabled);
-        // Turned back on by hand: the banner about the failures goes.
-        hook.disabled_reason = Set(None);
+        if enabled {
+            // Turned back on by hand: the banner about the failures goes.
+            hook.disabled_reason = Set(None);
+        } else {
+            // Off is off: nothing queued goes out later (each can be redelivered).
+            abandon_pending(change.db(), id).await?;
+        }
     }
     let hook = hook.update(change.db()).await?;
     change
         .audit(
-            Event::by(admin.username(), Action::WebhookUpdate, &hook.url).details(
-                serde_json::json!({ "webhook": hook.id, "url_changed": draft.url.is_some(), "events": draft.events, "enabled": draft.enabled }),
+            Event::by(admin.username(), Action::WebhookUpdate, &target(hook.id)).details(
+                serde_json::json!({ "origin": origin(&hook.url), "url_changed": draft.url.is_some(), "events": draft.events, "enabled": draft.enabled }),
             ),
         )
         .await?;
@@ -171,22 +205,12 @@ pub async fn delete(
         .into_tuple::<i64>()
         .all(change.db())
         .await?;
-    // Explicitly, as SQLite enforces foreign keys only when asked to.
-    for chunk in deliveries.chunks(500) {
-        webhook_attempt::Entity::delete_many()
-            .filter(webhook_attempt::Column::DeliveryId.is_in(chunk.iter().copied()))
-            .exec(change.db())
-            .await?;
-    }
-    webhook_delivery::Entity::delete_many()
-        .filter(webhook_delivery::Column::WebhookId.eq(id))
-        .exec(change.db())
-        .await?;
+    delete_deliveries(change.db(), &deliveries).await?;
     webhook::Entity::delete_by_id(id).exec(change.db()).await?;
     change
         .audit(
-            Event::by(admin.username(), Action::WebhookDelete, &hook.url)
-                .details(serde_json::json!({ "webhook": id })),
+            Event::by(admin.username(), Action::WebhookDelete, &target(id))
+                .details(serde_json::json!({ "origin": origin(&hook.url) })),
         )
         .await?;
     change.commit().await
@@ -216,25 +240,37 @@ fn delivery_view(
     }
 }
 
-/// The webhook's latest deliveries, newest first, each with its attempts.
+/// The webhook's deliveries, newest first, each with its attempts: `limit` of them (at
+/// most [`LOG_LIMIT`]) after the delivery `after`, and the last one's id when more follow.
 pub async fn deliveries(
     db: &DatabaseConnection,
     _admin: &Admin,
     id: i64,
-) -> Result<Vec<DeliveryView>> {
+    after: Option<i64>,
+    limit: u64,
+) -> Result<(Vec<DeliveryView>, Option<i64>)> {
     find(db, id).await?;
-    let deliveries = webhook_delivery::Entity::find()
+    let limit = limit.clamp(1, LOG_LIMIT);
+    let mut select = webhook_delivery::Entity::find()
         .filter(webhook_delivery::Column::WebhookId.eq(id))
         .order_by_desc(webhook_delivery::Column::Id)
-        .limit(LOG_LIMIT)
-        .all(db)
-        .await?;
+        .limit(limit + 1);
+    if let Some(after) = after {
+        select = select.filter(webhook_delivery::Column::Id.lt(after));
+    }
+    let mut deliveries = select.all(db).await?;
+    let next = if deliveries.len() as u64 > limit {
+        deliveries.truncate(limit as usize);
+        deliveries.last().map(|d| d.id)
+    } else {
+        None
+    };
     let attempts = webhook_attempt::Entity::find()
         .filter(webhook_attempt::Column::DeliveryId.is_in(deliveries.iter().map(|d| d.id)))
         .order_by_asc(webhook_attempt::Column::Id)
         .all(db)
         .await?;
-    Ok(deliveries
+    let views = deliveries
         .into_iter()
         .map(|d| {
             let own = attempts
@@ -244,7 +280,8 @@ pub async fn deliveries(
                 .collect();
             delivery_view(d, own)
         })
-        .collect())
+        .collect();
+    Ok((views, next))
 }
 
 /// "Redeliver": the delivery is due again now, with the same `webhook-id` and another day
@@ -275,11 +312,13 @@ pub async fn redeliver(
     active.next_attempt_at = Set(now);
     active.retry_until = Set(now + super::retry::RETRY_FOR);
     active.locked_until = Set(None);
+    // A fresh round of retries, from the first backoff.
+    active.attempts = Set(0);
     let delivery = active.update(change.db()).await?;
     change
         .audit(
-            Event::by(admin.username(), Action::WebhookRedeliver, &hook.url).details(
-                serde_json::json!({ "webhook": id, "delivery": delivery.id, "message_id": delivery.message_id }),
+            Event::by(admin.username(), Action::WebhookRedeliver, &target(id)).details(
+                serde_json::json!({ "delivery": delivery.id, "message_id": delivery.message_id }),
             ),
         )
         .await?;
@@ -290,4 +329,35 @@ pub async fn redeliver(
         .await?;
     change.commit().await?;
     Ok(delivery_view(delivery, attempts))
+}
+
+/// Forgets deliveries (and their attempts) that ended before `before`; the hourly job runs
+/// it with [`KEEP_DAYS`].
+pub async fn forget_before(db: &DatabaseConnection, before: chrono::DateTime<Utc>) -> Result<u64> {
+    let ended = webhook_delivery::Entity::find()
+        .select_only()
+        .column(webhook_delivery::Column::Id)
+        .filter(webhook_delivery::Column::State.ne(DeliveryState::Pending.as_str()))
+        .filter(webhook_delivery::Column::CreatedAt.lt(before))
+        .into_tuple::<i64>()
+        .all(db)
+        .await?;
+    delete_deliveries(db, &ended).await?;
+    Ok(ended.len() as u64)
+}
+
+/// Deletes deliveries with their attempts: explicitly, as SQLite enforces foreign keys only
+/// when asked to.
+async fn delete_deliveries(db: &impl ConnectionTrait, ids: &[i64]) -> Result<()> {
+    for chunk in ids.chunks(500) {
+        webhook_attempt::Entity::delete_many()
+            .filter(webhook_attempt::Column::DeliveryId.is_in(chunk.iter().copied()))
+            .exec(db)
+            .await?;
+        webhook_delivery::Entity::delete_many()
+            .filter(webhook_delivery::Column::Id.is_in(chunk.iter().copied()))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
 }

@@ -12,10 +12,19 @@ use crate::server::entity::{webhook, webhook_delivery};
 use crate::server::error::Result;
 use crate::server::secrets;
 
-/// The lifecycle event an audit event is, if any.
-pub fn lifecycle(action: Action, details: Option<&serde_json::Value>) -> Option<WebhookEvent> {
-    let detail = |key: &str| details.and_then(|d| d.get(key));
-    Some(match action {
+/// The lifecycle events an audit event is: most are one or none; a leak report that
+/// stopped a credential is also its revocation (or its change, for endpoint credentials).
+pub fn lifecycle(action: Action, details: Option<&serde_json::Value>) -> Vec<WebhookEvent> {
+    let detail = |key: &str| details.and_then(|d| d.get(key)).and_then(|v| v.as_str());
+    if action == Action::TokenLeaked && detail("response") == Some("revoked") {
+        let stopped = if detail("credential") == Some("access_token") {
+            WebhookEvent::TokenRevoked
+        } else {
+            WebhookEvent::EndpointTokenChanged
+        };
+        return vec![WebhookEvent::TokenLeaked, stopped];
+    }
+    let single = match action {
         Action::TokenCreate => WebhookEvent::TokenCreated,
         Action::TokenExpiring => WebhookEvent::TokenExpiring,
         Action::TokenExpired => WebhookEvent::TokenExpired,
@@ -25,12 +34,15 @@ pub fn lifecycle(action: Action, details: Option<&serde_json::Value>) -> Option<
         | Action::TokenRevokeIdle => WebhookEvent::TokenRevoked,
         Action::TokenRegenerate => WebhookEvent::TokenRotated,
         Action::TokenLeaked => WebhookEvent::TokenLeaked,
-        Action::AccessRefused
-            if detail("reason").and_then(|r| r.as_str()) == Some("ip_not_allowed") =>
-        {
+        Action::AccessRefused if detail("reason") == Some("ip_not_allowed") => {
             WebhookEvent::TokenIpBlocked
         }
-        Action::UserUpdate if detail("locked").and_then(|l| l.as_bool()) == Some(true) => {
+        Action::UserUpdate
+            if details
+                .and_then(|d| d.get("locked"))
+                .and_then(|l| l.as_bool())
+                == Some(true) =>
+        {
             WebhookEvent::UserLocked
         }
         Action::EndpointPrimaryRegenerate
@@ -38,8 +50,9 @@ pub fn lifecycle(action: Action, details: Option<&serde_json::Value>) -> Option<
         | Action::EndpointTokenUpdate
         | Action::EndpointAssign
         | Action::EndpointUnassign => WebhookEvent::EndpointTokenChanged,
-        _ => return None,
-    })
+        _ => return Vec::new(),
+    };
+    vec![single]
 }
 
 /// Writes `event`'s deliveries. Audit details never hold a secret, so neither does this.
@@ -63,11 +76,13 @@ pub async fn enqueue(
         "ip": event.ip,
         "details": event.details,
     });
+    // Refused requests come in floods of made-up credentials: they stay in the audit log,
+    // and reach webhooks only as `token.ip_blocked`.
+    let forwarded = event.action != Action::AccessRefused;
     for hook in webhooks {
         let wants: Vec<WebhookEvent> = serde_json::from_str(&hook.events).unwrap_or_default();
-        let types = typed.filter(|t| wants.contains(t)).into_iter().chain(
-            wants
-                .contains(&WebhookEvent::AuditEvent)
+        let types = typed.iter().copied().filter(|t| wants.contains(t)).chain(
+            (forwarded && wants.contains(&WebhookEvent::AuditEvent))
                 .then_some(WebhookEvent::AuditEvent),
         );
         for kind in types {
