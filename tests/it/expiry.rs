@@ -191,18 +191,11 @@ async fn answers_say_when_their_token_expires(backend: Backend) {
     assert_eq!(header(&anonymous), None);
 
     // A token that never expires carries no header.
-    let admin = app.admin().await;
-    app::server::service::settings::save(
-        &app.db,
-        &app.state.auth,
-        &admin,
-        &TokenSettings {
-            max_lifetime_days: 0,
-            ..TokenSettings::default()
-        },
-    )
-    .await
-    .unwrap();
+    app.save_settings(TokenSettings {
+        max_lifetime_days: 0,
+        ..TokenSettings::default()
+    })
+    .await;
     let forever = app
         .issue_with(
             "svc",

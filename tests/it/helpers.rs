@@ -440,6 +440,14 @@ impl TestApp {
         }
     }
 
+    /// Saves `policy` as the instance's token settings, as an administrator.
+    pub async fn save_settings(&self, policy: app::model::settings::TokenSettings) {
+        let admin = self.admin().await;
+        app::server::service::settings::save(&self.db, &self.state.auth, &admin, &policy)
+            .await
+            .expect("save settings");
+    }
+
     pub async fn user_id(&self, username: &str) -> i64 {
         accounts::find_by_username(&self.db, username)
             .await

@@ -248,18 +248,11 @@ async fn a_flagging_policy_tells_but_keeps_the_token(backend: Backend) {
     let db = TestDb::new(backend).await;
     let app = TestApp::spawn(&db).await;
     let root = app.issue("admin", &["admin"]).await.secret;
-    let admin = app.admin().await;
-    app::server::service::settings::save(
-        &app.db,
-        &app.state.auth,
-        &admin,
-        &TokenSettings {
-            leak_response: LeakResponse::Flag,
-            ..TokenSettings::default()
-        },
-    )
-    .await
-    .unwrap();
+    app.save_settings(TokenSettings {
+        leak_response: LeakResponse::Flag,
+        ..TokenSettings::default()
+    })
+    .await;
     app.create_user("svc", false).await;
     let token = app.issue("svc", &["profile:read"]).await;
     // Reported three times: flagged and told once a day, working all along.

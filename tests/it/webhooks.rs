@@ -60,6 +60,13 @@ pub async fn send_at(app: &TestApp, at: chrono::DateTime<Utc>) -> usize {
     app.state.webhooks.deliver_due(&app.db, at).await.unwrap()
 }
 
+/// Turns a webhook on or off through the API: the status and the answer.
+async fn switch(app: &TestApp, root: &str, hook: i64, enabled: bool) -> (u16, serde_json::Value) {
+    let path = format!("/api/v1/admin/webhooks/{hook}");
+    let body = serde_json::json!({ "enabled": enabled });
+    app.call(Method::PATCH, &path, root, Some(body)).await
+}
+
 async fn deliveries(app: &TestApp) -> u64 {
     webhook_delivery::Entity::find()
         .count(&app.db)
@@ -250,14 +257,7 @@ async fn a_delivery_failing_for_a_day_turns_its_webhook_off(backend: Backend) {
     let redeliver = format!("/api/v1/admin/webhooks/{hook}/deliveries/{delivery}/redeliver");
     let (status, body) = app.call(Method::POST, &redeliver, &root, None).await;
     assert_eq!(status, 409, "{body}");
-    let (status, body) = app
-        .call(
-            Method::PATCH,
-            &format!("/api/v1/admin/webhooks/{hook}"),
-            &root,
-            Some(serde_json::json!({ "enabled": true })),
-        )
-        .await;
+    let (status, body) = switch(&app, &root, hook, true).await;
     assert_eq!(status, 200);
     assert_eq!(body["disabled_reason"], serde_json::Value::Null);
     let (status, body) = app.call(Method::POST, &redeliver, &root, None).await;
@@ -562,14 +562,7 @@ async fn one_webhooks_backlog_does_not_hold_up_another(backend: Backend) {
     // Turned off, the first webhook's backlog is given up, not left to clog the queue.
     let hooks = app.get_json("/api/v1/admin/webhooks", &root).await;
     let first = hooks["items"][0]["id"].as_i64().unwrap();
-    let (status, _) = app
-        .call(
-            Method::PATCH,
-            &format!("/api/v1/admin/webhooks/{first}"),
-            &root,
-            Some(serde_json::json!({ "enabled": false })),
-        )
-        .await;
+    let (status, _) = switch(&app, &root, first, false).await;
     assert_eq!(status, 200);
     let log = app
         .get_json(
