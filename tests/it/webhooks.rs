@@ -410,27 +410,53 @@ async fn only_administrators_manage_webhooks(backend: Backend) {
         .await;
     assert_eq!(audit["items"][0]["target"], format!("webhook {hook}"));
     assert!(!audit.to_string().contains(&receiver.url()));
+    // The pages' server functions: a user's session is refused, and so is an
+    // administrator's from another site.
+    let draft =
+        serde_json::json!({ "draft": { "url": receiver.url(), "events": ["audit.event"] } });
+    let user = app.client();
+    app.sign_in(&user, "svc", USER_PASSWORD).await;
+    let response = user
+        .post(app.url("/sfn/create_webhook"))
+        .json(&draft)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+    let admin = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let signed_in = admin
+        .post(app.url("/sfn/sign_in"))
+        .header("origin", format!("http://{}", app.addr))
+        .form(&[
+            ("username", "admin"),
+            ("password", ADMIN_PASSWORD),
+            ("next", "/"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(signed_in.status().is_redirection() || signed_in.status().is_success());
+    let cross_site = admin
+        .post(app.url("/sfn/create_webhook"))
+        .header("origin", "https://evil.example")
+        .json(&draft)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross_site.status(), 403);
+    let list = app.get_json("/api/v1/admin/webhooks", &root).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
     // Deleting takes the outbox with it.
     app.issue("svc", &["profile:read"]).await;
     assert!(deliveries(&app).await > 0);
-    let (status, _) = app
-        .call(
-            Method::DELETE,
-            &format!("/api/v1/admin/webhooks/{hook}"),
-            &root,
-            None,
-        )
-        .await;
+    let path = format!("/api/v1/admin/webhooks/{hook}");
+    let (status, _) = app.call(Method::DELETE, &path, &root, None).await;
     assert_eq!(status, 204);
     assert_eq!(deliveries(&app).await, 0);
-    let (status, _) = app
-        .call(
-            Method::DELETE,
-            &format!("/api/v1/admin/webhooks/{hook}"),
-            &root,
-            None,
-        )
-        .await;
+    let (status, _) = app.call(Method::DELETE, &path, &root, None).await;
     assert_eq!(status, 404);
 }
 
