@@ -8,10 +8,25 @@
 source "$(dirname "$0")/lib.sh"
 PORT=${PORT:-3920}
 # The bundle the site names (old hashed files may lie beside it).
-wasm="$ROOT/target/site/pkg/tessera.$(awk '$1 == "wasm:" {print $2}' "$ROOT/target/site/hash.txt").wasm"
+hash_of() { awk -v key="$1:" '$1 == key {print $2}' "$ROOT/target/site/hash.txt"; }
+wasm="$ROOT/target/site/pkg/tessera.$(hash_of wasm).wasm"
 for file in "$wasm" "$wasm.gz" "$wasm.br"; do
   [ -f "$file" ] && printf '%-50s %9d bytes\n' "$(basename "$file")" "$(stat -c %s "$file")"
 done
+# The pieces the console pages were split into (cargo leptos build --split), loaded per route.
+manifest="$ROOT/target/site/pkg/__wasm_split_manifest.$(hash_of manifest).json"
+if [ -f "$manifest" ]; then
+  python3 - "$manifest" <<'PY'
+import json, os, sys
+pkg = os.path.dirname(sys.argv[1])
+pieces = sorted({m for ms in json.load(open(sys.argv[1])).values() for m in ms})
+size = lambda p: os.path.getsize(p) if os.path.exists(p) else 0
+total = [sum(size(os.path.join(pkg, f"{m}.wasm{ext}")) for m in pieces) for ext in ("", ".gz", ".br")]
+largest = max(pieces, key=lambda m: size(os.path.join(pkg, f"{m}.wasm.br")), default=None)
+print(f"{len(pieces)} route pieces: raw {total[0]}, gzip {total[1]}, brotli {total[2]} bytes in all"
+      + (f"; largest {largest}.wasm, brotli {size(os.path.join(pkg, largest + '.wasm.br'))} bytes" if largest else ""))
+PY
+fi
 
 WORK=$(mktemp -d)
 export DATABASE_URL="sqlite://$WORK/first-load.db?mode=rwc"

@@ -14,17 +14,14 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path,
+    path, Lazy,
 };
 
 use crate::api::auth::current_user;
 use crate::components::header::AppHeader;
 use crate::components::session::CurrentUser;
 use crate::components::toast::{ToastRegion, Toasts};
-use crate::pages::{
-    account, audit, endpoint_tokens, endpoints, errors::NotFound, home::HomePage, login::LoginPage,
-    settings, token, tokens, users,
-};
+use crate::pages::{errors::NotFound, lazy, login::LoginPage};
 
 /// The HTML document around the app; rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -92,21 +89,21 @@ pub fn App() -> impl IntoView {
             <AppHeader/>
             <main id="main" data-hydrated=move || hydrated.get().then_some("true")>
                 <Routes fallback=NotFound>
-                    <Route path=path!("/") view=HomePage/>
+                    <Route path=path!("/") view={Lazy::<lazy::Home>::new()}/>
                     <Route path=path!("/login") view=LoginPage/>
-                    <Route path=path!("/me") view=account::MyAccountPage/>
-                    <Route path=path!("/me/tokens") view=account::MyTokensPage/>
-                    <Route path=path!("/me/tokens/:id") view=token::TokenPage/>
-                    <Route path=path!("/me/sessions") view=account::MySessionsPage/>
-                    <Route path=path!("/admin/tokens") view=tokens::TokensPage/>
-                    <Route path=path!("/admin/tokens/:id") view=token::TokenPage/>
-                    <Route path=path!("/admin/users") view=users::UsersPage/>
-                    <Route path=path!("/admin/users/:id") view=users::UserPage/>
-                    <Route path=path!("/admin/endpoints") view=endpoints::EndpointsPage/>
-                    <Route path=path!("/admin/endpoints/:id") view=endpoints::EndpointPage/>
-                    <Route path=path!("/admin/endpoint-tokens") view=endpoint_tokens::EndpointTokensPage/>
-                    <Route path=path!("/admin/audit") view=audit::AuditPage/>
-                    <Route path=path!("/admin/settings") view=settings::SettingsPage/>
+                    <Route path=path!("/me") view={Lazy::<lazy::MyAccount>::new()}/>
+                    <Route path=path!("/me/tokens") view={Lazy::<lazy::MyTokens>::new()}/>
+                    <Route path=path!("/me/tokens/:id") view={Lazy::<lazy::Token>::new()}/>
+                    <Route path=path!("/me/sessions") view={Lazy::<lazy::MySessions>::new()}/>
+                    <Route path=path!("/admin/tokens") view={Lazy::<lazy::Tokens>::new()}/>
+                    <Route path=path!("/admin/tokens/:id") view={Lazy::<lazy::Token>::new()}/>
+                    <Route path=path!("/admin/users") view={Lazy::<lazy::Users>::new()}/>
+                    <Route path=path!("/admin/users/:id") view={Lazy::<lazy::User>::new()}/>
+                    <Route path=path!("/admin/endpoints") view={Lazy::<lazy::Endpoints>::new()}/>
+                    <Route path=path!("/admin/endpoints/:id") view={Lazy::<lazy::Endpoint>::new()}/>
+                    <Route path=path!("/admin/endpoint-tokens") view={Lazy::<lazy::EndpointTokens>::new()}/>
+                    <Route path=path!("/admin/audit") view={Lazy::<lazy::Audit>::new()}/>
+                    <Route path=path!("/admin/settings") view={Lazy::<lazy::Settings>::new()}/>
                 </Routes>
             </main>
             <ToastRegion/>

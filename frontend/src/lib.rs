@@ -2,5 +2,6 @@
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    // Waits for the pieces of WebAssembly the current route was split into.
+    leptos::mount::hydrate_lazy(app::App);
 }

@@ -4,6 +4,7 @@ pub mod endpoint_tokens;
 pub mod endpoints;
 pub mod errors;
 pub mod home;
+pub mod lazy;
 pub mod login;
 pub mod settings;
 pub mod token;
