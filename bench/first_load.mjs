@@ -1,6 +1,7 @@
 // First visits in Chromium: the bytes every response of the visit moved over the network
 // (headers included, as Chromium counts them) and the time from navigation start to the
-// hydration marker (`main[data-hydrated]`, set by the first effect the WebAssembly runs).
+// hydration marker (`main[data-hydrated]`, set once the page is hydrated, including the piece
+// of WebAssembly its route was split into: `app::hydrate`).
 // Each visit starts with an empty cache; a second visit of /login shows what the cache saves.
 // Usage: node first_load.mjs BASE_URL PASSWORD  (profiles "loopback" and "mobile": 1.6 Mbps
 // down, 750 kbps up, 150 ms round trip, Lighthouse's mobile network, by Chromium's emulation).

@@ -77,17 +77,14 @@ pub fn App() -> impl IntoView {
     let user = Resource::new_blocking(|| (), |_| current_user());
     provide_context(CurrentUser(user));
 
-    // Effects run only in the browser: this marks the page as hydrated (tests wait for it).
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
-
     view! {
         <Title formatter=|title: String| {
             if title.is_empty() { "Tessera".to_owned() } else { format!("{title} · Tessera") }
         }/>
         <Router>
             <AppHeader/>
-            <main id="main" data-hydrated=move || hydrated.get().then_some("true")>
+            // `data-hydrated` is set by `hydrate` below.
+            <main id="main">
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view={Lazy::<lazy::Home>::new()}/>
                     <Route path=path!("/login") view=LoginPage/>
@@ -109,4 +106,22 @@ pub fn App() -> impl IntoView {
             <ToastRegion/>
         </Router>
     }
+}
+
+/// The browser entry: hydrates the server-rendered page, waiting first for the piece of
+/// WebAssembly the route was split into (pages/lazy.rs), then marks `main` with
+/// `data-hydrated`: from then on the page answers input. Tests and the first-load benchmark
+/// wait for that mark; an effect in `App` would set it while a console page still loads.
+#[cfg(feature = "hydrate")]
+pub fn hydrate() {
+    wasm_bindgen_futures::spawn_local(async {
+        let Some(body) = document().body() else {
+            return;
+        };
+        leptos::mount::hydrate_from_async(body, App).await.forget();
+        if let Some(main) = document().get_element_by_id("main") {
+            // Cannot fail for a name and value this plain.
+            _ = main.set_attribute("data-hydrated", "true");
+        }
+    });
 }

@@ -63,3 +63,26 @@ test("the page is interactive once the WebAssembly runs: Show password reveals i
   await page.getByRole("button", { name: "Hide password" }).click();
   await expect(password).toHaveAttribute("type", "password");
 });
+
+test("the sign-in page loads no console code; the first console page brings its piece, named in the HTML", async ({ page, login }) => {
+  const wasm: string[] = [];
+  page.on("request", (request) => {
+    const path = new URL(request.url()).pathname;
+    if (path.endsWith(".wasm")) wasm.push(path);
+  });
+  const consolePiece = /\/pkg\/split_console_page[\w.-]*\.wasm/;
+
+  const signInPage = await page.request.get("/login");
+  expect(await signInPage.text()).not.toMatch(consolePiece);
+  await login.open("/admin/tokens");
+  expect(wasm).toHaveLength(1);
+  expect(wasm[0]).toMatch(/^\/pkg\/tessera\.[\w-]+\.wasm$/);
+
+  await login.signInAndWait(ADMIN);
+  await expect(page.getByRole("heading", { level: 1, name: "Tokens" })).toBeVisible();
+  expect(wasm.filter((path) => consolePiece.test(path))).toHaveLength(1);
+  // A console page served directly names its piece for the browser to fetch at once.
+  const tokensPage = await page.request.get("/admin/tokens");
+  const links = (await tokensPage.text()).match(/<link [^>]*>/g) ?? [];
+  expect(links.filter((link) => link.includes('rel="preload"') && consolePiece.test(link)).length).toBeGreaterThan(0);
+});

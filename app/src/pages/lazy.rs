@@ -24,6 +24,8 @@ macro_rules! console_pages {
 
         #[lazy]
         fn console_page(page: Page) -> AnyView {
+            #[cfg(feature = "ssr")]
+            preload_piece();
             match page {
                 $(Page::$route => untrack($page).into_any(),)*
             }
@@ -51,6 +53,32 @@ macro_rules! console_pages {
             }
         )*
     };
+}
+
+/// Names the console's piece in the page's head, so that the browser fetches it beside the
+/// main bundle instead of after it. Leptos 0.8.23 means to do this itself, but it looks for
+/// the split manifest outside the request's reactive owner, so whether it finds it depends on
+/// which owner happens to be current (without this function, it did not). When both name
+/// the piece, the browser still fetches it once. The manifest holds the one lazy function
+/// above, so every piece it lists is the console's.
+#[cfg(feature = "ssr")]
+fn preload_piece() {
+    use leptos::WasmSplitManifest;
+    use leptos_meta::Link;
+
+    let Some(manifest) = use_context::<WasmSplitManifest>() else {
+        return;
+    };
+    manifest.0.with_value(|(pkg, pieces, _loader)| {
+        for piece in pieces.values().flatten() {
+            // Rendering a meta component registers it with the head; it writes nothing here.
+            _ = view! {
+                <Link rel="preload" href=format!("{pkg}/{piece}.wasm") as_="fetch"
+                    type_="application/wasm" crossorigin="anonymous"/>
+            }
+            .to_html();
+        }
+    });
 }
 
 console_pages! {
