@@ -19,12 +19,12 @@ if [ -f "$manifest" ]; then
   python3 - "$manifest" <<'PY'
 import json, os, sys
 pkg = os.path.dirname(sys.argv[1])
-pieces = sorted({m for ms in json.load(open(sys.argv[1])).values() for m in ms})
-size = lambda p: os.path.getsize(p) if os.path.exists(p) else 0
-total = [sum(size(os.path.join(pkg, f"{m}.wasm{ext}")) for m in pieces) for ext in ("", ".gz", ".br")]
-largest = max(pieces, key=lambda m: size(os.path.join(pkg, f"{m}.wasm.br")), default=None)
-print(f"{len(pieces)} route pieces: raw {total[0]}, gzip {total[1]}, brotli {total[2]} bytes in all"
-      + (f"; largest {largest}.wasm, brotli {size(os.path.join(pkg, largest + '.wasm.br'))} bytes" if largest else ""))
+groups = json.load(open(sys.argv[1]))
+size = lambda m, ext: os.path.getsize(os.path.join(pkg, f"{m}.wasm{ext}"))
+# What each group of pages needs beyond the main bundle (shared pieces count in each).
+for name, pieces in sorted(groups.items()):
+    raw, gz, br = (sum(size(m, ext) for m in pieces) for ext in ("", ".gz", ".br"))
+    print(f"{name.rsplit('_', 1)[0]:<20} {len(pieces)} pieces: raw {raw}, gzip {gz}, brotli {br} bytes")
 PY
 fi
 

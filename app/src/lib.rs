@@ -86,21 +86,21 @@ pub fn App() -> impl IntoView {
             // `data-hydrated` is set by `hydrate` below.
             <main id="main">
                 <Routes fallback=NotFound>
-                    <Route path=path!("/") view={Lazy::<lazy::Home>::new()}/>
+                    <Route path=path!("/") view={Lazy::<lazy::token_pages::Home>::new()}/>
                     <Route path=path!("/login") view=LoginPage/>
-                    <Route path=path!("/me") view={Lazy::<lazy::MyAccount>::new()}/>
-                    <Route path=path!("/me/tokens") view={Lazy::<lazy::MyTokens>::new()}/>
-                    <Route path=path!("/me/tokens/:id") view={Lazy::<lazy::Token>::new()}/>
-                    <Route path=path!("/me/sessions") view={Lazy::<lazy::MySessions>::new()}/>
-                    <Route path=path!("/admin/tokens") view={Lazy::<lazy::Tokens>::new()}/>
-                    <Route path=path!("/admin/tokens/:id") view={Lazy::<lazy::Token>::new()}/>
-                    <Route path=path!("/admin/users") view={Lazy::<lazy::Users>::new()}/>
-                    <Route path=path!("/admin/users/:id") view={Lazy::<lazy::User>::new()}/>
-                    <Route path=path!("/admin/endpoints") view={Lazy::<lazy::Endpoints>::new()}/>
-                    <Route path=path!("/admin/endpoints/:id") view={Lazy::<lazy::Endpoint>::new()}/>
-                    <Route path=path!("/admin/endpoint-tokens") view={Lazy::<lazy::EndpointTokens>::new()}/>
-                    <Route path=path!("/admin/audit") view={Lazy::<lazy::Audit>::new()}/>
-                    <Route path=path!("/admin/settings") view={Lazy::<lazy::Settings>::new()}/>
+                    <Route path=path!("/me") view={Lazy::<lazy::other_pages::MyAccount>::new()}/>
+                    <Route path=path!("/me/tokens") view={Lazy::<lazy::token_pages::MyTokens>::new()}/>
+                    <Route path=path!("/me/tokens/:id") view={Lazy::<lazy::token_pages::Token>::new()}/>
+                    <Route path=path!("/me/sessions") view={Lazy::<lazy::other_pages::MySessions>::new()}/>
+                    <Route path=path!("/admin/tokens") view={Lazy::<lazy::token_pages::Tokens>::new()}/>
+                    <Route path=path!("/admin/tokens/:id") view={Lazy::<lazy::token_pages::Token>::new()}/>
+                    <Route path=path!("/admin/users") view={Lazy::<lazy::other_pages::Users>::new()}/>
+                    <Route path=path!("/admin/users/:id") view={Lazy::<lazy::other_pages::User>::new()}/>
+                    <Route path=path!("/admin/endpoints") view={Lazy::<lazy::other_pages::Endpoints>::new()}/>
+                    <Route path=path!("/admin/endpoints/:id") view={Lazy::<lazy::other_pages::Endpoint>::new()}/>
+                    <Route path=path!("/admin/endpoint-tokens") view={Lazy::<lazy::other_pages::EndpointTokens>::new()}/>
+                    <Route path=path!("/admin/audit") view={Lazy::<lazy::other_pages::Audit>::new()}/>
+                    <Route path=path!("/admin/settings") view={Lazy::<lazy::other_pages::Settings>::new()}/>
                 </Routes>
             </main>
             <ToastRegion/>

@@ -64,25 +64,35 @@ test("the page is interactive once the WebAssembly runs: Show password reveals i
   await expect(password).toHaveAttribute("type", "password");
 });
 
-test("the sign-in page loads no console code; the first console page brings its piece, named in the HTML", async ({ page, login }) => {
+test("the sign-in page loads no console code; a token page brings its group's pieces, named in the HTML, and no others", async ({ page, login }) => {
   const wasm: string[] = [];
   page.on("request", (request) => {
     const path = new URL(request.url()).pathname;
     if (path.endsWith(".wasm")) wasm.push(path);
   });
-  const consolePiece = /\/pkg\/split_console_page[\w.-]*\.wasm/;
+  const pieces = (paths: string[]) => paths.filter((path) => !/^\/pkg\/tessera\./.test(path));
 
   const signInPage = await page.request.get("/login");
-  expect(await signInPage.text()).not.toMatch(consolePiece);
+  expect(await signInPage.text()).not.toMatch(/split_|chunk_/);
   await login.open("/admin/tokens");
   expect(wasm).toHaveLength(1);
   expect(wasm[0]).toMatch(/^\/pkg\/tessera\.[\w-]+\.wasm$/);
 
   await login.signInAndWait(ADMIN);
   await expect(page.getByRole("heading", { level: 1, name: "Tokens" })).toBeVisible();
-  expect(wasm.filter((path) => consolePiece.test(path))).toHaveLength(1);
-  // A console page served directly names its piece for the browser to fetch at once.
+  const loaded = pieces(wasm);
+  expect(loaded.filter((path) => path.startsWith("/pkg/split_token_pages_"))).toHaveLength(1);
+  expect(loaded.filter((path) => path.startsWith("/pkg/split_other_pages_"))).toHaveLength(0);
+  // A console page served directly names its pieces for the browser to fetch at once.
   const tokensPage = await page.request.get("/admin/tokens");
-  const links = (await tokensPage.text()).match(/<link [^>]*>/g) ?? [];
-  expect(links.filter((link) => link.includes('rel="preload"') && consolePiece.test(link)).length).toBeGreaterThan(0);
+  const preloaded = ((await tokensPage.text()).match(/<link [^>]*>/g) ?? [])
+    .filter((link) => link.includes('rel="preload"'))
+    .map((link) => link.match(/href="([^"]+)"/)?.[1] ?? "");
+  expect(pieces(preloaded).length).toBeGreaterThan(0);
+  for (const piece of loaded) expect(preloaded).toContain(piece);
+
+  // The other group's piece arrives with its first page.
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Users", exact: true }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Users" })).toBeVisible();
+  expect(pieces(wasm).filter((path) => path.startsWith("/pkg/split_other_pages_"))).toHaveLength(1);
 });

@@ -1,12 +1,15 @@
-//! The pages behind sign-in live in one piece of WebAssembly of their own (`cargo leptos
-//! build --split`), which the browser loads with the first console page it shows. The page
-//! most visitors see first, /login, then carries only the framework and its own code. On a
-//! direct visit to a console page the server names the piece in the HTML (preloaded) and
-//! hydration waits for it.
+//! The pages behind sign-in live in pieces of WebAssembly of their own (`cargo leptos build
+//! --split`), which the browser loads with the first console page it shows. The page most
+//! visitors see first, /login, then carries only the framework and its own code. On a direct
+//! visit to a console page the server names the pieces in the HTML (preloaded), and hydration
+//! waits for them.
 //!
-//! One piece rather than one per page: the pages share most of their code, and the splitter
-//! gives every combination of pages that shares a function a file of its own, which came to
-//! 40–135 requests per page with a piece per page.
+//! Two groups of pages, each drawn by one lazy function: the token pages (the landing page
+//! and the token lists and pages) and the rest. The splitter gives every combination of split
+//! points that shares code a file of its own: one split point per page came to 40–135 files
+//! per page, too many round trips on a slow network; two groups make three files (one per
+//! group and one they share), and a token page needs two of them. One group for every page
+//! made /admin/tokens fetch the code of every page (366 KB brotli against 241 KB).
 use leptos::prelude::*;
 use leptos_router::LazyRoute;
 
@@ -14,44 +17,49 @@ use crate::pages::{
     account, audit, endpoint_tokens, endpoints, home, settings, token, tokens, users,
 };
 
-/// A route type per page (what the router's `Lazy` takes), all drawn by one lazy function.
+/// A route type per page (what the router's `Lazy` takes); the pages of one group are drawn
+/// by one lazy function, named for the group (it names the group's piece, too).
 macro_rules! console_pages {
-    ($($route:ident => $page:path,)*) => {
-        #[derive(Clone, Copy)]
-        enum Page {
-            $($route,)*
-        }
+    ($group:ident { $($route:ident => $page:path,)* }) => {
+        pub mod $group {
+            use super::*;
 
-        #[lazy]
-        fn console_page(page: Page) -> AnyView {
-            #[cfg(feature = "ssr")]
-            preload_piece();
-            match page {
-                $(Page::$route => untrack($page).into_any(),)*
+            #[derive(Clone, Copy)]
+            enum Page {
+                $($route,)*
             }
-        }
 
-        $(
-            pub struct $route;
-
-            impl LazyRoute for $route {
-                // Each page makes its own resources: the route has no data half.
-                fn data() -> Self {
-                    Self
-                }
-
-                // The router awaits this before it hydrates or shows the route: without it
-                // the page would still be loading when hydration reaches it.
-                async fn preload() {
-                    #[cfg(feature = "hydrate")]
-                    __preload_console_page().await;
-                }
-
-                async fn view(_this: Self) -> AnyView {
-                    console_page(Page::$route).await
+            #[lazy($group)]
+            fn console_page(page: Page) -> AnyView {
+                #[cfg(feature = "ssr")]
+                preload_piece(stringify!($group));
+                match page {
+                    $(Page::$route => untrack($page).into_any(),)*
                 }
             }
-        )*
+
+            $(
+                pub struct $route;
+
+                impl LazyRoute for $route {
+                    // Each page makes its own resources: the route has no data half.
+                    fn data() -> Self {
+                        Self
+                    }
+
+                    // The router awaits this before it hydrates or shows the route: without
+                    // it the page would still be loading when hydration reaches it.
+                    async fn preload() {
+                        #[cfg(feature = "hydrate")]
+                        __preload_console_page().await;
+                    }
+
+                    async fn view(_this: Self) -> AnyView {
+                        console_page(Page::$route).await
+                    }
+                }
+            )*
+        }
     };
 }
 
@@ -62,7 +70,7 @@ macro_rules! console_pages {
 /// the piece, the browser still fetches it once. The manifest holds the one lazy function
 /// above, so every piece it lists is the console's.
 #[cfg(feature = "ssr")]
-fn preload_piece() {
+fn preload_piece(group: &str) {
     use leptos::WasmSplitManifest;
     use leptos_meta::Link;
 
@@ -70,7 +78,10 @@ fn preload_piece() {
         return;
     };
     manifest.0.with_value(|(pkg, pieces, _loader)| {
-        for piece in pieces.values().flatten() {
+        // Keyed by the lazy function's name and a hash of where it is.
+        let prefix = format!("{group}_");
+        let needed = pieces.iter().filter(|(name, _)| name.starts_with(&prefix));
+        for piece in needed.flat_map(|(_, pieces)| pieces) {
             // Rendering a meta component registers it with the head; it writes nothing here.
             _ = view! {
                 <Link rel="preload" href=format!("{pkg}/{piece}.wasm") as_="fetch"
@@ -81,13 +92,16 @@ fn preload_piece() {
     });
 }
 
-console_pages! {
+console_pages!(token_pages {
     Home => home::HomePage,
-    MyAccount => account::MyAccountPage,
     MyTokens => account::MyTokensPage,
-    MySessions => account::MySessionsPage,
     Token => token::TokenPage,
     Tokens => tokens::TokensPage,
+});
+
+console_pages!(other_pages {
+    MyAccount => account::MyAccountPage,
+    MySessions => account::MySessionsPage,
     Users => users::UsersPage,
     User => users::UserPage,
     Endpoints => endpoints::EndpointsPage,
@@ -95,4 +109,4 @@ console_pages! {
     EndpointTokens => endpoint_tokens::EndpointTokensPage,
     Audit => audit::AuditPage,
     Settings => settings::SettingsPage,
-}
+});
