@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The first page a visitor loads: serves the built site (target/site, as `.ci/serve` builds
-# it) from the release server on a fresh database, prints the .wasm's raw, gzip and brotli
-# sizes, then visits /login and /admin/tokens in Chromium with an empty cache, over loopback
-# and on Lighthouse's mobile network (bench/first_load.mjs): bytes moved and time to
-# interactive, and the same for the next visit.
+# it) from the release server on a fresh database, prints the raw, gzip and brotli sizes of
+# the main .wasm and of the pieces the console pages were split into, then visits /login and
+# /admin/tokens in Chromium with an empty cache, over loopback and on Lighthouse's mobile
+# network (bench/first_load.mjs): bytes moved and time to interactive, and the same for the
+# next visit.
 #   BIN   the server binary (default: a release build of this tree)
 source "$(dirname "$0")/lib.sh"
 PORT=${PORT:-3920}
@@ -20,11 +21,17 @@ if [ -f "$manifest" ]; then
 import json, os, sys
 pkg = os.path.dirname(sys.argv[1])
 groups = json.load(open(sys.argv[1]))
-size = lambda m, ext: os.path.getsize(os.path.join(pkg, f"{m}.wasm{ext}"))
-# What each group of pages needs beyond the main bundle (shared pieces count in each).
-for name, pieces in sorted(groups.items()):
+# A variant the build did not compress counts 0.
+def size(piece, ext):
+    path = os.path.join(pkg, f"{piece}.wasm{ext}")
+    return os.path.getsize(path) if os.path.exists(path) else 0
+def line(label, pieces):
     raw, gz, br = (sum(size(m, ext) for m in pieces) for ext in ("", ".gz", ".br"))
-    print(f"{name.rsplit('_', 1)[0]:<20} {len(pieces)} pieces: raw {raw}, gzip {gz}, brotli {br} bytes")
+    print(f"{label:<20} {len(pieces)} pieces: raw {raw}, gzip {gz}, brotli {br} bytes")
+# What each group of pages needs beyond the main bundle (a shared piece counts in each).
+for name, pieces in sorted(groups.items()):
+    line(name.rsplit("_", 1)[0], pieces)
+line("all pieces", sorted({m for pieces in groups.values() for m in pieces}))
 PY
 fi
 

@@ -112,10 +112,12 @@ pub fn App() -> impl IntoView {
 /// WebAssembly the route was split into (pages/lazy.rs), then marks `main` with
 /// `data-hydrated`: from then on the page answers input. Tests and the first-load benchmark
 /// wait for that mark; an effect in `App` would set it while a console page still loads.
+/// Leptos's `hydrate_lazy` does the same but offers no way to learn when it is done.
 #[cfg(feature = "hydrate")]
 pub fn hydrate() {
     wasm_bindgen_futures::spawn_local(async {
         let Some(body) = document().body() else {
+            leptos::logging::error!("no <body> to hydrate");
             return;
         };
         leptos::mount::hydrate_from_async(body, App).await.forget();

@@ -63,12 +63,11 @@ macro_rules! console_pages {
     };
 }
 
-/// Names the console's piece in the page's head, so that the browser fetches it beside the
-/// main bundle instead of after it. Leptos 0.8.23 means to do this itself, but it looks for
-/// the split manifest outside the request's reactive owner, so whether it finds it depends on
-/// which owner happens to be current (without this function, it did not). When both name
-/// the piece, the browser still fetches it once. The manifest holds the one lazy function
-/// above, so every piece it lists is the console's.
+/// Names a group's pieces in the page's head, so that the browser fetches them beside the
+/// main bundle instead of after it. leptos_integration_utils 0.8.9 means to do this itself
+/// (lib.rs, `from_app`), but it looks for the split manifest outside the request's reactive
+/// owner, so whether it finds it depends on which owner happens to be current (without this
+/// function, it did not). When both name a piece, the browser still fetches it once.
 #[cfg(feature = "ssr")]
 fn preload_piece(group: &str) {
     use leptos::WasmSplitManifest;
@@ -78,9 +77,13 @@ fn preload_piece(group: &str) {
         return;
     };
     manifest.0.with_value(|(pkg, pieces, _loader)| {
-        // Keyed by the lazy function's name and a hash of where it is.
-        let prefix = format!("{group}_");
-        let needed = pieces.iter().filter(|(name, _)| name.starts_with(&prefix));
+        // Keyed by the lazy function's name, `_`, and a hash of where it is.
+        let ours = |name: &str| {
+            name.strip_prefix(group)
+                .and_then(|rest| rest.strip_prefix('_'))
+                .is_some_and(|hash| !hash.is_empty() && hash.bytes().all(|b| b.is_ascii_digit()))
+        };
+        let needed = pieces.iter().filter(|(name, _)| ours(name));
         for piece in needed.flat_map(|(_, pieces)| pieces) {
             // Rendering a meta component registers it with the head; it writes nothing here.
             _ = view! {
