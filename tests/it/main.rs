@@ -27,6 +27,7 @@ mod scope_use;
 mod sessions;
 mod sign_in;
 mod token_api;
+mod token_search;
 mod trust;
 mod usage_days;
 mod webhooks;

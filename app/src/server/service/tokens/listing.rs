@@ -1,8 +1,8 @@
 //! Token lists: filters, sorts with keyset pagination, and one token.
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
-    sea_query::{Expr, ExprTrait, Func, LikeExpr, Query},
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, Order,
+    sea_query::{Alias, Expr, ExprTrait, Func, LikeExpr, Query, SelectStatement, UnionType},
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, Order,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
@@ -166,7 +166,8 @@ impl Keyset for TokenSort {
 
 /// What `query` matches, as one condition over the token and its owner; `None` when
 /// nothing can match (an effective token while API tokens are off).
-fn matching(
+async fn matching(
+    db: &impl ConnectionTrait,
     query: &TokenQuery,
     policy: &TokenSettings,
     today: NaiveDate,
@@ -177,7 +178,6 @@ fn matching(
     if let Some(owner) = query.owner_id {
         all = all.add(access_token::Column::OwnerId.eq(owner));
     }
-    let lower = |column: Expr| Expr::expr(Func::lower(column));
     if let Some(text) = trimmed(query.owner_text.as_deref()) {
         // A subquery over the users, so the owner index serves the match whatever the order.
         let pattern = like_pattern(without_control(text, "user")?);
@@ -193,21 +193,7 @@ fn matching(
         all = all.add(access_token::Column::OwnerId.in_subquery(owners));
     }
     if let Some(text) = trimmed(query.text.as_deref()) {
-        let text = without_control(text, "q")?;
-        let pattern = like_pattern(text);
-        let mut matches = Condition::any()
-            .add(
-                lower(Expr::col((
-                    access_token::Entity,
-                    access_token::Column::Name,
-                )))
-                .like(pattern.clone()),
-            )
-            .add(lower(Expr::col((user::Entity, user::Column::Username))).like(pattern));
-        if let Some(id) = parse_number(text) {
-            matches = matches.add(access_token::Column::Id.eq(id));
-        }
-        all = all.add(matches);
+        all = all.add(text_match(db, without_control(text, "q")?).await?);
     }
     let Some(status) = query.status else {
         return Ok(Some(all));
@@ -272,6 +258,101 @@ pub(super) fn unused_since(since: DateTime<Utc>) -> Condition {
         )
 }
 
+/// Below this many candidates a search reads them by the name index and sorts them; from
+/// this many on, it scans in the list's own order instead, where a word this common fills a
+/// page within the first rows. Either way the result is the same.
+const INDEXED_SEARCH_MAX: u64 = 20_000;
+
+fn lower(column: Expr) -> Expr {
+    Expr::expr(Func::lower(column))
+}
+
+/// What `q` matches: part of the token's name or of its owner's username, or its number.
+async fn text_match(db: &impl ConnectionTrait, text: &str) -> Result<Condition> {
+    let pattern = like_pattern(text);
+    let contains = Condition::any()
+        .add(
+            lower(Expr::col((
+                access_token::Entity,
+                access_token::Column::Name,
+            )))
+            .like(pattern.clone()),
+        )
+        .add(lower(Expr::col((user::Entity, user::Column::Username))).like(pattern.clone()));
+    let mut matches = Condition::any();
+    matches = match candidates(db.get_database_backend(), text, pattern) {
+        Some(candidates) if few(db, candidates.clone()).await? => matches.add(
+            Condition::all()
+                .add(
+                    Expr::col((access_token::Entity, access_token::Column::Id))
+                        .in_subquery(candidates),
+                )
+                .add(contains),
+        ),
+        _ => matches.add(contains),
+    };
+    if let Some(id) = parse_number(text) {
+        matches = matches.add(access_token::Column::Id.eq(id));
+    }
+    Ok(matches)
+}
+
+/// The ids of the tokens whose name may contain `text`, read through the name index
+/// (migration 21), and of the tokens of owners whose username contains it: every match and
+/// perhaps a few more (SQLite's index folds case beyond ASCII), so the list still applies
+/// its own `LIKE`. None when the index cannot serve the text: a trigram needs three
+/// characters.
+fn candidates(backend: DbBackend, text: &str, pattern: LikeExpr) -> Option<SelectStatement> {
+    if text.chars().count() < 3 {
+        return None;
+    }
+    let mut by_name = match backend {
+        DbBackend::Postgres => Query::select()
+            .column(access_token::Column::Id)
+            .from(access_token::Entity)
+            .and_where(lower(Expr::col(access_token::Column::Name)).like(pattern.clone()))
+            .to_owned(),
+        // A phrase of the trigram tokenizer matches where it occurs as a substring.
+        _ => Query::select()
+            .expr(Expr::cust("rowid"))
+            .from(Alias::new("access_token_names"))
+            .and_where(Expr::cust_with_values(
+                "access_token_names MATCH ?",
+                [format!("\"{}\"", text.to_lowercase().replace('"', "\"\""))],
+            ))
+            .to_owned(),
+    };
+    let owners = Query::select()
+        .column(user::Column::Id)
+        .from(user::Entity)
+        .and_where(lower(Expr::col(user::Column::Username)).like(pattern))
+        .to_owned();
+    let by_owner = Query::select()
+        .column(access_token::Column::Id)
+        .from(access_token::Entity)
+        .and_where(access_token::Column::OwnerId.in_subquery(owners))
+        .to_owned();
+    Some(by_name.union(UnionType::All, by_owner).to_owned())
+}
+
+/// Whether `candidates` holds fewer than [`INDEXED_SEARCH_MAX`] rows, counting no further.
+async fn few(db: &impl ConnectionTrait, candidates: SelectStatement) -> Result<bool> {
+    let first = Query::select()
+        .expr(Expr::val(1))
+        .from_subquery(candidates, Alias::new("candidates"))
+        .limit(INDEXED_SEARCH_MAX)
+        .to_owned();
+    let count = Query::select()
+        .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
+        .from_subquery(first, Alias::new("first"))
+        .to_owned();
+    let n: i64 = match db.query_one(&count).await? {
+        Some(row) => row.try_get("", "n")?,
+        None => 0,
+    };
+    Ok(u64::try_from(n).unwrap_or(0) < INDEXED_SEARCH_MAX)
+}
+
 fn trimmed(text: Option<&str>) -> Option<&str> {
     text.map(str::trim).filter(|t| !t.is_empty())
 }
@@ -321,7 +402,7 @@ pub async fn list(
             message: "The cursor is not valid".into(),
         })?),
     };
-    let Some(matches) = matching(&query, &policy, today)? else {
+    let Some(matches) = matching(db, &query, &policy, today).await? else {
         return Ok(TokenPage {
             items: Vec::new(),
             next_cursor: None,
@@ -361,7 +442,7 @@ pub async fn list(
 pub async fn count(db: &DatabaseConnection, reach: Reach<'_>, query: TokenQuery) -> Result<u64> {
     let query = within(reach, query);
     let policy = settings::load(db).await?;
-    let Some(matches) = matching(&query, &policy, Utc::now().date_naive())? else {
+    let Some(matches) = matching(db, &query, &policy, Utc::now().date_naive()).await? else {
         return Ok(0);
     };
     Ok(access_token::Entity::find()
