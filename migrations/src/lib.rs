@@ -24,6 +24,7 @@ mod m20261125_000018_token_imported;
 mod m20261125_000019_endpoint_overlap_allowlist;
 mod m20261126_000020_webhooks;
 mod m20261127_000021_token_name_search;
+mod m20261127_000022_previous_digest_indexes;
 
 pub struct Migrator;
 
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000019_endpoint_overlap_allowlist::Migration),
             Box::new(m20261126_000020_webhooks::Migration),
             Box::new(m20261127_000021_token_name_search::Migration),
+            Box::new(m20261127_000022_previous_digest_indexes::Migration),
         ]
     }
 }

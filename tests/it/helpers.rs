@@ -469,3 +469,46 @@ pub async fn status_and_code(response: reqwest::Response) -> (u16, String) {
             .to_owned(),
     )
 }
+
+/// Inserts `count` tokens named `{prefix}{i}` for `owner` straight into the table: as many
+/// as a test of the database's plans needs, without making them one by one.
+pub async fn seed_tokens(db: &DatabaseConnection, owner: i64, prefix: &str, count: usize) {
+    let now = chrono::Utc::now();
+    for chunk in (0..count).collect::<Vec<_>>().chunks(1_000) {
+        let mut insert = sea_orm::sea_query::Query::insert()
+            .into_table(sea_orm::sea_query::Alias::new("access_tokens"))
+            .columns(
+                [
+                    "name",
+                    "description",
+                    "owner_id",
+                    "scopes",
+                    "secret_digest",
+                    "hint",
+                    "created_at",
+                    "created_by",
+                    "updated_at",
+                    "updated_by",
+                ]
+                .map(sea_orm::sea_query::Alias::new),
+            )
+            .to_owned();
+        for i in chunk {
+            insert
+                .values([
+                    format!("{prefix}{i}").into(),
+                    "".into(),
+                    owner.into(),
+                    "profile:read".into(),
+                    format!("seed-digest-{prefix}{i}").into(),
+                    "seed".into(),
+                    now.into(),
+                    "seed".into(),
+                    now.into(),
+                    "seed".into(),
+                ])
+                .expect("a row");
+        }
+        db.execute(&insert).await.expect("seed tokens");
+    }
+}

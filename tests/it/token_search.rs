@@ -5,8 +5,7 @@ use app::model::token::{number, TokenEdit};
 use app::server::authz::{Admin, Reach};
 use app::server::service::tokens::{self, NewToken, TokenQuery};
 use migration::{Migrator, MigratorTrait};
-use sea_orm::sea_query::{Alias, Query};
-use sea_orm::{ConnectionTrait, DatabaseConnection};
+use sea_orm::DatabaseConnection;
 
 use crate::helpers::*;
 use crate::on_both_backends;
@@ -118,56 +117,13 @@ async fn a_search_finds_parts_of_names_and_owners_through_the_index(backend: Bac
     app.stop().await;
 }
 
-/// Inserts `count` tokens named `{prefix}{i}` for `owner` straight into the table, as many
-/// as a search needs to pass the index's limit without making them one by one.
-async fn seed(db: &DatabaseConnection, owner: i64, prefix: &str, count: usize) {
-    let now = chrono::Utc::now();
-    for chunk in (0..count).collect::<Vec<_>>().chunks(1_000) {
-        let mut insert = Query::insert()
-            .into_table(Alias::new("access_tokens"))
-            .columns(
-                [
-                    "name",
-                    "description",
-                    "owner_id",
-                    "scopes",
-                    "secret_digest",
-                    "hint",
-                    "created_at",
-                    "created_by",
-                    "updated_at",
-                    "updated_by",
-                ]
-                .map(Alias::new),
-            )
-            .to_owned();
-        for i in chunk {
-            insert
-                .values([
-                    format!("{prefix}{i}").into(),
-                    "".into(),
-                    owner.into(),
-                    "profile:read".into(),
-                    format!("seed-digest-{prefix}{i}").into(),
-                    "seed".into(),
-                    now.into(),
-                    "seed".into(),
-                    now.into(),
-                    "seed".into(),
-                ])
-                .expect("a row");
-        }
-        db.execute(&insert).await.expect("seed tokens");
-    }
-}
-
 async fn a_word_too_common_for_the_index_gives_the_same_answer(backend: Backend) {
     let db = TestDb::new(backend).await;
     let app = TestApp::spawn(&db).await;
     let admin = app.admin().await;
     let owner = app.user_id("admin").await;
     // More tokens hold "common" than the index serves (20,000): the list scans for it.
-    seed(&app.db, owner, "common ", 20_010).await;
+    seed_tokens(&app.db, owner, "common ", 20_010).await;
     let rare = named(&app, "admin", "rare common 7").await;
     let query = |q: &str, cursor: Option<String>| TokenQuery {
         text: Some(q.into()),
