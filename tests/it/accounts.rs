@@ -9,6 +9,7 @@ on_both_backends!(
     usernames_are_unique_regardless_of_case,
     passwords_are_stored_as_argon2id_and_common_ones_refused,
     bootstrap_creates_admin_once,
+    a_user_box_suggests_the_first_matching_users_only,
 );
 
 fn new_user(username: &str, password: &str) -> NewUser {
@@ -116,4 +117,59 @@ async fn bootstrap_creates_admin_once(backend: Backend) {
             .is_none()
     );
     assert_eq!(accounts::list_accounts(&conn).await.unwrap().len(), 1);
+}
+
+/// However many users there are, a "User" box is offered the first 20 that match what it
+/// holds, by username; only administrators are offered any.
+async fn a_user_box_suggests_the_first_matching_users_only(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(&db).await;
+    for i in 0..22 {
+        app.create_user(&format!("ops-{i:02}"), false).await;
+    }
+    let suggested = |text: &'static str| {
+        let db = app.db.clone();
+        async move {
+            accounts::suggest(&db, text)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|a| a.user.username)
+                .collect::<Vec<_>>()
+        }
+    };
+    let first: Vec<String> = (0..20).map(|i| format!("ops-{i:02}")).collect();
+    assert_eq!(suggested("OPS-").await, first);
+    assert_eq!(suggested(" s-21 ").await, ["ops-21"]);
+    assert_eq!(suggested("adm").await, ["admin"]);
+    // A wildcard typed is a character like any other.
+    assert_eq!(suggested("%").await, Vec::<String>::new());
+    assert_eq!(suggested("ops_").await, Vec::<String>::new());
+    assert!(matches!(
+        accounts::suggest(&app.db, "ops\u{0}").await,
+        Err(ServiceError::Validation { field: "text", .. })
+    ));
+
+    let ask = |client: reqwest::Client| {
+        let url = app.url("/sfn/suggest_users");
+        async move {
+            client
+                .post(url)
+                .form(&[("text", "ops")])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let operator = app.client();
+    app.sign_in(&operator, "ops-00", USER_PASSWORD).await;
+    assert_eq!(ask(operator).await.status(), 403);
+    let admin = app.client();
+    app.sign_in(&admin, "admin", ADMIN_PASSWORD).await;
+    let answer = ask(admin).await;
+    assert_eq!(answer.status(), 200);
+    let rows: serde_json::Value = answer.json().await.unwrap();
+    assert_eq!(rows.as_array().unwrap().len(), 20);
+    assert_eq!(rows[0]["username"], "ops-00");
+    app.stop().await;
 }

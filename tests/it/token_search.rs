@@ -150,6 +150,16 @@ async fn a_word_too_common_for_the_index_gives_the_same_answer(backend: Backend)
             .unwrap(),
         20_011
     );
+    // The console's total stops counting past 10,000.
+    for (q, total) in [("common", 10_001), ("Common 1999", 11), ("no such", 0)] {
+        assert_eq!(
+            tokens::count_up_to(&app.db, reach, query(q, None), 10_000)
+                .await
+                .unwrap(),
+            total,
+            "{q}"
+        );
+    }
     // Fewer candidates: the index serves it, with the same answer a scan would give.
     let mut expected: Vec<String> = (0..20_010)
         .map(|i| format!("common {i}"))

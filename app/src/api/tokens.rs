@@ -52,7 +52,12 @@ pub async fn list_tokens(filter: TokenFilter) -> Result<TokenList, AppError> {
     let reach = Reach::Any(&admin);
     let (page, total) = tokio::try_join!(
         tokens::list(&state.db, reach, query.clone()),
-        tokens::count(&state.db, reach, query)
+        tokens::count_up_to(
+            &state.db,
+            reach,
+            query,
+            crate::model::token::TOTAL_COUNTED_MAX
+        )
     )?;
     Ok(TokenList {
         items: page.items,

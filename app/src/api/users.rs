@@ -32,15 +32,35 @@ pub async fn list_users() -> Result<Vec<UserRow>, AppError> {
     Ok(accounts::list_accounts(&state.db)
         .await?
         .into_iter()
-        .map(|a| UserRow {
-            unusable: accounts::unusable_reason(&a.user).map(str::to_owned),
-            id: a.user.id,
-            username: a.user.username,
-            display_name: a.user.display_name,
-            is_admin: a.is_admin,
-            technical: a.user.technical,
-        })
+        .map(row)
         .collect())
+}
+
+/// The first users whose username or display name contains `text`, for a "User" box.
+#[server(prefix = "/sfn", endpoint = "suggest_users")]
+pub async fn suggest_users(text: String) -> Result<Vec<UserRow>, AppError> {
+    use crate::server::service::accounts;
+
+    super::context::require_admin().await?;
+    let state = super::context::state()?;
+    Ok(accounts::suggest(&state.db, &text)
+        .await?
+        .into_iter()
+        .map(row)
+        .collect())
+}
+
+#[cfg(feature = "ssr")]
+fn row(account: crate::server::service::accounts::Account) -> UserRow {
+    use crate::server::service::accounts;
+    UserRow {
+        unusable: accounts::unusable_reason(&account.user).map(str::to_owned),
+        id: account.user.id,
+        username: account.user.username,
+        display_name: account.user.display_name,
+        is_admin: account.is_admin,
+        technical: account.user.technical,
+    }
 }
 
 /// A user as the General tab edits them.

@@ -311,12 +311,28 @@ impl StatusFilter {
     }
 }
 
+/// How far a token list counts its matches: past this many it says "More than 10,000",
+/// so that a list over a million tokens does not read them all to show a number.
+pub const TOTAL_COUNTED_MAX: u64 = 10_000;
+
 /// One page of a token list, and how many tokens the filters match in all.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenList {
     pub items: Vec<TokenView>,
     pub next_cursor: Option<String>,
+    /// Counted up to [`TOTAL_COUNTED_MAX`] + 1: more than the maximum means "more than".
     pub total: u64,
+}
+
+impl TokenList {
+    /// "1 token", "25 tokens", "More than 10,000 tokens".
+    pub fn total_text(&self) -> String {
+        match self.total {
+            1 => "1 token".to_owned(),
+            n if n > TOTAL_COUNTED_MAX => "More than 10,000 tokens".to_owned(),
+            n => format!("{n} tokens"),
+        }
+    }
 }
 
 /// What the administrators' token list shows.
@@ -380,4 +396,25 @@ pub struct TokenPrefill {
     /// Administrators may issue tokens for other users only when those are technical users.
     pub technical_users_only: bool,
     pub scopes: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{TokenList, TOTAL_COUNTED_MAX};
+
+    #[test]
+    fn a_total_past_the_count_says_more_than() {
+        let list = |total| TokenList {
+            items: Vec::new(),
+            next_cursor: None,
+            total,
+        };
+        assert_eq!(list(0).total_text(), "0 tokens");
+        assert_eq!(list(1).total_text(), "1 token");
+        assert_eq!(list(TOTAL_COUNTED_MAX).total_text(), "10000 tokens");
+        assert_eq!(
+            list(TOTAL_COUNTED_MAX + 1).total_text(),
+            "More than 10,000 tokens"
+        );
+    }
 }

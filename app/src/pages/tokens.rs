@@ -6,7 +6,7 @@ use crate::api::tokens::{
     create_token, list_tokens, token_form_defaults, CreateTokenForm, DeleteToken, IssuedToken,
     RevokeToken, TokenFilter, TokenPrefill, TokenView,
 };
-use crate::api::users::{list_users, UserRow};
+use crate::api::users::{suggest_users, UserRow};
 use crate::components::dialog::{ConfirmDialog, Confirmation, Modal};
 use crate::components::filters::Filters;
 use crate::components::form::Submission;
@@ -109,7 +109,10 @@ pub fn TokensPage() -> impl IntoView {
 
     let create_open = RwSignal::new(false);
     let prefill = Resource::new(|| (), |_| token_form_defaults());
-    let users = Resource::new(|| (), |_| list_users());
+    // Each "User" box suggests the first users matching what it holds, not every user.
+    let filter_users = Resource::new(move || user.get().unwrap_or_default(), suggest_users);
+    let owner_typed = RwSignal::new(String::new());
+    let owner_users = Resource::new(move || owner_typed.get(), suggest_users);
     view! {
         <AdminOnly>
         <Title text="Tokens"/>
@@ -126,7 +129,7 @@ pub fn TokensPage() -> impl IntoView {
                         let typed = typed("user");
                         move |ev| typed.run(event_target_value(&ev))
                     }/>
-                <UserSuggestions id="filter-users" users/>
+                <UserSuggestions id="filter-users" users=filter_users/>
             </label>
             <label>"Status"
                 <select on:change=move |ev| filter("status", event_target_value(&ev))>
@@ -170,13 +173,10 @@ pub fn TokensPage() -> impl IntoView {
                         }
                     }
                     Ok(list) => {
+                        let total = list.total_text();
                         let next = list.next_cursor;
-                        let total = list.total;
                         view! {
-                            <p class="total" aria-live="polite">{match total {
-                                1 => "1 token".to_owned(),
-                                n => format!("{n} tokens"),
-                            }}</p>
+                            <p class="total" aria-live="polite">{total}</p>
                             <TokenTable items=list.items
                                 sort=sort.get_untracked().and_then(|s| TokenSort::parse(&s)).unwrap_or_default()
                                 on_sort=move |s: TokenSort| filter("sort", s.as_str().to_owned())
@@ -189,7 +189,7 @@ pub fn TokensPage() -> impl IntoView {
         </Transition>
         </div>
         <Modal title="Create token" open=create_open>
-            <CreateTokenForm open=create_open created imported prefill users/>
+            <CreateTokenForm open=create_open created imported prefill users=owner_users owner_typed/>
         </Modal>
         <TokenCreatedDialog created/>
         <ConfirmDialog confirmation/>
@@ -334,6 +334,8 @@ fn CreateTokenForm(
     imported: RwSignal<u32>,
     prefill: Resource<Result<TokenPrefill, AppError>>,
     users: Resource<Result<Vec<UserRow>, AppError>>,
+    /// What the "User" box holds, for `users` to follow.
+    owner_typed: RwSignal<String>,
 ) -> impl IntoView {
     let form = RwSignal::new(CreateTokenForm {
         scopes: vec!["profile:read".into()],
@@ -400,7 +402,11 @@ fn CreateTokenForm(
                 <label for="token-user">"User"</label>
                 <input id="token-user" type="text" list="token-users" autocomplete="off"
                     prop:value=move || form.with(|f| f.user.clone())
-                    on:input=move |ev| form.update(|f| f.user = event_target_value(&ev))/>
+                    on:input=move |ev| {
+                        let typed = event_target_value(&ev);
+                        owner_typed.set(typed.clone());
+                        form.update(|f| f.user = typed);
+                    }/>
                 // One boundary for the suggestions and the note about them: a resource read
                 // outside a boundary during server rendering can deadlock the reactive graph.
                 <Suspense>

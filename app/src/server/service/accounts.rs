@@ -2,8 +2,8 @@
 use chrono::{NaiveDate, Utc};
 use rand::{distr::Alphanumeric, RngExt};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, NotSet,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    sea_query::Expr, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, NotSet, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use super::audit::{Action, Event};
@@ -423,6 +423,28 @@ pub async fn unlock(
 pub async fn list_accounts(db: &impl ConnectionTrait) -> Result<Vec<Account>> {
     let users = user::Entity::find()
         .order_by_asc(user::Column::UsernameKey)
+        .all(db)
+        .await?;
+    with_roles(db, users).await
+}
+
+/// How many users a "User" box suggests at most.
+pub const SUGGESTIONS_MAX: u64 = 20;
+
+/// The first users, by username, whose username or display name contains `text` (any
+/// case): what a "User" box offers as one types, however many users there are.
+pub async fn suggest(db: &impl ConnectionTrait, text: &str) -> Result<Vec<Account>> {
+    let text = super::without_control(text.trim(), "text")?;
+    let users = user::Entity::find()
+        .filter(super::any_contains(
+            [
+                Expr::col(user::Column::Username),
+                Expr::col(user::Column::DisplayName),
+            ],
+            text,
+        ))
+        .order_by_asc(user::Column::UsernameKey)
+        .limit(SUGGESTIONS_MAX)
         .all(db)
         .await?;
     with_roles(db, users).await

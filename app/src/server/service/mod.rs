@@ -16,6 +16,9 @@ pub mod tokens;
 pub mod traffic;
 pub mod webhooks;
 
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+use sea_orm::Condition;
+
 use crate::server::error::{Result, ServiceError};
 
 /// `value` trimmed, or a message naming `label` when it is longer than `max` characters.
@@ -52,4 +55,32 @@ fn without_control<'a>(value: &'a str, field: &'static str) -> Result<&'a str> {
         ));
     }
     Ok(value)
+}
+
+/// A case-insensitive "contains" pattern in which `%`, `_` and `\\` typed by the user match
+/// themselves.
+pub(crate) fn like_pattern(text: &str) -> LikeExpr {
+    let mut escaped = String::with_capacity(text.len() + 2);
+    escaped.push('%');
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped.push('%');
+    LikeExpr::new(escaped).escape('\\')
+}
+
+/// `lower(column)`, the side of a case-insensitive match that [`like_pattern`] is written for.
+pub(crate) fn lower(column: Expr) -> Expr {
+    Expr::expr(Func::lower(column))
+}
+
+/// Any of `columns` contains `text`, in any case.
+pub(crate) fn any_contains(columns: impl IntoIterator<Item = Expr>, text: &str) -> Condition {
+    let pattern = like_pattern(text);
+    columns.into_iter().fold(Condition::any(), |any, column| {
+        any.add(lower(column).like(pattern.clone()))
+    })
 }

@@ -3,11 +3,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
     sea_query::{Alias, Expr, ExprTrait, Func, LikeExpr, Query, SelectStatement, UnionType},
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, Order,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
 };
 
 use super::super::settings::{self, TokenSettings};
-use super::super::{accounts, audit, without_control};
+use super::super::{accounts, any_contains, audit, like_pattern, lower, without_control};
 use super::changes::find_visible;
 use super::rules::view;
 use crate::model::audit::AuditQuery;
@@ -180,15 +180,16 @@ async fn matching(
     }
     if let Some(text) = trimmed(query.owner_text.as_deref()) {
         // A subquery over the users, so the owner index serves the match whatever the order.
-        let pattern = like_pattern(without_control(text, "user")?);
         let owners = Query::select()
             .column(user::Column::Id)
             .from(user::Entity)
-            .cond_where(
-                Condition::any()
-                    .add(lower(Expr::col(user::Column::Username)).like(pattern.clone()))
-                    .add(lower(Expr::col(user::Column::DisplayName)).like(pattern)),
-            )
+            .cond_where(any_contains(
+                [
+                    Expr::col(user::Column::Username),
+                    Expr::col(user::Column::DisplayName),
+                ],
+                without_control(text, "user")?,
+            ))
             .to_owned();
         all = all.add(access_token::Column::OwnerId.in_subquery(owners));
     }
@@ -263,24 +264,17 @@ pub(super) fn unused_since(since: DateTime<Utc>) -> Condition {
 /// page within the first rows. Either way the result is the same.
 const INDEXED_SEARCH_MAX: u64 = 20_000;
 
-fn lower(column: Expr) -> Expr {
-    Expr::expr(Func::lower(column))
-}
-
 /// What `q` matches: part of the token's name or of its owner's username, or its number.
 async fn text_match(db: &impl ConnectionTrait, text: &str) -> Result<Condition> {
-    let pattern = like_pattern(text);
-    let contains = Condition::any()
-        .add(
-            lower(Expr::col((
-                access_token::Entity,
-                access_token::Column::Name,
-            )))
-            .like(pattern.clone()),
-        )
-        .add(lower(Expr::col((user::Entity, user::Column::Username))).like(pattern.clone()));
+    let contains = any_contains(
+        [
+            Expr::col((access_token::Entity, access_token::Column::Name)),
+            Expr::col((user::Entity, user::Column::Username)),
+        ],
+        text,
+    );
     let mut matches = Condition::any();
-    matches = match candidates(db.get_database_backend(), text, pattern) {
+    matches = match candidates(db.get_database_backend(), text, like_pattern(text)) {
         Some(candidates) if few(db, candidates.clone()).await? => matches.add(
             Condition::all()
                 .add(
@@ -337,39 +331,32 @@ fn candidates(backend: DbBackend, text: &str, pattern: LikeExpr) -> Option<Selec
 
 /// Whether `candidates` holds fewer than [`INDEXED_SEARCH_MAX`] rows, counting no further.
 async fn few(db: &impl ConnectionTrait, candidates: SelectStatement) -> Result<bool> {
-    let first = Query::select()
+    let rows = Query::select()
         .expr(Expr::val(1))
         .from_subquery(candidates, Alias::new("candidates"))
-        .limit(INDEXED_SEARCH_MAX)
         .to_owned();
+    Ok(count_at_most(db, rows, INDEXED_SEARCH_MAX).await? < INDEXED_SEARCH_MAX)
+}
+
+/// How many rows `select` gives, counting up to `max` and no further.
+async fn count_at_most(
+    db: &impl ConnectionTrait,
+    mut select: SelectStatement,
+    max: u64,
+) -> Result<u64> {
     let count = Query::select()
         .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
-        .from_subquery(first, Alias::new("first"))
+        .from_subquery(select.limit(max).to_owned(), Alias::new("first"))
         .to_owned();
     let n: i64 = match db.query_one(&count).await? {
         Some(row) => row.try_get("", "n")?,
         None => 0,
     };
-    Ok(u64::try_from(n).unwrap_or(0) < INDEXED_SEARCH_MAX)
+    Ok(u64::try_from(n).unwrap_or(0))
 }
 
 fn trimmed(text: Option<&str>) -> Option<&str> {
     text.map(str::trim).filter(|t| !t.is_empty())
-}
-
-/// A case-insensitive "contains" pattern in which `%`, `_` and `\\` typed by the user match
-/// themselves.
-fn like_pattern(text: &str) -> LikeExpr {
-    let mut escaped = String::with_capacity(text.len() + 2);
-    escaped.push('%');
-    for c in text.to_lowercase().chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            escaped.push('\\');
-        }
-        escaped.push(c);
-    }
-    escaped.push('%');
-    LikeExpr::new(escaped).escape('\\')
 }
 
 /// The owner restriction `reach` imposes on any query.
@@ -440,16 +427,41 @@ pub async fn list(
 
 /// How many tokens the query's filters match in all (its cursor and limit aside).
 pub async fn count(db: &DatabaseConnection, reach: Reach<'_>, query: TokenQuery) -> Result<u64> {
+    counted(db, reach, query, None).await
+}
+
+/// Like [`count`], but stops at `max` + 1: enough to say "more than `max`" without reading
+/// every match.
+pub async fn count_up_to(
+    db: &DatabaseConnection,
+    reach: Reach<'_>,
+    query: TokenQuery,
+    max: u64,
+) -> Result<u64> {
+    counted(db, reach, query, Some(max + 1)).await
+}
+
+async fn counted(
+    db: &DatabaseConnection,
+    reach: Reach<'_>,
+    query: TokenQuery,
+    max: Option<u64>,
+) -> Result<u64> {
     let query = within(reach, query);
     let policy = settings::load(db).await?;
     let Some(matches) = matching(db, &query, &policy, Utc::now().date_naive()).await? else {
         return Ok(0);
     };
-    Ok(access_token::Entity::find()
+    let select = access_token::Entity::find()
         .inner_join(user::Entity)
-        .filter(matches)
-        .count(db)
-        .await?)
+        .filter(matches);
+    match max {
+        None => Ok(select.count(db).await?),
+        Some(max) => {
+            let rows = select.select_only().expr(Expr::val(1)).into_query();
+            count_at_most(db, rows, max).await
+        }
+    }
 }
 
 /// How many of its audit events a token's page shows.

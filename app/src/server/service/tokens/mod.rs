@@ -12,8 +12,8 @@ pub use changes::{create, delete, regenerate, revoke, update, Owner, Rotation};
 pub use import::ImportedSecret;
 pub use kill_switch::{count_revocable_idle, revoke_all, revoke_idle, Sweep, IDLE_POLICY};
 pub use listing::{
-    count, detail, get, list, owner_filter, requests_per_day, sort, TokenPage, TokenQuery,
-    LIST_LIMIT_MAX, NEVER,
+    count, count_up_to, detail, get, list, owner_filter, requests_per_day, sort, TokenPage,
+    TokenQuery, LIST_LIMIT_MAX, NEVER,
 };
 pub use rules::{
     current_settings, effective_scopes, either_digest, generated_token, life_cycle, overlap_until,
