@@ -98,17 +98,36 @@ test("the admin server functions refuse a non-administrator called directly", as
   await login.open();
   await login.signIn(VIEWER);
   await expect(page).toHaveURL("/");
-  for (const fn of ["list_users", "list_tokens", "delete_token"]) {
+  for (const fn of ["list_users", "suggest_users", "list_tokens", "delete_token"]) {
     const status = await page.evaluate(async (name) => {
       const response = await fetch(`/sfn/${name}`, {
         method: "POST",
         headers: { "Content-Type": name === "list_tokens" ? "application/json" : "application/x-www-form-urlencoded" },
-        body: name === "list_tokens" ? JSON.stringify({ filter: {} }) : name === "delete_token" ? "id=1" : "",
+        body: name === "list_tokens" ? JSON.stringify({ filter: {} }) : name === "delete_token" ? "id=1" : name === "suggest_users" ? "text=a" : "",
       });
       return response.status;
     }, fn);
     expect(status, fn).toBe(403);
   }
+});
+
+test("each User box suggests the users matching what it holds, not every user", async ({ page, login }) => {
+  await login.open("/admin/tokens");
+  await login.signInAndWait(ADMIN);
+  const suggested = (list: string) =>
+    expect.poll(() => page.locator(`#${list} option`).evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value)));
+
+  await page.locator("#list-filters").getByLabel("User").fill("iewe");
+  await suggested("filter-users").toContain(VIEWER.username);
+  await suggested("filter-users").not.toContain(ADMIN.username);
+
+  await page.getByRole("button", { name: "+ Token" }).click();
+  const create = page.getByRole("dialog", { name: "Create token" });
+  await create.getByLabel("User").fill("dmi");
+  await suggested("token-users").toContain(ADMIN.username);
+  await suggested("token-users").not.toContain(VIEWER.username);
+  await create.getByLabel("User").fill("no-such-user-by-far");
+  await suggested("token-users").toEqual([]);
 });
 
 test("a double click on Create issues one token, not two", async ({ page, login }) => {
