@@ -47,6 +47,15 @@ impl Default for Limits {
     }
 }
 
+/// Sends each write at once. A page is rendered as a stream of chunks; with Nagle's
+/// algorithm a chunk written while the previous one is unacknowledged waits for that
+/// acknowledgement, which the client delays by up to 40 ms.
+fn no_delay(stream: &tokio::net::TcpStream) {
+    if let Err(err) = stream.set_nodelay(true) {
+        tracing::debug!(error = %err, "could not set TCP_NODELAY");
+    }
+}
+
 /// Serves `router` on `listener` until `shutdown` completes, then lets the requests in
 /// flight finish (at most `limits.drain_timeout`).
 pub async fn serve(
@@ -87,6 +96,7 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
+        no_delay(&stream);
         let service = router
             .clone()
             .map_request(move |request: Request<Incoming>| {
@@ -110,5 +120,20 @@ pub async fn serve(
         .is_err()
     {
         tracing::warn!("requests still running after the drain timeout were cut off");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[tokio::test]
+    async fn an_accepted_connection_sends_each_write_at_once() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let _client = tokio::net::TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (stream, _) = listener.accept().await.unwrap();
+        assert!(!stream.nodelay().unwrap(), "the system's default");
+        super::no_delay(&stream);
+        assert!(stream.nodelay().unwrap());
     }
 }

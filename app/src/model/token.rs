@@ -311,9 +311,9 @@ impl StatusFilter {
     }
 }
 
-/// How far a token list counts its matches: past this many it says "More than 10,000",
+/// How far a token list counts its matches: past this many it says "More than 1,000",
 /// so that a list over a million tokens does not read them all to show a number.
-pub const TOTAL_COUNTED_MAX: u64 = 10_000;
+pub const TOTAL_COUNTED_MAX: u64 = 1_000;
 
 /// One page of a token list, and how many tokens the filters match in all.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -325,11 +325,11 @@ pub struct TokenList {
 }
 
 impl TokenList {
-    /// "1 token", "25 tokens", "More than 10,000 tokens".
+    /// "1 token", "25 tokens", "More than 1,000 tokens".
     pub fn total_text(&self) -> String {
         match self.total {
             1 => "1 token".to_owned(),
-            n if n > TOTAL_COUNTED_MAX => "More than 10,000 tokens".to_owned(),
+            n if n > TOTAL_COUNTED_MAX => "More than 1,000 tokens".to_owned(),
             n => format!("{n} tokens"),
         }
     }
@@ -411,10 +411,10 @@ mod tests {
         };
         assert_eq!(list(0).total_text(), "0 tokens");
         assert_eq!(list(1).total_text(), "1 token");
-        assert_eq!(list(TOTAL_COUNTED_MAX).total_text(), "10000 tokens");
+        assert_eq!(list(TOTAL_COUNTED_MAX).total_text(), "1000 tokens");
         assert_eq!(
             list(TOTAL_COUNTED_MAX + 1).total_text(),
-            "More than 10,000 tokens"
+            "More than 1,000 tokens"
         );
     }
 }
