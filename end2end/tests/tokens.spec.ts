@@ -103,7 +103,7 @@ test("the admin server functions refuse a non-administrator called directly", as
       const response = await fetch(`/sfn/${name}`, {
         method: "POST",
         headers: { "Content-Type": name === "list_tokens" ? "application/json" : "application/x-www-form-urlencoded" },
-        body: name === "list_tokens" ? JSON.stringify({ filter: {} }) : name === "delete_token" ? "id=1" : name === "suggest_users" ? "text=a" : "",
+        body: name === "list_tokens" ? JSON.stringify({ filter: {} }) : name === "delete_token" ? "id=1" : name === "suggest_users" ? "text=a&for_token=false" : "",
       });
       return response.status;
     }, fn);

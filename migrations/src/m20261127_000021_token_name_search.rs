@@ -14,26 +14,33 @@ impl MigrationTrait for Migration {
         let db = manager.get_connection();
         match manager.get_database_backend() {
             sea_orm::DatabaseBackend::Postgres => {
-                let usable = db
+                // Refused where the role may not install it, where the server has no contrib
+                // package, or where a managed service does not allow it: Tessera then runs
+                // without the index rather than not at all.
+                db.execute_unprepared(
+                    "DO $$ BEGIN CREATE EXTENSION IF NOT EXISTS pg_trgm; \
+                     EXCEPTION WHEN others THEN \
+                       RAISE NOTICE 'pg_trgm is not available: %', SQLERRM; \
+                     END $$",
+                )
+                .await?;
+                // The operator class named by the schema the extension lives in, which need
+                // not be on the search path.
+                let schema = db
                     .query_one_raw(sea_orm::Statement::from_string(
                         sea_orm::DatabaseBackend::Postgres,
-                        "SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm') \
-                         OR (EXISTS (SELECT 1 FROM pg_available_extensions \
-                                     WHERE name = 'pg_trgm') \
-                             AND has_database_privilege(current_database(), 'CREATE')) \
-                         AS usable",
+                        "SELECT quote_ident(n.nspname) AS schema FROM pg_extension e \
+                         JOIN pg_namespace n ON n.oid = e.extnamespace \
+                         WHERE e.extname = 'pg_trgm'",
                     ))
                     .await?
-                    .map(|row| row.try_get::<bool>("", "usable"))
-                    .transpose()?
-                    .unwrap_or(false);
-                if usable {
-                    db.execute_unprepared("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-                        .await?;
-                    db.execute_unprepared(
+                    .map(|row| row.try_get::<String>("", "schema"))
+                    .transpose()?;
+                if let Some(schema) = schema {
+                    db.execute_unprepared(&format!(
                         "CREATE INDEX idx_access_tokens_name_trgm \
-                         ON access_tokens USING gin (lower(name) gin_trgm_ops)",
-                    )
+                         ON access_tokens USING gin (lower(name) {schema}.gin_trgm_ops)"
+                    ))
                     .await?;
                 }
             }

@@ -130,7 +130,7 @@ async fn a_user_box_suggests_the_first_matching_users_only(backend: Backend) {
     let suggested = |text: &'static str| {
         let db = app.db.clone();
         async move {
-            accounts::suggest(&db, text)
+            accounts::suggest(&db, text, accounts::Suggesting::Anyone)
                 .await
                 .unwrap()
                 .into_iter()
@@ -146,16 +146,56 @@ async fn a_user_box_suggests_the_first_matching_users_only(backend: Backend) {
     assert_eq!(suggested("%").await, Vec::<String>::new());
     assert_eq!(suggested("ops_").await, Vec::<String>::new());
     assert!(matches!(
-        accounts::suggest(&app.db, "ops\u{0}").await,
+        accounts::suggest(&app.db, "ops\u{0}", accounts::Suggesting::Anyone).await,
         Err(ServiceError::Validation { field: "text", .. })
     ));
+
+    // "Create token" is offered only users who may have a token now.
+    lock(&app, app.user_id("ops-01").await).await;
+    set_active_until(
+        &app,
+        app.user_id("ops-02").await,
+        Some(chrono::Utc::now().date_naive() - chrono::Duration::days(1)),
+    )
+    .await;
+    accounts::create_user(
+        &app.db,
+        &app.state.auth,
+        NewUser {
+            technical: true,
+            ..new_user("ops-zz-robot", USER_PASSWORD)
+        },
+        accounts::Creator::Operator,
+    )
+    .await
+    .unwrap();
+    let owners = |technical_only| {
+        let db = app.db.clone();
+        async move {
+            accounts::suggest(
+                &db,
+                "ops-",
+                accounts::Suggesting::TokenOwners { technical_only },
+            )
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|a| a.user.username)
+            .collect::<Vec<_>>()
+        }
+    };
+    let usable = owners(false).await;
+    assert_eq!(usable.len(), 20, "the limit counts usable users only");
+    assert!(!usable.contains(&"ops-01".to_owned()) && !usable.contains(&"ops-02".to_owned()));
+    assert_eq!(usable[19], "ops-21");
+    assert_eq!(owners(true).await, ["ops-zz-robot"]);
 
     let ask = |client: reqwest::Client| {
         let url = app.url("/sfn/suggest_users");
         async move {
             client
                 .post(url)
-                .form(&[("text", "ops")])
+                .form(&[("text", "ops"), ("for_token", "false")])
                 .send()
                 .await
                 .unwrap()

@@ -3,9 +3,10 @@
 //! index's own query language.
 use app::model::token::{number, TokenEdit};
 use app::server::authz::{Admin, Reach};
+use app::server::error::ServiceError;
 use app::server::service::tokens::{self, NewToken, TokenQuery};
 use migration::{Migrator, MigratorTrait};
-use sea_orm::DatabaseConnection;
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 
 use crate::helpers::*;
 use crate::on_both_backends;
@@ -114,6 +115,39 @@ async fn a_search_finds_parts_of_names_and_owners_through_the_index(backend: Bac
     let next = named(&app, "ops-bob", "grafana again").await;
     assert_eq!(found(db, &admin, "billing").await, Vec::<i64>::new());
     assert_eq!(found(db, &admin, "grafana").await, [next, backup]);
+
+    // A user searching finds their own tokens only, whatever others' names hold.
+    let bob = app.operator("ops-bob").await;
+    let own = TokenQuery {
+        text: Some("grafana".into()),
+        ..Default::default()
+    };
+    let page = tokens::list(db, Reach::Own(&bob), own.clone())
+        .await
+        .unwrap();
+    let ids: Vec<i64> = page.items.iter().map(|t| t.id).collect();
+    assert_eq!(ids, [next]);
+    assert_eq!(tokens::count(db, Reach::Own(&bob), own).await.unwrap(), 1);
+
+    // A PostgreSQL where pg_trgm could not be installed has no index: the search scans.
+    if matches!(backend, Backend::Postgres) {
+        db.execute_unprepared("DROP INDEX idx_access_tokens_name_trgm")
+            .await
+            .unwrap();
+        assert_eq!(found(db, &admin, "grafana").await, [next, backup]);
+        assert_eq!(found(db, &admin, "prometheus").await, [reader]);
+    }
+
+    // Longer than anything a search looks in: refused, named, not sent to the database.
+    let long = TokenQuery {
+        text: Some("x".repeat(60_000)),
+        ..Default::default()
+    };
+    let refused = tokens::list(db, Reach::Any(&admin), long).await;
+    assert!(matches!(
+        refused,
+        Err(ServiceError::Validation { field: "q", .. })
+    ));
     app.stop().await;
 }
 
@@ -150,7 +184,7 @@ async fn a_word_too_common_for_the_index_gives_the_same_answer(backend: Backend)
             .unwrap(),
         20_011
     );
-    // The console's total stops counting past 10,000.
+    // A total can stop counting past a maximum (the console's is 1,000).
     for (q, total) in [("common", 10_001), ("Common 1999", 11), ("no such", 0)] {
         assert_eq!(
             tokens::count_up_to(&app.db, reach, query(q, None), 10_000)

@@ -36,14 +36,23 @@ pub async fn list_users() -> Result<Vec<UserRow>, AppError> {
         .collect())
 }
 
-/// The first users whose username or display name contains `text`, for a "User" box.
+/// The first users whose username or display name contains `text`, for a "User" box; with
+/// `for_token`, only those "Create token" may offer.
 #[server(prefix = "/sfn", endpoint = "suggest_users")]
-pub async fn suggest_users(text: String) -> Result<Vec<UserRow>, AppError> {
-    use crate::server::service::accounts;
+pub async fn suggest_users(text: String, for_token: bool) -> Result<Vec<UserRow>, AppError> {
+    use crate::server::service::{accounts, settings};
 
     super::context::require_admin().await?;
     let state = super::context::state()?;
-    Ok(accounts::suggest(&state.db, &text)
+    let suggesting = if for_token {
+        let policy = settings::load(&state.db).await?;
+        accounts::Suggesting::TokenOwners {
+            technical_only: policy.admin_issued_only_for_technical_users,
+        }
+    } else {
+        accounts::Suggesting::Anyone
+    };
+    Ok(accounts::suggest(&state.db, &text, suggesting)
         .await?
         .into_iter()
         .map(row)

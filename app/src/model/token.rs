@@ -325,14 +325,29 @@ pub struct TokenList {
 }
 
 impl TokenList {
-    /// "1 token", "25 tokens", "More than 1,000 tokens".
+    /// "1 token", "25 tokens", "1,000 tokens", "More than 1,000 tokens".
     pub fn total_text(&self) -> String {
         match self.total {
             1 => "1 token".to_owned(),
-            n if n > TOTAL_COUNTED_MAX => "More than 1,000 tokens".to_owned(),
-            n => format!("{n} tokens"),
+            n if n > TOTAL_COUNTED_MAX => {
+                format!("More than {} tokens", grouped(TOTAL_COUNTED_MAX))
+            }
+            n => format!("{} tokens", grouped(n)),
         }
     }
+}
+
+/// `n` with a comma between each group of three digits: "1,000".
+fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut text = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            text.push(',');
+        }
+        text.push(digit);
+    }
+    text
 }
 
 /// What the administrators' token list shows.
@@ -411,7 +426,8 @@ mod tests {
         };
         assert_eq!(list(0).total_text(), "0 tokens");
         assert_eq!(list(1).total_text(), "1 token");
-        assert_eq!(list(TOTAL_COUNTED_MAX).total_text(), "1000 tokens");
+        assert_eq!(list(999).total_text(), "999 tokens");
+        assert_eq!(list(TOTAL_COUNTED_MAX).total_text(), "1,000 tokens");
         assert_eq!(
             list(TOTAL_COUNTED_MAX + 1).total_text(),
             "More than 1,000 tokens"

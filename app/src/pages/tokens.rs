@@ -110,9 +110,12 @@ pub fn TokensPage() -> impl IntoView {
     let create_open = RwSignal::new(false);
     let prefill = Resource::new(|| (), |_| token_form_defaults());
     // Each "User" box suggests the first users matching what it holds, not every user.
-    let filter_users = Resource::new(move || user.get().unwrap_or_default(), suggest_users);
+    let filter_users = Resource::new(
+        move || user.get().unwrap_or_default(),
+        |text| suggest_users(text, false),
+    );
     let owner_typed = RwSignal::new(String::new());
-    let owner_users = Resource::new(move || owner_typed.get(), suggest_users);
+    let owner_users = Resource::new(move || owner_typed.get(), |text| suggest_users(text, true));
     view! {
         <AdminOnly>
         <Title text="Tokens"/>

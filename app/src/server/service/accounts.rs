@@ -2,7 +2,7 @@
 use chrono::{NaiveDate, Utc};
 use rand::{distr::Alphanumeric, RngExt};
 use sea_orm::{
-    sea_query::Expr, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    sea_query::Expr, ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
     EntityTrait, NotSet, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
@@ -431,18 +431,43 @@ pub async fn list_accounts(db: &impl ConnectionTrait) -> Result<Vec<Account>> {
 /// How many users a "User" box suggests at most.
 pub const SUGGESTIONS_MAX: u64 = 20;
 
+/// Which users a "User" box may suggest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Suggesting {
+    /// Any user (a filter).
+    Anyone,
+    /// Users who can be given a token now: not locked, still active, and technical when the
+    /// policy reserves administrator-issued tokens for technical users.
+    TokenOwners { technical_only: bool },
+}
+
 /// The first users, by username, whose username or display name contains `text` (any
 /// case): what a "User" box offers as one types, however many users there are.
-pub async fn suggest(db: &impl ConnectionTrait, text: &str) -> Result<Vec<Account>> {
-    let text = super::without_control(text.trim(), "text")?;
-    let users = user::Entity::find()
-        .filter(super::any_contains(
-            [
-                Expr::col(user::Column::Username),
-                Expr::col(user::Column::DisplayName),
-            ],
-            text,
-        ))
+pub async fn suggest(
+    db: &impl ConnectionTrait,
+    text: &str,
+    suggesting: Suggesting,
+) -> Result<Vec<Account>> {
+    let text = super::search_text(text, "text")?;
+    let mut select = user::Entity::find().filter(super::any_contains(
+        [
+            Expr::col(user::Column::Username),
+            Expr::col(user::Column::DisplayName),
+        ],
+        text,
+    ));
+    if let Suggesting::TokenOwners { technical_only } = suggesting {
+        // The rule of `unusable_reason`, in the query, so that the limit counts only these.
+        select = select.filter(user::Column::Locked.eq(false)).filter(
+            Condition::any()
+                .add(user::Column::ActiveUntil.is_null())
+                .add(user::Column::ActiveUntil.gte(Utc::now().date_naive())),
+        );
+        if technical_only {
+            select = select.filter(user::Column::Technical.eq(true));
+        }
+    }
+    let users = select
         .order_by_asc(user::Column::UsernameKey)
         .limit(SUGGESTIONS_MAX)
         .all(db)

@@ -57,6 +57,23 @@ fn without_control<'a>(value: &'a str, field: &'static str) -> Result<&'a str> {
     Ok(value)
 }
 
+/// The longest text a search takes: nothing it looks in (names, usernames, numbers) is
+/// longer, and a longer pattern only costs the database (SQLite refuses a LIKE pattern past
+/// 50,000 bytes).
+pub const SEARCH_MAX: usize = 200;
+
+/// `text` trimmed, if a search can take it: no control characters, at most [`SEARCH_MAX`].
+fn search_text<'a>(text: &'a str, field: &'static str) -> Result<&'a str> {
+    let text = without_control(text.trim(), field)?;
+    if text.chars().count() > SEARCH_MAX {
+        return Err(ServiceError::validation(
+            field,
+            format!("{field} must be at most {SEARCH_MAX} characters"),
+        ));
+    }
+    Ok(text)
+}
+
 /// A case-insensitive "contains" pattern in which `%`, `_` and `\\` typed by the user match
 /// themselves.
 pub(crate) fn like_pattern(text: &str) -> LikeExpr {

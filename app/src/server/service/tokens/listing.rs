@@ -7,7 +7,7 @@ use sea_orm::{
 };
 
 use super::super::settings::{self, TokenSettings};
-use super::super::{accounts, any_contains, audit, like_pattern, lower, without_control};
+use super::super::{accounts, any_contains, audit, like_pattern, lower, search_text};
 use super::changes::find_visible;
 use super::rules::view;
 use crate::model::audit::AuditQuery;
@@ -188,13 +188,16 @@ async fn matching(
                     Expr::col(user::Column::Username),
                     Expr::col(user::Column::DisplayName),
                 ],
-                without_control(text, "user")?,
+                search_text(text, "user")?,
             ))
             .to_owned();
         all = all.add(access_token::Column::OwnerId.in_subquery(owners));
     }
     if let Some(text) = trimmed(query.text.as_deref()) {
-        all = all.add(text_match(db, without_control(text, "q")?).await?);
+        // With one owner's tokens only, that owner's index already narrows the list to a
+        // few: counting candidates among everyone's would only cost.
+        let indexed = query.owner_id.is_none();
+        all = all.add(text_match(db, search_text(text, "q")?, indexed).await?);
     }
     let Some(status) = query.status else {
         return Ok(Some(all));
@@ -265,7 +268,7 @@ pub(super) fn unused_since(since: DateTime<Utc>) -> Condition {
 const INDEXED_SEARCH_MAX: u64 = 20_000;
 
 /// What `q` matches: part of the token's name or of its owner's username, or its number.
-async fn text_match(db: &impl ConnectionTrait, text: &str) -> Result<Condition> {
+async fn text_match(db: &impl ConnectionTrait, text: &str, indexed: bool) -> Result<Condition> {
     let contains = any_contains(
         [
             Expr::col((access_token::Entity, access_token::Column::Name)),
@@ -274,7 +277,11 @@ async fn text_match(db: &impl ConnectionTrait, text: &str) -> Result<Condition> 
         text,
     );
     let mut matches = Condition::any();
-    matches = match candidates(db.get_database_backend(), text, like_pattern(text)) {
+    let candidates = match indexed {
+        true => candidates(db, text, like_pattern(text)).await?,
+        false => None,
+    };
+    matches = match candidates {
         Some(candidates) if few(db, candidates.clone()).await? => matches.add(
             Condition::all()
                 .add(
@@ -294,19 +301,29 @@ async fn text_match(db: &impl ConnectionTrait, text: &str) -> Result<Condition> 
 /// The ids of the tokens whose name may contain `text`, read through the name index
 /// (migration 21), and of the tokens of owners whose username contains it: every match and
 /// perhaps a few more (SQLite's index folds case beyond ASCII), so the list still applies
-/// its own `LIKE`. None when the index cannot serve the text: a trigram needs three
-/// characters.
-fn candidates(backend: DbBackend, text: &str, pattern: LikeExpr) -> Option<SelectStatement> {
+/// its own `LIKE`. None when no index can serve the text: a trigram needs three characters,
+/// and a PostgreSQL without `pg_trgm` has no index (the probe would read every token).
+async fn candidates(
+    db: &impl ConnectionTrait,
+    text: &str,
+    pattern: LikeExpr,
+) -> Result<Option<SelectStatement>> {
     if text.chars().count() < 3 {
-        return None;
+        return Ok(None);
     }
-    let mut by_name = match backend {
-        DbBackend::Postgres => Query::select()
-            .column(access_token::Column::Id)
-            .from(access_token::Entity)
-            .and_where(lower(Expr::col(access_token::Column::Name)).like(pattern.clone()))
-            .to_owned(),
-        // A phrase of the trigram tokenizer matches where it occurs as a substring.
+    let mut by_name = match db.get_database_backend() {
+        DbBackend::Postgres => {
+            if !name_index_exists(db).await? {
+                return Ok(None);
+            }
+            Query::select()
+                .column(access_token::Column::Id)
+                .from(access_token::Entity)
+                .and_where(lower(Expr::col(access_token::Column::Name)).like(pattern.clone()))
+                .to_owned()
+        }
+        // A phrase of the trigram tokenizer matches where it occurs as a substring; the
+        // tokenizer folds case itself, the lowercase keeps the phrase the LIKE's own text.
         _ => Query::select()
             .expr(Expr::cust("rowid"))
             .from(Alias::new("access_token_names"))
@@ -326,7 +343,23 @@ fn candidates(backend: DbBackend, text: &str, pattern: LikeExpr) -> Option<Selec
         .from(access_token::Entity)
         .and_where(access_token::Column::OwnerId.in_subquery(owners))
         .to_owned();
-    Some(by_name.union(UnionType::All, by_owner).to_owned())
+    Ok(Some(by_name.union(UnionType::All, by_owner).to_owned()))
+}
+
+/// Whether migration 21 could create the trigram index on this PostgreSQL.
+async fn name_index_exists(db: &impl ConnectionTrait) -> Result<bool> {
+    let exists = Query::select()
+        .expr_as(
+            Expr::cust(
+                "EXISTS (SELECT 1 FROM pg_indexes WHERE indexname = 'idx_access_tokens_name_trgm')",
+            ),
+            Alias::new("present"),
+        )
+        .to_owned();
+    Ok(match db.query_one(&exists).await? {
+        Some(row) => row.try_get("", "present")?,
+        None => false,
+    })
 }
 
 /// Whether `candidates` holds fewer than [`INDEXED_SEARCH_MAX`] rows, counting no further.
