@@ -276,22 +276,19 @@ async fn text_match(db: &impl ConnectionTrait, text: &str, indexed: bool) -> Res
         ],
         text,
     );
-    let mut matches = Condition::any();
-    let candidates = match indexed {
-        true => candidates(db, text, like_pattern(text)).await?,
-        false => None,
+    let candidates = if indexed {
+        candidates(db, text, like_pattern(text)).await?
+    } else {
+        None
     };
-    matches = match candidates {
-        Some(candidates) if few(db, candidates.clone()).await? => matches.add(
-            Condition::all()
-                .add(
-                    Expr::col((access_token::Entity, access_token::Column::Id))
-                        .in_subquery(candidates),
-                )
-                .add(contains),
-        ),
-        _ => matches.add(contains),
-    };
+    let mut matches = Condition::any().add(match candidates {
+        Some(candidates) if few(db, candidates.clone()).await? => Condition::all()
+            .add(
+                Expr::col((access_token::Entity, access_token::Column::Id)).in_subquery(candidates),
+            )
+            .add(contains),
+        _ => contains,
+    });
     if let Some(id) = parse_number(text) {
         matches = matches.add(access_token::Column::Id.eq(id));
     }
