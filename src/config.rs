@@ -3,6 +3,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use app::server::reporter_keys::ReporterKeys;
 use app::server::service::mail::Mailer;
 use app::server::state::MailConfig;
 use app::server::{client_ip, state::SessionConfig};
@@ -154,6 +155,10 @@ pub struct ServeArgs {
         global = true
     )]
     pub mail_from: String,
+    /// A file of the public keys leak reports must be signed with (PEM blocks, or GitHub's
+    /// JSON list of its secret-scanning keys). Without it, reports need no signature.
+    #[arg(long, env = "TESSERA_LEAK_REPORT_KEYS", global = true)]
+    pub leak_report_keys: Option<std::path::PathBuf>,
 }
 
 impl ServeArgs {
@@ -177,6 +182,21 @@ impl ServeArgs {
                 })
             }
         };
+        let leak_report_keys =
+            match &self.leak_report_keys {
+                None => None,
+                Some(path) => {
+                    let text = std::fs::read_to_string(path).map_err(|e| {
+                        format!(
+                            "TESSERA_LEAK_REPORT_KEYS: cannot read {}: {e}",
+                            path.display()
+                        )
+                    })?;
+                    Some(ReporterKeys::parse(&text).map_err(|e| {
+                        format!("TESSERA_LEAK_REPORT_KEYS: {}: {e}", path.display())
+                    })?)
+                }
+            };
         Ok(SessionConfig {
             idle_timeout: Duration::from_secs(self.session_idle_minutes * 60),
             absolute_timeout: Duration::from_secs(self.session_max_hours * 60 * 60),
@@ -188,6 +208,7 @@ impl ServeArgs {
                 .map_err(|e| format!("TESSERA_TRUSTED_PROXIES: {e}"))?,
             webhook_allow_private: self.webhook_allow_private,
             mail,
+            leak_report_keys,
         })
     }
 }

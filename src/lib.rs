@@ -45,6 +45,9 @@ pub async fn connect(database_url: &str) -> Result<DatabaseConnection, DbErr> {
     });
     let db = Database::connect(options).await?;
     Migrator::up(&db, None).await?;
+    app::server::service::accounts::fill_skeletons(&db)
+        .await
+        .map_err(|e| DbErr::Custom(format!("cannot fill in usernames' skeletons: {e}")))?;
     Ok(db)
 }
 

@@ -84,13 +84,17 @@ mod ssr {
         fn from(err: ServiceError) -> Self {
             let app = match err {
                 ServiceError::Validation { field, message }
-                | ServiceError::Conflict { field, message } => AppError::Invalid {
+                | ServiceError::Conflict { field, message }
+                | ServiceError::TooLarge { field, message } => AppError::Invalid {
                     field: Some(field.to_owned()),
                     message,
                 },
                 ServiceError::NotFound => AppError::NotFound,
                 ServiceError::Unauthenticated(_) => AppError::Unauthorized,
-                ServiceError::Forbidden | ServiceError::IpNotAllowed => AppError::Forbidden,
+                ServiceError::Forbidden
+                | ServiceError::IpNotAllowed
+                | ServiceError::PreviousSecret
+                | ServiceError::BadSignature => AppError::Forbidden,
                 ServiceError::InvalidCredentials | ServiceError::AccountUnavailable(_) => {
                     AppError::Refused(err.to_string())
                 }

@@ -87,6 +87,16 @@ impl From<ServiceError> for ApiError {
             ServiceError::IpNotAllowed => {
                 Self::new(StatusCode::FORBIDDEN, "ip_not_allowed", err.to_string())
             }
+            ServiceError::PreviousSecret => {
+                Self::new(StatusCode::FORBIDDEN, "previous_secret", err.to_string())
+            }
+            ServiceError::BadSignature => {
+                Self::new(StatusCode::FORBIDDEN, "invalid_signature", err.to_string())
+            }
+            ServiceError::TooLarge { field, message } => Self {
+                field: Some(field.to_owned()),
+                ..Self::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", message)
+            },
             ServiceError::Unauthenticated(failure) => {
                 Self::new(StatusCode::UNAUTHORIZED, failure.code(), failure.message())
             }

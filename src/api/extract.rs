@@ -3,7 +3,7 @@ use std::net::IpAddr;
 
 use axum::{
     extract::{
-        rejection::{FormRejection, JsonRejection, QueryRejection},
+        rejection::{BytesRejection, FormRejection, JsonRejection, QueryRejection},
         FromRequest, FromRequestParts, Request,
     },
     http::{request::Parts, StatusCode},
@@ -191,6 +191,14 @@ pub fn json_rejection(rejection: JsonRejection) -> ApiError {
 }
 
 pub fn form_rejection(rejection: FormRejection) -> ApiError {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        payload_too_large()
+    } else {
+        ApiError::validation(StatusCode::BAD_REQUEST, None, rejection.body_text())
+    }
+}
+
+pub fn bytes_rejection(rejection: BytesRejection) -> ApiError {
     if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
         payload_too_large()
     } else {

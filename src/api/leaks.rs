@@ -1,11 +1,12 @@
 //! Leak reports in the format of GitHub's secret-scanning partner program. No credential:
 //! the reported secret is the proof. Limited per client address.
-use axum::{extract::State, Json};
+use axum::extract::{rejection::BytesRejection, State};
+use axum::{body::Bytes, http::HeaderMap, Json};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::error::ApiResult;
-use super::extract::{ApiJson, Client};
+use super::extract::{bytes_rejection, json_rejection, Client};
 use app::server::service::leaks::{self, Report};
 use app::server::state::AppState;
 
@@ -42,13 +43,24 @@ pub struct LeakVerdict {
 /// Reports exposed secrets. Each one that is a Tessera credential's secret is revoked (or
 /// flagged, by policy) and its owner told; the answer reveals nothing beyond the label.
 #[utoipa::path(post, path = "/api/v1/leaks", tag = "leaks", request_body = Vec<LeakItem>,
-    responses((status = 200, body = Vec<LeakVerdict>), (status = 422, body = super::error::ErrorBody),
+    responses((status = 200, body = Vec<LeakVerdict>), (status = 403, body = super::error::ErrorBody),
+        (status = 413, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody),
         (status = 429, body = super::error::ErrorBody)))]
 pub async fn report(
     State(state): State<AppState>,
     Client(ip): Client,
-    ApiJson(items): ApiJson<Vec<LeakItem>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Json<Vec<LeakVerdict>>> {
+    let body = body.map_err(bytes_rejection)?;
+    // The signature covers the body's bytes as sent, so it is checked before parsing.
+    if let Some(keys) = &state.sessions.leak_report_keys {
+        let signature = headers
+            .get("github-public-key-signature")
+            .and_then(|value| value.to_str().ok());
+        keys.verify(&body, signature)?;
+    }
+    let Json(items) = Json::<Vec<LeakItem>>::from_bytes(&body).map_err(json_rejection)?;
     let reports = items
         .into_iter()
         .map(|item| Report {

@@ -208,7 +208,7 @@ async fn garbage_and_unknown_secrets_are_false_positives(backend: Backend) {
         &app,
         json!(items
             .iter()
-            .map(|t| json!({ "token": t, "type": "x\u{0}y", "url": "u", "source": "s" }))
+            .map(|t| json!({ "token": t, "type": "x\u{0}\u{202E}\u{2066}y", "url": "u", "source": "s" }))
             .collect::<Vec<_>>()),
     )
     .await;
@@ -236,8 +236,13 @@ async fn garbage_and_unknown_secrets_are_false_positives(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(response.status().as_u16(), 400);
-    let (status, _) = report(&app, json!(vec![item("x"); 501])).await;
-    assert_eq!(status, 422);
+    let (status, answer) = report(&app, json!(vec![item("x"); 101])).await;
+    assert_eq!(
+        (status, &answer["error"]["code"]),
+        (413, &json!("payload_too_large"))
+    );
+    let (status, _) = report(&app, json!(vec![item("x"); 100])).await;
+    assert_eq!(status, 200);
     let audit = app
         .get_json("/api/v1/admin/audit?action=token.leaked", &root)
         .await;

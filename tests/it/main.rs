@@ -14,6 +14,7 @@ mod expiry;
 mod front_door;
 mod health;
 mod import;
+mod input;
 mod instances;
 mod kill_switches;
 mod leaks;

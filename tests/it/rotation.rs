@@ -16,6 +16,8 @@ on_both_backends!(
     racing_self_rotations_rotate_once,
     bad_overlaps_are_refused_and_change_nothing,
     a_request_verified_with_a_replaced_secret_cannot_commit_after_a_newer_rotation,
+    a_replaced_secret_makes_calls_but_no_change,
+    regenerating_an_expired_token_gives_a_working_secret,
 );
 
 /// Moves the end of a token's overlap to a moment in the past, as the clock would.
@@ -238,6 +240,236 @@ async fn bad_overlaps_are_refused_and_change_nothing(backend: Backend) {
     app.stop().await;
 }
 
+/// As on GitHub: an expired token regenerated gets a secret that works, for the policy's
+/// default lifetime; the expired secret is not revived by an overlap.
+async fn regenerating_an_expired_token_gives_a_working_secret(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(&db).await;
+    let root = app.issue("admin", &["admin"]).await.secret;
+    let token = app.issue("admin", &["profile:read"]).await;
+    let row = access_token::Entity::find_by_id(token.token.id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let today = chrono::Utc::now().date_naive();
+    let mut row: access_token::ActiveModel = row.into();
+    row.expires_at = Set(Some(today - chrono::Duration::days(1)));
+    row.update(&app.db).await.unwrap();
+    app.state.auth.reset();
+    assert_eq!(app.me_status(&token.secret).await, 401);
+
+    let path = format!("/api/v1/admin/tokens/{}/regenerate", token.token.id);
+    let (status, answer) = app
+        .call(
+            Method::POST,
+            &path,
+            &root,
+            Some(json!({"grace_seconds": 3600})),
+        )
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    let policy = app::server::service::settings::load(&app.db).await.unwrap();
+    let renewed = today + chrono::Duration::days(i64::from(policy.default_lifetime_days));
+    assert_eq!(answer["token"]["expires_at"], json!(renewed.to_string()));
+    assert_eq!(answer["previous_valid_until"], serde_json::Value::Null);
+    let secret = answer["secret"].as_str().unwrap();
+    assert_eq!(app.me_status(secret).await, 200);
+    assert_eq!(app.me_status(&token.secret).await, 401);
+    app.stop().await;
+}
+
+/// The holder of a replaced secret (a leaked one, say) keeps reading during the overlap, but
+/// every change is refused: it cannot regenerate the token out of the new holder's hands,
+/// widen its allowlist, issue tokens that outlive the overlap, or touch anything else.
+async fn a_replaced_secret_makes_calls_but_no_change(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(&db).await;
+    let root = app
+        .issue(
+            "admin",
+            &["admin", "tokens:read", "tokens:write", "profile:read"],
+        )
+        .await;
+    let mine = app.issue("admin", &["profile:read"]).await;
+    app.create_user("svc", false).await;
+    let svc = app.issue("svc", &["profile:read"]).await;
+    let svc_id = app.user_id("svc").await;
+    let (status, endpoint) = app
+        .call(
+            Method::POST,
+            "/api/v1/admin/endpoints",
+            &root.secret,
+            Some(json!({"name": "Orders", "path": "orders", "auth_type": "token"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{endpoint}");
+    let endpoint = endpoint["id"].as_i64().unwrap();
+    let (status, issued) = app
+        .call(
+            Method::POST,
+            "/api/v1/admin/endpoint-tokens",
+            &root.secret,
+            Some(json!({"name": "Billing"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{issued}");
+    let endpoint_token = issued["endpoint_token"]["id"].as_i64().unwrap();
+
+    let own = format!("/api/v1/admin/tokens/{}/regenerate", root.token.id);
+    let (status, rotated) = app
+        .call(
+            Method::POST,
+            &own,
+            &root.secret,
+            Some(json!({"grace_seconds": 3600})),
+        )
+        .await;
+    assert_eq!(status, 200, "{rotated}");
+    let new = rotated["secret"].as_str().unwrap().to_owned();
+    let old = root.secret.as_str();
+    // Changes in the audit log (refusals are logged too, and are not changes).
+    let changes_logged = || async {
+        app.get_json("/api/v1/admin/audit?limit=100", &new).await["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|event| !event["action"].as_str().unwrap().contains("refused"))
+            .count()
+    };
+    let before = changes_logged().await;
+
+    let id = root.token.id;
+    let mine_id = mine.token.id;
+    let changes: Vec<(Method, String, Option<serde_json::Value>)> = vec![
+        (
+            Method::POST,
+            format!("/api/v1/tokens/{mine_id}/regenerate"),
+            None,
+        ),
+        (
+            Method::POST,
+            own.clone(),
+            Some(json!({"grace_seconds": 60})),
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/tokens/{mine_id}"),
+            Some(json!({"allowed_ips": ["10.0.0.0/8"]})),
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/admin/tokens/{id}"),
+            Some(json!({"allowed_ips": ["0.0.0.0/0"]})),
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/admin/tokens/{id}"),
+            Some(json!({"rate_limit_per_minute": 5})),
+        ),
+        (Method::DELETE, format!("/api/v1/tokens/{mine_id}"), None),
+        (
+            Method::DELETE,
+            format!("/api/v1/admin/tokens/{mine_id}"),
+            None,
+        ),
+        (
+            Method::POST,
+            "/api/v1/tokens".into(),
+            Some(json!({"name": "outlives", "scopes": ["admin"]})),
+        ),
+        (
+            Method::POST,
+            "/api/v1/admin/tokens".into(),
+            Some(json!({"name": "outlives", "user": "svc", "scopes": ["profile:read"]})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/admin/tokens/{}/regenerate", svc.token.id),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/admin/tokens/{}/revoke", svc.token.id),
+            None,
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/admin/users/{svc_id}"),
+            Some(json!({"admin": true})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/admin/users/{svc_id}/revoke-tokens"),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/admin/endpoints/{endpoint}/primaries/post/regenerate"),
+            None,
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/admin/endpoints/{endpoint}"),
+            Some(json!({"auth_type": "none"})),
+        ),
+        (
+            Method::POST,
+            "/api/v1/admin/endpoint-tokens".into(),
+            Some(json!({"name": "Shadow"})),
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/admin/endpoint-tokens/{endpoint_token}"),
+            Some(json!({"allowed_ips": ["0.0.0.0/0"]})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/admin/endpoint-tokens/{endpoint_token}/regenerate"),
+            None,
+        ),
+        (
+            Method::PUT,
+            format!("/api/v1/admin/endpoints/{endpoint}/assignments/{endpoint_token}"),
+            Some(json!({"post": true, "get": true, "delete": false, "enabled": true})),
+        ),
+        (
+            Method::POST,
+            "/api/v1/admin/webhooks".into(),
+            Some(json!({"url": "https://93.184.216.34/hook", "events": ["token.revoked"]})),
+        ),
+    ];
+    for (method, path, body) in changes {
+        let (status, answer) = app.call(method.clone(), &path, old, body).await;
+        assert_eq!(
+            (status, answer["error"]["code"].as_str()),
+            (403, Some("previous_secret")),
+            "{method} {path}: {answer}"
+        );
+    }
+
+    // Ordinary calls still work with it, and nothing changed: the new secret holds the
+    // token, svc's token and the endpoint token work, no token or audit event was added.
+    assert_eq!(app.me_status(old).await, 200);
+    let listed = app.get_json("/api/v1/admin/tokens", old).await;
+    assert_eq!(listed["items"].as_array().unwrap().len(), 3, "{listed}");
+    assert_eq!(app.me_status(&mine.secret).await, 200);
+    assert_eq!(app.me_status(&new).await, 200);
+    assert_eq!(app.me_status(&svc.secret).await, 200);
+    let shown = app
+        .get_json(&format!("/api/v1/admin/tokens/{id}"), &new)
+        .await;
+    assert_eq!(shown["allowed_ips"], json!([]), "{shown}");
+    assert_eq!(shown["rate_limit_per_minute"], json!(null), "{shown}");
+    let tokens = app.get_json("/api/v1/admin/endpoint-tokens", &new).await;
+    assert_eq!(tokens["items"].as_array().unwrap().len(), 1, "{tokens}");
+    assert_eq!(tokens["items"][0]["allowed_ips"], json!([]), "{tokens}");
+    let hooks = app.get_json("/api/v1/admin/webhooks", &new).await;
+    assert_eq!(hooks["items"], json!([]), "{hooks}");
+    assert_eq!(changes_logged().await, before);
+    app.stop().await;
+}
+
 /// A request verified with the previous secret P; before its change commits, another
 /// rotation replaces the overlap (P stops at once). The change must be refused, though the
 /// secret that was current when it verified is now the previous one and still overlaps.
@@ -274,8 +506,8 @@ async fn a_request_verified_with_a_replaced_secret_cannot_commit_after_a_newer_r
         name: Some(name.to_owned()),
         ..Default::default()
     };
-    // While P still overlaps, its change commits.
-    tokens::update(
+    // While P still overlaps, it authenticates but changes nothing.
+    let refused = tokens::update(
         &app.db,
         &app.state.auth,
         Reach::Own(&grant),
@@ -283,7 +515,11 @@ async fn a_request_verified_with_a_replaced_secret_cannot_commit_after_a_newer_r
         rename("first"),
     )
     .await
-    .unwrap();
+    .unwrap_err();
+    assert!(
+        matches!(refused, app::server::error::ServiceError::PreviousSecret),
+        "{refused:?}"
+    );
     assert_eq!(rotate().await.0, 200);
     let refused = tokens::update(
         &app.db,

@@ -11,6 +11,7 @@ use crate::components::dialog::{ConfirmDialog, Confirmation};
 use crate::components::form::Submission;
 use crate::components::session::AdminOnly;
 use crate::components::token::{counted, revoked_message};
+use crate::error::AppError;
 use crate::model::settings::LeakResponse;
 use crate::pages::webhooks::{webhooks_resource, WebhooksSection};
 
@@ -52,8 +53,18 @@ fn SettingsForm(settings: TokenSettings) -> impl IntoView {
             Ok(())
         });
     };
+    // Number fields whose text is not a number: an empty "Maximum lifetime" must not be
+    // saved as 0, which means "no limit".
+    let unreadable = RwSignal::new(Vec::<(&'static str, &'static str)>::new());
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        if let Some((field, label)) = unreadable.with_untracked(|fields| fields.first().copied()) {
+            submission.fail(AppError::Invalid {
+                field: Some(field.to_owned()),
+                message: format!("{label}: enter a whole number"),
+            });
+            return;
+        }
         let (new, old) = (form.get_untracked(), saved.get_untracked());
         if old.api_tokens_enabled && !new.api_tokens_enabled {
             confirmation.ask(
@@ -106,10 +117,18 @@ fn SettingsForm(settings: TokenSettings) -> impl IntoView {
         view! {
             <div class="field">
                 <label for=id>{label}</label>
-                <input id=id type="number" min="0" max=max prop:value=move || form.with(get).to_string()
+                <input id=id type="number" min="0" max=max required prop:value=move || form.with(get).to_string()
                     on:input=move |ev| {
-                        let value = event_target_value(&ev).trim().parse().unwrap_or(0);
-                        form.update(|f| set(f, value));
+                        let parsed = event_target_value(&ev).trim().parse();
+                        unreadable.update(|fields| {
+                            fields.retain(|(f, _)| *f != field);
+                            if parsed.is_err() {
+                                fields.push((field, label));
+                            }
+                        });
+                        if let Ok(value) = parsed {
+                            form.update(|f| set(f, value));
+                        }
                     }/>
                 {submission.field_error(field)}
             </div>
@@ -117,7 +136,8 @@ fn SettingsForm(settings: TokenSettings) -> impl IntoView {
     };
     let days = move |id, field, label, get, set| number(id, field, label, 36_500, get, set);
     view! {
-        <form class="settings" on:submit=submit>
+        // The browser's own bubble would hide which rule applies; the field's message says.
+        <form class="settings" novalidate on:submit=submit>
             <section class="section">
                 <h2>"Feature"</h2>
                 {switch("API tokens", |s| s.api_tokens_enabled, |s, v| s.api_tokens_enabled = v)}

@@ -17,6 +17,7 @@ use crate::components::session::CurrentUser;
 use crate::components::toast::use_toasts;
 use crate::components::token::{ImportedBadge, ScopeChips, StatusBadge, When};
 use crate::error::AppError;
+use crate::model::token::Reason;
 
 #[component]
 pub fn TokenPage() -> impl IntoView {
@@ -105,10 +106,16 @@ fn TokenSummary(detail: TokenDetail, changed: RwSignal<u32>, list: &'static str)
     // The previous secret: until when it works, and when it was last used.
     let previous = RwSignal::new((token.previous_valid_until, token.previous_used_at));
     // Regenerate is a rotation without overlap; Rotate lets the old secret work a while.
+    let expired = token.reason == Some(Reason::Expired);
     let rotate = {
         let (name, number) = (name.clone(), number.clone());
         move |grace: i64| {
             let (question, label) = match Overlap::from_seconds(grace) {
+                // The old secret is dead already, and stays so: no overlap to offer.
+                _ if expired => (
+                    format!("Regenerate “{name}” ({number})? It has expired: the new secret works for the policy's default lifetime."),
+                    "Regenerate",
+                ),
                 Overlap::None => (
                     format!("Regenerate “{name}” ({number})? The current secret stops working at once: everything using it needs the new one."),
                     "Regenerate",
@@ -122,8 +129,13 @@ fn TokenSummary(detail: TokenDetail, changed: RwSignal<u32>, list: &'static str)
                 leptos::task::spawn_local(async move {
                     match regenerate_token(id, Some(grace)).await {
                         Ok(new) => {
+                            let until = new
+                                .token
+                                .expires_at
+                                .map(|day| format!(" It works until {day}."))
+                                .unwrap_or_default();
                             toasts.show(format!(
-                                "Token {} regenerated. Copy the new secret now.",
+                                "Token {} regenerated.{until} Copy the new secret now.",
                                 new.token.number
                             ));
                             // Not a reload of the page: that would take the new secret

@@ -123,8 +123,8 @@ impl Grant {
     }
 
     /// Checks, inside a change's transaction, that what this grant was built from still
-    /// holds: the token is still effective with the same secret (or within the overlap of a
-    /// rotation that replaced it), its owner may still act,
+    /// holds: the token is still effective with its current secret (a secret replaced by a
+    /// rotation is refused with [`ServiceError::PreviousSecret`]), its owner may still act,
     /// and an administrator still is one. A request that verified before a revoke, lock or
     /// demotion committed cannot commit a change after it (the change counter, incremented
     /// first, orders the two).
@@ -140,25 +140,30 @@ impl Grant {
             let token = access_token::Entity::find_by_id(verified.id)
                 .one(db)
                 .await?
-                .filter(|token| {
-                    // The secret presented is current, or was replaced by a rotation whose
-                    // overlap still runs. A secret that was already the previous one when
-                    // it verified stops with its own overlap, or when a newer rotation
-                    // replaces it.
-                    let presented = match self.secret {
-                        Secret::Current => Some(verified.secret_digest.as_str()),
-                        Secret::Previous => verified.previous_digest.as_deref(),
-                    };
-                    presented.is_some_and(|presented| {
-                        token.secret_digest == presented
-                            || (token.previous_digest.as_deref() == Some(presented)
-                                && still_overlapping(token.previous_valid_until))
-                    })
-                })
                 .ok_or(refused(AuthFailure::InvalidToken))?;
+            // The secret presented, as it verified: it may have been replaced since.
+            let presented = match self.secret {
+                Secret::Current => Some(verified.secret_digest.as_str()),
+                Secret::Previous => verified.previous_digest.as_deref(),
+            };
+            let current = presented == Some(token.secret_digest.as_str());
+            // A secret that was already the previous one when it verified stops with its
+            // own overlap, or when a newer rotation replaces it.
+            let overlapping = presented.is_some()
+                && token.previous_digest.as_deref() == presented
+                && still_overlapping(token.previous_valid_until);
+            if !current && !overlapping {
+                return Err(refused(AuthFailure::InvalidToken));
+            }
             let settings = settings::load(db).await?;
             if let Some(reason) = life_cycle(&token, &owner, &settings, Utc::now().date_naive()) {
                 return Err(refused(failure(reason)));
+            }
+            // A replaced secret authenticates calls until its overlap ends, but changes
+            // nothing: with it, a leaked old secret could regenerate the token (locking out
+            // the new secret's holder) or issue tokens that outlive the overlap.
+            if !current {
+                return Err(ServiceError::PreviousSecret);
             }
         } else if accounts::unusable_reason(&owner).is_some() {
             return Err(refused(AuthFailure::OwnerLocked));

@@ -30,6 +30,19 @@ pub enum ServiceError {
     /// The token verified, but its allowlist does not admit the caller's address.
     #[error("This token may not be used from this address")]
     IpNotAllowed,
+    /// A secret replaced by a rotation, still in its overlap: it may make ordinary calls,
+    /// never a change (it would outlive the overlap or lock the new secret's holder out).
+    #[error("This secret was replaced by a rotation; changes need the newest secret")]
+    PreviousSecret,
+    /// A leak report without a valid signature, when reporters' keys are configured.
+    #[error("The report's Github-Public-Key-Signature does not verify with a configured key")]
+    BadSignature,
+    /// A request bigger than its limit, said in the message.
+    #[error("{message}")]
+    TooLarge {
+        field: &'static str,
+        message: String,
+    },
     /// The token made its requests of the minute.
     #[error("This token may make {} requests a minute; try again in {} s", .0.rate.limit, .0.retry_after)]
     OverRateLimit(crate::server::rate_limits::OverLimit),

@@ -9,6 +9,7 @@ pub mod entity;
 pub mod error;
 pub mod rate_limits;
 pub mod record_writer;
+pub mod reporter_keys;
 pub mod requests;
 pub mod secrets;
 pub mod service;

@@ -6,6 +6,7 @@ use sea_orm::DatabaseConnection;
 use super::cache::AuthCache;
 use super::rate_limits::RateLimits;
 use super::record_writer::RecordWriter;
+use super::reporter_keys::ReporterKeys;
 use super::requests::RequestLog;
 use super::service::mail::Mailer;
 use super::service::webhooks::delivery::Deliverer;
@@ -84,6 +85,9 @@ pub struct SessionConfig {
     pub webhook_allow_private: bool,
     /// Where notice emails go out, if anywhere.
     pub mail: Option<MailConfig>,
+    /// The keys leak reports must be signed with (`TESSERA_LEAK_REPORT_KEYS`); without
+    /// them, reports need no signature.
+    pub leak_report_keys: Option<ReporterKeys>,
 }
 
 #[derive(Clone)]
@@ -123,6 +127,7 @@ impl Default for SessionConfig {
             trusted_proxies: Vec::new(),
             webhook_allow_private: false,
             mail: None,
+            leak_report_keys: None,
         }
     }
 }

@@ -8,6 +8,8 @@ pub struct Model {
     pub username: String,
     #[sea_orm(unique)]
     pub username_key: String,
+    /// See `accounts::username_skeleton`; filled at start for users created before it.
+    pub username_skeleton: Option<String>,
     pub display_name: String,
     pub email: String,
     pub password_hash: String,

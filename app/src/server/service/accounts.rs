@@ -5,10 +5,11 @@ use sea_orm::{
     sea_query::Expr, ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
     EntityTrait, NotSet, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
+use unicode_normalization::UnicodeNormalization;
 
 use super::audit::{Action, Event};
 use super::limits::{self, Key};
-use super::passwords;
+use super::{passwords, trimmed_within};
 use crate::server::authz::Admin;
 use crate::server::cache::AuthCache;
 use crate::server::change::Change;
@@ -40,12 +41,54 @@ pub struct NewUser {
 
 /// The case-insensitive key under which a username is unique.
 pub fn username_key(username: &str) -> String {
-    username.trim().to_lowercase()
+    username.trim().nfkc().collect::<String>().to_lowercase()
+}
+
+/// What a username looks like (Unicode TR39's skeleton of its key): `аdmin` with a Cyrillic
+/// а, `rοot` with a Greek ο and `admın` with a dotless ı look like `admin` and `root`, and
+/// a new username may not look like an existing one.
+pub fn username_skeleton(username: &str) -> String {
+    unicode_security::skeleton(&username_key(username)).collect()
+}
+
+/// Fills in the look of users created before it was kept (see [`username_skeleton`]), and
+/// gives their key its compatibility form where no other user has that key already.
+pub async fn fill_skeletons(db: &DatabaseConnection) -> Result<usize> {
+    let users = user::Entity::find()
+        .filter(user::Column::UsernameSkeleton.is_null())
+        .all(db)
+        .await?;
+    for user in &users {
+        user::Entity::update_many()
+            .col_expr(
+                user::Column::UsernameSkeleton,
+                Expr::value(username_skeleton(&user.username)),
+            )
+            .filter(user::Column::Id.eq(user.id))
+            .exec(db)
+            .await?;
+        let key = username_key(&user.username);
+        if key == user.username_key {
+            continue;
+        }
+        let renamed = user::Entity::update_many()
+            .col_expr(user::Column::UsernameKey, Expr::value(key))
+            .filter(user::Column::Id.eq(user.id))
+            .exec(db)
+            .await;
+        // An account whose name became another's in compatibility form keeps its old key.
+        if let Err(err) = renamed {
+            tracing::warn!(user = user.id, error = %err, "kept a username's old key");
+        }
+    }
+    Ok(users.len())
 }
 
 /// Letters, digits and `. _ - @`, up to 64 characters: safe in URLs, logs and audit lines.
-pub fn validate_username(username: &str) -> Result<&str> {
-    let username = username.trim();
+/// Returned in Unicode's compatibility form (NFKC), so `ａｄｍｉｎ` is `admin`.
+pub fn validate_username(username: &str) -> Result<String> {
+    let username: String = username.trim().nfkc().collect();
+    let username = username.as_str();
     if username.is_empty() {
         return Err(ServiceError::validation("username", "Enter a username"));
     }
@@ -64,18 +107,11 @@ pub fn validate_username(username: &str) -> Result<&str> {
             "Username may contain only letters, digits and . _ - @",
         ));
     }
-    Ok(username)
+    Ok(username.to_owned())
 }
 
 fn validate_optional(value: Option<String>, field: &'static str, max: usize) -> Result<String> {
-    let value = value.unwrap_or_default().trim().to_owned();
-    if value.chars().count() > max {
-        return Err(ServiceError::validation(
-            field,
-            format!("{} must be at most {max} characters", capitalized(field)),
-        ));
-    }
-    Ok(value)
+    trimmed_within(&value.unwrap_or_default(), field, &capitalized(field), max)
 }
 
 fn capitalized(field: &str) -> String {
@@ -118,7 +154,8 @@ pub async fn create_user(
     new: NewUser,
     creator: Creator<'_>,
 ) -> Result<user::Model> {
-    let username = validate_username(&new.username)?.to_owned();
+    let username = validate_username(&new.username)?;
+    let skeleton = username_skeleton(&username);
     let display_name = validate_optional(new.display_name, "display_name", 200)?;
     let email = validate_optional(new.email, "email", 254)?;
     if !email.is_empty() && !email.contains('@') {
@@ -139,9 +176,29 @@ pub async fn create_user(
         Creator::Operator => (Change::begin(db, cache).await?, None),
     };
     let txn = change.db();
+    // Read inside the change, which is ordered after every other: two look-alike names
+    // created at once cannot both pass.
+    if let Some(existing) = user::Entity::find()
+        .filter(user::Column::UsernameSkeleton.eq(&skeleton))
+        .one(txn)
+        .await?
+    {
+        return Err(ServiceError::Conflict {
+            field: "username",
+            message: if existing.username_key == username_key(&username) {
+                "This username is already taken".into()
+            } else {
+                format!(
+                    "This username looks like the existing “{}”",
+                    existing.username
+                )
+            },
+        });
+    }
     let created = user::ActiveModel {
         id: NotSet,
         username_key: Set(username_key(&username)),
+        username_skeleton: Set(Some(skeleton)),
         display_name: Set(if display_name.is_empty() {
             username.clone()
         } else {

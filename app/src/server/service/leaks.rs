@@ -13,8 +13,8 @@ use sea_orm::{
 use super::audit::{Action, Event};
 use super::endpoints::{withdraw_primary, Method};
 use super::limits::{self, Key, Limit};
-use super::settings;
 use super::tokens::{either_digest, still_overlapping};
+use super::{is_unsafe_char, settings};
 use crate::model::settings::LeakResponse;
 use crate::model::token::number;
 use crate::server::cache::AuthCache;
@@ -30,8 +30,8 @@ pub const PER_REPORTER: Limit = Limit {
     max: 30,
     window_seconds: 60,
 };
-/// Items in one report.
-pub const ITEMS_MAX: usize = 500;
+/// Items in one report: GitHub sends a few at a time, and each may cost a look-up.
+pub const ITEMS_MAX: usize = 100;
 /// Longest `type`, `url` or `source` kept; longer ones are cut.
 const TEXT_MAX: usize = 500;
 
@@ -76,7 +76,7 @@ fn which(current: &str, digest: &str) -> Which {
 /// Printable and bounded: these come from anyone and end up in the audit log.
 fn clean(text: &str) -> String {
     text.chars()
-        .filter(|c| !c.is_control())
+        .filter(|&c| !is_unsafe_char(c))
         .take(TEXT_MAX)
         .collect()
 }
@@ -88,10 +88,10 @@ pub async fn report(
     ip: Option<&str>,
 ) -> Result<Vec<Verdict>> {
     if reports.len() > ITEMS_MAX {
-        return Err(ServiceError::validation(
-            "body",
-            format!("A report may hold at most {ITEMS_MAX} items"),
-        ));
+        return Err(ServiceError::TooLarge {
+            field: "body",
+            message: format!("A report may hold at most {ITEMS_MAX} items"),
+        });
     }
     if let Some(ip) = ip {
         limits::reserve(db, Key::Reporter(ip), PER_REPORTER, Utc::now()).await?;

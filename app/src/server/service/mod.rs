@@ -21,9 +21,23 @@ use sea_orm::Condition;
 
 use crate::server::error::{Result, ServiceError};
 
-/// `value` trimmed, or a message naming `label` when it is longer than `max` characters.
+/// Characters no stored text may hold: control characters (PostgreSQL refuses NUL; the
+/// others only garble what shows the text) and the bidirectional overrides and isolates,
+/// which make a name read as something it is not ("Trojan Source").
+pub(crate) fn is_unsafe_char(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `value` trimmed, or a message naming `label` when it holds an unsafe character (see
+/// [`is_unsafe_char`]) or is longer than `max` characters.
 fn trimmed_within(value: &str, field: &'static str, label: &str, max: usize) -> Result<String> {
     let value = value.trim();
+    if value.chars().any(is_unsafe_char) {
+        return Err(ServiceError::validation(
+            field,
+            format!("{label} must not contain control or text-direction characters"),
+        ));
+    }
     if value.chars().count() > max {
         return Err(ServiceError::validation(
             field,

@@ -489,14 +489,35 @@ pub async fn regenerate(
     id: i64,
     rotation: Rotation<'_>,
 ) -> Result<IssuedToken> {
-    let grace = rotation.grace_seconds;
     let now = Utc::now();
+    overlap_until(rotation.grace_seconds, now)?;
+    let (token, _) = find_touchable(db, cache, reach, id).await?;
+    // An expired token gets a working secret, as on GitHub: a new life of the policy's
+    // default length. Its old secret stays dead: no overlap brings it back.
+    let today = now.date_naive();
+    let renewed = match token.expires_at {
+        Some(last_day) if last_day < today => {
+            let policy = settings::load(db).await?;
+            resolve_expiry(Expiry::Default, &policy, today)?
+        }
+        _ => None,
+    };
+    let grace = if renewed.is_some() {
+        0
+    } else {
+        rotation.grace_seconds
+    };
     let valid_until = overlap_until(grace, now)?;
-    find_touchable(db, cache, reach, id).await?;
     let actor = reach.grant().username();
     let secret = secrets::new_access_token();
     let hint = secrets::hint(&secret);
-    let change = Change::acting(db, cache, reach.grant()).await?;
+    let change = match Change::acting(db, cache, reach.grant()).await {
+        // A self-rotation that lost a race to another with the same secret.
+        Err(ServiceError::PreviousSecret) if rotation.only_if_current.is_some() => {
+            return Err(rotated_already())
+        }
+        change => change?,
+    };
     let updated = update_unrevoked(change.db(), actor, id, |update| {
         // Every right-hand side reads the row as it was: the old digest becomes the previous.
         let previous = if grace > 0 {
@@ -522,6 +543,12 @@ pub async fn regenerate(
             // A generated secret replaces whatever was imported.
             .col_expr(access_token::Column::Imported, Expr::value(false))
             .col_expr(access_token::Column::IssuedAt, Expr::value(now));
+        let update = match renewed {
+            Some(last_day) => {
+                update.col_expr(access_token::Column::ExpiresAt, Expr::value(last_day))
+            }
+            None => update,
+        };
         match rotation.only_if_current {
             Some(digest) => update.filter(access_token::Column::SecretDigest.eq(digest)),
             None => update,
@@ -543,6 +570,7 @@ pub async fn regenerate(
                 "hint": hint,
                 "grace_seconds": grace,
                 "previous_valid_until": valid_until,
+                "renewed_until": renewed,
             })),
         )
         .await?;

@@ -44,8 +44,10 @@ pub fn is_public(ip: IpAddr) -> bool {
                 // Documentation; Teredo and 6to4, which tunnel to any IPv4 address.
                 || (a == 0x2001 && (b == 0xdb8 || b == 0))
                 || a == 0x2002
-                // IPv4-compatible (::a.b.c.d), the NAT64 prefixes, discard-only.
-                || v6.segments()[..6] == [0; 6]
+                // Every other address of ::/64 embeds an IPv4 one: IPv4-compatible
+                // (::a.b.c.d), IPv4-translated (::ffff:0:a.b.c.d, SIIT). Then the NAT64
+                // prefixes, discard-only.
+                || v6.segments()[..4] == [0; 4]
                 || (a == 0x64 && b == 0xff9b && (c == 0 || c == 1))
                 || (a == 0x100 && b == 0 && c == 0))
         }
@@ -152,6 +154,14 @@ mod tests {
             "fe80::1",
             "::ffff:127.0.0.1",
             "::ffff:169.254.169.254",
+            "::ffff:0:7f00:1",
+            "::ffff:0:a9fe:a9fe",
+            "::ffff:0:a00:1",
+            "::ffff:0:0:0",
+            "::1:0:7f00:1",
+            "64:ff9b::7f00:1",
+            "2002:7f00:1::",
+            "::127.0.0.1",
             "64:ff9b::a9fe:a9fe",
             "64:ff9b:1::a9fe:a9fe",
             "::a9fe:a9fe",
@@ -177,6 +187,10 @@ mod tests {
             ("http://user:pw@93.184.216.34/", "password"),
             ("http://127.0.0.1:9/hook", "loopback"),
             ("http://[::1]/hook", "loopback"),
+            ("http://[::ffff:0:7f00:1]/", "loopback"),
+            ("http://[64:ff9b::a9fe:a9fe]/", "loopback"),
+            ("http://[2002:a00:1::1]/", "loopback"),
+            ("http://[::a00:1]/", "loopback"),
             ("http://169.254.169.254/latest/meta-data", "loopback"),
             ("http://localhost/hook", "loopback"),
             ("http://exa\u{7}mple.com/", "control"),
@@ -184,6 +198,14 @@ mod tests {
         ] {
             let err = check(url, false).await.unwrap_err().to_string();
             assert!(err.contains(says), "{url}: {err}");
+        }
+        // At delivery too, for a URL saved before this rule.
+        for url in [
+            "http://[::ffff:0:7f00:1]/",
+            "http://[::ffff:7f00:1]/",
+            "http://[::7f00:1]/",
+        ] {
+            assert!(!literal_allowed(&Url::parse(url).unwrap()), "{url}");
         }
         assert!(check("http://127.0.0.1:9/hook", true).await.is_ok());
         assert!(check("https://93.184.216.34/hook", false).await.is_ok());
