@@ -9,6 +9,7 @@ mod extract;
 mod leaks;
 mod me;
 mod records;
+pub(crate) use records::Uncompressed;
 mod token_headers;
 mod tokens;
 mod webhooks;

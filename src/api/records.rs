@@ -16,6 +16,7 @@ use super::endpoints::Items;
 use super::error::{ApiError, ApiResult};
 use super::extract::{cursor_id, ApiQuery, Client};
 use app::api::endpoints::RecordView;
+use app::server::error::ServiceError;
 use app::server::requests::Call;
 use app::server::service::{
     endpoints::Method,
@@ -230,18 +231,173 @@ pub async fn list(
             let ApiQuery(params) = params?;
             let before = cursor_id(params.cursor.as_deref())?;
             let limit = params.limit.unwrap_or(50).clamp(1, RECORDS_PAGE_MAX);
-            let (records, next) =
-                traffic::list_records(&state.db, gate.access.endpoint.id, limit, before).await?;
-            let page = Items {
-                items: records,
-                next_cursor: next.map(|id| id.to_string()),
-            };
-            Ok(Json(page).into_response())
+            let endpoint_id = gate.access.endpoint.id;
+            let page = traffic::record_page(&state.db, endpoint_id, limit, before).await?;
+            Ok(page_answer(state.db.clone(), endpoint_id, page))
         }
         .await;
         finish(&state, Some(&gate), method, ip, 0, result)
     })
     .await
+}
+
+/// Characters of a large record's data read and sent at a time.
+const PIECE_CHARS: i64 = 64 * 1024;
+/// Small records are read together while they add up to at most this many bytes.
+const BATCH_BYTES: i64 = 64 * 1024;
+
+/// Marks an answer the compression layer leaves alone: a page of records is sent as the
+/// client reads it, and an encoder's window per slow reader would cost more than it saves.
+#[derive(Clone, Copy, Debug)]
+pub struct Uncompressed;
+
+/// A page of records as `{"items": [...], "next_cursor"}`, read from the database a batch
+/// or a piece at a time as the client takes the bytes: a client that reads nothing holds
+/// one piece, not the page.
+fn page_answer(
+    db: sea_orm::DatabaseConnection,
+    endpoint_id: i64,
+    page: traffic::RecordPage,
+) -> Response {
+    let sending = Sending {
+        db,
+        endpoint_id,
+        queue: page.records.into(),
+        next: page.next,
+        piece: None,
+        started: false,
+        first: true,
+        done: false,
+    };
+    let stream = futures_util::stream::try_unfold(sending, |mut sending| async move {
+        let chunk = sending.next_chunk().await.inspect_err(|err| {
+            tracing::warn!(error = %err, "a page of records was cut off");
+        })?;
+        Ok::<_, ServiceError>(chunk.map(|chunk| (Bytes::from(chunk), sending)))
+    });
+    let mut response = (
+        [(header::CONTENT_TYPE, "application/json")],
+        axum::body::Body::from_stream(stream),
+    )
+        .into_response();
+    response.extensions_mut().insert(Uncompressed);
+    response
+}
+
+struct Sending {
+    db: sea_orm::DatabaseConnection,
+    endpoint_id: i64,
+    /// Records still to send: id and data size in bytes.
+    queue: std::collections::VecDeque<(i64, i64)>,
+    next: Option<i64>,
+    /// A large record being sent: its id and the next character of its data.
+    piece: Option<(i64, i64)>,
+    started: bool,
+    first: bool,
+    done: bool,
+}
+
+/// A record's fields before its data, as `RecordView` names them.
+#[derive(Serialize)]
+struct Head<'a> {
+    id: i64,
+    received_at: chrono::DateTime<chrono::Utc>,
+    token: &'a str,
+}
+
+impl Sending {
+    async fn next_chunk(&mut self) -> Result<Option<String>, ServiceError> {
+        if self.done {
+            return Ok(None);
+        }
+        let mut out = String::new();
+        if !self.started {
+            self.started = true;
+            out.push_str("{\"items\":[");
+        }
+        if let Some((id, start)) = self.piece {
+            let piece =
+                traffic::record_data_piece(&self.db, self.endpoint_id, id, start, PIECE_CHARS)
+                    .await?;
+            match piece {
+                Some(piece) if piece.chars().count() as i64 == PIECE_CHARS => {
+                    out.push_str(&piece);
+                    self.piece = Some((id, start + PIECE_CHARS));
+                }
+                Some(piece) => {
+                    out.push_str(&piece);
+                    out.push('}');
+                    self.piece = None;
+                }
+                // Deleted before its first piece: its head is out already.
+                None if start == 1 => {
+                    out.push_str("null}");
+                    self.piece = None;
+                }
+                // Deleted halfway: the answer cannot be completed, only cut off.
+                None => return Err(ServiceError::NotFound),
+            }
+            return Ok(Some(out));
+        }
+        match self.queue.front().copied() {
+            None => {
+                let next = self
+                    .next
+                    .map_or("null".to_owned(), |id| format!("\"{id}\""));
+                out.push_str(&format!("],\"next_cursor\":{next}}}"));
+                self.done = true;
+            }
+            Some((id, size)) if size > BATCH_BYTES => {
+                self.queue.pop_front();
+                if let Some((received_at, token)) =
+                    traffic::record_head(&self.db, self.endpoint_id, id).await?
+                {
+                    self.item(&mut out, id, received_at, &token)?;
+                    self.piece = Some((id, 1));
+                }
+            }
+            Some(_) => {
+                let mut ids = Vec::new();
+                let mut bytes = 0;
+                while let Some(&(id, size)) = self.queue.front() {
+                    if size > BATCH_BYTES || (!ids.is_empty() && bytes + size > BATCH_BYTES) {
+                        break;
+                    }
+                    bytes += size;
+                    ids.push(id);
+                    self.queue.pop_front();
+                }
+                for record in traffic::records_with_ids(&self.db, self.endpoint_id, &ids).await? {
+                    self.item(&mut out, record.id, record.received_at, &record.sender)?;
+                    out.push_str(&record.data);
+                    out.push('}');
+                }
+            }
+        }
+        Ok(Some(out))
+    }
+
+    /// Appends a record's fields up to `"data":`, after a comma when it is not the first.
+    fn item(
+        &mut self,
+        out: &mut String,
+        id: i64,
+        received_at: chrono::DateTime<chrono::Utc>,
+        token: &str,
+    ) -> Result<(), ServiceError> {
+        if !std::mem::replace(&mut self.first, false) {
+            out.push(',');
+        }
+        let head = serde_json::to_string(&Head {
+            id,
+            received_at,
+            token,
+        })
+        .map_err(|e| ServiceError::Internal(format!("encoding a record: {e}")))?;
+        out.push_str(head.trim_end_matches('}'));
+        out.push_str(",\"data\":");
+        Ok(())
+    }
 }
 
 /// Deletes one record; only while the endpoint allows deleting.

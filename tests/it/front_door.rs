@@ -123,14 +123,14 @@ async fn spraying_from_one_address_is_limited_across_usernames(backend: Backend)
 }
 
 /// The server binary running as its own process, so that its memory is measured alone.
-struct ServerProcess {
+pub struct ServerProcess {
     child: std::process::Child,
-    base: String,
-    _dir: tempfile::TempDir,
+    pub base: String,
+    dir: tempfile::TempDir,
 }
 
 impl ServerProcess {
-    async fn start(env: &[(&str, &str)]) -> Self {
+    pub async fn start(env: &[(&str, &str)]) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
@@ -154,7 +154,7 @@ impl ServerProcess {
         let server = Self {
             child,
             base: format!("http://127.0.0.1:{port}"),
-            _dir: dir,
+            dir,
         };
         // Ready when it answers; it is starting, so a refused connection is tried again.
         let client = reqwest::Client::new();
@@ -173,19 +173,52 @@ impl ServerProcess {
     }
 
     /// Resident memory, in KiB.
-    fn rss(&self) -> u64 {
+    pub fn rss(&self) -> u64 {
+        self.memory("VmRSS:")
+    }
+
+    /// The most resident memory the process ever had, in KiB.
+    pub fn peak_rss(&self) -> u64 {
+        self.memory("VmHWM:")
+    }
+
+    fn memory(&self, line: &str) -> u64 {
         std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
             .ok()
             .and_then(|s| {
                 s.lines()
-                    .find(|l| l.starts_with("VmRSS:"))
+                    .find(|l| l.starts_with(line))
                     .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
             })
             .unwrap_or(0)
     }
 
+    pub fn addr(&self) -> std::net::SocketAddr {
+        self.base.trim_start_matches("http://").parse().unwrap()
+    }
+
+    /// A new secret from `tessera token create` on the server's database.
+    pub fn token(&self, user: &str, scopes: &str) -> String {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_tessera"))
+            .args([
+                "token", "create", "--user", user, "--name", "test", "--scopes", scopes,
+            ])
+            .env(
+                "DATABASE_URL",
+                format!("sqlite://{}/flood.db?mode=rwc", self.dir.path().display()),
+            )
+            .output()
+            .expect("tessera token create");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    }
+
     /// A client on the server's own pages, as a browser would be.
-    fn client(&self) -> reqwest::Client {
+    pub fn client(&self) -> reqwest::Client {
         let mut headers = reqwest::header::HeaderMap::new();
         headers.insert(header::ORIGIN, self.base.parse().unwrap());
         reqwest::Client::builder()

@@ -27,6 +27,7 @@ mod scanners;
 mod scope_use;
 mod sessions;
 mod sign_in;
+mod slow_clients;
 mod token_api;
 mod token_search;
 mod trust;

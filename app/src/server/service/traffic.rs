@@ -8,8 +8,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use rustc_hash::FxHashMap;
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    sea_query::Expr, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 
 use super::audit;
@@ -344,28 +344,105 @@ pub async fn create_record(state: &AppState, call: Call<'_>, data: String) -> Re
     state.records.store(call, data).await
 }
 
-/// Newest first, `limit` after the id `before`.
-pub async fn list_records(
+/// Bytes of record data one page of records carries at most: 200 records of 1 MiB would
+/// otherwise make a 200 MiB answer. A page holds at least one record, so paging always
+/// moves on.
+pub const RECORDS_PAGE_BYTES: i64 = 8 * 1024 * 1024;
+
+/// A page of records, newest first: their ids and data sizes in bytes, and the id the next
+/// page starts after, if there is more.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RecordPage {
+    pub records: Vec<(i64, i64)>,
+    pub next: Option<i64>,
+}
+
+/// Newest first, at most `limit` records or [`RECORDS_PAGE_BYTES`] after the id `before`;
+/// sizes only, so that the answer can be sent record by record as the client reads it.
+pub async fn record_page(
     db: &impl ConnectionTrait,
     endpoint_id: i64,
     limit: u64,
     before: Option<i64>,
-) -> Result<(Vec<RecordView>, Option<i64>)> {
+) -> Result<RecordPage> {
     let mut select = endpoint_record::Entity::find()
+        .select_only()
+        .column(endpoint_record::Column::Id)
+        .column_as(Expr::cust("CAST(octet_length(data) AS BIGINT)"), "size")
         .filter(endpoint_record::Column::EndpointId.eq(endpoint_id))
         .order_by_desc(endpoint_record::Column::Id)
         .limit(limit + 1);
     if let Some(before) = before {
         select = select.filter(endpoint_record::Column::Id.lt(before));
     }
-    let mut rows = select.all(db).await?;
-    let next = if rows.len() as u64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|r| r.id)
-    } else {
-        None
-    };
-    Ok((rows.into_iter().map(record_view).collect(), next))
+    let rows: Vec<(i64, i64)> = select.into_tuple().all(db).await?;
+    let mut page = RecordPage::default();
+    let mut bytes = 0;
+    for (id, size) in rows {
+        let full = page.records.len() as u64 == limit
+            || (!page.records.is_empty() && bytes + size > RECORDS_PAGE_BYTES);
+        if full {
+            page.next = page.records.last().map(|(id, _)| *id);
+            break;
+        }
+        bytes += size;
+        page.records.push((id, size));
+    }
+    Ok(page)
+}
+
+/// The endpoint's records among `ids`, data included, newest first (a deleted one is
+/// missing).
+pub async fn records_with_ids(
+    db: &impl ConnectionTrait,
+    endpoint_id: i64,
+    ids: &[i64],
+) -> Result<Vec<endpoint_record::Model>> {
+    Ok(endpoint_record::Entity::find()
+        .filter(endpoint_record::Column::EndpointId.eq(endpoint_id))
+        .filter(endpoint_record::Column::Id.is_in(ids.iter().copied()))
+        .order_by_desc(endpoint_record::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// A record without its data: when it came and from whom.
+pub async fn record_head(
+    db: &impl ConnectionTrait,
+    endpoint_id: i64,
+    id: i64,
+) -> Result<Option<(DateTime<Utc>, String)>> {
+    Ok(endpoint_record::Entity::find_by_id(id)
+        .select_only()
+        .column(endpoint_record::Column::ReceivedAt)
+        .column(endpoint_record::Column::Sender)
+        .filter(endpoint_record::Column::EndpointId.eq(endpoint_id))
+        .into_tuple()
+        .one(db)
+        .await?)
+}
+
+/// `chars` characters of a record's data from the `start`th (from 1): a large record is
+/// read and sent a piece at a time, so a client that reads slowly holds one piece.
+pub async fn record_data_piece(
+    db: &impl ConnectionTrait,
+    endpoint_id: i64,
+    id: i64,
+    start: i64,
+    chars: i64,
+) -> Result<Option<String>> {
+    Ok(endpoint_record::Entity::find_by_id(id)
+        .select_only()
+        .column_as(
+            // Literals, not bound values: PostgreSQL's substr takes integers, and binds
+            // come as bigints. Both are numbers of ours.
+            Expr::cust(format!("substr(data, {start}, {chars})")),
+            "piece",
+        )
+        .filter(endpoint_record::Column::EndpointId.eq(endpoint_id))
+        .into_tuple()
+        .one(db)
+        .await?)
 }
 
 pub async fn get_record(
