@@ -44,6 +44,31 @@ test("an inconsistent policy is refused with a message naming it", async ({ page
   await expect(page.getByLabel("Default lifetime (days)")).toHaveValue("90");
 });
 
+test("clearing Maximum lifetime is refused by the field instead of saving no maximum", async ({ page, login }) => {
+  await login.open("/admin/settings");
+  await login.signInAndWait(ADMIN);
+  const maximum = page.getByLabel("Maximum lifetime (days, 0 for no limit)");
+  await maximum.fill("365");
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Settings saved." })).toBeVisible();
+  await maximum.fill("");
+  await page.getByRole("button", { name: "Save" }).click();
+  const field = page.locator(".field").filter({ has: maximum });
+  await expect(field.getByRole("alert")).toContainText("enter a whole number");
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByLabel("Maximum lifetime (days, 0 for no limit)")).toHaveValue("365");
+  // An explicit 0 still means no maximum; then back to the default for the other tests.
+  for (const days of ["0", "365"]) {
+    await page.getByLabel("Maximum lifetime (days, 0 for no limit)").fill(days);
+    await page.getByRole("button", { name: "Save" }).click();
+    await expect(page.getByRole("status").filter({ hasText: "Settings saved." })).toBeVisible();
+    await page.reload();
+    await hydrated(page);
+    await expect(page.getByLabel("Maximum lifetime (days, 0 for no limit)")).toHaveValue(days);
+  }
+});
+
 test("the audit log lists sign-ins newest first and filters by action", async ({ page, login }) => {
   await login.open("/admin/audit");
   await login.signIn(ADMIN);

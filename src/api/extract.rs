@@ -180,11 +180,7 @@ pub fn json_rejection(rejection: JsonRejection) -> ApiError {
             None,
             format!("The body is not valid JSON: {}", e.body_text()),
         ),
-        JsonRejection::MissingJsonContentType(_) => ApiError::validation(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            None,
-            "Send JSON with Content-Type: application/json",
-        ),
+        JsonRejection::MissingJsonContentType(_) => not_json(),
         other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => payload_too_large(),
         other => ApiError::validation(StatusCode::BAD_REQUEST, None, other.body_text()),
     }
@@ -196,6 +192,29 @@ pub fn form_rejection(rejection: FormRejection) -> ApiError {
     } else {
         ApiError::validation(StatusCode::BAD_REQUEST, None, rejection.body_text())
     }
+}
+
+/// 415 for a body that does not say it is JSON.
+pub fn not_json() -> ApiError {
+    ApiError::validation(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        None,
+        "Send JSON with Content-Type: application/json",
+    )
+}
+
+/// Whether the request says its body is JSON (`application/json` or `*/*+json`), as
+/// [`ApiJson`] requires, for handlers that read the bytes themselves.
+pub fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .map(|essence| essence.trim().to_ascii_lowercase())
+        .is_some_and(|essence| {
+            essence == "application/json"
+                || (essence.starts_with("application/") && essence.ends_with("+json"))
+        })
 }
 
 pub fn bytes_rejection(rejection: BytesRejection) -> ApiError {

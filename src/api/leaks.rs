@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::error::ApiResult;
-use super::extract::{bytes_rejection, json_rejection, Client};
+use super::extract::{bytes_rejection, is_json, json_rejection, not_json, Client};
 use app::server::service::leaks::{self, Report};
 use app::server::state::AppState;
 
@@ -52,6 +52,8 @@ pub async fn report(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Json<Vec<LeakVerdict>>> {
+    let ip = ip.to_string();
+    leaks::admit(&state.db, &ip).await?;
     let body = body.map_err(bytes_rejection)?;
     // The signature covers the body's bytes as sent, so it is checked before parsing.
     if let Some(keys) = &state.sessions.leak_report_keys {
@@ -59,6 +61,9 @@ pub async fn report(
             .get("github-public-key-signature")
             .and_then(|value| value.to_str().ok());
         keys.verify(&body, signature)?;
+    }
+    if !is_json(&headers) {
+        return Err(not_json());
     }
     let Json(items) = Json::<Vec<LeakItem>>::from_bytes(&body).map_err(json_rejection)?;
     let reports = items
@@ -70,7 +75,6 @@ pub async fn report(
             source: item.source,
         })
         .collect();
-    let ip = ip.to_string();
     let verdicts = leaks::report(&state.db, &state.auth, reports, Some(&ip)).await?;
     Ok(Json(
         verdicts

@@ -9,7 +9,6 @@ mod extract;
 mod leaks;
 mod me;
 mod records;
-pub(crate) use records::Uncompressed;
 mod token_headers;
 mod tokens;
 mod webhooks;
@@ -23,6 +22,7 @@ use axum::{
 use app::server::state::AppState;
 
 pub use docs::ApiDoc;
+pub(crate) use records::Uncompressed;
 
 /// Larger bodies are refused with 413 before they are read.
 pub const BODY_LIMIT: usize = 64 * 1024;

@@ -407,6 +407,35 @@ impl TestApp {
         .expect("issue token")
     }
 
+    /// An endpoint "orders" that takes tokens, and an endpoint token "Billing" (not assigned
+    /// to it), made through the API with the administrator's `root`: their ids.
+    pub async fn endpoint_with_token(&self, root: &str) -> (i64, i64) {
+        let body = serde_json::json!({"name": "Orders", "path": "orders", "auth_type": "token"});
+        let (status, endpoint) = self
+            .call(
+                reqwest::Method::POST,
+                "/api/v1/admin/endpoints",
+                root,
+                Some(body),
+            )
+            .await;
+        assert_eq!(status, 201, "{endpoint}");
+        let body = serde_json::json!({"name": "Billing"});
+        let (status, issued) = self
+            .call(
+                reqwest::Method::POST,
+                "/api/v1/admin/endpoint-tokens",
+                root,
+                Some(body),
+            )
+            .await;
+        assert_eq!(status, 201, "{issued}");
+        (
+            endpoint["id"].as_i64().unwrap(),
+            issued["endpoint_token"]["id"].as_i64().unwrap(),
+        )
+    }
+
     /// The JSON answer of a GET to the REST API.
     pub async fn get_json(&self, path: &str, token: &str) -> serde_json::Value {
         let response = self

@@ -17,6 +17,7 @@ on_both_backends!(
     free_text_refuses_control_and_direction_characters,
     usernames_that_look_like_existing_ones_are_refused,
     leak_reports_must_be_signed_when_keys_are_configured,
+    a_user_made_before_compatibility_keys_is_still_found,
 );
 
 const UNSAFE: [&str; 6] = [
@@ -36,26 +37,7 @@ async fn free_text_refuses_control_and_direction_characters(backend: Backend) {
         .await
         .secret;
     let token = app.issue("admin", &["profile:read"]).await.token.id;
-    let (status, endpoint) = app
-        .call(
-            Method::POST,
-            "/api/v1/admin/endpoints",
-            &root,
-            Some(json!({"name": "Orders", "path": "orders", "auth_type": "token"})),
-        )
-        .await;
-    assert_eq!(status, 201, "{endpoint}");
-    let endpoint = endpoint["id"].as_i64().unwrap();
-    let (status, issued) = app
-        .call(
-            Method::POST,
-            "/api/v1/admin/endpoint-tokens",
-            &root,
-            Some(json!({"name": "Billing"})),
-        )
-        .await;
-    assert_eq!(status, 201, "{issued}");
-    let endpoint_token = issued["endpoint_token"]["id"].as_i64().unwrap();
+    let (endpoint, endpoint_token) = app.endpoint_with_token(&root).await;
     let before = app.get_json("/api/v1/admin/tokens", &root).await;
 
     for text in UNSAFE {
@@ -184,7 +166,11 @@ async fn usernames_that_look_like_existing_ones_are_refused(backend: Backend) {
     let app = TestApp::spawn(&db).await;
     let root = app.issue("admin", &["admin"]).await.secret;
     assert_eq!(create_user(&app, &root, "root").await.0, 201);
+    assert_eq!(create_user(&app, &root, "alice").await.0, 201);
     for look_alike in [
+        "r00t",  // zeros
+        "aIice", // capital I
+        "AIice",
         "аdmin",      // Cyrillic а
         "ａｄｍｉｎ", // fullwidth
         "ADMIN",
@@ -224,7 +210,7 @@ async fn usernames_that_look_like_existing_ones_are_refused(backend: Backend) {
         assert_eq!(create_user(&app, &root, name).await.0, 201, "{name}");
     }
     let users = app.get_json("/api/v1/admin/users", &root).await;
-    assert_eq!(users["items"].as_array().unwrap().len(), 7, "{users}");
+    assert_eq!(users["items"].as_array().unwrap().len(), 8, "{users}");
     app.stop().await;
 }
 
@@ -274,5 +260,59 @@ async fn leak_reports_must_be_signed_when_keys_are_configured(backend: Backend) 
     }
     assert_eq!(send(Some(sign(&scanner, body.as_bytes()))).await, 200);
     assert_eq!(app.me_status(&leaked).await, 401);
+    app.stop().await;
+}
+
+/// Before usernames were kept in compatibility form, `ｂｏｂ` (fullwidth) and `bob` could
+/// both be made. At the next start `ｂｏｂ` cannot take the key `bob`: it keeps its own, and
+/// is found by it, never mistaken for bob.
+async fn a_user_made_before_compatibility_keys_is_still_found(backend: Backend) {
+    use app::server::entity::user;
+    use app::server::service::accounts;
+    use sea_orm::{ActiveModelTrait, EntityTrait, NotSet, Set};
+
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(&db).await;
+    app.create_user("bob", false).await;
+    let bob = app.user_id("bob").await;
+    let template = user::Entity::find_by_id(bob)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let legacy = user::ActiveModel {
+        id: NotSet,
+        username: Set("ｂｏｂ".into()),
+        username_key: Set("ｂｏｂ".into()),
+        username_skeleton: Set(None),
+        display_name: Set("The other bob".into()),
+        ..template.into()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(accounts::fill_skeletons(&app.db).await.unwrap(), 1);
+    for (name, id) in [
+        ("ｂｏｂ", legacy.id),
+        ("ＢＯＢ", legacy.id),
+        ("bob", bob),
+        ("BOB", bob),
+    ] {
+        let found = accounts::find_by_username(&app.db, name)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(found.id, id, "{name}");
+    }
+    let filled = user::Entity::find_by_id(legacy.id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(filled.username_key, "ｂｏｂ");
+    assert_eq!(
+        filled.username_skeleton,
+        Some(accounts::username_skeleton("bob"))
+    );
     app.stop().await;
 }

@@ -236,6 +236,16 @@ async fn garbage_and_unknown_secrets_are_false_positives(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(response.status().as_u16(), 400);
+    // A form post (which a browser sends across sites without asking) is not a report.
+    let response = app
+        .client()
+        .post(app.url("/api/v1/leaks"))
+        .header("content-type", "text/plain")
+        .body(json!([item(&unknown)]).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 415);
     let (status, answer) = report(&app, json!(vec![item("x"); 101])).await;
     assert_eq!(
         (status, &answer["error"]["code"]),

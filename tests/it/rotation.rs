@@ -20,18 +20,26 @@ on_both_backends!(
     regenerating_an_expired_token_gives_a_working_secret,
 );
 
-/// Moves the end of a token's overlap to a moment in the past, as the clock would.
-async fn end_overlap(app: &TestApp, id: i64) {
+/// Changes a token's row as the passing of time would.
+async fn age_token(app: &TestApp, id: i64, change: impl FnOnce(&mut access_token::ActiveModel)) {
     let row = access_token::Entity::find_by_id(id)
         .one(&app.db)
         .await
         .unwrap()
         .unwrap();
     let mut row: access_token::ActiveModel = row.into();
-    row.previous_valid_until = Set(Some(chrono::Utc::now() - chrono::Duration::seconds(1)));
+    change(&mut row);
     row.update(&app.db).await.unwrap();
     // As a real change would: the next call reads the moved time.
     app.state.auth.reset();
+}
+
+/// Moves the end of a token's overlap to a moment in the past.
+async fn end_overlap(app: &TestApp, id: i64) {
+    age_token(app, id, |row| {
+        row.previous_valid_until = Set(Some(chrono::Utc::now() - chrono::Duration::seconds(1)));
+    })
+    .await;
 }
 
 async fn both_secrets_work_until_the_overlap_ends(backend: Backend) {
@@ -247,16 +255,11 @@ async fn regenerating_an_expired_token_gives_a_working_secret(backend: Backend) 
     let app = TestApp::spawn(&db).await;
     let root = app.issue("admin", &["admin"]).await.secret;
     let token = app.issue("admin", &["profile:read"]).await;
-    let row = access_token::Entity::find_by_id(token.token.id)
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
     let today = chrono::Utc::now().date_naive();
-    let mut row: access_token::ActiveModel = row.into();
-    row.expires_at = Set(Some(today - chrono::Duration::days(1)));
-    row.update(&app.db).await.unwrap();
-    app.state.auth.reset();
+    age_token(&app, token.token.id, |row| {
+        row.expires_at = Set(Some(today - chrono::Duration::days(1)));
+    })
+    .await;
     assert_eq!(app.me_status(&token.secret).await, 401);
 
     let path = format!("/api/v1/admin/tokens/{}/regenerate", token.token.id);
@@ -295,26 +298,7 @@ async fn a_replaced_secret_makes_calls_but_no_change(backend: Backend) {
     app.create_user("svc", false).await;
     let svc = app.issue("svc", &["profile:read"]).await;
     let svc_id = app.user_id("svc").await;
-    let (status, endpoint) = app
-        .call(
-            Method::POST,
-            "/api/v1/admin/endpoints",
-            &root.secret,
-            Some(json!({"name": "Orders", "path": "orders", "auth_type": "token"})),
-        )
-        .await;
-    assert_eq!(status, 201, "{endpoint}");
-    let endpoint = endpoint["id"].as_i64().unwrap();
-    let (status, issued) = app
-        .call(
-            Method::POST,
-            "/api/v1/admin/endpoint-tokens",
-            &root.secret,
-            Some(json!({"name": "Billing"})),
-        )
-        .await;
-    assert_eq!(status, 201, "{issued}");
-    let endpoint_token = issued["endpoint_token"]["id"].as_i64().unwrap();
+    let (endpoint, endpoint_token) = app.endpoint_with_token(&root.secret).await;
 
     let own = format!("/api/v1/admin/tokens/{}/regenerate", root.token.id);
     let (status, rotated) = app
@@ -467,6 +451,18 @@ async fn a_replaced_secret_makes_calls_but_no_change(backend: Backend) {
     let hooks = app.get_json("/api/v1/admin/webhooks", &new).await;
     assert_eq!(hooks["items"], json!([]), "{hooks}");
     assert_eq!(changes_logged().await, before);
+    // The attempts are in the log, by the token's number (once a minute, like refusals).
+    let refusals = app
+        .get_json("/api/v1/admin/audit?action=auth.refused", &new)
+        .await;
+    let tried = refusals["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|event| event["details"]["reason"] == "previous_secret")
+        .collect::<Vec<_>>();
+    assert_eq!(tried.len(), 1, "{refusals}");
+    assert_eq!(tried[0]["target"], app::model::token::number(id));
     app.stop().await;
 }
 

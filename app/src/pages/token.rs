@@ -106,13 +106,14 @@ fn TokenSummary(detail: TokenDetail, changed: RwSignal<u32>, list: &'static str)
     // The previous secret: until when it works, and when it was last used.
     let previous = RwSignal::new((token.previous_valid_until, token.previous_used_at));
     // Regenerate is a rotation without overlap; Rotate lets the old secret work a while.
-    let expired = token.reason == Some(Reason::Expired);
+    // A regeneration renews an expired token: the next one is an ordinary rotation.
+    let expired = RwSignal::new(token.reason == Some(Reason::Expired));
     let rotate = {
         let (name, number) = (name.clone(), number.clone());
         move |grace: i64| {
             let (question, label) = match Overlap::from_seconds(grace) {
                 // The old secret is dead already, and stays so: no overlap to offer.
-                _ if expired => (
+                _ if expired.get_untracked() => (
                     format!("Regenerate “{name}” ({number})? It has expired: the new secret works for the policy's default lifetime."),
                     "Regenerate",
                 ),
@@ -142,6 +143,7 @@ fn TokenSummary(detail: TokenDetail, changed: RwSignal<u32>, list: &'static str)
                             // away before it was copied.
                             previous
                                 .set((new.token.previous_valid_until, new.token.previous_used_at));
+                            expired.set(new.token.reason == Some(Reason::Expired));
                             issued.set(Some(new));
                         }
                         Err(e) => message.set(Some(Err(e.to_string()))),

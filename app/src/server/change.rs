@@ -15,7 +15,7 @@ use sea_orm::{
 use super::authz::Grant;
 use super::cache::AuthCache;
 use super::entity::change_counter;
-use super::error::Result;
+use super::error::{Result, ServiceError};
 use super::service::audit;
 
 /// The PostgreSQL channel on which a committed change is announced.
@@ -76,7 +76,30 @@ impl<'a> Change<'a> {
         grant: &Grant,
     ) -> Result<Self> {
         let mut change = Self::begin(db, cache).await?;
-        grant.still_holds(change.db()).await?;
+        if let Err(refused) = grant.still_holds(change.db()).await {
+            // Ended first: on SQLite its transaction holds the only write lock.
+            let Self { txn, .. } = change;
+            txn.rollback().await?;
+            // A replaced secret tried a change: its owner should see the attempt.
+            if matches!(refused, ServiceError::PreviousSecret) {
+                let credential = grant.via().label();
+                let refusal = audit::Refusal {
+                    credential: &credential,
+                    actor: Some(grant.username()),
+                    ip: grant.ip(),
+                    reason: "previous_secret",
+                };
+                audit::refused(
+                    db,
+                    &cache.refusals,
+                    refusal,
+                    audit::Action::AccessRefused,
+                    None,
+                )
+                .await?;
+            }
+            return Err(refused);
+        }
         change.ip = grant.ip().map(str::to_owned);
         Ok(change)
     }

@@ -3,7 +3,7 @@ use chrono::{NaiveDate, Utc};
 use rand::{distr::Alphanumeric, RngExt};
 use sea_orm::{
     sea_query::Expr, ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
-    EntityTrait, NotSet, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    EntityTrait, NotSet, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, SqlErr,
 };
 use unicode_normalization::UnicodeNormalization;
 
@@ -44,11 +44,21 @@ pub fn username_key(username: &str) -> String {
     username.trim().nfkc().collect::<String>().to_lowercase()
 }
 
-/// What a username looks like (Unicode TR39's skeleton of its key): `аdmin` with a Cyrillic
-/// а, `rοot` with a Greek ο and `admın` with a dotless ı look like `admin` and `root`, and
-/// a new username may not look like an existing one.
+/// The key a username had before keys were kept in compatibility form: users made then
+/// whose new key another user already had keep this one (see [`fill_skeletons`]).
+fn legacy_key(username: &str) -> String {
+    username.trim().to_lowercase()
+}
+
+/// What a username looks like (Unicode TR39's skeleton): `аdmin` with a Cyrillic а, `rοot`
+/// with a Greek ο, `admın` with a dotless ı, `r00t` with zeros and `aIice` with a capital I
+/// look like `admin`, `root` and `alice`, and a new username may not look like an existing
+/// one. The skeleton is taken before folding case (it maps `0` to `O` and `I` to `l`),
+/// folded, and taken again; names that differ only in case share a key anyway.
 pub fn username_skeleton(username: &str) -> String {
-    unicode_security::skeleton(&username_key(username)).collect()
+    let compatible: String = username.trim().nfkc().collect();
+    let looks: String = unicode_security::skeleton(&compatible).collect();
+    unicode_security::skeleton(&looks.to_lowercase()).collect()
 }
 
 /// Fills in the look of users created before it was kept (see [`username_skeleton`]), and
@@ -76,9 +86,17 @@ pub async fn fill_skeletons(db: &DatabaseConnection) -> Result<usize> {
             .filter(user::Column::Id.eq(user.id))
             .exec(db)
             .await;
-        // An account whose name became another's in compatibility form keeps its old key.
-        if let Err(err) = renamed {
-            tracing::warn!(user = user.id, error = %err, "kept a username's old key");
+        match renamed {
+            Ok(_) => {}
+            // Its compatibility form is another user's name: it keeps its old key, under
+            // which `find_by_username` still finds it.
+            Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+                tracing::warn!(
+                    user = user.id,
+                    "a username is another's in compatibility form; it keeps its old key"
+                );
+            }
+            Err(err) => return Err(err.into()),
         }
     }
     Ok(users.len())
@@ -92,7 +110,14 @@ pub fn validate_username(username: &str) -> Result<String> {
     if username.is_empty() {
         return Err(ServiceError::validation("username", "Enter a username"));
     }
-    if username.chars().count() > USERNAME_MAX_LEN {
+    // Folding case may lengthen a name (`İ` is two characters in lower case); the key
+    // must fit too.
+    if username
+        .chars()
+        .count()
+        .max(username_key(username).chars().count())
+        > USERNAME_MAX_LEN
+    {
         return Err(ServiceError::validation(
             "username",
             format!("Username must be at most {USERNAME_MAX_LEN} characters"),
@@ -278,10 +303,18 @@ pub async fn find_by_username(
     if username.chars().any(char::is_control) {
         return Ok(None);
     }
-    Ok(user::Entity::find()
-        .filter(user::Column::UsernameKey.eq(username_key(username)))
-        .one(db)
-        .await?)
+    // A user that kept its legacy key is found by it first: the compatibility form of that
+    // name belongs to someone else.
+    let (key, legacy) = (username_key(username), legacy_key(username));
+    let mut found = user::Entity::find()
+        .filter(user::Column::UsernameKey.is_in([key, legacy.clone()]))
+        .all(db)
+        .await?;
+    let at = found
+        .iter()
+        .position(|user| user.username_key == legacy)
+        .unwrap_or(0);
+    Ok((!found.is_empty()).then(|| found.swap_remove(at)))
 }
 
 /// Changes to a user; `None` leaves a field as it is.

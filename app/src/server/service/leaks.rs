@@ -81,6 +81,13 @@ fn clean(text: &str) -> String {
         .collect()
 }
 
+/// Counts a report against its sender's limit ([`PER_REPORTER`]), before anything about it
+/// costs work: its signature, its parsing, its look-ups.
+pub async fn admit(db: &DatabaseConnection, ip: &str) -> Result<()> {
+    limits::reserve(db, Key::Reporter(ip), PER_REPORTER, Utc::now()).await
+}
+
+/// Handles an admitted report (see [`admit`]); `ip` is its sender's, for the audit log.
 pub async fn report(
     db: &DatabaseConnection,
     cache: &AuthCache,
@@ -92,9 +99,6 @@ pub async fn report(
             field: "body",
             message: format!("A report may hold at most {ITEMS_MAX} items"),
         });
-    }
-    if let Some(ip) = ip {
-        limits::reserve(db, Key::Reporter(ip), PER_REPORTER, Utc::now()).await?;
     }
     let response = settings::load(db).await?.leak_response;
     let mut verdicts = Vec::with_capacity(reports.len());

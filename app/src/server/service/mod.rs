@@ -21,11 +21,16 @@ use sea_orm::Condition;
 
 use crate::server::error::{Result, ServiceError};
 
-/// Characters no stored text may hold: control characters (PostgreSQL refuses NUL; the
-/// others only garble what shows the text) and the bidirectional overrides and isolates,
-/// which make a name read as something it is not ("Trojan Source").
+/// Characters no stored text may hold: control characters and the line and paragraph
+/// separators (PostgreSQL refuses NUL; the others break or garble what shows the text), and
+/// the bidirectional overrides and isolates, which make a name read as something it is not
+/// ("Trojan Source").
 pub(crate) fn is_unsafe_char(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    c.is_control()
+        || matches!(
+            c,
+            '\u{2028}' | '\u{2029}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+        )
 }
 
 /// `value` trimmed, or a message naming `label` when it holds an unsafe character (see

@@ -564,6 +564,10 @@ pub async fn regenerate(
             },
         });
     }
+    if renewed.is_some() {
+        // The notices of the life that ended are not the new life's.
+        super::super::expiry::forget(change.db(), id).await?;
+    }
     change
         .audit(
             Event::by(actor, Action::TokenRegenerate, &number(id)).details(serde_json::json!({
