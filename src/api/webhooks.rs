@@ -16,7 +16,8 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 /// Every webhook (at most 20, so in one page).
-#[utoipa::path(get, path = "/api/v1/admin/webhooks", tag = "webhooks",
+#[utoipa::path(get, path = "/api/v1/admin/webhooks",
+    operation_id = "listWebhooks", tag = "webhooks",
     responses((status = 200, body = Page<WebhookView>)), security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
@@ -41,7 +42,8 @@ pub struct LogParams {
 
 /// Adds a webhook; the answer carries its signing secret, shown this once. The URL must
 /// reach a public address.
-#[utoipa::path(post, path = "/api/v1/admin/webhooks", tag = "webhooks", request_body = WebhookDraft,
+#[utoipa::path(post, path = "/api/v1/admin/webhooks",
+    operation_id = "createWebhook", tag = "webhooks", request_body = WebhookDraft,
     responses((status = 201, body = CreatedWebhook), (status = 422, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn create(
@@ -55,7 +57,8 @@ pub async fn create(
 }
 
 /// Changes any of `url`, `events`, `enabled`; turning a webhook on clears why it was off.
-#[utoipa::path(patch, path = "/api/v1/admin/webhooks/{id}", tag = "webhooks", request_body = WebhookDraft,
+#[utoipa::path(patch, path = "/api/v1/admin/webhooks/{id}",
+    operation_id = "updateWebhook", tag = "webhooks", request_body = WebhookDraft,
     responses((status = 200, body = WebhookView), (status = 404, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn update(
@@ -70,7 +73,8 @@ pub async fn update(
 }
 
 /// Deletes a webhook with its pending deliveries and its log.
-#[utoipa::path(delete, path = "/api/v1/admin/webhooks/{id}", tag = "webhooks",
+#[utoipa::path(delete, path = "/api/v1/admin/webhooks/{id}",
+    operation_id = "deleteWebhook", tag = "webhooks",
     responses((status = 204), (status = 404, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn delete(
@@ -84,7 +88,8 @@ pub async fn delete(
 }
 
 /// The webhook's deliveries, newest first, each with its attempts.
-#[utoipa::path(get, path = "/api/v1/admin/webhooks/{id}/deliveries", tag = "webhooks",
+#[utoipa::path(get, path = "/api/v1/admin/webhooks/{id}/deliveries",
+    operation_id = "listWebhookDeliveries", tag = "webhooks",
     params(LogParams),
     responses((status = 200, body = Page<DeliveryView>), (status = 404, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
@@ -106,6 +111,7 @@ pub async fn deliveries(
 
 /// Sends a delivery again, with the same `webhook-id`.
 #[utoipa::path(post, path = "/api/v1/admin/webhooks/{id}/deliveries/{delivery_id}/redeliver",
+    operation_id = "redeliverWebhookDelivery",
     tag = "webhooks",
     responses((status = 202, body = DeliveryView), (status = 404, body = super::error::ErrorBody),
         (status = 409, body = super::error::ErrorBody)),

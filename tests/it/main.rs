@@ -18,6 +18,7 @@ mod instances;
 mod kill_switches;
 mod leaks;
 mod migrations;
+mod openapi;
 mod pages;
 mod rate_limits;
 mod receiver;
