@@ -147,7 +147,9 @@ pub async fn list_tokens(
 
 /// Issues a token for a user; the secret is in this answer only.
 #[utoipa::path(post, path = "/api/v1/admin/tokens",
-    operation_id = "createAdminToken", tag = "admin", request_body = AdminCreateTokenRequest,
+    operation_id = "createAdminToken", tag = "admin",
+    request_body(content = AdminCreateTokenRequest, example = json!({
+        "user": "admin", "name": "Deploy bot", "scopes": ["profile:read", "tokens:read"]})),
     responses((status = 201, body = IssuedToken), (status = 422, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn create_token(

@@ -51,7 +51,7 @@ impl From<CreateTokenRequest> for NewToken {
 #[derive(Deserialize, ToSchema)]
 pub struct AdminCreateTokenRequest {
     /// The owner's username.
-    #[schema(min_length = 1, max_length = 64)]
+    #[schema(min_length = 1, max_length = 64, example = "admin")]
     pub user: String,
     /// An existing secret to import instead of generating one: 22 to 256 visible ASCII
     /// characters with at least 128 bits of entropy, used by no other credential. The answer
@@ -124,10 +124,19 @@ pub struct UserObject {
 #[serde(deny_unknown_fields)]
 pub struct CreateUserRequest {
     /// Letters, digits and `. _ - @`; unique whatever the case.
-    #[schema(min_length = 1, max_length = 64, pattern = r"^[\p{L}\p{N}._@-]+$")]
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[\p{L}\p{N}._@-]+$",
+        example = "svc-billing"
+    )]
     pub username: String,
     /// Refused when common or easy to guess, or built from the other fields.
-    #[schema(min_length = 8, max_length = 256)]
+    #[schema(
+        min_length = 8,
+        max_length = 256,
+        example = "lantern meadow copper violin"
+    )]
     pub password: String,
     #[schema(max_length = 200)]
     pub display_name: Option<String>,

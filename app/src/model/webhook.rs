@@ -93,7 +93,14 @@ pub struct WebhookView {
 pub struct WebhookDraft {
     /// http or https, without credentials, reaching a public address (unless the instance
     /// allows private ones).
-    #[cfg_attr(feature = "ssr", schema(max_length = 2000, pattern = r"^https?://"))]
+    #[cfg_attr(
+        feature = "ssr",
+        schema(
+            max_length = 2000,
+            pattern = r"^https?://[^\s/?#@]+([/?#]\S*)?$",
+            example = "https://hooks.example.com/tessera"
+        )
+    )]
     pub url: Option<String>,
     #[cfg_attr(feature = "ssr", schema(min_items = 1))]
     pub events: Option<Vec<WebhookEvent>>,
