@@ -123,11 +123,11 @@ pub struct UserObject {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUserRequest {
-    /// Letters, digits and `. _ - @`; unique whatever the case.
+    /// Letters and digits of any script, and `. _ - @`; unique whatever the case.
     #[schema(
         min_length = 1,
         max_length = 64,
-        pattern = r"^[\p{L}\p{N}._@-]+$",
+        pattern = r"^[\w.@-]+$",
         example = "svc-billing"
     )]
     pub username: String,
