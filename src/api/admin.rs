@@ -21,7 +21,8 @@ use app::server::service::{
 use app::server::state::AppState;
 
 /// Every user, for administrators.
-#[utoipa::path(get, path = "/api/v1/admin/users", tag = "admin", params(ListParams),
+#[utoipa::path(get, path = "/api/v1/admin/users",
+    operation_id = "listUsers", tag = "admin", params(ListParams),
     responses((status = 200, body = Page<UserObject>)), security(("bearer" = [])))]
 pub async fn list_users(
     State(state): State<AppState>,
@@ -38,7 +39,8 @@ pub async fn list_users(
 }
 
 /// Creates a user; the password must pass the strength check.
-#[utoipa::path(post, path = "/api/v1/admin/users", tag = "admin", request_body = CreateUserRequest,
+#[utoipa::path(post, path = "/api/v1/admin/users",
+    operation_id = "createUser", tag = "admin", request_body = CreateUserRequest,
     responses((status = 201, body = UserObject), (status = 409, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn create_user(
@@ -70,7 +72,8 @@ pub async fn create_user(
 }
 
 /// Changes a user: names, administrator, technical, locked, active until.
-#[utoipa::path(patch, path = "/api/v1/admin/users/{id}", tag = "admin", request_body = UpdateUserRequest,
+#[utoipa::path(patch, path = "/api/v1/admin/users/{id}",
+    operation_id = "updateUser", tag = "admin", request_body = UpdateUserRequest,
     responses((status = 200, body = UserObject), (status = 404, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn update_user(
@@ -93,7 +96,8 @@ pub async fn update_user(
 }
 
 /// Kill switch: revokes every token the user owns, at once on every instance.
-#[utoipa::path(post, path = "/api/v1/admin/users/{id}/revoke-tokens", tag = "admin",
+#[utoipa::path(post, path = "/api/v1/admin/users/{id}/revoke-tokens",
+    operation_id = "revokeTokensOfUser", tag = "admin",
     responses((status = 200, body = RevokedCount), (status = 404, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn revoke_user_tokens(
@@ -108,7 +112,8 @@ pub async fn revoke_user_tokens(
 
 /// Kill switch for the morning after an incident: revokes every access token whose current
 /// secret was issued before `before` (a token regenerated since keeps working).
-#[utoipa::path(post, path = "/api/v1/admin/tokens/revoke-issued-before", tag = "admin",
+#[utoipa::path(post, path = "/api/v1/admin/tokens/revoke-issued-before",
+    operation_id = "revokeTokensIssuedBefore", tag = "admin",
     request_body = RevokeIssuedBeforeRequest,
     responses((status = 200, body = RevokedCount), (status = 422, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
@@ -124,7 +129,8 @@ pub async fn revoke_issued_before(
 }
 
 /// Every user's tokens, filtered by user, state and text, in pages.
-#[utoipa::path(get, path = "/api/v1/admin/tokens", tag = "admin", params(ListParams),
+#[utoipa::path(get, path = "/api/v1/admin/tokens",
+    operation_id = "listAdminTokens", tag = "admin", params(ListParams),
     responses((status = 200, body = Page<TokenView>)), security(("bearer" = [])))]
 pub async fn list_tokens(
     State(state): State<AppState>,
@@ -140,7 +146,10 @@ pub async fn list_tokens(
 }
 
 /// Issues a token for a user; the secret is in this answer only.
-#[utoipa::path(post, path = "/api/v1/admin/tokens", tag = "admin", request_body = AdminCreateTokenRequest,
+#[utoipa::path(post, path = "/api/v1/admin/tokens",
+    operation_id = "createAdminToken", tag = "admin",
+    request_body(content = AdminCreateTokenRequest, example = json!({
+        "user": "admin", "name": "Deploy bot", "scopes": ["profile:read", "tokens:read"]})),
     responses((status = 201, body = IssuedToken), (status = 422, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn create_token(
@@ -163,7 +172,8 @@ pub async fn create_token(
 }
 
 /// One token of any user.
-#[utoipa::path(get, path = "/api/v1/admin/tokens/{id}", tag = "admin",
+#[utoipa::path(get, path = "/api/v1/admin/tokens/{id}",
+    operation_id = "getAdminToken", tag = "admin",
     responses((status = 200, body = TokenView), (status = 404, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn get_token(
@@ -176,7 +186,8 @@ pub async fn get_token(
 }
 
 /// Calls per day of any user's token, over the last 30 days.
-#[utoipa::path(get, path = "/api/v1/admin/tokens/{id}/usage", tag = "admin",
+#[utoipa::path(get, path = "/api/v1/admin/tokens/{id}/usage",
+    operation_id = "getAdminTokenUsage", tag = "admin",
     responses((status = 200, body = UsageDays), (status = 404, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn token_usage(
@@ -190,7 +201,8 @@ pub async fn token_usage(
 }
 
 /// Changes any user's token: name, description, IP allowlist and policy, rate limit.
-#[utoipa::path(patch, path = "/api/v1/admin/tokens/{id}", tag = "admin", request_body = TokenEdit,
+#[utoipa::path(patch, path = "/api/v1/admin/tokens/{id}",
+    operation_id = "updateAdminToken", tag = "admin", request_body = TokenEdit,
     responses((status = 200, body = TokenView), (status = 404, body = super::error::ErrorBody),
         (status = 422, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
@@ -207,7 +219,8 @@ pub async fn update_token(
 }
 
 /// Deletes a token: the row is gone, the audit log keeps the fact.
-#[utoipa::path(delete, path = "/api/v1/admin/tokens/{id}", tag = "admin",
+#[utoipa::path(delete, path = "/api/v1/admin/tokens/{id}",
+    operation_id = "deleteAdminToken", tag = "admin",
     responses((status = 204), (status = 404, body = super::error::ErrorBody)), security(("bearer" = [])))]
 pub async fn delete_token(
     State(state): State<AppState>,
@@ -220,7 +233,8 @@ pub async fn delete_token(
 }
 
 /// Revokes any user's token: refused at once, listed with its removal date.
-#[utoipa::path(post, path = "/api/v1/admin/tokens/{id}/revoke", tag = "admin",
+#[utoipa::path(post, path = "/api/v1/admin/tokens/{id}/revoke",
+    operation_id = "revokeAdminToken", tag = "admin",
     responses((status = 204), (status = 404, body = super::error::ErrorBody)), security(("bearer" = [])))]
 pub async fn revoke_token(
     State(state): State<AppState>,
@@ -234,7 +248,8 @@ pub async fn revoke_token(
 
 /// A new secret for any user's token; the old one stops at once, or keeps working for
 /// `grace_seconds`.
-#[utoipa::path(post, path = "/api/v1/admin/tokens/{id}/regenerate", tag = "admin",
+#[utoipa::path(post, path = "/api/v1/admin/tokens/{id}/regenerate",
+    operation_id = "regenerateAdminToken", tag = "admin",
     request_body(content = Option<RegenerateRequest>),
     responses((status = 200, body = IssuedToken), (status = 404, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
@@ -253,7 +268,8 @@ pub async fn regenerate_token(
 
 /// The audit log, newest first, for export to a SIEM. Refused requests appear as
 /// `auth.refused` and `token.escalation_refused` with the token's number or hint.
-#[utoipa::path(get, path = "/api/v1/admin/audit", tag = "admin", params(AuditParams),
+#[utoipa::path(get, path = "/api/v1/admin/audit",
+    operation_id = "listAuditEvents", tag = "admin", params(AuditParams),
     responses((status = 200, body = Page<AuditRow>), (status = 422, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn audit_log(

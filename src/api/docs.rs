@@ -4,7 +4,7 @@ use axum::{response::Html, Json};
 use utoipa::{
     openapi::{
         path::{ParameterBuilder, ParameterIn},
-        schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type},
+        schema::{KnownFormat, ObjectBuilder, SchemaFormat, SchemaType, Type},
         security::{Http, HttpAuthScheme, SecurityScheme},
         ContentBuilder, Ref, RefOr, Required, Response, ResponseBuilder, Schema,
     },
@@ -12,6 +12,7 @@ use utoipa::{
 };
 
 use super::{admin, dto, endpoints, error, leaks, me, records, tokens, webhooks};
+use app::model::token::{StatusFilter, TokenSort};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -33,8 +34,10 @@ use super::{admin, dto, endpoints, error, leaks, me, records, tokens, webhooks};
         webhooks::list, webhooks::create, webhooks::update, webhooks::delete,
         webhooks::deliveries, webhooks::redeliver, leaks::report,
     ),
-    components(schemas(error::ErrorBody, error::ErrorDetail, dto::CreateTokenRequest)),
-    modifiers(&BearerAuth, &EveryAnswer)
+    // Query parameters name these by reference; nothing else brings them in.
+    components(schemas(error::ErrorBody, error::ErrorDetail, dto::CreateTokenRequest,
+        StatusFilter, TokenSort)),
+    modifiers(&BearerAuth, &EveryAnswer, &OptionalBodies)
 )]
 pub struct ApiDoc;
 
@@ -63,6 +66,9 @@ fn path_parameter(name: &str) -> (Schema, &'static str) {
         "path" => (
             ObjectBuilder::new()
                 .schema_type(Type::String)
+                .min_length(Some(1))
+                .max_length(Some(64))
+                .pattern(Some("^[a-z0-9]+(-[a-z0-9]+)*$"))
                 .build()
                 .into(),
             "The endpoint's path (its slug)",
@@ -138,7 +144,7 @@ impl Modify for EveryAnswer {
                 if operation.request_body.is_some() {
                     answers.push(("400", "The body does not parse"));
                     answers.push(("413", "The body is too large"));
-                    answers.push(("415", "The body is not JSON"));
+                    answers.push(("415", "The body is not of a media type documented here"));
                 }
                 if changes {
                     answers.push(("409", "A rule refused the change; message names it"));
@@ -153,6 +159,48 @@ impl Modify for EveryAnswer {
             }
         }
     }
+}
+
+/// An optional body as client generators read one: the object itself, not required.
+/// utoipa writes `Option<T>` as `oneOf [null, T]`, which openapi-python-client cannot build
+/// and the others type as a union that no caller needs; the server takes a missing body and
+/// `null` alike as "nothing".
+struct OptionalBodies;
+
+impl Modify for OptionalBodies {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ];
+            for operation in operations.into_iter().flatten() {
+                let Some(body) = operation.request_body.as_mut() else {
+                    continue;
+                };
+                if body.required == Some(Required::True) {
+                    continue;
+                }
+                body.required = Some(Required::False);
+                for content in body.content.values_mut() {
+                    if let Some(RefOr::T(Schema::OneOf(one_of))) = &content.schema {
+                        let mut rest = one_of.items.iter().filter(|schema| !is_null(schema));
+                        if let (Some(only), None) = (rest.next(), rest.next()) {
+                            content.schema = Some(only.clone());
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn is_null(schema: &RefOr<Schema>) -> bool {
+    matches!(schema, RefOr::T(Schema::Object(object))
+        if object.schema_type == SchemaType::Type(Type::Null))
 }
 
 struct BearerAuth;

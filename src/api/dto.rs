@@ -3,19 +3,30 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use app::model::scope::Scope;
+use app::model::token::{StatusFilter, TokenSort};
 use app::server::service::tokens::{Expiry, NewToken};
 
 #[derive(Deserialize, ToSchema)]
 pub struct CreateTokenRequest {
+    /// Not blank; surrounding spaces are trimmed.
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub name: String,
+    #[schema(max_length = 1000)]
     pub description: Option<String>,
+    /// At least one; a request gives only scopes it holds.
+    #[schema(value_type = Vec<Scope>, min_items = 1)]
     pub scopes: Vec<String>,
     /// The last day the token works. Absent: the policy's default lifetime; null: never
     /// expires (only when the policy has no maximum).
     #[serde(default, deserialize_with = "app::model::explicit_null")]
     #[schema(value_type = Option<NaiveDate>)]
     pub expires_at: Option<Option<NaiveDate>>,
+    /// Required when the token definitions make it mandatory.
+    #[schema(max_length = 200)]
     pub identifier: Option<String>,
+    /// Required when the token definitions make it mandatory.
+    #[schema(min_length = 8, max_length = 256)]
     pub pass_code: Option<String>,
 }
 
@@ -40,10 +51,12 @@ impl From<CreateTokenRequest> for NewToken {
 #[derive(Deserialize, ToSchema)]
 pub struct AdminCreateTokenRequest {
     /// The owner's username.
+    #[schema(min_length = 1, max_length = 64, example = "admin")]
     pub user: String,
     /// An existing secret to import instead of generating one: 22 to 256 visible ASCII
     /// characters with at least 128 bits of entropy, used by no other credential. The answer
     /// then has no `secret`, and the token `"imported": true`.
+    #[schema(pattern = r"^[!-~]{22,256}$")]
     pub secret: Option<String>,
     #[serde(flatten)]
     pub token: CreateTokenRequest,
@@ -59,13 +72,16 @@ pub struct ListParams {
     /// `effective`, `expiring_soon` (effective, last day within 7 days), `expired`,
     /// `revoked`, `owner_locked`, `owner_inactive`, `not_effective` (any reason) or `idle`
     /// (effective, unused for the policy's idle days).
+    #[param(value_type = Option<StatusFilter>)]
     pub state: Option<String>,
     /// Matches names, usernames and numbers (`AT-000012`).
+    #[param(max_length = 200, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
     pub q: Option<String>,
     /// Only this user's tokens (administrators).
     pub user: Option<String>,
     /// `created` (newest first, the default), `expires` (soonest first, never last) or
     /// `last_used` (most recent first, never used last).
+    #[param(value_type = Option<TokenSort>)]
     pub sort: Option<String>,
 }
 
@@ -107,9 +123,25 @@ pub struct UserObject {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUserRequest {
+    /// Letters and digits of any script, and `. _ - @`; unique whatever the case.
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[\w.@-]+$",
+        example = "svc-billing"
+    )]
     pub username: String,
+    /// Refused when common or easy to guess, or built from the other fields.
+    #[schema(
+        min_length = 8,
+        max_length = 256,
+        example = "lantern meadow copper violin"
+    )]
     pub password: String,
+    #[schema(max_length = 200)]
     pub display_name: Option<String>,
+    /// Empty, or an address with `@`.
+    #[schema(max_length = 254, pattern = r"^$|@")]
     pub email: Option<String>,
     #[serde(default)]
     pub admin: bool,
@@ -120,7 +152,10 @@ pub struct CreateUserRequest {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUserRequest {
+    #[schema(max_length = 200)]
     pub display_name: Option<String>,
+    /// Empty, or an address with `@`.
+    #[schema(max_length = 254, pattern = r"^$|@")]
     pub email: Option<String>,
     pub admin: Option<bool>,
     pub technical: Option<bool>,
@@ -193,8 +228,23 @@ pub struct RevokedCount {
 pub struct RegenerateRequest {
     /// Seconds the old secret keeps working (0 to 604800, i.e. 7 days); 0 or absent: it
     /// stops at once.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole_number")]
+    #[schema(minimum = 0, maximum = 604800)]
     pub grace_seconds: i64,
+}
+
+/// An integer as JSON Schema counts one, which the document promises: `60.0` is 60, as
+/// `60` is (serde alone refuses it).
+fn whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+    let number = serde_json::Number::deserialize(deserializer)?;
+    number
+        .as_i64()
+        .or_else(|| {
+            // Within ±2^53 a float holds every whole number exactly.
+            let float = number.as_f64()?;
+            (float.fract() == 0.0 && float.abs() < 9_007_199_254_740_992.0).then_some(float as i64)
+        })
+        .ok_or_else(|| serde::de::Error::custom(format!("{number} is not a whole number")))
 }
 
 impl RegenerateRequest {
@@ -208,4 +258,25 @@ impl RegenerateRequest {
 #[derive(Serialize, ToSchema)]
 pub struct UsageDays {
     pub days: Vec<app::model::token::DayCount>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RegenerateRequest;
+
+    fn grace(body: &str) -> Result<i64, serde_json::Error> {
+        serde_json::from_str::<RegenerateRequest>(body).map(|r| r.grace_seconds)
+    }
+
+    #[test]
+    fn grace_seconds_take_any_whole_number_json_schema_calls_an_integer() {
+        assert_eq!(grace(r#"{"grace_seconds": 60}"#).unwrap(), 60);
+        assert_eq!(grace(r#"{"grace_seconds": 60.0}"#).unwrap(), 60);
+        assert_eq!(grace(r#"{"grace_seconds": -1}"#).unwrap(), -1);
+        assert_eq!(grace("{}").unwrap(), 0);
+        assert!(grace(r#"{"grace_seconds": 60.5}"#).is_err());
+        assert!(grace(r#"{"grace_seconds": 1e300}"#).is_err());
+        assert!(grace(r#"{"grace_seconds": "60"}"#).is_err());
+        assert!(grace(r#"{"grace_seconds": null}"#).is_err());
+    }
 }

@@ -17,7 +17,8 @@ use app::api::endpoints::{
 use app::model::token::IpPolicy;
 use app::server::service::{
     endpoints::{
-        self, EndpointChanges, EndpointFields, EndpointTokenChanges, Method, NewEndpointToken,
+        self, AuthType, EndpointChanges, EndpointFields, EndpointTokenChanges, Method,
+        NewEndpointToken,
     },
     traffic::{self, RequestFilter},
 };
@@ -30,20 +31,30 @@ pub(super) fn id(text: &str) -> ApiResult<i64> {
 
 #[derive(Deserialize, ToSchema)]
 pub struct CreateEndpointRequest {
+    /// Not blank; surrounding spaces are trimmed.
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub name: String,
-    /// A slug: lower-case letters, digits and single hyphens.
+    /// A slug: lower-case letters, digits and single hyphens, unique.
+    #[schema(min_length = 1, max_length = 64, pattern = r"^[a-z0-9]+(-[a-z0-9]+)*$")]
     pub path: String,
+    #[schema(max_length = 1000)]
     pub description: Option<String>,
-    /// `none` or `token`.
+    #[schema(value_type = AuthType)]
     pub auth_type: String,
     pub allow_deleting: Option<bool>,
 }
 
 #[derive(Deserialize, ToSchema)]
 pub struct UpdateEndpointRequest {
+    /// Not blank; surrounding spaces are trimmed.
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub name: Option<String>,
+    /// A slug: lower-case letters, digits and single hyphens, unique.
+    #[schema(min_length = 1, max_length = 64, pattern = r"^[a-z0-9]+(-[a-z0-9]+)*$")]
     pub path: Option<String>,
+    #[schema(max_length = 1000)]
     pub description: Option<String>,
+    #[schema(value_type = Option<AuthType>)]
     pub auth_type: Option<String>,
     pub allow_deleting: Option<bool>,
 }
@@ -70,7 +81,8 @@ fn items<T: ToSchema>(items: Vec<T>) -> Json<Items<T>> {
 }
 
 /// Every endpoint with its primary tokens' hints.
-#[utoipa::path(get, path = "/api/v1/admin/endpoints", tag = "endpoints",
+#[utoipa::path(get, path = "/api/v1/admin/endpoints",
+    operation_id = "listEndpoints", tag = "endpoints",
     responses((status = 200, body = Items<EndpointView>)), security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
@@ -81,7 +93,8 @@ pub async fn list(
 }
 
 /// Creates an endpoint; with authentication type token it gets POST and GET primaries.
-#[utoipa::path(post, path = "/api/v1/admin/endpoints", tag = "endpoints",
+#[utoipa::path(post, path = "/api/v1/admin/endpoints",
+    operation_id = "createEndpoint", tag = "endpoints",
     request_body = CreateEndpointRequest,
     responses((status = 201, body = EndpointView), (status = 409, body = super::error::ErrorBody),
         (status = 422, body = super::error::ErrorBody)),
@@ -109,7 +122,8 @@ pub async fn create(
 }
 
 /// One endpoint.
-#[utoipa::path(get, path = "/api/v1/admin/endpoints/{id}", tag = "endpoints",
+#[utoipa::path(get, path = "/api/v1/admin/endpoints/{id}",
+    operation_id = "getEndpoint", tag = "endpoints",
     responses((status = 200, body = EndpointView), (status = 404, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn get(
@@ -124,7 +138,8 @@ pub async fn get(
 }
 
 /// Changes an endpoint; primaries follow its authentication type and deleting.
-#[utoipa::path(patch, path = "/api/v1/admin/endpoints/{id}", tag = "endpoints",
+#[utoipa::path(patch, path = "/api/v1/admin/endpoints/{id}",
+    operation_id = "updateEndpoint", tag = "endpoints",
     request_body = UpdateEndpointRequest,
     responses((status = 200, body = EndpointView), (status = 404, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
@@ -155,6 +170,7 @@ pub async fn update(
 /// A new value for a primary token; the old one stops at once, or keeps working for
 /// `grace_seconds` (up to 7 days).
 #[utoipa::path(post, path = "/api/v1/admin/endpoints/{id}/primaries/{method}/regenerate",
+    operation_id = "regenerateEndpointPrimary",
     tag = "endpoints", request_body(content = Option<RegenerateRequest>),
     params(("method" = String, Path, description = "post, get or delete")),
     responses((status = 200, body = Secret), (status = 404, body = super::error::ErrorBody),
@@ -192,7 +208,8 @@ pub struct TokenListParams {
 }
 
 /// Endpoint tokens (one per client application); inactive ones on request.
-#[utoipa::path(get, path = "/api/v1/admin/endpoint-tokens", tag = "endpoints",
+#[utoipa::path(get, path = "/api/v1/admin/endpoint-tokens",
+    operation_id = "listEndpointTokens", tag = "endpoints",
     params(TokenListParams),
     responses((status = 200, body = Items<EndpointTokenView>)), security(("bearer" = [])))]
 pub async fn list_tokens(
@@ -208,13 +225,17 @@ pub async fn list_tokens(
 
 #[derive(Deserialize, ToSchema)]
 pub struct CreateEndpointTokenRequest {
+    /// Not blank; surrounding spaces are trimmed.
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub name: String,
+    #[schema(max_length = 1000)]
     pub description: Option<String>,
     pub enabled: Option<bool>,
 }
 
 /// Creates an endpoint token; the secret is in this answer only.
-#[utoipa::path(post, path = "/api/v1/admin/endpoint-tokens", tag = "endpoints",
+#[utoipa::path(post, path = "/api/v1/admin/endpoint-tokens",
+    operation_id = "createEndpointToken", tag = "endpoints",
     request_body = CreateEndpointTokenRequest,
     responses((status = 201, body = IssuedEndpointToken), (status = 422, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
@@ -240,18 +261,23 @@ pub async fn create_token(
 
 #[derive(Deserialize, ToSchema)]
 pub struct UpdateEndpointTokenRequest {
+    /// Not blank; surrounding spaces are trimmed.
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub name: Option<String>,
+    #[schema(max_length = 1000)]
     pub description: Option<String>,
     pub enabled: Option<bool>,
     pub active: Option<bool>,
     /// IP addresses and CIDR ranges (IPv4 and IPv6), at most 20; empty for anywhere.
+    #[schema(max_items = 20)]
     pub allowed_ips: Option<Vec<String>>,
     /// `enforce` (403 `ip_not_allowed` from elsewhere) or `report` (accepted and audited).
     pub ip_policy: Option<IpPolicy>,
 }
 
 /// Changes an endpoint token: name, description, enabled, active, IP allowlist and policy.
-#[utoipa::path(patch, path = "/api/v1/admin/endpoint-tokens/{id}", tag = "endpoints",
+#[utoipa::path(patch, path = "/api/v1/admin/endpoint-tokens/{id}",
+    operation_id = "updateEndpointToken", tag = "endpoints",
     request_body = UpdateEndpointTokenRequest,
     responses((status = 200, body = EndpointTokenView), (status = 404, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
@@ -283,7 +309,8 @@ pub async fn update_token(
 
 /// A new secret for an endpoint token; the old one stops at once, or keeps working for
 /// `grace_seconds` (up to 7 days).
-#[utoipa::path(post, path = "/api/v1/admin/endpoint-tokens/{id}/regenerate", tag = "endpoints",
+#[utoipa::path(post, path = "/api/v1/admin/endpoint-tokens/{id}/regenerate",
+    operation_id = "regenerateEndpointToken", tag = "endpoints",
     request_body(content = Option<RegenerateRequest>),
     responses((status = 200, body = IssuedEndpointToken), (status = 404, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
@@ -301,7 +328,8 @@ pub async fn regenerate_token(
 }
 
 /// The endpoint tokens assigned to an endpoint's primaries.
-#[utoipa::path(get, path = "/api/v1/admin/endpoints/{id}/assignments", tag = "endpoints",
+#[utoipa::path(get, path = "/api/v1/admin/endpoints/{id}/assignments",
+    operation_id = "listEndpointAssignments", tag = "endpoints",
     responses((status = 200, body = Items<AssignmentView>)), security(("bearer" = [])))]
 pub async fn list_assignments(
     State(state): State<AppState>,
@@ -317,6 +345,7 @@ pub async fn list_assignments(
 
 /// Assigns an endpoint token to some of the endpoint's primaries.
 #[utoipa::path(put, path = "/api/v1/admin/endpoints/{id}/assignments/{token_id}",
+    operation_id = "assignEndpointToken",
     tag = "endpoints", request_body = Assignment,
     responses((status = 200, body = AssignmentView), (status = 404, body = super::error::ErrorBody),
         (status = 409, body = super::error::ErrorBody)),
@@ -342,6 +371,7 @@ pub async fn assign(
 
 /// Removes an endpoint token's assignment: its calls are refused at once.
 #[utoipa::path(delete, path = "/api/v1/admin/endpoints/{id}/assignments/{token_id}",
+    operation_id = "unassignEndpointToken",
     tag = "endpoints",
     responses((status = 204), (status = 404, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
@@ -365,7 +395,8 @@ pub struct RequestParams {
 }
 
 /// The endpoint's request log, newest first (at most 5,000 calls).
-#[utoipa::path(get, path = "/api/v1/admin/endpoints/{id}/requests", tag = "endpoints",
+#[utoipa::path(get, path = "/api/v1/admin/endpoints/{id}/requests",
+    operation_id = "listEndpointRequests", tag = "endpoints",
     params(RequestParams),
     responses((status = 200, body = Items<RequestView>)), security(("bearer" = [])))]
 pub async fn requests(

@@ -2,6 +2,7 @@
 use std::net::IpAddr;
 
 use axum::{
+    body::{Body, Bytes},
     extract::{
         rejection::{BytesRejection, FormRejection, JsonRejection, QueryRejection},
         FromRequest, FromRequestParts, Request,
@@ -145,25 +146,29 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
-/// A JSON body that may be left out: no body (no Content-Type, no length) or `null` is
-/// `None`; any other body is checked like [`ApiJson`].
+/// A JSON body that may be left out: no bytes or `null` is `None`, whatever the headers say
+/// (generated clients send `Content-Type: application/json` with no body); any other body is
+/// checked like [`ApiJson`].
 pub struct OptionalJson<T>(pub Option<T>);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for OptionalJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        let headers = req.headers();
-        let length = headers
-            .get(axum::http::header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok());
-        let has_body = headers.contains_key(axum::http::header::CONTENT_TYPE)
-            || headers.contains_key(axum::http::header::TRANSFER_ENCODING)
-            || length.is_some_and(|n| n > 0);
-        if !has_body {
+        let (parts, body) = req.into_parts();
+        let bytes = Bytes::from_request(Request::from_parts(parts.clone(), body), state)
+            .await
+            .map_err(|rejection| {
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    payload_too_large()
+                } else {
+                    ApiError::validation(StatusCode::BAD_REQUEST, None, rejection.body_text())
+                }
+            })?;
+        if bytes.is_empty() {
             return Ok(OptionalJson(None));
         }
+        let req = Request::from_parts(parts, Body::from(bytes));
         // JSON `null` says "nothing" as well as no body does.
         let ApiJson(value) = ApiJson::<Option<T>>::from_request(req, state).await?;
         Ok(OptionalJson(value))

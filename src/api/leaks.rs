@@ -42,9 +42,11 @@ pub struct LeakVerdict {
 
 /// Reports exposed secrets. Each one that is a Tessera credential's secret is revoked (or
 /// flagged, by policy) and its owner told; the answer reveals nothing beyond the label.
-#[utoipa::path(post, path = "/api/v1/leaks", tag = "leaks", request_body = Vec<LeakItem>,
+#[utoipa::path(post, path = "/api/v1/leaks",
+    operation_id = "reportLeaks", tag = "leaks", request_body = Vec<LeakItem>,
     responses((status = 200, body = Vec<LeakVerdict>), (status = 403, body = super::error::ErrorBody),
-        (status = 413, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody),
+        (status = 413, body = super::error::ErrorBody), (status = 415, body = super::error::ErrorBody),
+        (status = 422, body = super::error::ErrorBody),
         (status = 429, body = super::error::ErrorBody)))]
 pub async fn report(
     State(state): State<AppState>,

@@ -23,7 +23,8 @@ pub fn user_object(account: &Account) -> UserObject {
 }
 
 /// The owner and the token in use.
-#[utoipa::path(get, path = "/api/v1/me", tag = "me",
+#[utoipa::path(get, path = "/api/v1/me",
+    operation_id = "getMe", tag = "me",
     responses((status = 200, body = MeResponse), (status = 401, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn me(caller: Caller) -> ApiResult<Json<MeResponse>> {

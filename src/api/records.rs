@@ -116,7 +116,8 @@ fn body_rejection(rejection: &BytesRejection) -> ApiError {
 }
 
 /// Stores any JSON value as a record.
-#[utoipa::path(post, path = "/api/v1/endpoints/{path}/records", tag = "records",
+#[utoipa::path(post, path = "/api/v1/endpoints/{path}/records",
+    operation_id = "createRecord", tag = "records",
     request_body(content = serde_json::Value, description = "Any JSON value, at most 1 MiB"),
     responses((status = 201, body = Received), (status = 400, body = super::error::ErrorBody),
         (status = 401, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody),
@@ -207,7 +208,8 @@ pub struct RecordParams {
 }
 
 /// The endpoint's records, newest first.
-#[utoipa::path(get, path = "/api/v1/endpoints/{path}/records", tag = "records",
+#[utoipa::path(get, path = "/api/v1/endpoints/{path}/records",
+    operation_id = "listRecords", tag = "records",
     params(RecordParams),
     responses((status = 200, body = Items<RecordView>), (status = 401, body = super::error::ErrorBody),
         (status = 403, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody)),
@@ -401,7 +403,8 @@ impl Sending {
 }
 
 /// Deletes one record; only while the endpoint allows deleting.
-#[utoipa::path(delete, path = "/api/v1/endpoints/{path}/records/{id}", tag = "records",
+#[utoipa::path(delete, path = "/api/v1/endpoints/{path}/records/{id}",
+    operation_id = "deleteRecord", tag = "records",
     responses((status = 204), (status = 401, body = super::error::ErrorBody),
         (status = 403, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody)),
     security(("bearer" = [])))]

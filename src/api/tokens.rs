@@ -55,7 +55,8 @@ pub fn page(result: tokens::TokenPage) -> Page<TokenView> {
 }
 
 /// Calls per day of one of the caller's tokens, over the last 30 days.
-#[utoipa::path(get, path = "/api/v1/tokens/{id}/usage", tag = "tokens",
+#[utoipa::path(get, path = "/api/v1/tokens/{id}/usage",
+    operation_id = "getMyTokenUsage", tag = "tokens",
     responses((status = 200, body = UsageDays), (status = 404, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn usage(
@@ -69,7 +70,8 @@ pub async fn usage(
 }
 
 /// The caller's tokens, newest first.
-#[utoipa::path(get, path = "/api/v1/tokens", tag = "tokens", params(ListParams),
+#[utoipa::path(get, path = "/api/v1/tokens",
+    operation_id = "listMyTokens", tag = "tokens", params(ListParams),
     responses((status = 200, body = Page<TokenView>)), security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
@@ -84,7 +86,8 @@ pub async fn list(
 }
 
 /// Creates a token for the caller; the secret is in this answer and nowhere else.
-#[utoipa::path(post, path = "/api/v1/tokens", tag = "tokens", request_body = CreateTokenRequest,
+#[utoipa::path(post, path = "/api/v1/tokens",
+    operation_id = "createMyToken", tag = "tokens", request_body = CreateTokenRequest,
     responses((status = 201, body = IssuedToken), (status = 422, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn create(
@@ -98,7 +101,8 @@ pub async fn create(
 }
 
 /// Revokes one of the caller's tokens: it stays listed with its removal date.
-#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "tokens",
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}",
+    operation_id = "revokeMyToken", tag = "tokens",
     responses((status = 204), (status = 404, body = super::error::ErrorBody)), security(("bearer" = [])))]
 pub async fn revoke(
     State(state): State<AppState>,
@@ -111,7 +115,8 @@ pub async fn revoke(
 }
 
 /// Changes one of the caller's tokens: name, description, IP allowlist and policy.
-#[utoipa::path(patch, path = "/api/v1/tokens/{id}", tag = "tokens", request_body = TokenEdit,
+#[utoipa::path(patch, path = "/api/v1/tokens/{id}",
+    operation_id = "updateMyToken", tag = "tokens", request_body = TokenEdit,
     responses((status = 200, body = TokenView), (status = 404, body = super::error::ErrorBody),
         (status = 422, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
@@ -129,7 +134,8 @@ pub async fn update(
 
 /// A new secret for one of the caller's tokens; the old one stops at once, or keeps
 /// working for `grace_seconds` (an overlap for the clients to switch).
-#[utoipa::path(post, path = "/api/v1/tokens/{id}/regenerate", tag = "tokens",
+#[utoipa::path(post, path = "/api/v1/tokens/{id}/regenerate",
+    operation_id = "regenerateMyToken", tag = "tokens",
     request_body(content = Option<RegenerateRequest>),
     responses((status = 200, body = IssuedToken), (status = 404, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
@@ -163,7 +169,8 @@ pub fn rotation(body: Option<RegenerateRequest>) -> Rotation<'static> {
 /// A token rotates itself (scope `tokens:rotate`, nothing wider needed): answers the new
 /// secret; the one presented keeps working for `grace_seconds`. Only the current secret may
 /// rotate: a second rotation with the same secret gets 409.
-#[utoipa::path(post, path = "/api/v1/tokens/self/rotate", tag = "tokens",
+#[utoipa::path(post, path = "/api/v1/tokens/self/rotate",
+    operation_id = "rotateCallingToken", tag = "tokens",
     request_body(content = Option<RegenerateRequest>),
     responses((status = 200, body = IssuedToken), (status = 409, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
@@ -183,7 +190,11 @@ pub async fn rotate_self(
 }
 
 /// RFC 7662 introspection: JSON `{"token"}` or the form `token=...`.
-#[utoipa::path(post, path = "/api/v1/tokens/introspect", tag = "tokens", request_body = IntrospectRequest,
+#[utoipa::path(post, path = "/api/v1/tokens/introspect",
+    operation_id = "introspectToken", tag = "tokens",
+    request_body(description = "The token to inspect, as JSON or as the RFC 7662 form",
+        content((IntrospectRequest = "application/json"),
+            (IntrospectRequest = "application/x-www-form-urlencoded"))),
     responses((status = 200, body = IntrospectResponse)), security(("bearer" = [])))]
 pub async fn introspect(
     State(state): State<AppState>,

@@ -9,14 +9,15 @@ use super::dto::Page;
 use super::endpoints::id;
 use super::error::ApiResult;
 use super::extract::{cursor_id, ApiJson, ApiQuery, Caller, Id};
-use app::model::webhook::{CreatedWebhook, DeliveryView, WebhookDraft, WebhookView};
+use app::model::webhook::{CreatedWebhook, DeliveryView, WebhookDraft, WebhookEvent, WebhookView};
 use app::server::service::webhooks;
 use app::server::state::AppState;
 use serde::Deserialize;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 
 /// Every webhook (at most 20, so in one page).
-#[utoipa::path(get, path = "/api/v1/admin/webhooks", tag = "webhooks",
+#[utoipa::path(get, path = "/api/v1/admin/webhooks",
+    operation_id = "listWebhooks", tag = "webhooks",
     responses((status = 200, body = Page<WebhookView>)), security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
@@ -39,23 +40,55 @@ pub struct LogParams {
     pub cursor: Option<String>,
 }
 
+/// A new webhook. Left out, `url` and `events` are refused by the service, naming the field.
+#[derive(Deserialize, ToSchema)]
+pub struct NewWebhook {
+    /// http or https, without credentials, reaching a public address (unless the instance
+    /// allows private ones).
+    #[serde(default)]
+    #[schema(
+        required = true,
+        max_length = 2000,
+        pattern = r"^https?://[^\s/?#@]+([/?#]\S*)?$",
+        example = "https://hooks.example.com/tessera"
+    )]
+    pub url: String,
+    #[serde(default)]
+    #[schema(required = true, min_items = 1)]
+    pub events: Vec<WebhookEvent>,
+    pub enabled: Option<bool>,
+}
+
+impl From<NewWebhook> for WebhookDraft {
+    fn from(new: NewWebhook) -> Self {
+        WebhookDraft {
+            url: Some(new.url),
+            events: Some(new.events),
+            enabled: new.enabled,
+        }
+    }
+}
+
 /// Adds a webhook; the answer carries its signing secret, shown this once. The URL must
 /// reach a public address.
-#[utoipa::path(post, path = "/api/v1/admin/webhooks", tag = "webhooks", request_body = WebhookDraft,
+#[utoipa::path(post, path = "/api/v1/admin/webhooks",
+    operation_id = "createWebhook", tag = "webhooks", request_body = NewWebhook,
     responses((status = 201, body = CreatedWebhook), (status = 422, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
-    ApiJson(body): ApiJson<WebhookDraft>,
+    ApiJson(body): ApiJson<NewWebhook>,
 ) -> ApiResult<(StatusCode, Json<CreatedWebhook>)> {
     let admin = caller.admin().await?;
-    let created = webhooks::create(&state.db, &state.auth, &state.webhooks, &admin, body).await?;
+    let created =
+        webhooks::create(&state.db, &state.auth, &state.webhooks, &admin, body.into()).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
 
 /// Changes any of `url`, `events`, `enabled`; turning a webhook on clears why it was off.
-#[utoipa::path(patch, path = "/api/v1/admin/webhooks/{id}", tag = "webhooks", request_body = WebhookDraft,
+#[utoipa::path(patch, path = "/api/v1/admin/webhooks/{id}",
+    operation_id = "updateWebhook", tag = "webhooks", request_body = WebhookDraft,
     responses((status = 200, body = WebhookView), (status = 404, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn update(
@@ -70,7 +103,8 @@ pub async fn update(
 }
 
 /// Deletes a webhook with its pending deliveries and its log.
-#[utoipa::path(delete, path = "/api/v1/admin/webhooks/{id}", tag = "webhooks",
+#[utoipa::path(delete, path = "/api/v1/admin/webhooks/{id}",
+    operation_id = "deleteWebhook", tag = "webhooks",
     responses((status = 204), (status = 404, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn delete(
@@ -84,7 +118,8 @@ pub async fn delete(
 }
 
 /// The webhook's deliveries, newest first, each with its attempts.
-#[utoipa::path(get, path = "/api/v1/admin/webhooks/{id}/deliveries", tag = "webhooks",
+#[utoipa::path(get, path = "/api/v1/admin/webhooks/{id}/deliveries",
+    operation_id = "listWebhookDeliveries", tag = "webhooks",
     params(LogParams),
     responses((status = 200, body = Page<DeliveryView>), (status = 404, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
@@ -106,6 +141,7 @@ pub async fn deliveries(
 
 /// Sends a delivery again, with the same `webhook-id`.
 #[utoipa::path(post, path = "/api/v1/admin/webhooks/{id}/deliveries/{delivery_id}/redeliver",
+    operation_id = "redeliverWebhookDelivery",
     tag = "webhooks",
     responses((status = 202, body = DeliveryView), (status = 404, body = super::error::ErrorBody),
         (status = 409, body = super::error::ErrorBody)),

@@ -19,6 +19,7 @@ mod instances;
 mod kill_switches;
 mod leaks;
 mod migrations;
+mod openapi;
 mod pages;
 mod rate_limits;
 mod receiver;

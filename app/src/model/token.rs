@@ -89,19 +89,31 @@ impl IpPolicy {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TokenEdit {
+    /// Not blank; surrounding spaces are trimmed.
+    #[cfg_attr(
+        feature = "ssr",
+        schema(min_length = 1, max_length = 200, pattern = r"\S")
+    )]
     pub name: Option<String>,
+    #[cfg_attr(feature = "ssr", schema(max_length = 1000))]
     pub description: Option<String>,
     /// IP addresses and CIDR ranges (IPv4 and IPv6), at most 20; empty for anywhere.
+    #[cfg_attr(feature = "ssr", schema(max_items = 20))]
     pub allowed_ips: Option<Vec<String>>,
     /// `enforce` (403 `ip_not_allowed` from elsewhere) or `report` (accepted and audited).
     pub ip_policy: Option<IpPolicy>,
-    /// Requests a minute, 1 to 10000000. Left out: unchanged; `null`: the policy default; a number: the token's own limit.
+    /// Requests a minute, 1 to 10000000, set only through the administrators' route (422 on
+    /// the owner's). Left out: unchanged; `null`: the policy default; a number: the token's
+    /// own limit.
     #[serde(
         default,
         deserialize_with = "super::explicit_null",
         skip_serializing_if = "Option::is_none"
     )]
-    #[cfg_attr(feature = "ssr", schema(value_type = Option<u32>))]
+    #[cfg_attr(
+        feature = "ssr",
+        schema(value_type = Option<u32>, minimum = 1, maximum = 10000000)
+    )]
     pub rate_limit_per_minute: Option<Option<u32>>,
 }
 
@@ -144,6 +156,7 @@ impl Reason {
 
 /// The order of a token list.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TokenSort {
     /// Newest first.
@@ -247,6 +260,7 @@ pub struct DayCount {
 
 /// A status a token list can be narrowed to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum StatusFilter {
     Effective,

@@ -91,7 +91,18 @@ pub struct WebhookView {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct WebhookDraft {
+    /// http or https, without credentials, reaching a public address (unless the instance
+    /// allows private ones).
+    #[cfg_attr(
+        feature = "ssr",
+        schema(
+            max_length = 2000,
+            pattern = r"^https?://[^\s/?#@]+([/?#]\S*)?$",
+            example = "https://hooks.example.com/tessera"
+        )
+    )]
     pub url: Option<String>,
+    #[cfg_attr(feature = "ssr", schema(min_items = 1))]
     pub events: Option<Vec<WebhookEvent>>,
     pub enabled: Option<bool>,
 }
