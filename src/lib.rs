@@ -135,22 +135,7 @@ pub fn spawn_background(state: &AppState) {
         }
     });
     follow_changes(state);
-    let webhook_state = state.clone();
-    tokio::spawn(async move {
-        let mut every = tokio::time::interval(WEBHOOK_POLL_INTERVAL);
-        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            every.tick().await;
-            let now = chrono::Utc::now();
-            if let Err(err) = webhook_state
-                .webhooks
-                .deliver_due(&webhook_state.db, now)
-                .await
-            {
-                tracing::warn!(error = %err, "could not send webhook deliveries");
-            }
-        }
-    });
+    spawn_webhook_worker(state);
     if state.mailer.is_some() {
         let mail_state = state.clone();
         tokio::spawn(async move {
@@ -214,6 +199,26 @@ pub fn spawn_background(state: &AppState) {
             every.tick().await;
             if let Err(err) = store.delete_expired().await {
                 tracing::warn!(error = %err, "could not delete expired sessions");
+            }
+        }
+    });
+}
+
+/// Starts this instance's webhook worker: every [`WEBHOOK_POLL_INTERVAL`], a sender for each
+/// webhook that has none running here (see `Deliverer::start_senders`).
+pub fn spawn_webhook_worker(state: &AppState) {
+    let webhook_state = state.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(WEBHOOK_POLL_INTERVAL);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            if let Err(err) = webhook_state
+                .webhooks
+                .start_senders(&webhook_state.db)
+                .await
+            {
+                tracing::warn!(error = %err, "could not start webhook senders");
             }
         }
     });
