@@ -132,6 +132,10 @@ pub fn spawn_background(state: &AppState) {
             if let Err(err) = requests_state.requests.flush(&requests_state.db).await {
                 tracing::warn!(error = %err, "could not write the endpoint request log");
             }
+            let (db, refusals) = (&requests_state.db, &requests_state.auth.refusals);
+            if let Err(err) = app::server::service::audit::flush_refusals(db, refusals).await {
+                tracing::warn!(error = %err, "could not count refused requests");
+            }
         }
     });
     follow_changes(state);
@@ -180,6 +184,11 @@ pub fn spawn_background(state: &AppState) {
                 Ok(0) => {}
                 Ok(sent) => tracing::info!(sent, "sent token expiry notices"),
                 Err(err) => tracing::warn!(error = %err, "could not send token expiry notices"),
+            }
+            match app::server::service::audit::purge(db, now).await {
+                Ok(0) => {}
+                Ok(purged) => tracing::info!(purged, "purged audit events past their retention"),
+                Err(err) => tracing::warn!(error = %err, "could not purge old audit events"),
             }
             let kept = now - chrono::Duration::days(app::server::service::webhooks::KEEP_DAYS);
             if let Err(err) = app::server::service::webhooks::forget_before(db, kept).await {
@@ -278,13 +287,16 @@ pub fn follow_changes(state: &AppState) {
     });
 }
 
-/// Writes the batched logs now: token use and the endpoints' request log.
+/// Writes the batched logs now: token use, the endpoints' request log and the counts of
+/// refused requests.
 pub async fn flush_logs(state: &AppState) -> Result<(), app::server::error::ServiceError> {
     state.usage.flush(&state.db).await?;
-    state.requests.flush(&state.db).await
+    state.requests.flush(&state.db).await?;
+    app::server::service::audit::flush_refusals(&state.db, &state.auth.refusals).await
 }
 
-/// How long endpoint calls may wait in memory before they are logged.
+/// How long endpoint calls (and repeated refusals) may wait in memory before they are
+/// logged.
 pub const REQUEST_LOG_FLUSH_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// How often an instance looks for webhook deliveries that are due.
