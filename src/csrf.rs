@@ -44,6 +44,7 @@ pub async fn check(State(state): State<AppState>, request: Request, next: Next) 
         .map(|ClientIp(ip)| ip.to_string());
     let refusal = Refusal {
         credential: "cross-site request",
+        known: true,
         actor: None,
         ip: ip.as_deref(),
         reason: "cross_site",

@@ -149,25 +149,14 @@ pub fn spawn_background(state: &AppState) {
             if let Err(err) = requests_state.requests.flush(&requests_state.db).await {
                 tracing::warn!(error = %err, "could not write the endpoint request log");
             }
-        }
-    });
-    follow_changes(state);
-    let webhook_state = state.clone();
-    tokio::spawn(async move {
-        let mut every = tokio::time::interval(WEBHOOK_POLL_INTERVAL);
-        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            every.tick().await;
-            let now = chrono::Utc::now();
-            if let Err(err) = webhook_state
-                .webhooks
-                .deliver_due(&webhook_state.db, now)
-                .await
-            {
-                tracing::warn!(error = %err, "could not send webhook deliveries");
+            let (db, refusals) = (&requests_state.db, &requests_state.auth.refusals);
+            if let Err(err) = app::server::service::audit::flush_refusals(db, refusals).await {
+                tracing::warn!(error = %err, "could not count refused requests");
             }
         }
     });
+    follow_changes(state);
+    spawn_webhook_worker(state);
     if state.mailer.is_some() {
         let mail_state = state.clone();
         tokio::spawn(async move {
@@ -213,6 +202,11 @@ pub fn spawn_background(state: &AppState) {
                 Ok(sent) => tracing::info!(sent, "sent token expiry notices"),
                 Err(err) => tracing::warn!(error = %err, "could not send token expiry notices"),
             }
+            match app::server::service::audit::purge(db, now).await {
+                Ok(0) => {}
+                Ok(purged) => tracing::info!(purged, "purged audit events past their retention"),
+                Err(err) => tracing::warn!(error = %err, "could not purge old audit events"),
+            }
             let kept = now - chrono::Duration::days(app::server::service::webhooks::KEEP_DAYS);
             if let Err(err) = app::server::service::webhooks::forget_before(db, kept).await {
                 tracing::warn!(error = %err, "could not forget old webhook deliveries");
@@ -231,6 +225,26 @@ pub fn spawn_background(state: &AppState) {
             every.tick().await;
             if let Err(err) = store.delete_expired().await {
                 tracing::warn!(error = %err, "could not delete expired sessions");
+            }
+        }
+    });
+}
+
+/// Starts this instance's webhook worker: every [`WEBHOOK_POLL_INTERVAL`], a sender for each
+/// webhook that has none running here (see `Deliverer::start_senders`).
+pub fn spawn_webhook_worker(state: &AppState) {
+    let webhook_state = state.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(WEBHOOK_POLL_INTERVAL);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            if let Err(err) = webhook_state
+                .webhooks
+                .start_senders(&webhook_state.db)
+                .await
+            {
+                tracing::warn!(error = %err, "could not start webhook senders");
             }
         }
     });
@@ -290,13 +304,16 @@ pub fn follow_changes(state: &AppState) {
     });
 }
 
-/// Writes the batched logs now: token use and the endpoints' request log.
+/// Writes the batched logs now: token use, the endpoints' request log and the counts of
+/// refused requests.
 pub async fn flush_logs(state: &AppState) -> Result<(), app::server::error::ServiceError> {
     state.usage.flush(&state.db).await?;
-    state.requests.flush(&state.db).await
+    state.requests.flush(&state.db).await?;
+    app::server::service::audit::flush_refusals(&state.db, &state.auth.refusals).await
 }
 
-/// How long endpoint calls may wait in memory before they are logged.
+/// How long endpoint calls (and repeated refusals) may wait in memory before they are
+/// logged.
 pub const REQUEST_LOG_FLUSH_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// How often an instance looks for webhook deliveries that are due.

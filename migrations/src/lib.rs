@@ -25,6 +25,7 @@ mod m20261125_000019_endpoint_overlap_allowlist;
 mod m20261126_000020_webhooks;
 mod m20261127_000021_token_name_search;
 mod m20261127_000022_previous_digest_indexes;
+mod m20261207_000023_audit_refusal_counts;
 mod m20261207_000024_username_skeleton;
 
 pub struct Migrator;
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000020_webhooks::Migration),
             Box::new(m20261127_000021_token_name_search::Migration),
             Box::new(m20261127_000022_previous_digest_indexes::Migration),
+            Box::new(m20261207_000023_audit_refusal_counts::Migration),
             Box::new(m20261207_000024_username_skeleton::Migration),
         ]
     }

@@ -17,7 +17,7 @@ use app::api::tokens::number;
 use app::model::scope::Scope;
 use app::server::authz::{Admin, Grant};
 use app::server::client_ip::ClientIp;
-use app::server::error::ServiceError;
+use app::server::error::{AuthFailure, ServiceError};
 use app::server::service::audit::{self, Refusal};
 use app::server::service::token_auth::{self, Credentials, Principal};
 use app::server::state::AppState;
@@ -45,6 +45,7 @@ impl Caller {
             &self.state,
             Refusal {
                 credential: &credential,
+                known: true,
                 actor: Some(&self.principal.owner.user.username),
                 ip: self.ip.map(|ip| ip.to_string()).as_deref(),
                 reason: "forbidden",
@@ -114,10 +115,19 @@ impl FromRequestParts<AppState> for Caller {
                 };
                 if let Some(reason) = reason {
                     let credential = token_auth::presented_credential(credentials.authorization);
+                    // Refused before any token was found (or looked for): the hint is of a
+                    // string Tessera does not know, made up as often as not.
+                    let known = !matches!(
+                        err,
+                        ServiceError::Unauthenticated(
+                            AuthFailure::InvalidToken | AuthFailure::TokensDisabled
+                        )
+                    );
                     refused(
                         state,
                         Refusal {
                             credential: &credential,
+                            known,
                             actor: None,
                             ip: ip.map(|ip| ip.to_string()).as_deref(),
                             reason,

@@ -8,6 +8,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod accounts;
 mod allowlist;
+mod audit_log;
 mod cli;
 mod endpoints;
 mod expiry;

@@ -127,3 +127,53 @@ impl Receiver {
         }
     }
 }
+
+/// A receiver that accepts connections and never answers: a hung service.
+pub struct Silent {
+    pub addr: SocketAddr,
+    accepted: tokio::sync::watch::Receiver<usize>,
+    accepting: tokio::task::JoinHandle<()>,
+}
+
+impl Silent {
+    pub async fn start() -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (count, accepted) = tokio::sync::watch::channel(0);
+        let accepting = tokio::spawn(async move {
+            // Kept open, never read nor written, until the test ends.
+            let mut open = Vec::new();
+            while let Ok((socket, _)) = listener.accept().await {
+                open.push(socket);
+                count.send_replace(open.len());
+            }
+        });
+        Self {
+            addr,
+            accepted,
+            accepting,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}/hook", self.addr)
+    }
+
+    /// Waits for a first connection; panics after `seconds` without one.
+    pub async fn wait_for_a_connection(&self, seconds: u64) {
+        let mut accepted = self.accepted.clone();
+        tokio::time::timeout(
+            std::time::Duration::from_secs(seconds),
+            accepted.wait_for(|n| *n > 0),
+        )
+        .await
+        .expect("no connection to the silent receiver")
+        .unwrap();
+    }
+}
+
+impl Drop for Silent {
+    fn drop(&mut self) {
+        self.accepting.abort();
+    }
+}

@@ -461,7 +461,7 @@ async fn a_replaced_secret_makes_calls_but_no_change(backend: Backend) {
     let hooks = app.get_json("/api/v1/admin/webhooks", &new).await;
     assert_eq!(hooks["items"], json!([]), "{hooks}");
     assert_eq!(changes_logged().await, before);
-    // The attempts are in the log, by the token's number (once a minute, like refusals).
+    // The attempts are in the log, by the token's number.
     let refusals = app
         .get_json("/api/v1/admin/audit?action=auth.refused", &new)
         .await;
@@ -471,7 +471,8 @@ async fn a_replaced_secret_makes_calls_but_no_change(backend: Backend) {
         .iter()
         .filter(|event| event["details"]["reason"] == "previous_secret")
         .collect::<Vec<_>>();
-    assert_eq!(tried.len(), 1, "{refusals}");
+    // One row a minute, counted (two if the attempts straddled a minute).
+    assert!((1..=2).contains(&tried.len()), "{refusals}");
     assert_eq!(tried[0]["target"], app::model::token::number(id));
     app.stop().await;
 }

@@ -12,7 +12,7 @@ use app::server::state::SessionConfig;
 
 use crate::helpers::*;
 use crate::on_both_backends;
-use crate::receiver::{Receiver, SLOW};
+use crate::receiver::{Receiver, Silent, SLOW};
 
 on_both_backends!(
     lifecycle_events_arrive_signed_and_without_secrets,
@@ -21,6 +21,7 @@ on_both_backends!(
     a_delivery_failing_for_a_day_turns_its_webhook_off,
     two_instances_send_each_delivery_once,
     one_webhooks_backlog_does_not_hold_up_another,
+    a_silent_receiver_holds_up_only_its_own_webhook,
     webhooks_reach_only_public_addresses_unless_allowed,
     only_administrators_manage_webhooks,
     an_answer_slower_than_ten_seconds_is_a_failure,
@@ -624,4 +625,27 @@ async fn one_webhooks_backlog_does_not_hold_up_another(backend: Backend) {
         )
         .await;
     assert_eq!(status, 422);
+}
+
+async fn a_silent_receiver_holds_up_only_its_own_webhook(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let app = spawn_allowing_private(&db).await;
+    let (silent, healthy) = (Silent::start().await, Receiver::start().await);
+    let root = app.issue("admin", &["admin"]).await.secret;
+    add_webhook(&app, &root, &silent.url(), &["token.created"]).await;
+    add_webhook(&app, &root, &healthy.url(), &["token.created"]).await;
+    app.create_user("svc", false).await;
+    for _ in 0..24 {
+        app.issue("svc", &["profile:read"]).await;
+    }
+    // The server's own worker, in this process (the built binary is shared with other
+    // checkouts of the project, which may have replaced it).
+    tessera::spawn_webhook_worker(&app.state);
+    // A worker that waits for its slowest send gets 8 events through every 10 s here.
+    healthy.wait_until(2, |r| r.len() >= 24).await;
+    silent.wait_for_a_connection(2).await;
+    let mut ids: Vec<String> = healthy.received().into_iter().map(|r| r.id).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 24);
 }

@@ -63,6 +63,7 @@ async fn refuse(err: AppError, account: Option<&Account>) -> AppError {
         let username = account.map(|a| a.user.username.as_str());
         let refusal = audit::Refusal {
             credential: username.map_or("no session", |_| "session"),
+            known: true,
             actor: username,
             ip: ip.as_deref(),
             reason: match err {

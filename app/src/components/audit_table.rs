@@ -56,7 +56,11 @@ fn AuditLine(event: AuditRow, targets: bool) -> impl IntoView {
             <td data-label="Time" class="nowrap"><When at=Some(event.at)/></td>
             <td data-label="Actor">{event.actor.unwrap_or_else(|| "—".into())}</td>
             // The code too, small: it is what the Action filter and the API take.
-            <td data-label="Action">{label}<br/><code class="code-note">{event.action.clone()}</code></td>
+            <td data-label="Action">
+                {label}
+                {(event.count > 1).then(|| view! { " " <span class="count">{format!("{} times", event.count)}</span> })}
+                <br/><code class="code-note">{event.action.clone()}</code>
+            </td>
             {targets.then(|| view! {
                 <td data-label="Target">{match link {
                     Some(href) => view! { <a href=href>{target}</a> }.into_any(),

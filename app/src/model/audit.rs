@@ -198,6 +198,9 @@ pub struct AuditRow {
     pub ip: Option<String>,
     #[cfg_attr(feature = "ssr", schema(value_type = Option<Object>))]
     pub details: Option<serde_json::Value>,
+    /// How many times it happened: refused requests of one kind from one address are one
+    /// event a minute; every other event is 1.
+    pub count: u64,
 }
 
 /// Which events to list, newest first. Empty strings and `None` filter nothing.

@@ -16,6 +16,8 @@ pub struct TokenSettings {
     pub admin_issued_only_for_technical_users: bool,
     /// Endpoint records and the request log are kept this many days, then purged.
     pub retention_days: u32,
+    /// Audit events are kept this many days, then purged.
+    pub audit_retention_days: u32,
     /// A token unused this many days is flagged "Idle" (0: never).
     pub idle_after_days: u32,
     /// A token unused this many days is revoked by the hourly job (0: never).
@@ -64,6 +66,7 @@ impl Default for TokenSettings {
             max_lifetime_days: 365,
             admin_issued_only_for_technical_users: false,
             retention_days: 90,
+            audit_retention_days: 365,
             idle_after_days: 90,
             revoke_idle_after_days: 0,
             default_rate_limit_per_minute: 0,

@@ -193,6 +193,11 @@ fn SettingsForm(settings: TokenSettings) -> impl IntoView {
                 {days("retention", "retention_days", "Keep endpoint records and calls (days)", |s| s.retention_days, |s, v| s.retention_days = v)}
                 <p class="hint">"Older records and calls are deleted every hour."</p>
             </section>
+            <section class="section">
+                <h2>"Audit log"</h2>
+                {number("audit-retention", "audit_retention_days", "Audit retention (days)", 3_650, |s| s.audit_retention_days, |s, v| s.audit_retention_days = v)}
+                <p class="hint">"Older audit events are deleted every hour. Refused requests of one kind from one address are one event a minute, with how many there were."</p>
+            </section>
             <p role="status" class="status-line">{move || submission.saved().then_some("Settings saved.")}</p>
             {submission.form_error()}
             <button type="submit" class="primary-inline" disabled=move || submission.saving()>

@@ -15,7 +15,7 @@ use std::sync::{Arc, RwLock};
 use super::entity::{access_token, change_counter};
 use super::error::Result;
 use super::secrets;
-use super::service::audit::RefusalThrottle;
+use super::service::audit::RefusalCounts;
 use super::service::{accounts::Account, settings::TokenSettings, traffic::EndpointAccess};
 
 /// Entries per map before it starts afresh: only tokens that verified are kept, so this is
@@ -94,8 +94,8 @@ pub struct AuthCache {
     epoch: AtomicU64,
     /// The highest change counter this instance has caught up with.
     seen: AtomicI64,
-    /// Refused requests audited this minute, so that a flood writes one event per kind.
-    pub refusals: RefusalThrottle,
+    /// Refused requests counted here, so that a flood writes one event per kind a minute.
+    pub refusals: RefusalCounts,
     /// One pass-code verification at a time per token (see [`PassCodeTurns`]).
     pub pass_code_turns: PassCodeTurns,
 }

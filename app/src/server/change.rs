@@ -85,6 +85,7 @@ impl<'a> Change<'a> {
                 let credential = grant.via().label();
                 let refusal = audit::Refusal {
                     credential: &credential,
+                    known: true,
                     actor: Some(grant.username()),
                     ip: grant.ip(),
                     reason: "previous_secret",

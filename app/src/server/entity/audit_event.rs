@@ -11,6 +11,10 @@ pub struct Model {
     pub target: Option<String>,
     pub ip: Option<String>,
     pub details: Option<String>,
+    /// How many refused requests the row stands for (1 for every other event).
+    pub count: i64,
+    /// The bucket of a refused request's row (see `service::audit::refused`); NULL otherwise.
+    pub refusal_key: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -125,6 +125,7 @@ async fn reserve_guess(
             &cache.refusals,
             audit::Refusal {
                 credential: key,
+                known: true,
                 actor: None,
                 ip,
                 reason: "rate_limited",

@@ -17,6 +17,9 @@ const TOKENS_KEY: &str = "tokens";
 /// Longest lifetime a policy may set: about a hundred years.
 const LIFETIME_LIMIT_DAYS: u32 = 36_500;
 
+/// Longest an audit log may be kept: ten years.
+const AUDIT_RETENTION_LIMIT_DAYS: u32 = 3_650;
+
 /// Expiry notices a policy may ask for.
 const EXPIRY_NOTICES_MAX: usize = 5;
 
@@ -40,6 +43,14 @@ impl TokenSettings {
             return Err(ServiceError::validation(
                 "retention_days",
                 format!("Records must be kept between 1 and {LIFETIME_LIMIT_DAYS} days"),
+            ));
+        }
+        if !(1..=AUDIT_RETENTION_LIMIT_DAYS).contains(&self.audit_retention_days) {
+            return Err(ServiceError::validation(
+                "audit_retention_days",
+                format!(
+                    "Audit events must be kept between 1 and {AUDIT_RETENTION_LIMIT_DAYS} days"
+                ),
             ));
         }
         for (field, days) in [

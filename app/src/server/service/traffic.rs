@@ -311,6 +311,7 @@ pub async fn authorize(
             let ip = ip.map(|ip| ip.to_string());
             let refused = audit::Refusal {
                 credential: &credential,
+                known: true,
                 actor: None,
                 ip: ip.as_deref(),
                 reason: "ip_not_allowed",

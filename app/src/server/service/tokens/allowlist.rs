@@ -82,6 +82,7 @@ pub async fn check(state: &AppState, guarded: Guarded<'_>, ip: Option<IpAddr>) -
     let ip = ip.map(|ip| ip.to_string());
     let refusal = audit::Refusal {
         credential: guarded.credential,
+        known: true,
         actor: guarded.actor,
         ip: ip.as_deref(),
         reason: "ip_reported",

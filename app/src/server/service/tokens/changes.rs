@@ -54,6 +54,7 @@ async fn refuse_escalation(
         &cache.refusals,
         audit::Refusal {
             credential: &credential,
+            known: true,
             actor: Some(grant.username()),
             ip: grant.ip(),
             reason: "forbidden",

@@ -1,10 +1,12 @@
 //! The delivery worker: any instance claims due deliveries with a lease (one conditional
 //! update, so two instances never send the same attempt), sends them signed, and records
-//! the attempt. A failure is retried with backoff (`retry`) until the delivery's day is over; then the
-//! delivery fails and its webhook is turned off. Deliveries are at least once: an instance
-//! killed mid-attempt leaves its lease to run out, and another sends again with the same
-//! `webhook-id`.
-use std::sync::Arc;
+//! the attempt. Each webhook has a sender of its own, so a receiver that never answers holds
+//! up only its own deliveries. A failure is retried with backoff (`retry`) until the
+//! delivery's day is over; then the delivery fails and its webhook is turned off.
+//! Deliveries are at least once: an instance killed mid-attempt leaves its lease to run
+//! out, and another sends again with the same `webhook-id`.
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, SubsecRound, Utc};
@@ -18,13 +20,13 @@ use super::super::retry;
 use super::{address, signature};
 use crate::model::webhook::DeliveryState;
 use crate::server::entity::{webhook, webhook_attempt, webhook_delivery};
-use crate::server::error::Result;
+use crate::server::error::{Result, ServiceError};
 
 /// An answer slower than this is a failure.
 pub const TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a claimed delivery stays with its instance: the timeout and a margin.
 const LEASE: chrono::Duration = chrono::Duration::seconds(30);
-/// Deliveries of one webhook claimed per round; all claimed are sent concurrently.
+/// Deliveries of one webhook claimed per batch; all claimed are sent concurrently.
 const PER_WEBHOOK: u64 = 8;
 
 /// Sends deliveries; one per instance, shared by its worker and by "Redeliver".
@@ -32,6 +34,9 @@ const PER_WEBHOOK: u64 = 8;
 pub struct Deliverer {
     client: Option<reqwest::Client>,
     allow_private: bool,
+    /// Webhooks whose sender runs in this instance now: one at a time per webhook, so its
+    /// batches follow one another, and a silent receiver holds up only its own sender.
+    sending: Arc<Mutex<HashSet<i64>>>,
 }
 
 impl Deliverer {
@@ -59,6 +64,7 @@ impl Deliverer {
         Self {
             client,
             allow_private,
+            sending: Arc::default(),
         }
     }
 
@@ -66,41 +72,150 @@ impl Deliverer {
         self.allow_private
     }
 
-    /// Sends what is due at `now`: up to a few deliveries of each enabled webhook, so one
-    /// webhook's backlog never holds up another's events. Returns how many were attempted.
+    /// The worker's round: starts a sender for each enabled webhook that has none running
+    /// in this instance, and returns without waiting for them. A sender sends its webhook's
+    /// due deliveries a batch after another until none is due (or another instance holds
+    /// them).
+    pub async fn start_senders(&self, db: &DatabaseConnection) -> Result<()> {
+        for hook in enabled(db).await? {
+            let Some(sending) = Sending::take(&self.sending, hook) else {
+                continue;
+            };
+            let batch = self.batch(db);
+            tokio::spawn(async move {
+                loop {
+                    match batch.send_due(hook, Utc::now()).await {
+                        Ok(0) => break,
+                        Ok(_) => {}
+                        Err(err) => {
+                            tracing::warn!(error = %err, webhook = hook, "could not send webhook deliveries");
+                            break;
+                        }
+                    }
+                }
+                drop(sending);
+            });
+        }
+        Ok(())
+    }
+
+    /// One batch for every enabled webhook as if it were `now`, all at once, waiting for
+    /// them: the senders' work with a clock the caller chooses. Returns how many were
+    /// attempted.
     pub async fn deliver_due(&self, db: &DatabaseConnection, now: DateTime<Utc>) -> Result<usize> {
+        let mut batches = tokio::task::JoinSet::new();
+        for hook in enabled(db).await? {
+            let batch = self.batch(db);
+            batches.spawn(async move { batch.send_due(hook, now).await });
+        }
+        let mut attempted = 0;
+        while let Some(sent) = batches.join_next().await {
+            attempted += sent.map_err(|e| ServiceError::Internal(e.to_string()))??;
+        }
+        Ok(attempted)
+    }
+
+    fn batch(&self, db: &DatabaseConnection) -> Batch {
+        Batch {
+            client: self.client.clone(),
+            allow_private: self.allow_private,
+            db: db.clone(),
+        }
+    }
+}
+
+/// The ids of the webhooks that are on.
+async fn enabled(db: &DatabaseConnection) -> Result<Vec<i64>> {
+    Ok(webhook::Entity::find()
+        .select_only()
+        .column(webhook::Column::Id)
+        .filter(webhook::Column::Enabled.eq(true))
+        .into_tuple::<i64>()
+        .all(db)
+        .await?)
+}
+
+/// A webhook marked as having its sender in this instance, until dropped (also when the
+/// sender panics, so that the next round starts another).
+struct Sending {
+    set: Arc<Mutex<HashSet<i64>>>,
+    hook: i64,
+}
+
+impl Sending {
+    fn take(set: &Arc<Mutex<HashSet<i64>>>, hook: i64) -> Option<Self> {
+        let mut held = set.lock().unwrap_or_else(PoisonError::into_inner);
+        held.insert(hook).then(|| Self {
+            set: set.clone(),
+            hook,
+        })
+    }
+}
+
+impl Drop for Sending {
+    fn drop(&mut self) {
+        self.set
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&self.hook);
+    }
+}
+
+/// What sending one batch of a webhook's deliveries needs, owned so that a task can hold it.
+#[derive(Clone)]
+struct Batch {
+    client: Option<reqwest::Client>,
+    allow_private: bool,
+    db: DatabaseConnection,
+}
+
+impl Batch {
+    /// Claims up to [`PER_WEBHOOK`] of `hook`'s deliveries due at `now`, sends them all at
+    /// once and records each attempt. Returns how many were claimed (none once the webhook
+    /// is off or gone).
+    async fn send_due(&self, hook: i64, now: DateTime<Utc>) -> Result<usize> {
+        let db = &self.db;
+        // Read per batch: a webhook changed or turned off meanwhile is sent as it is now.
+        let Some(hook) = webhook::Entity::find_by_id(hook)
+            .filter(webhook::Column::Enabled.eq(true))
+            .one(db)
+            .await?
+        else {
+            return Ok(0);
+        };
         // Whole milliseconds: stored and compared back exactly on either database.
         let lease = (now + LEASE).trunc_subsecs(3);
-        let hooks = webhook::Entity::find()
-            .filter(webhook::Column::Enabled.eq(true))
+        let due = webhook_delivery::Entity::find()
+            .filter(webhook_delivery::Column::WebhookId.eq(hook.id))
+            .filter(webhook_delivery::Column::State.eq(DeliveryState::Pending.as_str()))
+            .filter(webhook_delivery::Column::NextAttemptAt.lte(now))
+            .filter(free(now))
+            .order_by_asc(webhook_delivery::Column::NextAttemptAt)
+            .limit(PER_WEBHOOK)
             .all(db)
             .await?;
         let mut claimed = Vec::new();
-        for hook in hooks {
-            let due = webhook_delivery::Entity::find()
-                .filter(webhook_delivery::Column::WebhookId.eq(hook.id))
-                .filter(webhook_delivery::Column::State.eq(DeliveryState::Pending.as_str()))
-                .filter(webhook_delivery::Column::NextAttemptAt.lte(now))
-                .filter(free(now))
-                .order_by_asc(webhook_delivery::Column::NextAttemptAt)
-                .limit(PER_WEBHOOK)
-                .all(db)
-                .await?;
-            for delivery in due {
-                if claim(db, delivery.id, now, lease).await? {
-                    claimed.push((hook.clone(), delivery));
-                }
+        for delivery in due {
+            if claim(db, delivery.id, now, lease).await? {
+                claimed.push(delivery);
             }
         }
         // Claimed first, then sent together: an error above leaves nothing half sent.
         let attempted = claimed.len();
+        let hook = Arc::new(hook);
         let mut sends = tokio::task::JoinSet::new();
-        for (hook, delivery) in claimed {
-            let (client, db) = (self.client.clone(), db.clone());
-            let allow_private = self.allow_private;
+        for delivery in claimed {
+            let (batch, hook) = (self.clone(), hook.clone());
             sends.spawn(async move {
-                let outcome = send(client.as_ref(), allow_private, &hook, &delivery, now).await;
-                if let Err(err) = settle(&db, &hook, &delivery, lease, now, outcome).await {
+                let outcome = send(
+                    batch.client.as_ref(),
+                    batch.allow_private,
+                    &hook,
+                    &delivery,
+                    now,
+                )
+                .await;
+                if let Err(err) = settle(&batch.db, &hook, &delivery, lease, now, outcome).await {
                     tracing::warn!(error = %err, delivery = delivery.id, "could not record a webhook attempt");
                 }
             });
