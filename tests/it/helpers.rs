@@ -436,6 +436,20 @@ impl TestApp {
         )
     }
 
+    /// The OpenAPI document the server serves.
+    pub async fn openapi(&self) -> serde_json::Value {
+        let response = self
+            .client()
+            .get(self.url("/api/openapi.json"))
+            .send()
+            .await;
+        response
+            .unwrap()
+            .json()
+            .await
+            .expect("the OpenAPI document")
+    }
+
     /// The JSON answer of a GET to the REST API.
     pub async fn get_json(&self, path: &str, token: &str) -> serde_json::Value {
         let response = self

@@ -15,15 +15,7 @@ use crate::helpers::*;
 async fn served_document() -> Value {
     let db = TestDb::new(Backend::Sqlite).await;
     let app = TestApp::spawn(&db).await;
-    let doc = app
-        .client()
-        .get(app.url("/api/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc = app.openapi().await;
     app.stop().await;
     doc
 }

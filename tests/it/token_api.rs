@@ -745,15 +745,7 @@ async fn the_cli_prints_only_a_working_secret(backend: Backend) {
 async fn the_api_is_described_by_openapi(backend: Backend) {
     let db = TestDb::new(backend).await;
     let app = TestApp::spawn(&db).await;
-    let spec: Value = app
-        .client()
-        .get(app.url("/api/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let spec = app.openapi().await;
     assert!(spec["openapi"].as_str().unwrap().starts_with("3."));
     for path in [
         "/api/v1/me",

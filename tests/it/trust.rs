@@ -810,15 +810,7 @@ async fn the_audit_api_filters_and_pages(backend: Backend) {
         assert_eq!(response.status(), 422, "{query}");
     }
     // It is in the OpenAPI document.
-    let doc: serde_json::Value = app
-        .client()
-        .get(app.url("/api/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc = app.openapi().await;
     assert!(doc["paths"]["/api/v1/admin/audit"]["get"].is_object());
 }
 
