@@ -9,6 +9,8 @@ mod headers;
 mod health;
 pub mod serve;
 
+use std::time::Duration;
+
 use axum::http::{Extensions, HeaderMap, StatusCode, Version};
 use axum::{middleware, routing::get, Router};
 use leptos::prelude::*;
@@ -16,6 +18,7 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+use tokio::time::MissedTickBehavior;
 use tower_http::compression::predicate::{DefaultPredicate, Predicate};
 use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
@@ -126,144 +129,168 @@ pub fn router(state: AppState, mut leptos_options: LeptosOptions) -> Router {
     headers::add(router, https)
 }
 
+/// Runs `round` every `period` on a task of its own for as long as the process runs. A
+/// failed round logs its error and the next comes at its time; `missed` says whether rounds
+/// that fell behind catch up in a burst or the next one waits a whole period (for those
+/// that call out, mail and webhooks).
+fn every<F, R>(period: Duration, missed: MissedTickBehavior, mut round: F)
+where
+    F: FnMut() -> R + Send + 'static,
+    R: std::future::Future<Output = ()> + Send,
+{
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(period);
+        ticks.set_missed_tick_behavior(missed);
+        loop {
+            ticks.tick().await;
+            round().await;
+        }
+    });
+}
+
 /// Work that runs beside the server: batched last-use writes, following changes made by
-/// other instances, and removal of expired sessions.
+/// other instances, webhook and email sending, the hourly retention round, and removal of
+/// expired sessions.
 pub fn spawn_background(state: &AppState) {
     use tower_sessions::ExpiredDeletion;
 
-    let usage_state = state.clone();
-    tokio::spawn(async move {
-        let mut every = tokio::time::interval(USAGE_FLUSH_INTERVAL);
-        loop {
-            every.tick().await;
-            if let Err(err) = usage_state.usage.flush(&usage_state.db).await {
+    let usage = state.clone();
+    every(USAGE_FLUSH_INTERVAL, MissedTickBehavior::Burst, move || {
+        let state = usage.clone();
+        async move {
+            if let Err(err) = state.usage.flush(&state.db).await {
                 tracing::warn!(error = %err, "could not record token use");
             }
         }
     });
-    let requests_state = state.clone();
-    tokio::spawn(async move {
-        let mut every = tokio::time::interval(REQUEST_LOG_FLUSH_INTERVAL);
-        loop {
-            every.tick().await;
-            if let Err(err) = requests_state.requests.flush(&requests_state.db).await {
-                tracing::warn!(error = %err, "could not write the endpoint request log");
+    let requests = state.clone();
+    every(
+        REQUEST_LOG_FLUSH_INTERVAL,
+        MissedTickBehavior::Burst,
+        move || {
+            let state = requests.clone();
+            async move {
+                if let Err(err) = state.requests.flush(&state.db).await {
+                    tracing::warn!(error = %err, "could not write the endpoint request log");
+                }
+                let (db, refusals) = (&state.db, &state.auth.refusals);
+                if let Err(err) = app::server::service::audit::flush_refusals(db, refusals).await {
+                    tracing::warn!(error = %err, "could not count refused requests");
+                }
             }
-            let (db, refusals) = (&requests_state.db, &requests_state.auth.refusals);
-            if let Err(err) = app::server::service::audit::flush_refusals(db, refusals).await {
-                tracing::warn!(error = %err, "could not count refused requests");
-            }
-        }
-    });
+        },
+    );
     follow_changes(state);
     spawn_webhook_worker(state);
     if state.mailer.is_some() {
-        let mail_state = state.clone();
-        tokio::spawn(async move {
-            let mut every = tokio::time::interval(MAIL_POLL_INTERVAL);
-            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                every.tick().await;
-                let Some(mailer) = &mail_state.mailer else {
+        let mail = state.clone();
+        every(MAIL_POLL_INTERVAL, MissedTickBehavior::Delay, move || {
+            let state = mail.clone();
+            async move {
+                let Some(mailer) = &state.mailer else {
                     return;
                 };
-                if let Err(err) = mailer.send_due(&mail_state.db, chrono::Utc::now()).await {
+                if let Err(err) = mailer.send_due(&state.db, chrono::Utc::now()).await {
                     tracing::warn!(error = %err, "could not send notice emails");
                 }
             }
         });
     }
-    let retention_state = state.clone();
-    tokio::spawn(async move {
-        let mut every = tokio::time::interval(std::time::Duration::from_secs(60 * 60));
-        loop {
-            every.tick().await;
-            let db = &retention_state.db;
-            let now = chrono::Utc::now();
-            match app::server::service::traffic::purge(db, now).await {
-                Ok((0, 0)) => {}
-                Ok((records, calls)) => {
-                    tracing::info!(records, calls, "purged endpoint data past its retention");
-                }
-                Err(err) => tracing::warn!(error = %err, "could not purge old endpoint data"),
-            }
-            let today = now.date_naive();
-            match app::server::service::tokens::revoke_idle(db, &retention_state.auth, today).await
-            {
-                Ok(0) => {}
-                Ok(revoked) => tracing::info!(revoked, "revoked tokens idle past the policy"),
-                Err(err) => tracing::warn!(error = %err, "could not revoke idle tokens"),
-            }
-            if let Err(err) = app::server::service::limits::forget_ended(db, now).await {
-                tracing::warn!(error = %err, "could not forget ended attempt windows");
-            }
-            match app::server::service::expiry::notify_due(db, now).await {
-                Ok(0) => {}
-                Ok(sent) => tracing::info!(sent, "sent token expiry notices"),
-                Err(err) => tracing::warn!(error = %err, "could not send token expiry notices"),
-            }
-            match app::server::service::audit::purge(db, now).await {
-                Ok(0) => {}
-                Ok(purged) => tracing::info!(purged, "purged audit events past their retention"),
-                Err(err) => tracing::warn!(error = %err, "could not purge old audit events"),
-            }
-            let kept = now - chrono::Duration::days(app::server::service::webhooks::KEEP_DAYS);
-            if let Err(err) = app::server::service::webhooks::forget_before(db, kept).await {
-                tracing::warn!(error = %err, "could not forget old webhook deliveries");
-            }
-            retention_state.rates.forget_rested();
-            let first_day = today - chrono::Duration::days(app::model::token::USAGE_DAYS);
-            if let Err(err) = app::server::usage::forget_days_before(db, first_day).await {
-                tracing::warn!(error = %err, "could not forget old calls per day");
-            }
-        }
+    let retention = state.clone();
+    every(RETENTION_INTERVAL, MissedTickBehavior::Burst, move || {
+        let state = retention.clone();
+        async move { retention_round(&state, chrono::Utc::now()).await }
     });
     let store = DbSessionStore::new(state.db.clone());
-    tokio::spawn(async move {
-        let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
-        loop {
-            every.tick().await;
-            if let Err(err) = store.delete_expired().await {
-                tracing::warn!(error = %err, "could not delete expired sessions");
+    every(
+        SESSION_SWEEP_INTERVAL,
+        MissedTickBehavior::Burst,
+        move || {
+            let store = store.clone();
+            async move {
+                if let Err(err) = store.delete_expired().await {
+                    tracing::warn!(error = %err, "could not delete expired sessions");
+                }
             }
+        },
+    );
+}
+
+/// What the hourly round removes or does by the clock: endpoint data, audit events and
+/// webhook deliveries past their retention, idle tokens past the policy, ended attempt
+/// windows, due expiry notices, rested rate limiters and old calls per day. Each part goes
+/// on when another fails.
+async fn retention_round(state: &AppState, now: chrono::DateTime<chrono::Utc>) {
+    use app::server::service::{audit, expiry, limits, tokens, traffic, webhooks};
+    let db = &state.db;
+    match traffic::purge(db, now).await {
+        Ok((0, 0)) => {}
+        Ok((records, calls)) => {
+            tracing::info!(records, calls, "purged endpoint data past its retention");
         }
-    });
+        Err(err) => tracing::warn!(error = %err, "could not purge old endpoint data"),
+    }
+    let today = now.date_naive();
+    match tokens::revoke_idle(db, &state.auth, today).await {
+        Ok(0) => {}
+        Ok(revoked) => tracing::info!(revoked, "revoked tokens idle past the policy"),
+        Err(err) => tracing::warn!(error = %err, "could not revoke idle tokens"),
+    }
+    if let Err(err) = limits::forget_ended(db, now).await {
+        tracing::warn!(error = %err, "could not forget ended attempt windows");
+    }
+    match expiry::notify_due(db, now).await {
+        Ok(0) => {}
+        Ok(sent) => tracing::info!(sent, "sent token expiry notices"),
+        Err(err) => tracing::warn!(error = %err, "could not send token expiry notices"),
+    }
+    match audit::purge(db, now).await {
+        Ok(0) => {}
+        Ok(purged) => tracing::info!(purged, "purged audit events past their retention"),
+        Err(err) => tracing::warn!(error = %err, "could not purge old audit events"),
+    }
+    let kept = now - chrono::Duration::days(webhooks::KEEP_DAYS);
+    if let Err(err) = webhooks::forget_before(db, kept).await {
+        tracing::warn!(error = %err, "could not forget old webhook deliveries");
+    }
+    state.rates.forget_rested();
+    let first_day = today - chrono::Duration::days(app::model::token::USAGE_DAYS);
+    if let Err(err) = app::server::usage::forget_days_before(db, first_day).await {
+        tracing::warn!(error = %err, "could not forget old calls per day");
+    }
 }
 
 /// Starts this instance's webhook worker: every [`WEBHOOK_POLL_INTERVAL`], a sender for each
 /// webhook that has none running here (see `Deliverer::start_senders`).
 pub fn spawn_webhook_worker(state: &AppState) {
-    let webhook_state = state.clone();
-    tokio::spawn(async move {
-        let mut every = tokio::time::interval(WEBHOOK_POLL_INTERVAL);
-        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            every.tick().await;
-            if let Err(err) = webhook_state
-                .webhooks
-                .start_senders(&webhook_state.db)
-                .await
-            {
-                tracing::warn!(error = %err, "could not start webhook senders");
+    let webhooks = state.clone();
+    every(
+        WEBHOOK_POLL_INTERVAL,
+        MissedTickBehavior::Delay,
+        move || {
+            let state = webhooks.clone();
+            async move {
+                if let Err(err) = state.webhooks.start_senders(&state.db).await {
+                    tracing::warn!(error = %err, "could not start webhook senders");
+                }
             }
-        }
-    });
+        },
+    );
 }
 
 /// How often an instance reads the change counter. On PostgreSQL a notification usually
 /// arrives first; this bounds the delay when one is lost, and is the only way on SQLite.
-pub const CHANGE_POLL_INTERVAL: std::time::Duration = std::time::Duration::from_millis(250);
+pub const CHANGE_POLL_INTERVAL: Duration = Duration::from_millis(250);
 
 /// Follows the changes other instances make: every notification on PostgreSQL, and a poll
 /// of the change counter on every backend. Either resets this instance's cache when the
 /// counter moved.
 pub fn follow_changes(state: &AppState) {
-    let poll_state = state.clone();
-    tokio::spawn(async move {
-        let mut every = tokio::time::interval(CHANGE_POLL_INTERVAL);
-        loop {
-            every.tick().await;
-            if let Err(err) = poll_state.auth.follow(&poll_state.db).await {
+    let poll = state.clone();
+    every(CHANGE_POLL_INTERVAL, MissedTickBehavior::Burst, move || {
+        let state = poll.clone();
+        async move {
+            if let Err(err) = state.auth.follow(&state.db).await {
                 tracing::warn!(error = %err, "could not follow other instances' changes");
             }
         }
@@ -314,13 +341,19 @@ pub async fn flush_logs(state: &AppState) -> Result<(), app::server::error::Serv
 
 /// How long endpoint calls (and repeated refusals) may wait in memory before they are
 /// logged.
-pub const REQUEST_LOG_FLUSH_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
+pub const REQUEST_LOG_FLUSH_INTERVAL: Duration = Duration::from_secs(1);
 
 /// How often an instance looks for webhook deliveries that are due.
-pub const WEBHOOK_POLL_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
+pub const WEBHOOK_POLL_INTERVAL: Duration = Duration::from_secs(1);
+
+/// How often the retention round runs (see `retention_round`).
+const RETENTION_INTERVAL: Duration = Duration::from_secs(60 * 60);
+
+/// How often expired sessions are deleted.
+const SESSION_SWEEP_INTERVAL: Duration = Duration::from_secs(60);
 
 /// How often an instance looks for notice emails to send.
-pub const MAIL_POLL_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
+pub const MAIL_POLL_INTERVAL: Duration = Duration::from_secs(5);
 
 /// How long token use may wait in memory before it is written.
-pub const USAGE_FLUSH_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
+pub const USAGE_FLUSH_INTERVAL: Duration = Duration::from_secs(5);
