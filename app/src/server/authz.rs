@@ -8,14 +8,22 @@ use std::sync::Arc;
 use chrono::Utc;
 use sea_orm::{ConnectionTrait, EntityTrait};
 
+use super::account::Account;
 use super::entity::access_token;
 use super::error::{AuthFailure, Result, ServiceError};
-use super::service::accounts::{self, Account};
+use super::service::accounts;
 use super::service::settings;
-use super::service::token_auth::{failure, Principal, Secret};
+use super::service::token_auth::{failure, Principal};
 use super::service::tokens::{life_cycle, still_overlapping};
 use crate::model::scope::{Scope, Scopes};
 use crate::model::token::number;
+
+/// A token's current secret, or the one its last rotation replaced (while that still works).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Secret {
+    Current,
+    Previous,
+}
 
 /// How the request proved who it is.
 #[derive(Clone, Debug, PartialEq, Eq)]

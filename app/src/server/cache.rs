@@ -12,11 +12,13 @@ use std::hash::{BuildHasher, Hash};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
+use super::account::Account;
 use super::entity::{access_token, change_counter};
 use super::error::Result;
 use super::secrets;
 use super::service::audit::RefusalCounts;
-use super::service::{accounts::Account, settings::TokenSettings, traffic::EndpointAccess};
+use super::service::traffic::EndpointAccess;
+use crate::model::settings::TokenSettings;
 
 /// Entries per map before it starts afresh: only tokens that verified are kept, so this is
 /// reached only with more live tokens than that, and then costs one reload each.

@@ -1,5 +1,6 @@
 //! Everything that runs only on the server: state, sessions, entities and the services
 //! that hold Tessera's rules. Server functions and REST handlers call the services.
+pub mod account;
 pub mod authz;
 pub mod cache;
 pub mod change;

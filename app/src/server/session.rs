@@ -10,9 +10,10 @@ use tower_sessions::{
     Session, SessionStore,
 };
 
+use super::account::Account;
 use super::entity::session as session_row;
 use super::error::Result;
-use super::service::accounts::{self, Account};
+use super::service::accounts;
 use super::state::SessionConfig;
 
 const USER_KEY: &str = "user";

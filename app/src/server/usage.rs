@@ -14,9 +14,9 @@ use sea_orm::{
     TransactionTrait,
 };
 
+use super::authz::Secret;
 use super::entity::{access_token, token_usage_day};
 use super::error::Result;
-use super::service::token_auth::Secret;
 use crate::model::scope::{Scope, Scopes};
 
 pub const MAX_IPS: usize = 5;

@@ -10,6 +10,7 @@ use unicode_normalization::UnicodeNormalization;
 use super::audit::{Action, Event};
 use super::limits::{self, Key};
 use super::{passwords, trimmed_within};
+pub use crate::server::account::Account;
 use crate::server::authz::Admin;
 use crate::server::cache::AuthCache;
 use crate::server::change::Change;
@@ -19,13 +20,6 @@ use crate::server::session::DbSessionStore;
 
 pub const ADMINISTRATORS: &str = "Administrators";
 pub const USERNAME_MAX_LEN: usize = 64;
-
-/// A user together with what they may do.
-#[derive(Clone, Debug)]
-pub struct Account {
-    pub user: user::Model,
-    pub is_admin: bool,
-}
 
 /// What is needed to create a user; validated by [`create_user`].
 #[derive(Clone, Debug, Default)]

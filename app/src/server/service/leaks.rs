@@ -12,7 +12,7 @@ use sea_orm::{
 
 use super::audit::{Action, Event};
 use super::endpoints::{withdraw_primary, Method};
-use super::limits::{self, Key, Limit};
+use super::limits::{self, Key, PER_REPORTER};
 use super::tokens::{either_digest, still_overlapping};
 use super::{is_unsafe_char, settings};
 use crate::model::settings::LeakResponse;
@@ -25,11 +25,6 @@ use crate::server::entity::{
 use crate::server::error::{Result, ServiceError};
 use crate::server::secrets;
 
-/// Reports per client address: scanners send batches, not floods.
-pub const PER_REPORTER: Limit = Limit {
-    max: 30,
-    window_seconds: 60,
-};
 /// Items in one report: GitHub sends a few at a time, and each may cost a look-up.
 pub const ITEMS_MAX: usize = 100;
 /// Longest `type`, `url` or `source` kept; longer ones are cut.

@@ -19,6 +19,12 @@ pub struct Limit {
 
 const FIFTEEN_MINUTES: i64 = 15 * 60;
 
+/// Leak reports per client address: scanners send batches, not floods.
+pub const PER_REPORTER: Limit = Limit {
+    max: 30,
+    window_seconds: 60,
+};
+
 /// Password guesses for one username.
 pub const PER_USERNAME: Limit = Limit {
     max: 5,
@@ -73,16 +79,11 @@ fn client_range(ip: &str) -> String {
 /// Forgets every key whose window ended before `now`: random usernames and addresses leave
 /// one row each, which the server removes every hour.
 pub async fn forget_ended(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<u64> {
-    let longest = [
-        PER_USERNAME,
-        PER_CLIENT,
-        PER_TOKEN,
-        super::leaks::PER_REPORTER,
-    ]
-    .iter()
-    .map(|limit| limit.window_seconds)
-    .max()
-    .unwrap_or(FIFTEEN_MINUTES);
+    let longest = [PER_USERNAME, PER_CLIENT, PER_TOKEN, PER_REPORTER]
+        .iter()
+        .map(|limit| limit.window_seconds)
+        .max()
+        .unwrap_or(FIFTEEN_MINUTES);
     Ok(attempt_limit::Entity::delete_many()
         .filter(attempt_limit::Column::WindowStart.lt(now.timestamp() - longest))
         .exec(db)

@@ -16,6 +16,7 @@ use super::settings::TokenSettings;
 use super::tokens::{self, allowlist, Reason};
 use crate::model::scope::{Scope, Scopes};
 use crate::model::token::number;
+use crate::server::authz::Secret;
 use crate::server::entity::access_token;
 use crate::server::error::{AuthFailure, Result, ServiceError};
 use crate::server::rate_limits::{OverLimit, RateInfo};
@@ -43,13 +44,6 @@ pub struct Principal {
     secret: Secret,
     /// Where the token stands against its rate limit, when it has one.
     pub rate: Option<RateInfo>,
-}
-
-/// A token's current secret, or the one its last rotation replaced (while that still works).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Secret {
-    Current,
-    Previous,
 }
 
 impl Principal {

@@ -18,6 +18,7 @@ use super::rules::{
 };
 use crate::model::scope::Scopes;
 use crate::model::token::{number, IpPolicy, IssuedToken, TokenEdit, TokenView};
+use crate::server::authz::Secret;
 use crate::server::authz::{Admin, Grant, Reach, Via};
 use crate::server::cache::AuthCache;
 use crate::server::change::Change;
@@ -25,7 +26,7 @@ use crate::server::entity::{access_token, token_usage_day, user};
 use crate::server::error::{Result, ServiceError};
 use crate::server::rate_limits::PER_MINUTE_MAX;
 use crate::server::secrets;
-use crate::server::service::token_auth::{Principal, Secret};
+use crate::server::service::token_auth::Principal;
 
 /// Whose token a new one is: the caller's own, or (with an administrator's proof) a named
 /// user's.
