@@ -287,10 +287,19 @@ impl TestApp {
             .expect("admin is an administrator")
     }
 
-    pub async fn stop(self) {
+    /// Stops the server and closes the pool now (dropping does the first only).
+    pub async fn stop(mut self) {
         self.server.abort();
-        let _ = self.server.await;
-        self.db.close().await.ok();
+        let _ = (&mut self.server).await;
+        self.db.clone().close().await.ok();
+    }
+}
+
+/// A test that panics never reaches its `stop()`: the server still stops with it, instead
+/// of serving on until the runtime ends.
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.server.abort();
     }
 }
 
