@@ -149,8 +149,8 @@ pub async fn account_tokens(user_id: Option<i64>) -> Result<Vec<TokenView>, AppE
     use crate::server::service::tokens;
     let grant = super::context::require_grant().await?;
     let admin = grant.admin();
-    let owner_id = owner_for(&grant, admin.is_some(), user_id)?;
     let reach = Reach::widest(&grant, admin.as_ref());
+    let owner_id = reach.owner_of(user_id)?;
     let state = super::context::state()?;
     let mut items = Vec::new();
     let mut cursor = None;
@@ -186,7 +186,7 @@ pub async fn generate_access_token(
     let grant = super::context::require_grant().await?;
     let state = super::context::state()?;
     let admin = grant.admin();
-    let owner_id = owner_for(&grant, admin.is_some(), user_id)?;
+    let owner_id = Reach::widest(&grant, admin.as_ref()).owner_of(user_id)?;
     let owner = accounts::find_by_id(&state.db, owner_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -259,24 +259,4 @@ pub async fn update_token(id: i64, edit: TokenEdit) -> Result<TokenView, AppErro
     let admin = grant.admin();
     let reach = Reach::widest(&grant, admin.as_ref());
     Ok(tokens::update(&state.db, &state.auth, reach, id, edit).await?)
-}
-
-/// The owner a token page is about: the caller, or any user for administrators. Someone
-/// else's id answers "not found" to a non-administrator.
-#[cfg(feature = "ssr")]
-fn owner_for(
-    grant: &crate::server::authz::Grant,
-    is_admin: bool,
-    user_id: Option<i64>,
-) -> Result<i64, AppError> {
-    let own = grant.account().user.id;
-    match user_id {
-        None => Ok(own),
-        Some(id) if id == own || is_admin => Ok(id),
-        Some(_) => {
-            let err = AppError::NotFound;
-            err.set_response_status();
-            Err(err)
-        }
-    }
 }

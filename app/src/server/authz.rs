@@ -244,6 +244,17 @@ impl<'a> Reach<'a> {
         }
     }
 
+    /// The user a page of someone's things is about: the caller when none is named, or the
+    /// named one within reach. Someone else's, beyond it, is not found (not forbidden: that
+    /// would tell the user exists).
+    pub fn owner_of(self, user_id: Option<i64>) -> Result<i64> {
+        match user_id {
+            None => Ok(self.grant().account().user.id),
+            Some(id) if self.covers(id) => Ok(id),
+            Some(_) => Err(ServiceError::NotFound),
+        }
+    }
+
     /// Whether something owned by `owner_id` is within reach.
     pub fn covers(self, owner_id: i64) -> bool {
         match self {

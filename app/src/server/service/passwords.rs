@@ -18,21 +18,28 @@ pub const MAX_LEN: usize = 256;
 /// zxcvbn's cost grows with length; beyond this many characters a password is not "common".
 const STRENGTH_CHECK_LEN: usize = 64;
 
-/// Length and commonness only: no composition rules (NIST SP 800-63B).
-pub fn validate(password: &str, user_inputs: &[&str]) -> Result<()> {
-    let len = password.chars().count();
+/// Between [`MIN_LEN`] and [`MAX_LEN`] characters, or a message naming `field`: passwords
+/// and pass codes alike.
+pub fn check_length(secret: &str, field: &'static str, label: &str) -> Result<()> {
+    let len = secret.chars().count();
     if len < MIN_LEN {
         return Err(ServiceError::validation(
-            "password",
-            format!("Password must be at least {MIN_LEN} characters"),
+            field,
+            format!("{label} must be at least {MIN_LEN} characters"),
         ));
     }
     if len > MAX_LEN {
         return Err(ServiceError::validation(
-            "password",
-            format!("Password must be at most {MAX_LEN} characters"),
+            field,
+            format!("{label} must be at most {MAX_LEN} characters"),
         ));
     }
+    Ok(())
+}
+
+/// Length and commonness only: no composition rules (NIST SP 800-63B).
+pub fn validate(password: &str, user_inputs: &[&str]) -> Result<()> {
+    check_length(password, "password", "Password")?;
     let checked: String = password.chars().take(STRENGTH_CHECK_LEN).collect();
     if u8::from(zxcvbn::zxcvbn(&checked, user_inputs).score()) < 2 {
         return Err(ServiceError::validation(

@@ -9,7 +9,7 @@ use sea_orm::{
 
 use super::super::accounts::{self, Account};
 use super::super::audit::{self, Action, Event};
-use super::super::{passwords, settings, trimmed_within};
+use super::super::{passwords, required_within, settings, trimmed_within};
 use super::allowlist;
 use super::import::ImportedSecret;
 use super::rules::{
@@ -126,10 +126,7 @@ pub async fn create(
         }
     }
 
-    let name = trimmed_within(&new.name, "name", "Name", NAME_MAX)?;
-    if name.is_empty() {
-        return Err(ServiceError::validation("name", "Enter a name"));
-    }
+    let name = required_within(&new.name, "name", "Name", NAME_MAX)?;
     let description = trimmed_within(
         new.description.as_deref().unwrap_or_default(),
         "description",
@@ -166,24 +163,7 @@ pub async fn create(
     };
     let pass_code_hash = match new.pass_code.filter(|p| !p.is_empty()) {
         Some(code) => {
-            if code.chars().count() < passwords::MIN_LEN {
-                return Err(ServiceError::validation(
-                    "pass_code",
-                    format!(
-                        "Pass code must be at least {} characters",
-                        passwords::MIN_LEN
-                    ),
-                ));
-            }
-            if code.chars().count() > passwords::MAX_LEN {
-                return Err(ServiceError::validation(
-                    "pass_code",
-                    format!(
-                        "Pass code must be at most {} characters",
-                        passwords::MAX_LEN
-                    ),
-                ));
-            }
+            passwords::check_length(&code, "pass_code", "Pass code")?;
             Some(passwords::hash(code).await?)
         }
         None if policy.pass_code_mandatory => {
@@ -350,10 +330,7 @@ pub async fn update(
     let mut update = access_token::Entity::update_many();
     let mut details = serde_json::Map::new();
     if let Some(name) = changes.name {
-        let name = trimmed_within(&name, "name", "Name", NAME_MAX)?;
-        if name.is_empty() {
-            return Err(ServiceError::validation("name", "Enter a name"));
-        }
+        let name = required_within(&name, "name", "Name", NAME_MAX)?;
         details.insert("name".into(), name.clone().into());
         update = update.col_expr(access_token::Column::Name, Expr::value(name));
     }
