@@ -5,7 +5,6 @@ use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 use app::server::{
-    authz::Grant,
     cache::AuthCache,
     service::{
         accounts::{self, NewUser},
@@ -101,37 +100,10 @@ async fn run(cli: Cli) -> Result<(), String> {
             scopes,
             expires_in_days,
         }) => {
-            let owner = accounts::find_by_username(&db, &user)
-                .await
-                .map_err(|e| e.to_string())?
-                .ok_or_else(|| format!("no user has the username {user}"))?;
-            let is_admin = accounts::is_admin(&db, owner.id)
-                .await
-                .map_err(|e| e.to_string())?;
-            let grant = Grant::operator(accounts::Account {
-                user: owner,
-                is_admin,
-            });
-            let expires = match expires_in_days {
-                None => tokens::Expiry::Default,
-                Some(0) => tokens::Expiry::Never,
-                Some(days) => tokens::Expiry::On(
-                    chrono::Utc::now().date_naive() + chrono::Duration::days(i64::from(days)),
-                ),
-            };
-            let issued = tokens::create(
-                &db,
-                &cache,
-                tokens::Owner::Myself(&grant),
-                tokens::NewToken {
-                    name,
-                    scopes: scopes.split(',').map(|s| s.trim().to_owned()).collect(),
-                    expires,
-                    ..Default::default()
-                },
-            )
-            .await
-            .map_err(|e| e.to_string())?;
+            let issued =
+                tokens::create_by_operator(&db, &cache, &user, name, &scopes, expires_in_days)
+                    .await
+                    .map_err(|e| e.to_string())?;
             println!("{}", issued.secret);
             Ok(())
         }

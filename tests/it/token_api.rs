@@ -739,6 +739,23 @@ async fn the_cli_prints_only_a_working_secret(backend: Backend) {
     assert!(secrets::is_well_formed(secret), "{stdout}");
     assert!(!String::from_utf8_lossy(&output.stderr).contains(secret));
     assert_eq!(me(&app, secret).await.0, 200);
+    // A lifetime past the calendar is refused by name, not a crash.
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_tessera"))
+        .args(["token", "create", "--user", "admin", "--name", "far"])
+        .args([
+            "--scopes",
+            "profile:read",
+            "--expires-in-days",
+            "4000000000",
+        ])
+        .env("DATABASE_URL", &db.url)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(output.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("too far ahead"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
     app.stop().await;
 }
 

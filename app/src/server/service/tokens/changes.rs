@@ -18,8 +18,7 @@ use super::rules::{
 };
 use crate::model::scope::Scopes;
 use crate::model::token::{number, IpPolicy, IssuedToken, TokenEdit, TokenView};
-use crate::server::authz::Secret;
-use crate::server::authz::{Admin, Grant, Reach, Via};
+use crate::server::authz::{Admin, Grant, Reach, Secret, Via};
 use crate::server::cache::AuthCache;
 use crate::server::change::Change;
 use crate::server::entity::{access_token, token_usage_day, user};
@@ -426,6 +425,47 @@ pub async fn delete(
         )
         .await?;
     change.commit().await
+}
+
+/// `tessera token create`: a token for `username` with every right that user has, made by
+/// whoever runs the command line (they have the database). No lifetime means the policy's
+/// default, 0 days never (where the policy allows it).
+pub async fn create_by_operator(
+    db: &DatabaseConnection,
+    cache: &AuthCache,
+    username: &str,
+    name: String,
+    scopes: &str,
+    expires_in_days: Option<u32>,
+) -> Result<IssuedToken> {
+    let owner = accounts::find_by_username(db, username)
+        .await?
+        .ok_or_else(|| {
+            ServiceError::validation("user", format!("no user has the username {username}"))
+        })?;
+    let is_admin = accounts::is_admin(db, owner.id).await?;
+    let grant = Grant::operator(Account {
+        user: owner,
+        is_admin,
+    });
+    let expires = match expires_in_days {
+        None => Expiry::Default,
+        Some(0) => Expiry::Never,
+        Some(days) => Utc::now()
+            .date_naive()
+            .checked_add_days(chrono::Days::new(days.into()))
+            .map(Expiry::On)
+            .ok_or_else(|| {
+                ServiceError::validation("expires_at", format!("{days} days is too far ahead"))
+            })?,
+    };
+    let new = NewToken {
+        name,
+        scopes: scopes.split(',').map(|s| s.trim().to_owned()).collect(),
+        expires,
+        ..Default::default()
+    };
+    create(db, cache, Owner::Myself(&grant), new).await
 }
 
 /// How a regeneration treats the secret it replaces.

@@ -8,7 +8,9 @@ mod listing;
 mod rules;
 
 pub use crate::model::token::{Reason, TokenSort};
-pub use changes::{create, delete, regenerate, revoke, update, Owner, Rotation};
+pub use changes::{
+    create, create_by_operator, delete, regenerate, revoke, update, Owner, Rotation,
+};
 pub use import::ImportedSecret;
 pub use kill_switch::{count_revocable_idle, revoke_all, revoke_idle, Sweep, IDLE_POLICY};
 pub use listing::{
