@@ -3,7 +3,7 @@
 use axum::{response::Html, Json};
 use utoipa::{
     openapi::{
-        path::{ParameterBuilder, ParameterIn},
+        path::{Operation, ParameterBuilder, ParameterIn, PathItem},
         schema::{KnownFormat, ObjectBuilder, SchemaFormat, SchemaType, Type},
         security::{Http, HttpAuthScheme, SecurityScheme},
         ContentBuilder, Ref, RefOr, Required, Response, ResponseBuilder, Schema,
@@ -91,6 +91,17 @@ fn error_answer(description: &str) -> RefOr<Response> {
         .into()
 }
 
+/// The operations a path item may hold, in a fixed order (the document has no others).
+fn operations(item: &mut PathItem) -> [&mut Option<Operation>; 5] {
+    [
+        &mut item.get,
+        &mut item.post,
+        &mut item.put,
+        &mut item.patch,
+        &mut item.delete,
+    ]
+}
+
 impl Modify for EveryAnswer {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         for (path, item) in openapi.paths.paths.iter_mut() {
@@ -98,13 +109,7 @@ impl Modify for EveryAnswer {
                 .split('/')
                 .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
                 .collect();
-            let operations = [
-                &mut item.get,
-                &mut item.post,
-                &mut item.put,
-                &mut item.patch,
-                &mut item.delete,
-            ];
+            let operations = operations(item);
             for (index, operation) in operations.into_iter().enumerate() {
                 let Some(operation) = operation else { continue };
                 let parameters = operation.parameters.get_or_insert_with(Vec::new);
@@ -170,13 +175,7 @@ struct OptionalBodies;
 impl Modify for OptionalBodies {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         for item in openapi.paths.paths.values_mut() {
-            let operations = [
-                &mut item.get,
-                &mut item.post,
-                &mut item.put,
-                &mut item.patch,
-                &mut item.delete,
-            ];
+            let operations = operations(item);
             for operation in operations.into_iter().flatten() {
                 let Some(body) = operation.request_body.as_mut() else {
                     continue;
