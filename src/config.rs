@@ -3,10 +3,10 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use app::server::config::MailConfig;
 use app::server::reporter_keys::ReporterKeys;
 use app::server::service::mail::Mailer;
-use app::server::state::MailConfig;
-use app::server::{client_ip, state::SessionConfig};
+use app::server::{client_ip, config::SessionConfig};
 
 #[derive(Debug, Parser)]
 #[command(

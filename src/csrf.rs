@@ -1,8 +1,8 @@
 //! Cross-site request forgery: a server function (every one, sign-in included) runs only
 //! for a request that the browser says comes from this site. The session cookie's SameSite
 //! alone would still let a sibling site or an old browser sign a user in or out.
+use app::server::audit_log::{self as audit, Refusal};
 use app::server::client_ip::ClientIp;
-use app::server::service::audit::{self, Refusal};
 use app::server::state::AppState;
 use axum::{
     extract::{Request, State},

@@ -10,7 +10,7 @@ use axum::{
 };
 use tower_sessions::Session;
 
-use app::server::{session, state::AppState};
+use app::server::{service::sessions, state::AppState};
 
 const PUBLIC_PAGES: [&str; 1] = ["/login"];
 /// leptos_axum registers server functions beside the pages; each checks its caller itself
@@ -27,7 +27,7 @@ pub async fn pages(
     if PUBLIC_PAGES.contains(&path.as_str()) || path.starts_with(SERVER_FN_PREFIX) {
         return next.run(request).await;
     }
-    let account = match session::current_account(&session, &state.db, &state.sessions).await {
+    let account = match sessions::current_account(&session, &state.db, &state.sessions).await {
         Ok(account) => account,
         Err(err) => {
             tracing::error!(error = %err, "could not load the session");

@@ -174,7 +174,7 @@ pub fn spawn_background(state: &AppState) {
                     tracing::warn!(error = %err, "could not write the endpoint request log");
                 }
                 let (db, refusals) = (&state.db, &state.auth.refusals);
-                if let Err(err) = app::server::service::audit::flush_refusals(db, refusals).await {
+                if let Err(err) = app::server::audit_log::flush_refusals(db, refusals).await {
                     tracing::warn!(error = %err, "could not count refused requests");
                 }
             }
@@ -336,7 +336,7 @@ pub fn follow_changes(state: &AppState) {
 pub async fn flush_logs(state: &AppState) -> Result<(), app::server::error::ServiceError> {
     state.usage.flush(&state.db).await?;
     state.requests.flush(&state.db).await?;
-    app::server::service::audit::flush_refusals(&state.db, &state.auth.refusals).await
+    app::server::audit_log::flush_refusals(&state.db, &state.auth.refusals).await
 }
 
 /// How long endpoint calls (and repeated refusals) may wait in memory before they are

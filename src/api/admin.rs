@@ -24,14 +24,16 @@ use app::server::state::AppState;
 #[utoipa::path(get, path = "/api/v1/admin/users",
     operation_id = "listUsers", tag = "admin", params(ListParams),
     responses((status = 200, body = Page<UserObject>)), security(("bearer" = [])))]
+#[tracing::instrument(skip_all)]
 pub async fn list_users(
     State(state): State<AppState>,
     caller: Caller,
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> ApiResult<Json<Page<UserObject>>> {
-    caller.admin().await?;
+    let admin = caller.admin().await?;
     let after = cursor_id(params.cursor.as_deref())?;
-    let (accounts, next) = accounts::list_accounts_page(&state.db, after, params.limit).await?;
+    let (accounts, next) =
+        accounts::list_accounts_page(&state.db, &admin, after, params.limit).await?;
     Ok(Json(Page {
         items: accounts.iter().map(user_object).collect(),
         next_cursor: next.map(|id| id.to_string()),
@@ -43,6 +45,7 @@ pub async fn list_users(
     operation_id = "createUser", tag = "admin", request_body = CreateUserRequest,
     responses((status = 201, body = UserObject), (status = 409, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
+#[tracing::instrument(skip_all)]
 pub async fn create_user(
     State(state): State<AppState>,
     caller: Caller,
@@ -76,6 +79,7 @@ pub async fn create_user(
     operation_id = "updateUser", tag = "admin", request_body = UpdateUserRequest,
     responses((status = 200, body = UserObject), (status = 404, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
+#[tracing::instrument(skip_all)]
 pub async fn update_user(
     State(state): State<AppState>,
     caller: Caller,
@@ -100,6 +104,7 @@ pub async fn update_user(
     operation_id = "revokeTokensOfUser", tag = "admin",
     responses((status = 200, body = RevokedCount), (status = 404, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
+#[tracing::instrument(skip_all)]
 pub async fn revoke_user_tokens(
     State(state): State<AppState>,
     caller: Caller,
@@ -117,6 +122,7 @@ pub async fn revoke_user_tokens(
     request_body = RevokeIssuedBeforeRequest,
     responses((status = 200, body = RevokedCount), (status = 422, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
+#[tracing::instrument(skip_all)]
 pub async fn revoke_issued_before(
     State(state): State<AppState>,
     caller: Caller,
@@ -132,6 +138,7 @@ pub async fn revoke_issued_before(
 #[utoipa::path(get, path = "/api/v1/admin/tokens",
     operation_id = "listAdminTokens", tag = "admin", params(ListParams),
     responses((status = 200, body = Page<TokenView>)), security(("bearer" = [])))]
+#[tracing::instrument(skip_all)]
 pub async fn list_tokens(
     State(state): State<AppState>,
     caller: Caller,
@@ -152,6 +159,7 @@ pub async fn list_tokens(
         "user": "admin", "name": "Deploy bot", "scopes": ["profile:read", "tokens:read"]})),
     responses((status = 201, body = IssuedToken), (status = 422, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
+#[tracing::instrument(skip_all)]
 pub async fn create_token(
     State(state): State<AppState>,
     caller: Caller,
@@ -176,6 +184,7 @@ pub async fn create_token(
     operation_id = "getAdminToken", tag = "admin",
     responses((status = 200, body = TokenView), (status = 404, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
+#[tracing::instrument(skip_all)]
 pub async fn get_token(
     State(state): State<AppState>,
     caller: Caller,
@@ -190,6 +199,7 @@ pub async fn get_token(
     operation_id = "getAdminTokenUsage", tag = "admin",
     responses((status = 200, body = UsageDays), (status = 404, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
+#[tracing::instrument(skip_all)]
 pub async fn token_usage(
     State(state): State<AppState>,
     caller: Caller,
@@ -206,6 +216,7 @@ pub async fn token_usage(
     responses((status = 200, body = TokenView), (status = 404, body = super::error::ErrorBody),
         (status = 422, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
+#[tracing::instrument(skip_all)]
 pub async fn update_token(
     State(state): State<AppState>,
     caller: Caller,
@@ -222,6 +233,7 @@ pub async fn update_token(
 #[utoipa::path(delete, path = "/api/v1/admin/tokens/{id}",
     operation_id = "deleteAdminToken", tag = "admin",
     responses((status = 204), (status = 404, body = super::error::ErrorBody)), security(("bearer" = [])))]
+#[tracing::instrument(skip_all)]
 pub async fn delete_token(
     State(state): State<AppState>,
     caller: Caller,
@@ -236,6 +248,7 @@ pub async fn delete_token(
 #[utoipa::path(post, path = "/api/v1/admin/tokens/{id}/revoke",
     operation_id = "revokeAdminToken", tag = "admin",
     responses((status = 204), (status = 404, body = super::error::ErrorBody)), security(("bearer" = [])))]
+#[tracing::instrument(skip_all)]
 pub async fn revoke_token(
     State(state): State<AppState>,
     caller: Caller,
@@ -253,6 +266,7 @@ pub async fn revoke_token(
     request_body(content = Option<RegenerateRequest>),
     responses((status = 200, body = IssuedToken), (status = 404, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
+#[tracing::instrument(skip_all)]
 pub async fn regenerate_token(
     State(state): State<AppState>,
     caller: Caller,
@@ -272,12 +286,13 @@ pub async fn regenerate_token(
     operation_id = "listAuditEvents", tag = "admin", params(AuditParams),
     responses((status = 200, body = Page<AuditRow>), (status = 422, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
+#[tracing::instrument(skip_all)]
 pub async fn audit_log(
     State(state): State<AppState>,
     caller: Caller,
     ApiQuery(params): ApiQuery<AuditParams>,
 ) -> ApiResult<Json<Page<AuditRow>>> {
-    caller.admin().await?;
+    let admin = caller.admin().await?;
     let cursor = cursor_id(params.cursor.as_deref())?;
     let query = AuditQuery {
         actor: params.actor.unwrap_or_default(),
@@ -287,7 +302,7 @@ pub async fn audit_log(
         to: params.to,
         cursor,
     };
-    let (items, next) = audit::list(&state.db, &query, params.limit.unwrap_or(50)).await?;
+    let (items, next) = audit::list(&state.db, &admin, &query, params.limit.unwrap_or(50)).await?;
     Ok(Json(Page {
         items,
         next_cursor: next.map(|id| id.to_string()),

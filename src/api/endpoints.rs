@@ -84,6 +84,7 @@ fn items<T: ToSchema>(items: Vec<T>) -> Json<Items<T>> {
 #[utoipa::path(get, path = "/api/v1/admin/endpoints",
     operation_id = "listEndpoints", tag = "endpoints",
     responses((status = 200, body = Items<EndpointView>)), security(("bearer" = [])))]
+#[tracing::instrument(skip_all)]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -99,6 +100,7 @@ pub async fn list(
     responses((status = 201, body = EndpointView), (status = 409, body = super::error::ErrorBody),
         (status = 422, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
+#[tracing::instrument(skip_all)]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -126,6 +128,7 @@ pub async fn create(
     operation_id = "getEndpoint", tag = "endpoints",
     responses((status = 200, body = EndpointView), (status = 404, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
+#[tracing::instrument(skip_all)]
 pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
@@ -143,6 +146,7 @@ pub async fn get(
     request_body = UpdateEndpointRequest,
     responses((status = 200, body = EndpointView), (status = 404, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
+#[tracing::instrument(skip_all)]
 pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
@@ -176,6 +180,7 @@ pub async fn update(
     responses((status = 200, body = Secret), (status = 404, body = super::error::ErrorBody),
         (status = 409, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
+#[tracing::instrument(skip_all)]
 pub async fn regenerate_primary(
     State(state): State<AppState>,
     caller: Caller,
@@ -212,6 +217,7 @@ pub struct TokenListParams {
     operation_id = "listEndpointTokens", tag = "endpoints",
     params(TokenListParams),
     responses((status = 200, body = Items<EndpointTokenView>)), security(("bearer" = [])))]
+#[tracing::instrument(skip_all)]
 pub async fn list_tokens(
     State(state): State<AppState>,
     caller: Caller,
@@ -239,6 +245,7 @@ pub struct CreateEndpointTokenRequest {
     request_body = CreateEndpointTokenRequest,
     responses((status = 201, body = IssuedEndpointToken), (status = 422, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
+#[tracing::instrument(skip_all)]
 pub async fn create_token(
     State(state): State<AppState>,
     caller: Caller,
@@ -281,6 +288,7 @@ pub struct UpdateEndpointTokenRequest {
     request_body = UpdateEndpointTokenRequest,
     responses((status = 200, body = EndpointTokenView), (status = 404, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
+#[tracing::instrument(skip_all)]
 pub async fn update_token(
     State(state): State<AppState>,
     caller: Caller,
@@ -314,6 +322,7 @@ pub async fn update_token(
     request_body(content = Option<RegenerateRequest>),
     responses((status = 200, body = IssuedEndpointToken), (status = 404, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
+#[tracing::instrument(skip_all)]
 pub async fn regenerate_token(
     State(state): State<AppState>,
     caller: Caller,
@@ -331,6 +340,7 @@ pub async fn regenerate_token(
 #[utoipa::path(get, path = "/api/v1/admin/endpoints/{id}/assignments",
     operation_id = "listEndpointAssignments", tag = "endpoints",
     responses((status = 200, body = Items<AssignmentView>)), security(("bearer" = [])))]
+#[tracing::instrument(skip_all)]
 pub async fn list_assignments(
     State(state): State<AppState>,
     caller: Caller,
@@ -350,6 +360,7 @@ pub async fn list_assignments(
     responses((status = 200, body = AssignmentView), (status = 404, body = super::error::ErrorBody),
         (status = 409, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
+#[tracing::instrument(skip_all)]
 pub async fn assign(
     State(state): State<AppState>,
     caller: Caller,
@@ -375,6 +386,7 @@ pub async fn assign(
     tag = "endpoints",
     responses((status = 204), (status = 404, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
+#[tracing::instrument(skip_all)]
 pub async fn unassign(
     State(state): State<AppState>,
     caller: Caller,
@@ -399,6 +411,7 @@ pub struct RequestParams {
     operation_id = "listEndpointRequests", tag = "endpoints",
     params(RequestParams),
     responses((status = 200, body = Items<RequestView>)), security(("bearer" = [])))]
+#[tracing::instrument(skip_all)]
 pub async fn requests(
     State(state): State<AppState>,
     caller: Caller,
@@ -422,6 +435,6 @@ pub async fn requests(
         to: params.to,
     };
     Ok(items(
-        traffic::requests(&state.db, endpoint.id, &filter).await?,
+        traffic::requests(&state.db, &admin, endpoint.id, &filter).await?,
     ))
 }

@@ -13,52 +13,25 @@ use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
 use super::token_headers::TokenAnswer;
-use app::api::tokens::number;
 use app::model::scope::Scope;
 use app::server::authz::{Admin, Grant};
 use app::server::client_ip::ClientIp;
-use app::server::error::{AuthFailure, ServiceError};
-use app::server::service::audit::{self, Refusal};
-use app::server::service::token_auth::{self, Credentials, Principal};
+use app::server::error::ServiceError;
+use app::server::service::token_auth::{self, Credentials, Verified};
 use app::server::state::AppState;
 
-/// The caller, authenticated by a bearer token (never a query string). Refusals, here and
-/// in [`Caller::require`], are logged and audited with the token's number or hint.
+/// The caller, authenticated by a bearer token (never a query string). The token service
+/// decides and audits; this keeps the answer's rate-limit headers.
 pub struct Caller {
-    principal: Principal,
+    grant: Grant,
     state: AppState,
-    ip: Option<IpAddr>,
 }
 
 impl Caller {
-    /// The principal if its token carries `scope` (within the owner's permissions), or 403.
-    pub async fn require(self, scope: Scope) -> Result<Principal, ApiError> {
-        if self.principal.allows(scope) {
-            // Exercised: recorded with the batched last use, for the token's page.
-            self.state
-                .usage
-                .record_scope(self.principal.token.id, scope);
-            return Ok(self.principal);
-        }
-        let credential = number(self.principal.token.id);
-        refused(
-            &self.state,
-            Refusal {
-                credential: &credential,
-                known: true,
-                actor: Some(&self.principal.owner.user.username),
-                ip: self.ip.map(|ip| ip.to_string()).as_deref(),
-                reason: "forbidden",
-            },
-        )
-        .await;
-        Err(ApiError::forbidden())
-    }
-
-    /// What the request holds, if its token carries `scope`.
+    /// What the request holds, if its token carries `scope` (within the owner's
+    /// permissions), or 403.
     pub async fn grant(self, scope: Scope) -> Result<Grant, ApiError> {
-        let ip = self.ip;
-        Ok(Grant::token(&self.require(scope).await?).from_ip(ip.map(|ip| ip.to_string())))
+        Ok(token_auth::require(self.state.verifier(), self.grant, scope).await?)
     }
 
     /// The administrator's proof: a token with `admin` whose owner still is one.
@@ -70,10 +43,6 @@ impl Caller {
     }
 }
 
-async fn refused(state: &AppState, refusal: Refusal<'_>) {
-    audit::access_refused(&state.db, &state.auth.refusals, refusal, None).await;
-}
-
 fn header<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
     parts.headers.get(name).and_then(|v| v.to_str().ok())
 }
@@ -82,58 +51,27 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let ip = parts.extensions.get::<ClientIp>().map(|ClientIp(ip)| *ip);
         let credentials = Credentials {
             authorization: header(parts, "authorization"),
             identifier: header(parts, "x-token-identifier"),
             pass_code: header(parts, "x-token-pass-code"),
-            ip,
+            ip: parts.extensions.get::<ClientIp>().map(|ClientIp(ip)| *ip),
         };
         let answer = parts.extensions.get::<TokenAnswer>();
-        match token_auth::authenticate(state, credentials).await {
-            Ok(principal) => {
+        match token_auth::authenticate(state.verifier(), credentials).await {
+            Ok(Verified { grant, rate }) => {
                 if let Some(answer) = answer {
-                    answer.token(principal.rate, principal.token.expires_at);
+                    let expires = grant.presented_token().and_then(|token| token.expires_at);
+                    answer.token(rate, expires);
                 }
                 Ok(Caller {
-                    principal,
+                    grant,
                     state: state.clone(),
-                    ip,
                 })
             }
             Err(err) => {
                 if let (Some(answer), ServiceError::OverRateLimit(over)) = (answer, &err) {
                     answer.over_limit(over);
-                }
-                let reason = match &err {
-                    ServiceError::Unauthenticated(failure) => Some(failure.code()),
-                    ServiceError::RateLimited { .. } | ServiceError::OverRateLimit(_) => {
-                        Some("rate_limited")
-                    }
-                    ServiceError::IpNotAllowed => Some("ip_not_allowed"),
-                    _ => None,
-                };
-                if let Some(reason) = reason {
-                    let credential = token_auth::presented_credential(credentials.authorization);
-                    // Refused before any token was found (or looked for): the hint is of a
-                    // string Tessera does not know, made up as often as not.
-                    let known = !matches!(
-                        err,
-                        ServiceError::Unauthenticated(
-                            AuthFailure::InvalidToken | AuthFailure::TokensDisabled
-                        )
-                    );
-                    refused(
-                        state,
-                        Refusal {
-                            credential: &credential,
-                            known,
-                            actor: None,
-                            ip: ip.map(|ip| ip.to_string()).as_deref(),
-                            reason,
-                        },
-                    )
-                    .await;
                 }
                 Err(err.into())
             }

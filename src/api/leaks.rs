@@ -48,6 +48,7 @@ pub struct LeakVerdict {
         (status = 413, body = super::error::ErrorBody), (status = 415, body = super::error::ErrorBody),
         (status = 422, body = super::error::ErrorBody),
         (status = 429, body = super::error::ErrorBody)))]
+#[tracing::instrument(skip_all)]
 pub async fn report(
     State(state): State<AppState>,
     Client(ip): Client,

@@ -1,7 +1,7 @@
 use axum::Json;
 
 use super::dto::{MeResponse, TokenInUse, UserObject};
-use super::error::ApiResult;
+use super::error::{ApiError, ApiResult};
 use super::extract::Caller;
 use app::api::tokens::number;
 use app::model::scope::Scope;
@@ -27,20 +27,23 @@ pub fn user_object(account: &Account) -> UserObject {
     operation_id = "getMe", tag = "me",
     responses((status = 200, body = MeResponse), (status = 401, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn me(caller: Caller) -> ApiResult<Json<MeResponse>> {
-    let principal = caller.require(Scope::ProfileRead).await?;
+    let grant = caller.grant(Scope::ProfileRead).await?;
+    // Every caller here presented a token; a grant without one has nothing to show.
+    let token = grant.presented_token().ok_or_else(ApiError::forbidden)?;
     Ok(Json(MeResponse {
-        user: user_object(&principal.owner),
+        user: user_object(grant.account()),
         token: TokenInUse {
-            id: principal.token.id,
-            number: number(principal.token.id),
-            name: principal.token.name.clone(),
-            scopes: principal
+            id: token.id,
+            number: number(token.id),
+            name: token.name.clone(),
+            scopes: grant
                 .scopes()
                 .iter()
                 .map(|s| s.as_str().to_owned())
                 .collect(),
-            expires_at: principal.token.expires_at,
+            expires_at: token.expires_at,
         },
     }))
 }

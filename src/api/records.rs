@@ -16,12 +16,10 @@ use super::endpoints::Items;
 use super::error::{ApiError, ApiResult};
 use super::extract::{cursor_id, ApiQuery, Client};
 use app::api::endpoints::RecordView;
+use app::server::endpoint_access::EndpointAccess;
 use app::server::error::ServiceError;
-use app::server::requests::Call;
-use app::server::service::{
-    endpoints::Method,
-    traffic::{self, EndpointAccess, Sender},
-};
+use app::server::requests::{Call, Sender};
+use app::server::service::{endpoints::Method, traffic};
 use app::server::state::AppState;
 use std::sync::Arc;
 
@@ -46,15 +44,22 @@ async fn open(
     headers: &HeaderMap,
     ip: IpAddr,
 ) -> Result<Gate, (Option<Gate>, ApiError)> {
-    let access = traffic::endpoint_access(state, path)
+    let access = traffic::endpoint_access(&state.db, &state.auth, path)
         .await
         .map_err(|e| (None, ApiError::from(e)))?;
     let authorization = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    let (sender, verdict) = traffic::authorize(state, &access, method, authorization, Some(ip))
-        .await
-        .map_err(|e| (None, ApiError::from(e)))?;
+    let (sender, verdict) = traffic::authorize(
+        &state.db,
+        &state.auth,
+        &access,
+        method,
+        authorization,
+        Some(ip),
+    )
+    .await
+    .map_err(|e| (None, ApiError::from(e)))?;
     let gate = Gate { access, sender };
     match verdict {
         Ok(()) => Ok(gate),
@@ -123,6 +128,7 @@ fn body_rejection(rejection: &BytesRejection) -> ApiError {
         (status = 401, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody),
         (status = 404, body = super::error::ErrorBody), (status = 413, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn create(
     State(state): State<AppState>,
     Client(ip): Client,
@@ -179,7 +185,7 @@ pub async fn create(
                 size,
                 ip: Some(ip.to_string()),
             };
-            Ok::<_, ApiError>(traffic::create_record(&state, call, data).await?)
+            Ok::<_, ApiError>(traffic::create_record(&state.records, call, data).await?)
         }
         .await;
         match stored {
@@ -214,6 +220,7 @@ pub struct RecordParams {
     responses((status = 200, body = Items<RecordView>), (status = 401, body = super::error::ErrorBody),
         (status = 403, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list(
     State(state): State<AppState>,
     Client(ip): Client,
@@ -408,6 +415,7 @@ impl Sending {
     responses((status = 204), (status = 401, body = super::error::ErrorBody),
         (status = 403, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn delete(
     State(state): State<AppState>,
     Client(ip): Client,

@@ -14,7 +14,7 @@ use super::extract::{form_rejection, json_rejection, ApiJson, ApiQuery, Caller, 
 use app::api::tokens::{number, IssuedToken, TokenView};
 use app::model::scope::Scope;
 use app::model::token::{StatusFilter, TokenEdit};
-use app::server::authz::{Grant, Reach};
+use app::server::authz::Reach;
 use app::server::service::{
     token_auth,
     tokens::{self, Owner, Rotation, TokenQuery},
@@ -59,6 +59,7 @@ pub fn page(result: tokens::TokenPage) -> Page<TokenView> {
     operation_id = "getMyTokenUsage", tag = "tokens",
     responses((status = 200, body = UsageDays), (status = 404, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
+#[tracing::instrument(skip_all)]
 pub async fn usage(
     State(state): State<AppState>,
     caller: Caller,
@@ -73,6 +74,7 @@ pub async fn usage(
 #[utoipa::path(get, path = "/api/v1/tokens",
     operation_id = "listMyTokens", tag = "tokens", params(ListParams),
     responses((status = 200, body = Page<TokenView>)), security(("bearer" = [])))]
+#[tracing::instrument(skip_all)]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -90,6 +92,7 @@ pub async fn list(
     operation_id = "createMyToken", tag = "tokens", request_body = CreateTokenRequest,
     responses((status = 201, body = IssuedToken), (status = 422, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
+#[tracing::instrument(skip_all)]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -104,6 +107,7 @@ pub async fn create(
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}",
     operation_id = "revokeMyToken", tag = "tokens",
     responses((status = 204), (status = 404, body = super::error::ErrorBody)), security(("bearer" = [])))]
+#[tracing::instrument(skip_all)]
 pub async fn revoke(
     State(state): State<AppState>,
     caller: Caller,
@@ -120,6 +124,7 @@ pub async fn revoke(
     responses((status = 200, body = TokenView), (status = 404, body = super::error::ErrorBody),
         (status = 422, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
+#[tracing::instrument(skip_all)]
 pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
@@ -139,6 +144,7 @@ pub async fn update(
     request_body(content = Option<RegenerateRequest>),
     responses((status = 200, body = IssuedToken), (status = 404, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
+#[tracing::instrument(skip_all)]
 pub async fn regenerate(
     State(state): State<AppState>,
     caller: Caller,
@@ -174,16 +180,15 @@ pub fn rotation(body: Option<RegenerateRequest>) -> Rotation<'static> {
     request_body(content = Option<RegenerateRequest>),
     responses((status = 200, body = IssuedToken), (status = 409, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
+#[tracing::instrument(skip_all)]
 pub async fn rotate_self(
     State(state): State<AppState>,
     caller: Caller,
     OptionalJson(body): OptionalJson<RegenerateRequest>,
 ) -> ApiResult<Json<IssuedToken>> {
-    let principal = caller.require(Scope::TokensRotate).await?;
-    let grant = Grant::token(&principal);
+    let grant = caller.grant(Scope::TokensRotate).await?;
     let grace = RegenerateRequest::grace_seconds(body);
-    let rotation = Rotation::of_itself(&principal, grace)?;
-    let id = principal.token.id;
+    let (id, rotation) = Rotation::of_itself(&grant, grace)?;
     Ok(Json(
         tokens::regenerate(&state.db, &state.auth, Reach::Own(&grant), id, rotation).await?,
     ))
@@ -196,12 +201,13 @@ pub async fn rotate_self(
         content((IntrospectRequest = "application/json"),
             (IntrospectRequest = "application/x-www-form-urlencoded"))),
     responses((status = 200, body = IntrospectResponse)), security(("bearer" = [])))]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn introspect(
     State(state): State<AppState>,
     caller: Caller,
     request: Request,
 ) -> ApiResult<Json<IntrospectResponse>> {
-    caller.require(Scope::TokensIntrospect).await?;
+    caller.grant(Scope::TokensIntrospect).await?;
     let is_form = request
         .headers()
         .get(header::CONTENT_TYPE)
@@ -218,7 +224,7 @@ pub async fn introspect(
             .map_err(json_rejection)?
             .0
     };
-    let Some((token, owner)) = token_auth::inspect(&state, &body.token).await? else {
+    let Some((token, owner)) = token_auth::inspect(state.verifier(), &body.token).await? else {
         return Ok(Json(IntrospectResponse::default()));
     };
     let exp = token

@@ -19,6 +19,7 @@ use utoipa::{IntoParams, ToSchema};
 #[utoipa::path(get, path = "/api/v1/admin/webhooks",
     operation_id = "listWebhooks", tag = "webhooks",
     responses((status = 200, body = Page<WebhookView>)), security(("bearer" = [])))]
+#[tracing::instrument(skip_all)]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -75,6 +76,7 @@ impl From<NewWebhook> for WebhookDraft {
     operation_id = "createWebhook", tag = "webhooks", request_body = NewWebhook,
     responses((status = 201, body = CreatedWebhook), (status = 422, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
+#[tracing::instrument(skip_all)]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -91,6 +93,7 @@ pub async fn create(
     operation_id = "updateWebhook", tag = "webhooks", request_body = WebhookDraft,
     responses((status = 200, body = WebhookView), (status = 404, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
+#[tracing::instrument(skip_all)]
 pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
@@ -107,6 +110,7 @@ pub async fn update(
     operation_id = "deleteWebhook", tag = "webhooks",
     responses((status = 204), (status = 404, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
+#[tracing::instrument(skip_all)]
 pub async fn delete(
     State(state): State<AppState>,
     caller: Caller,
@@ -123,6 +127,7 @@ pub async fn delete(
     params(LogParams),
     responses((status = 200, body = Page<DeliveryView>), (status = 404, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
+#[tracing::instrument(skip_all)]
 pub async fn deliveries(
     State(state): State<AppState>,
     caller: Caller,
@@ -146,6 +151,7 @@ pub async fn deliveries(
     responses((status = 202, body = DeliveryView), (status = 404, body = super::error::ErrorBody),
         (status = 409, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
+#[tracing::instrument(skip_all)]
 pub async fn redeliver(
     State(state): State<AppState>,
     caller: Caller,

@@ -1,6 +1,8 @@
 use app::server::cache::AuthCache;
+use app::server::entity::user;
 use app::server::error::ServiceError;
 use app::server::service::accounts::{self, NewUser};
+use sea_orm::{EntityTrait, PaginatorTrait};
 
 use crate::helpers::*;
 use crate::on_both_backends;
@@ -50,7 +52,7 @@ async fn usernames_are_unique_regardless_of_case(backend: Backend) {
         "{err:?}"
     );
     assert_eq!(err.to_string(), "This username is already taken");
-    assert_eq!(accounts::list_accounts(&conn).await.unwrap().len(), 1);
+    assert_eq!(user::Entity::find().count(&conn).await.unwrap(), 1);
 }
 
 async fn passwords_are_stored_as_argon2id_and_common_ones_refused(backend: Backend) {
@@ -116,7 +118,7 @@ async fn bootstrap_creates_admin_once(backend: Backend) {
             .unwrap()
             .is_none()
     );
-    assert_eq!(accounts::list_accounts(&conn).await.unwrap().len(), 1);
+    assert_eq!(user::Entity::find().count(&conn).await.unwrap(), 1);
 }
 
 /// However many users there are, a "User" box is offered the first 20 that match what it
@@ -127,10 +129,12 @@ async fn a_user_box_suggests_the_first_matching_users_only(backend: Backend) {
     for i in 0..22 {
         app.create_user(&format!("ops-{i:02}"), false).await;
     }
+    let admin = app.admin().await;
     let suggested = |text: &'static str| {
         let db = app.db.clone();
+        let admin = admin.clone();
         async move {
-            accounts::suggest(&db, text, accounts::Suggesting::Anyone)
+            accounts::suggest(&db, &admin, text, accounts::Suggesting::Anyone)
                 .await
                 .unwrap()
                 .into_iter()
@@ -146,7 +150,7 @@ async fn a_user_box_suggests_the_first_matching_users_only(backend: Backend) {
     assert_eq!(suggested("%").await, Vec::<String>::new());
     assert_eq!(suggested("ops_").await, Vec::<String>::new());
     assert!(matches!(
-        accounts::suggest(&app.db, "ops\u{0}", accounts::Suggesting::Anyone).await,
+        accounts::suggest(&app.db, &admin, "ops\u{0}", accounts::Suggesting::Anyone).await,
         Err(ServiceError::Validation { field: "text", .. })
     ));
 
@@ -171,9 +175,11 @@ async fn a_user_box_suggests_the_first_matching_users_only(backend: Backend) {
     .unwrap();
     let owners = |technical_only| {
         let db = app.db.clone();
+        let admin = admin.clone();
         async move {
             accounts::suggest(
                 &db,
+                &admin,
                 "ops-",
                 accounts::Suggesting::TokenOwners { technical_only },
             )

@@ -21,76 +21,6 @@ on_both_backends!(
     an_endpoint_tokens_allowlist_refuses_or_reports_other_addresses,
 );
 
-/// An administrator's view of the endpoint API.
-struct Admin<'a> {
-    app: &'a TestApp,
-    token: String,
-}
-
-impl<'a> Admin<'a> {
-    async fn new(app: &'a TestApp) -> Self {
-        Self {
-            app,
-            token: app.issue("admin", &["admin"]).await.secret,
-        }
-    }
-
-    async fn send(&self, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
-        let mut request = self.app.api(method, path, Some(&self.token));
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.unwrap();
-        let status = response.status().as_u16();
-        (status, response.json().await.unwrap_or(Value::Null))
-    }
-
-    async fn ok(&self, method: Method, path: &str, body: Option<Value>) -> Value {
-        let (status, value) = self.send(method, path, body).await;
-        assert!((200..300).contains(&status), "{path}: {status} {value}");
-        value
-    }
-
-    async fn endpoint(&self, path: &str, auth_type: &str, allow_deleting: bool) -> i64 {
-        let body = json!({"name": path, "path": path, "auth_type": auth_type, "allow_deleting": allow_deleting});
-        self.ok(Method::POST, "/api/v1/admin/endpoints", Some(body))
-            .await["id"]
-            .as_i64()
-            .unwrap()
-    }
-
-    async fn primary(&self, endpoint: i64, method: &str) -> String {
-        let path = format!("/api/v1/admin/endpoints/{endpoint}/primaries/{method}/regenerate");
-        self.ok(Method::POST, &path, None).await["secret"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    }
-
-    /// A new endpoint token: (id, secret).
-    async fn secondary(&self, name: &str, enabled: bool) -> (i64, String) {
-        let body = json!({"name": name, "enabled": enabled});
-        let issued = self
-            .ok(Method::POST, "/api/v1/admin/endpoint-tokens", Some(body))
-            .await;
-        (
-            issued["endpoint_token"]["id"].as_i64().unwrap(),
-            issued["secret"].as_str().unwrap().to_owned(),
-        )
-    }
-
-    async fn assign(&self, endpoint: i64, token: i64, methods: &str, enabled: bool) {
-        let body = json!({
-            "post": methods.contains('P'),
-            "get": methods.contains('G'),
-            "delete": methods.contains('D'),
-            "enabled": enabled,
-        });
-        let path = format!("/api/v1/admin/endpoints/{endpoint}/assignments/{token}");
-        self.ok(Method::PUT, &path, Some(body)).await;
-    }
-}
-
 /// One call of the traffic API: POST a record, GET the list, or DELETE a fresh record.
 async fn call(app: &TestApp, endpoint: &str, method: &str, token: Option<&str>) -> u16 {
     let records = format!("/api/v1/endpoints/{endpoint}/records");
@@ -132,7 +62,7 @@ async fn fresh_record(app: &TestApp, path: &str) -> i64 {
         .await
         .unwrap()
         .expect("endpoint");
-    let sender = app::server::service::traffic::Sender::Anonymous;
+    let sender = app::server::requests::Sender::Anonymous;
     let call = app::server::requests::Call {
         endpoint_id: endpoint.id,
         method: "POST",
@@ -142,7 +72,7 @@ async fn fresh_record(app: &TestApp, path: &str) -> i64 {
         ip: None,
     };
     app::server::service::traffic::create_record(
-        &app.state,
+        &app.state.records,
         call,
         json!({"to": "delete"}).to_string(),
     )
@@ -167,7 +97,7 @@ const FORBIDDEN: [u16; 3] = [403, 403, 403];
 async fn the_authorization_matrix_gives_exactly_the_expected_status(backend: Backend) {
     let db = TestDb::new(backend).await;
     let app = TestApp::spawn(&db).await;
-    let admin = Admin::new(&app).await;
+    let admin = app.admin_client().await;
     let orders = admin.endpoint("orders", "token", true).await;
     let other = admin.endpoint("other", "token", true).await;
     let no_delete = admin.endpoint("no-delete", "token", false).await;
@@ -313,7 +243,7 @@ async fn regenerating_cuts_the_old_value_and_deactivating_stops_only_that_applic
 ) {
     let db = TestDb::new(backend).await;
     let app = TestApp::spawn(&db).await;
-    let admin = Admin::new(&app).await;
+    let admin = app.admin_client().await;
     let orders = admin.endpoint("orders", "token", false).await;
     let old_primary = admin.primary(orders, "post").await;
     assert_eq!(call(&app, "orders", "POST", Some(&old_primary)).await, 201);
@@ -391,7 +321,7 @@ async fn regenerating_cuts_the_old_value_and_deactivating_stops_only_that_applic
 async fn turning_deleting_off_removes_the_delete_primary_and_its_assignments(backend: Backend) {
     let db = TestDb::new(backend).await;
     let app = TestApp::spawn(&db).await;
-    let admin = Admin::new(&app).await;
+    let admin = app.admin_client().await;
     let orders = admin.endpoint("orders", "token", true).await;
     let delete = admin.primary(orders, "delete").await;
     let (billing, billing_secret) = admin.secondary("billing", true).await;
@@ -480,7 +410,7 @@ async fn turning_deleting_off_removes_the_delete_primary_and_its_assignments(bac
 async fn bad_input_gets_clear_errors_and_nothing_is_lost(backend: Backend) {
     let db = TestDb::new(backend).await;
     let app = TestApp::spawn(&db).await;
-    let admin = Admin::new(&app).await;
+    let admin = app.admin_client().await;
     for (path, message) in [
         ("Orders", "lower-case"),
         ("with space", "lower-case"),
@@ -594,7 +524,7 @@ async fn bad_input_gets_clear_errors_and_nothing_is_lost(backend: Backend) {
 async fn every_call_is_logged_and_the_viewer_filters_by_token(backend: Backend) {
     let db = TestDb::new(backend).await;
     let app = TestApp::spawn(&db).await;
-    let admin = Admin::new(&app).await;
+    let admin = app.admin_client().await;
     let orders = admin.endpoint("orders", "token", false).await;
     let (billing, billing_secret) = admin.secondary("billing", true).await;
     let (_, shop_secret) = admin.secondary("shop", true).await;
@@ -646,13 +576,16 @@ async fn every_call_is_logged_and_the_viewer_filters_by_token(backend: Backend) 
     assert_eq!(records["items"][0]["data"], json!({"order": 1}));
 
     // The dashboard's count: two refused calls today, none before.
+    let proof = app.admin().await;
     let today = chrono::Utc::now() - chrono::Duration::hours(1);
     assert_eq!(
-        traffic::refused_since(&app.db, today).await.unwrap(),
+        traffic::refused_since(&app.db, &proof, today)
+            .await
+            .unwrap(),
         vec![(orders, 2)]
     );
     let tomorrow = chrono::Utc::now() + chrono::Duration::days(1);
-    assert!(traffic::refused_since(&app.db, tomorrow)
+    assert!(traffic::refused_since(&app.db, &proof, tomorrow)
         .await
         .unwrap()
         .is_empty());
@@ -661,9 +594,10 @@ async fn every_call_is_logged_and_the_viewer_filters_by_token(backend: Backend) 
     let mut seen = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
-        let (page, next) = traffic::requests_page(&app.db, orders, &all, 1, cursor.as_deref())
-            .await
-            .unwrap();
+        let (page, next) =
+            traffic::requests_page(&app.db, &proof, orders, &all, 1, cursor.as_deref())
+                .await
+                .unwrap();
         seen.extend(page.into_iter().map(|r| r.id));
         match next {
             Some(next) => cursor = Some(next),
@@ -676,7 +610,7 @@ async fn every_call_is_logged_and_the_viewer_filters_by_token(backend: Backend) 
     sorted.sort_unstable_by(|a, b| b.cmp(a));
     assert_eq!(sorted, expected);
     assert_eq!(seen.len(), 4);
-    let bad = traffic::requests_page(&app.db, orders, &all, 1, Some("yesterday")).await;
+    let bad = traffic::requests_page(&app.db, &proof, orders, &all, 1, Some("yesterday")).await;
     assert!(bad.is_err());
     app.stop().await;
 }
@@ -686,7 +620,7 @@ async fn every_call_is_logged_and_the_viewer_filters_by_token(backend: Backend) 
 async fn the_pages_checkboxes_assign_and_remove_an_assignment(backend: Backend) {
     let db = TestDb::new(backend).await;
     let app = TestApp::spawn(&db).await;
-    let admin = Admin::new(&app).await;
+    let admin = app.admin_client().await;
     let endpoint = admin.endpoint("checkboxes", "token", false).await;
     let (token, secret) = admin.secondary("checkbox-app", true).await;
     let client = app.client();
@@ -743,7 +677,7 @@ async fn the_pages_checkboxes_assign_and_remove_an_assignment(backend: Backend) 
 async fn the_browser_never_chooses_an_endpoint_secret(backend: Backend) {
     let db = TestDb::new(backend).await;
     let app = TestApp::spawn(&db).await;
-    let admin = Admin::new(&app).await;
+    let admin = app.admin_client().await;
     let endpoint = admin.endpoint("drafts", "token", false).await;
     let client = app.client();
     assert_eq!(
@@ -860,7 +794,7 @@ async fn endpoint_data_past_its_retention_is_purged(backend: Backend) {
     use app::server::service::traffic;
     let db = TestDb::new(backend).await;
     let app = TestApp::spawn(&db).await;
-    let admin = Admin::new(&app).await;
+    let admin = app.admin_client().await;
     admin.endpoint("kept", "none", false).await;
     for _ in 0..3 {
         assert_eq!(call(&app, "kept", "POST", None).await, 201);
@@ -933,7 +867,7 @@ async fn a_burst_of_records_is_answered_only_once_each_is_committed_with_its_cal
 ) {
     let db = TestDb::new(backend).await;
     let app = TestApp::spawn(&db).await;
-    let admin = Admin::new(&app).await;
+    let admin = app.admin_client().await;
     let endpoint = admin.endpoint("burst", "none", false).await;
     poison_records(&app, backend).await;
     let client = app.client();
@@ -1050,7 +984,7 @@ async fn overlap_ended(app: &TestApp) {
 async fn primaries_and_endpoint_tokens_rotate_with_an_overlap(backend: Backend) {
     let db = TestDb::new(backend).await;
     let app = TestApp::spawn(&db).await;
-    let admin = Admin::new(&app).await;
+    let admin = app.admin_client().await;
     let endpoint = admin.endpoint("rotating", "token", false).await;
     let old_post = admin.primary(endpoint, "post").await;
     let get = admin.primary(endpoint, "get").await;
@@ -1156,7 +1090,7 @@ async fn primaries_and_endpoint_tokens_rotate_with_an_overlap(backend: Backend) 
 async fn an_endpoint_tokens_allowlist_refuses_or_reports_other_addresses(backend: Backend) {
     let db = TestDb::new(backend).await;
     let app = TestApp::spawn(&db).await;
-    let admin = Admin::new(&app).await;
+    let admin = app.admin_client().await;
     let endpoint = admin.endpoint("guarded", "token", false).await;
     let (shop, secret) = admin.secondary("shop", true).await;
     admin.assign(endpoint, shop, "P", true).await;

@@ -8,8 +8,8 @@ use futures_util::future::join_all;
 use reqwest::{header, Method, StatusCode};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
+use app::server::config::SessionConfig;
 use app::server::entity::{access_token, audit_event, session};
-use app::server::state::SessionConfig;
 
 use crate::helpers::*;
 use crate::on_both_backends;

@@ -2,10 +2,13 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use app::server::authz::{Admin, Grant};
+use app::server::config::SessionConfig;
 use app::server::service::accounts;
-use app::server::state::{AppState, SessionConfig};
+use app::server::state::AppState;
 use rand::RngExt;
+use reqwest::Method;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use serde_json::{json, Value};
 use tokio::task::JoinHandle;
 
 /// Generates one test per backend from an `async fn(Backend)`.
@@ -279,6 +282,14 @@ impl TestApp {
         Grant::operator(accounts::Account { user, is_admin })
     }
 
+    /// A client of the administrators' REST API, with a fresh `admin` token.
+    pub async fn admin_client(&self) -> AdminClient<'_> {
+        AdminClient {
+            app: self,
+            token: self.issue("admin", &["admin"]).await.secret,
+        }
+    }
+
     /// The bootstrap administrator's proof, for changes a test makes through the services.
     pub async fn admin(&self) -> Admin {
         self.operator("admin")
@@ -360,12 +371,13 @@ impl TestApp {
 
     /// The status of `GET /api/v1/me` with `secret`.
     pub async fn me_status(&self, secret: &str) -> u16 {
-        self.api(reqwest::Method::GET, "/api/v1/me", Some(secret))
-            .send()
-            .await
-            .unwrap()
-            .status()
-            .as_u16()
+        self.me(secret).await.0
+    }
+
+    /// The status and error code (empty on success) of `GET /api/v1/me` with `secret`.
+    pub async fn me(&self, secret: &str) -> (u16, String) {
+        let request = self.api(reqwest::Method::GET, "/api/v1/me", Some(secret));
+        status_and_code(request.send().await.unwrap()).await
     }
 
     /// A call with `token` and, if given, a JSON body: the status and the JSON answer (null
@@ -562,5 +574,68 @@ pub async fn seed_tokens(db: &DatabaseConnection, owner: i64, prefix: &str, coun
                 .expect("a row");
         }
         db.execute(&insert).await.expect("seed tokens");
+    }
+}
+
+/// The administrators' REST API as a test drives it: a token with `admin`, and the calls
+/// the tests make with it.
+pub struct AdminClient<'a> {
+    pub app: &'a TestApp,
+    pub token: String,
+}
+
+impl AdminClient<'_> {
+    /// The status and the JSON answer (null when there is none).
+    pub async fn send(&self, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
+        self.app.call(method, path, &self.token, body).await
+    }
+
+    /// The JSON answer of a call that must succeed.
+    pub async fn ok(&self, method: Method, path: &str, body: Option<Value>) -> Value {
+        let (status, value) = self.send(method, path, body).await;
+        assert!((200..300).contains(&status), "{path}: {status} {value}");
+        value
+    }
+
+    /// A new endpoint: its id.
+    pub async fn endpoint(&self, path: &str, auth_type: &str, allow_deleting: bool) -> i64 {
+        let body = json!({"name": path, "path": path, "auth_type": auth_type, "allow_deleting": allow_deleting});
+        self.ok(Method::POST, "/api/v1/admin/endpoints", Some(body))
+            .await["id"]
+            .as_i64()
+            .unwrap()
+    }
+
+    /// A fresh value for the endpoint's `method` primary.
+    pub async fn primary(&self, endpoint: i64, method: &str) -> String {
+        let path = format!("/api/v1/admin/endpoints/{endpoint}/primaries/{method}/regenerate");
+        self.ok(Method::POST, &path, None).await["secret"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// A new endpoint token: (id, secret).
+    pub async fn secondary(&self, name: &str, enabled: bool) -> (i64, String) {
+        let body = json!({"name": name, "enabled": enabled});
+        let issued = self
+            .ok(Method::POST, "/api/v1/admin/endpoint-tokens", Some(body))
+            .await;
+        (
+            issued["endpoint_token"]["id"].as_i64().unwrap(),
+            issued["secret"].as_str().unwrap().to_owned(),
+        )
+    }
+
+    /// Assigns endpoint token `token` to `endpoint` for the methods among `P`, `G`, `D`.
+    pub async fn assign(&self, endpoint: i64, token: i64, methods: &str, enabled: bool) {
+        let body = json!({
+            "post": methods.contains('P'),
+            "get": methods.contains('G'),
+            "delete": methods.contains('D'),
+            "enabled": enabled,
+        });
+        let path = format!("/api/v1/admin/endpoints/{endpoint}/assignments/{token}");
+        self.ok(Method::PUT, &path, Some(body)).await;
     }
 }

@@ -7,8 +7,8 @@ use p256::pkcs8::{EncodePublicKey, LineEnding};
 use reqwest::Method;
 use serde_json::{json, Value};
 
+use app::server::config::SessionConfig;
 use app::server::reporter_keys::ReporterKeys;
-use app::server::state::SessionConfig;
 
 use crate::helpers::*;
 use crate::on_both_backends;

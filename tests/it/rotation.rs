@@ -483,7 +483,7 @@ async fn a_replaced_secret_makes_calls_but_no_change(backend: Backend) {
 async fn a_request_verified_with_a_replaced_secret_cannot_commit_after_a_newer_rotation(
     backend: Backend,
 ) {
-    use app::server::authz::{Grant, Reach};
+    use app::server::authz::Reach;
     use app::server::service::{token_auth, tokens};
     let db = TestDb::new(backend).await;
     let app = TestApp::spawn(&db).await;
@@ -505,10 +505,10 @@ async fn a_request_verified_with_a_replaced_secret_cannot_commit_after_a_newer_r
         authorization: Some(&authorization),
         ..Default::default()
     };
-    let principal = token_auth::authenticate(&app.state, credentials)
+    let grant = token_auth::authenticate(app.state.verifier(), credentials)
         .await
-        .unwrap();
-    let grant = Grant::token(&principal);
+        .unwrap()
+        .grant;
     let rename = |name: &str| app::model::token::TokenEdit {
         name: Some(name.to_owned()),
         ..Default::default()

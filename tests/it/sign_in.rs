@@ -1,8 +1,8 @@
 use std::time::{Duration, Instant};
 
+use app::server::config::SessionConfig;
 use app::server::entity::audit_event;
 use app::server::service::accounts;
-use app::server::state::SessionConfig;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::helpers::*;

@@ -1,6 +1,6 @@
 use app::server::entity::{access_token, audit_event};
 use app::server::secrets;
-use app::server::service::settings::{self, TokenSettings};
+use app::server::service::settings::TokenSettings;
 use reqwest::Method;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde_json::{json, Value};
@@ -34,28 +34,12 @@ const ALL: [&str; 4] = [
     "tokens:introspect",
 ];
 
-async fn me(app: &TestApp, token: &str) -> (u16, String) {
-    status_and_code(
-        app.api(Method::GET, "/api/v1/me", Some(token))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
-}
-
-async fn save_settings(app: &TestApp, settings: TokenSettings) {
-    settings::save(&app.db, &app.state.auth, &app.admin().await, &settings)
-        .await
-        .unwrap();
-}
-
 async fn each_refused_token_gets_401_with_its_code(backend: Backend) {
     let db = TestDb::new(backend).await;
     let app = TestApp::spawn(&db).await;
     app.create_user("lena", false).await;
     let fresh = app.issue("lena", &ALL).await;
-    assert_eq!(me(&app, &fresh.secret).await, (200, String::new()));
+    assert_eq!(app.me(&fresh.secret).await, (200, String::new()));
 
     let no_header = app
         .api(Method::GET, "/api/v1/me", None)
@@ -77,15 +61,15 @@ async fn each_refused_token_gets_401_with_its_code(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(status_and_code(basic).await, (401, "invalid_token".into()));
-    assert_eq!(me(&app, "not-a-token").await, (401, "invalid_token".into()));
+    assert_eq!(app.me("not-a-token").await, (401, "invalid_token".into()));
     assert_eq!(
-        me(&app, &secrets::new_access_token()).await,
+        app.me(&secrets::new_access_token()).await,
         (401, "invalid_token".into())
     );
     let mut typo = fresh.secret.clone().into_bytes();
     typo[6] = if typo[6] == b'a' { b'b' } else { b'a' };
     assert_eq!(
-        me(&app, &String::from_utf8(typo).unwrap()).await,
+        app.me(&String::from_utf8(typo).unwrap()).await,
         (401, "invalid_token".into())
     );
     // A token in the query string is never read.
@@ -116,10 +100,7 @@ async fn each_refused_token_gets_401_with_its_code(backend: Backend) {
     ));
     row.update(&app.db).await.unwrap();
     app.state.auth.reset();
-    assert_eq!(
-        me(&app, &expired.secret).await,
-        (401, "token_expired".into())
-    );
+    assert_eq!(app.me(&expired.secret).await, (401, "token_expired".into()));
 
     let revoked = app.issue("lena", &ALL).await;
     let path = format!("/api/v1/tokens/{}", revoked.token.id);
@@ -129,15 +110,12 @@ async fn each_refused_token_gets_401_with_its_code(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(response.status(), 204);
-    assert_eq!(
-        me(&app, &revoked.secret).await,
-        (401, "token_revoked".into())
-    );
+    assert_eq!(app.me(&revoked.secret).await, (401, "token_revoked".into()));
 
     app.create_user("boss", true).await;
     let boss = app.issue("boss", &["admin"]).await;
     let deleted = app.issue("lena", &ALL).await;
-    assert_eq!(me(&app, &deleted.secret).await.0, 200);
+    assert_eq!(app.me(&deleted.secret).await.0, 200);
     let path = format!("/api/v1/admin/tokens/{}", deleted.token.id);
     let response = app
         .api(Method::DELETE, &path, Some(&boss.secret))
@@ -145,22 +123,16 @@ async fn each_refused_token_gets_401_with_its_code(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(response.status(), 204);
-    assert_eq!(
-        me(&app, &deleted.secret).await,
-        (401, "invalid_token".into())
-    );
+    assert_eq!(app.me(&deleted.secret).await, (401, "invalid_token".into()));
 
     // The owner's state follows at once.
     let lena = app.user_id("lena").await;
     let yesterday = chrono::Utc::now().date_naive() - chrono::Duration::days(1);
     set_active_until(&app, lena, Some(yesterday)).await;
-    assert_eq!(
-        me(&app, &fresh.secret).await,
-        (401, "owner_inactive".into())
-    );
+    assert_eq!(app.me(&fresh.secret).await, (401, "owner_inactive".into()));
     set_active_until(&app, lena, None).await;
     lock(&app, lena).await;
-    assert_eq!(me(&app, &fresh.secret).await, (401, "owner_locked".into()));
+    assert_eq!(app.me(&fresh.secret).await, (401, "owner_locked".into()));
     app.change_user(
         lena,
         app::server::service::accounts::UserChanges {
@@ -169,22 +141,16 @@ async fn each_refused_token_gets_401_with_its_code(backend: Backend) {
         },
     )
     .await;
-    assert_eq!(me(&app, &fresh.secret).await.0, 200);
+    assert_eq!(app.me(&fresh.secret).await.0, 200);
 
-    save_settings(
-        &app,
-        TokenSettings {
-            api_tokens_enabled: false,
-            ..Default::default()
-        },
-    )
+    app.save_settings(TokenSettings {
+        api_tokens_enabled: false,
+        ..Default::default()
+    })
     .await;
-    assert_eq!(
-        me(&app, &fresh.secret).await,
-        (401, "tokens_disabled".into())
-    );
-    save_settings(&app, TokenSettings::default()).await;
-    assert_eq!(me(&app, &fresh.secret).await.0, 200);
+    assert_eq!(app.me(&fresh.secret).await, (401, "tokens_disabled".into()));
+    app.save_settings(TokenSettings::default()).await;
+    assert_eq!(app.me(&fresh.secret).await.0, 200);
 
     // A bad checksum is refused before any lookup: with the database gone it is still a
     // clean 401, not a failure to reach storage.
@@ -192,7 +158,7 @@ async fn each_refused_token_gets_401_with_its_code(backend: Backend) {
     let mut typo = fresh.secret.clone().into_bytes();
     typo[20] = if typo[20] == b'x' { b'y' } else { b'x' };
     let typo = String::from_utf8(typo).unwrap();
-    assert_eq!(me(&app, &typo).await, (401, "invalid_token".into()));
+    assert_eq!(app.me(&typo).await, (401, "invalid_token".into()));
     app.stop().await;
 }
 
@@ -200,14 +166,11 @@ async fn identifier_and_pass_code_are_required_when_the_definitions_say_so(backe
     let db = TestDb::new(backend).await;
     let app = TestApp::spawn(&db).await;
     let admin = app.issue("admin", &["tokens:write", "profile:read"]).await;
-    save_settings(
-        &app,
-        TokenSettings {
-            identifier_mandatory: true,
-            pass_code_mandatory: true,
-            ..Default::default()
-        },
-    )
+    app.save_settings(TokenSettings {
+        identifier_mandatory: true,
+        pass_code_mandatory: true,
+        ..Default::default()
+    })
     .await;
     let create = |body: Value| {
         app.api(Method::POST, "/api/v1/tokens", Some(&admin.secret))
@@ -302,7 +265,7 @@ async fn a_demoted_owner_loses_admin_routes_on_the_next_request(backend: Backend
         (403, "forbidden".into())
     );
     // What remains within the owner's rights still works.
-    assert_eq!(me(&app, &ops.secret).await.0, 200);
+    assert_eq!(app.me(&ops.secret).await.0, 200);
     app.stop().await;
 }
 
@@ -310,7 +273,7 @@ async fn regenerate_cuts_the_old_secret_at_once(backend: Backend) {
     let db = TestDb::new(backend).await;
     let app = TestApp::spawn(&db).await;
     let old = app.issue("admin", &ALL).await;
-    assert_eq!(me(&app, &old.secret).await.0, 200);
+    assert_eq!(app.me(&old.secret).await.0, 200);
     let path = format!("/api/v1/tokens/{}/regenerate", old.token.id);
     let response = app
         .api(Method::POST, &path, Some(&old.secret))
@@ -322,8 +285,8 @@ async fn regenerate_cuts_the_old_secret_at_once(backend: Backend) {
     let new_secret = new["secret"].as_str().unwrap();
     assert_eq!(new["token"]["id"], old.token.id);
     assert_eq!(new["token"]["number"], old.token.number);
-    assert_eq!(me(&app, &old.secret).await, (401, "invalid_token".into()));
-    assert_eq!(me(&app, new_secret).await.0, 200);
+    assert_eq!(app.me(&old.secret).await, (401, "invalid_token".into()));
+    assert_eq!(app.me(new_secret).await.0, 200);
     // Only the digest is stored.
     let row = access_token::Entity::find_by_id(old.token.id)
         .one(&app.db)
@@ -371,7 +334,7 @@ async fn nobody_sees_or_touches_another_users_token(backend: Backend) {
             "{path}"
         );
     }
-    assert_eq!(me(&app, &mia.secret).await.0, 200);
+    assert_eq!(app.me(&mia.secret).await.0, 200);
     // Administrator routes: only with a token of an administrator carrying "admin".
     for path in ["/api/v1/admin/users", "/api/v1/admin/tokens"] {
         let response = app
@@ -560,7 +523,7 @@ async fn fifty_parallel_revokes_and_regenerates_leave_one_state(backend: Backend
         .unwrap();
     assert_eq!(revocations.len(), 1);
     for secret in secrets_issued.iter().chain([&target.secret]) {
-        let (status, _) = me(&app, secret).await;
+        let (status, _) = app.me(secret).await;
         assert_eq!(status, 401);
     }
     app.stop().await;
@@ -571,7 +534,7 @@ async fn last_use_is_recorded_in_batches(backend: Backend) {
     let app = TestApp::spawn(&db).await;
     let token = app.issue("admin", &ALL).await;
     for _ in 0..3 {
-        assert_eq!(me(&app, &token.secret).await.0, 200);
+        assert_eq!(app.me(&token.secret).await.0, 200);
     }
     let row = access_token::Entity::find_by_id(token.token.id)
         .one(&app.db)
@@ -738,7 +701,7 @@ async fn the_cli_prints_only_a_working_secret(backend: Backend) {
     assert_eq!(stdout.lines().count(), 1);
     assert!(secrets::is_well_formed(secret), "{stdout}");
     assert!(!String::from_utf8_lossy(&output.stderr).contains(secret));
-    assert_eq!(me(&app, secret).await.0, 200);
+    assert_eq!(app.me(secret).await.0, 200);
     // A lifetime past the calendar is refused by name, not a crash.
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_tessera"))
         .args(["token", "create", "--user", "admin", "--name", "far"])
@@ -804,13 +767,10 @@ async fn lists_sort_by_expiry_and_last_use_across_pages(backend: Backend) {
     let db = TestDb::new(backend).await;
     let app = TestApp::spawn(&db).await;
     // No maximum lifetime, so that a token may never expire.
-    save_settings(
-        &app,
-        TokenSettings {
-            max_lifetime_days: 0,
-            ..Default::default()
-        },
-    )
+    app.save_settings(TokenSettings {
+        max_lifetime_days: 0,
+        ..Default::default()
+    })
     .await;
     let reader = app.issue("admin", &ALL).await;
     let today = Utc::now().date_naive();
@@ -1145,7 +1105,7 @@ async fn the_console_functions_give_a_user_nothing_beyond_their_own(backend: Bac
         );
     }
     assert_eq!(
-        me(&app, &victim.secret).await.0,
+        app.me(&victim.secret).await.0,
         200,
         "the victim's token still works"
     );

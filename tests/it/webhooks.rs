@@ -4,11 +4,11 @@ use chrono::{Duration, Utc};
 use reqwest::Method;
 use sea_orm::{EntityTrait, PaginatorTrait};
 
+use app::server::audit_log::{Action, Event};
 use app::server::change::Change;
+use app::server::config::SessionConfig;
 use app::server::entity::webhook_delivery;
-use app::server::service::audit::{Action, Event};
 use app::server::service::webhooks::delivery::Deliverer;
-use app::server::state::SessionConfig;
 
 use crate::helpers::*;
 use crate::on_both_backends;

@@ -5,11 +5,8 @@ use tower_sessions::Session;
 use crate::error::AppError;
 use crate::server::authz::{Admin, Grant};
 use crate::server::client_ip::ClientIp;
-use crate::server::{
-    service::{accounts::Account, audit},
-    session,
-    state::AppState,
-};
+use crate::server::service::sessions;
+use crate::server::{account::Account, audit_log as audit, session, state::AppState};
 
 pub fn state() -> Result<AppState, AppError> {
     use_context::<AppState>().ok_or_else(|| {
@@ -51,7 +48,7 @@ pub async fn session_client() -> session::Client {
 pub async fn account() -> Result<Option<Account>, AppError> {
     let state = state()?;
     let session = session().await?;
-    Ok(session::current_account(&session, &state.db, &state.sessions).await?)
+    Ok(sessions::current_account(&session, &state.db, &state.sessions).await?)
 }
 
 /// Logs and audits a server function turned away (throttled per minute); a failure to
@@ -96,25 +93,4 @@ pub async fn require_admin() -> Result<Admin, AppError> {
         Some(admin) => Ok(admin),
         None => Err(refuse(AppError::Forbidden, Some(grant.account())).await),
     }
-}
-
-/// A 422 naming `field`.
-pub fn invalid(field: &str, message: impl Into<String>) -> AppError {
-    let err = AppError::Invalid {
-        field: Some(field.to_owned()),
-        message: message.into(),
-    };
-    err.set_response_status();
-    err
-}
-
-/// An optional `YYYY-MM-DD` form field: empty is `None`, anything else must parse.
-pub fn optional_date(text: &str, field: &str) -> Result<Option<chrono::NaiveDate>, AppError> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Ok(None);
-    }
-    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .map(Some)
-        .map_err(|_| invalid(field, "Enter the date as YYYY-MM-DD"))
 }

@@ -11,7 +11,7 @@ pub async fn load_dashboard() -> Result<Option<Dashboard>, AppError> {
     use crate::model::audit::AuditQuery;
     use crate::model::token::{StatusFilter, TokenSort};
     use crate::server::authz::Reach;
-    use crate::server::service::{audit, endpoints, tokens, traffic};
+    use crate::server::service::{audit, endpoints, start_of_day, tokens, traffic};
     let grant = super::context::require_grant().await?;
     let Some(admin) = grant.admin() else {
         return Ok(None);
@@ -42,14 +42,10 @@ pub async fn load_dashboard() -> Result<Option<Dashboard>, AppError> {
     )
     .await?
     .items;
-    let (recent, _) = audit::list(&state.db, &AuditQuery::default(), 5).await?;
-    let midnight = chrono::Utc::now()
-        .date_naive()
-        .and_hms_opt(0, 0, 0)
-        .map(|t| t.and_utc())
-        .unwrap_or_default();
+    let (recent, _) = audit::list(&state.db, &admin, &AuditQuery::default(), 5).await?;
+    let midnight = start_of_day(chrono::Utc::now().date_naive());
     let names = endpoints::list(&state.db, &admin).await?;
-    let refused_today = traffic::refused_since(&state.db, midnight)
+    let refused_today = traffic::refused_since(&state.db, &admin, midnight)
         .await?
         .into_iter()
         .filter_map(|(endpoint_id, calls)| {

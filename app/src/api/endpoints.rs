@@ -86,66 +86,27 @@ pub async fn list_endpoint_tokens(
 /// A value for the "Token settings" dialog, kept in the session as a digest until Save.
 #[server(prefix = "/sfn", endpoint = "draft_endpoint_secret")]
 pub async fn draft_endpoint_secret() -> Result<EndpointDraft, AppError> {
-    super::context::require_admin().await?;
+    let admin = super::context::require_admin().await?;
     let session = super::context::session().await?;
-    let (id, secret) = crate::server::drafts::draft(&session).await?;
+    let (id, secret) = crate::server::drafts::draft(&session, &admin).await?;
     Ok(EndpointDraft { id, secret })
 }
 
 /// The dialog closed without saving: its draft lapses now.
 #[server(prefix = "/sfn", endpoint = "discard_endpoint_draft")]
 pub async fn discard_endpoint_draft(id: String) -> Result<(), AppError> {
-    super::context::require_admin().await?;
+    let admin = super::context::require_admin().await?;
     let session = super::context::session().await?;
-    Ok(crate::server::drafts::discard(&session, &id).await?)
+    Ok(crate::server::drafts::discard(&session, &admin, &id).await?)
 }
 
 #[server(prefix = "/sfn", endpoint = "save_endpoint_token", input = Json)]
 pub async fn save_endpoint_token(form: EndpointTokenForm) -> Result<EndpointTokenView, AppError> {
-    use crate::server::{drafts, service::endpoints};
+    use crate::server::service::endpoints;
     let admin = super::context::require_admin().await?;
     let state = super::context::state()?;
     let session = super::context::session().await?;
-    let draft = match form.draft.as_deref() {
-        Some(id) => Some(drafts::find(&session, id).await?),
-        None => None,
-    };
-    let saved = match (form.id, draft) {
-        (None, Some(draft)) => {
-            let new = endpoints::NewEndpointToken {
-                name: form.name,
-                description: form.description,
-                enabled: form.enabled,
-            };
-            endpoints::create_token_from_draft(&state.db, &state.auth, &admin, new, draft).await?
-        }
-        (None, None) => {
-            let err = AppError::Invalid {
-                field: Some("secret".into()),
-                message: "Use Regenerate token to draw a value first".into(),
-            };
-            err.set_response_status();
-            return Err(err);
-        }
-        (Some(id), draft) => {
-            let changes = endpoints::EndpointTokenChanges {
-                name: Some(form.name),
-                description: Some(form.description),
-                enabled: Some(form.enabled),
-                secret: draft,
-                grace_seconds: form.grace_seconds,
-                allowed_ips: form.allowed_ips,
-                ip_policy: form.ip_policy,
-                active: None,
-            };
-            endpoints::update_token(&state.db, &state.auth, &admin, id, changes).await?
-        }
-    };
-    // Saved: the draft lapses, and cannot set another token's value.
-    if let Some(id) = form.draft.as_deref() {
-        drafts::discard(&session, id).await?;
-    }
-    Ok(saved)
+    Ok(endpoints::save_token(&state.db, &state.auth, &session, &admin, form).await?)
 }
 
 /// The row switches: "Enabled <name>" and Activate / Deactivate.
@@ -200,53 +161,16 @@ pub async fn assign_endpoint_token(
 
 #[server(prefix = "/sfn", endpoint = "endpoint_traffic", input = Json)]
 pub async fn endpoint_traffic(id: i64, filter: TrafficFilter) -> Result<Traffic, AppError> {
-    use crate::server::service::{endpoints, traffic};
+    use crate::server::service::traffic;
     let admin = super::context::require_admin().await?;
     let state = super::context::state()?;
-    let endpoint = endpoints::get(&state.db, &admin, id).await?;
-    let (from, to) = match filter.range {
-        TrafficRange::Custom => (
-            super::context::optional_date(&filter.from, "from")?
-                .and_then(|d| d.and_hms_opt(0, 0, 0))
-                .map(|t| t.and_utc()),
-            super::context::optional_date(&filter.to, "to")?
-                .and_then(|d| d.and_hms_milli_opt(23, 59, 59, 999))
-                .map(|t| t.and_utc()),
-        ),
-        range => (range.span().map(|span| chrono::Utc::now() - span), None),
-    };
-    let query = traffic::RequestFilter {
-        tokens: filter.tokens,
-        from,
-        to,
-    };
-    let (requests, next_cursor) = traffic::requests_page(
-        &state.db,
-        endpoint.id,
-        &query,
-        CALLS_PER_PAGE,
-        filter.cursor.as_deref(),
-    )
-    .await?;
-    let charted = traffic::requests(&state.db, endpoint.id, &query).await?;
-    Ok(Traffic {
-        senders: traffic::senders(&state.db, endpoint.id).await?,
-        chart: traffic::calls_per_sender(&charted, CHART_BUCKETS),
-        requests,
-        next_cursor,
-    })
+    Ok(traffic::traffic(&state.db, &admin, id, filter).await?)
 }
-
-/// Calls on one page of the data viewer.
-pub const CALLS_PER_PAGE: u64 = 50;
-
-/// Columns of the calls-per-token chart.
-pub const CHART_BUCKETS: usize = 24;
 
 #[server(prefix = "/sfn", endpoint = "endpoint_record")]
 pub async fn endpoint_record(endpoint_id: i64, id: i64) -> Result<RecordView, AppError> {
     use crate::server::service::traffic;
-    super::context::require_admin().await?;
+    let admin = super::context::require_admin().await?;
     let state = super::context::state()?;
-    Ok(traffic::get_record(&state.db, endpoint_id, id).await?)
+    Ok(traffic::get_record(&state.db, &admin, endpoint_id, id).await?)
 }

@@ -13,26 +13,9 @@ pub use crate::model::token::{
 
 #[server(prefix = "/sfn", endpoint = "token_form_defaults")]
 pub async fn token_form_defaults() -> Result<TokenPrefill, AppError> {
-    use crate::server::service::settings;
     let grant = super::context::require_grant().await?;
     let state = super::context::state()?;
-    let policy = settings::load(&state.db).await?;
-    let today = chrono::Utc::now().date_naive();
-    let days = |n: u32| today + chrono::Duration::days(i64::from(n));
-    Ok(TokenPrefill {
-        expires_at: Some(days(policy.default_lifetime_days)),
-        max_expires_at: (policy.max_lifetime_days > 0).then(|| days(policy.max_lifetime_days)),
-        default_days: policy.default_lifetime_days,
-        max_days: (policy.max_lifetime_days > 0).then_some(policy.max_lifetime_days),
-        identifier_mandatory: policy.identifier_mandatory,
-        pass_code_mandatory: policy.pass_code_mandatory,
-        technical_users_only: policy.admin_issued_only_for_technical_users,
-        scopes: grant
-            .holds()
-            .iter()
-            .map(|scope| scope.as_str().to_owned())
-            .collect(),
-    })
+    Ok(crate::server::service::tokens::form_defaults(&state.db, &grant).await?)
 }
 
 #[server(prefix = "/sfn", endpoint = "list_tokens", input = Json)]
@@ -71,31 +54,7 @@ pub async fn create_token(form: CreateTokenForm) -> Result<IssuedToken, AppError
     use crate::server::service::tokens;
     let admin = super::context::require_admin().await?;
     let state = super::context::state()?;
-    let secret = match form.secret.as_str() {
-        "" => None,
-        given => Some(tokens::ImportedSecret::check(&admin, given)?),
-    };
-    let new = tokens::NewToken {
-        secret,
-        name: form.name,
-        description: Some(form.description),
-        scopes: form.scopes,
-        expires: super::context::optional_date(&form.expires_at, "expires_at")?
-            .map_or(tokens::Expiry::Never, tokens::Expiry::On),
-        identifier: Some(form.identifier),
-        pass_code: Some(form.pass_code),
-    };
-    let user = form.user.trim();
-    if user.is_empty() {
-        return Err(super::context::invalid("user", "Choose a user"));
-    }
-    Ok(tokens::create(
-        &state.db,
-        &state.auth,
-        tokens::Owner::User(&admin, user),
-        new,
-    )
-    .await?)
+    Ok(tokens::create_from_form(&state.db, &state.auth, &admin, form).await?)
 }
 
 #[server(prefix = "/sfn", endpoint = "revoke_token")]
@@ -148,31 +107,10 @@ pub async fn revoke_issued_before(
 pub async fn account_tokens(user_id: Option<i64>) -> Result<Vec<TokenView>, AppError> {
     use crate::server::service::tokens;
     let grant = super::context::require_grant().await?;
+    let state = super::context::state()?;
     let admin = grant.admin();
     let reach = Reach::widest(&grant, admin.as_ref());
-    let owner_id = reach.owner_of(user_id)?;
-    let state = super::context::state()?;
-    let mut items = Vec::new();
-    let mut cursor = None;
-    loop {
-        let page = tokens::list(
-            &state.db,
-            reach,
-            tokens::TokenQuery {
-                owner_id: Some(owner_id),
-                limit: Some(tokens::LIST_LIMIT_MAX),
-                cursor,
-                ..Default::default()
-            },
-        )
-        .await?;
-        items.extend(page.items);
-        match page.next_cursor {
-            Some(next) => cursor = Some(next),
-            None => break,
-        }
-    }
-    Ok(items)
+    Ok(tokens::all_of(&state.db, reach, user_id).await?)
 }
 
 /// "Generate Access Token": a token for `user_id` (administrators) or the caller, as the
@@ -182,44 +120,12 @@ pub async fn generate_access_token(
     user_id: Option<i64>,
     form: GenerateTokenForm,
 ) -> Result<IssuedToken, AppError> {
-    use crate::server::service::{accounts, tokens};
+    use crate::server::service::tokens;
     let grant = super::context::require_grant().await?;
     let state = super::context::state()?;
     let admin = grant.admin();
-    let owner_id = Reach::widest(&grant, admin.as_ref()).owner_of(user_id)?;
-    let owner = accounts::find_by_id(&state.db, owner_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let whose = match &admin {
-        Some(admin) if owner.id != grant.account().user.id => {
-            tokens::Owner::User(admin, &owner.username)
-        }
-        _ => tokens::Owner::Myself(&grant),
-    };
-    let expires = match form.expiry {
-        ExpiryChoice::Never => tokens::Expiry::Never,
-        ExpiryChoice::Days(days) => chrono::Utc::now()
-            .date_naive()
-            .checked_add_days(chrono::Days::new(days.into()))
-            .map(tokens::Expiry::On)
-            .ok_or_else(|| super::context::invalid("expires_at", "That is too far ahead"))?,
-        ExpiryChoice::On(day) => super::context::optional_date(&day, "expires_at")?
-            .map(tokens::Expiry::On)
-            .ok_or_else(|| super::context::invalid("expires_at", "Choose a date"))?,
-    };
-    let generated = tokens::generated_token();
-    let new = tokens::NewToken {
-        name: match form.name.trim() {
-            "" => generated.name,
-            _ => form.name,
-        },
-        scopes: form.scopes,
-        expires,
-        identifier: Some(form.identifier),
-        pass_code: Some(form.pass_code),
-        ..generated
-    };
-    Ok(tokens::create(&state.db, &state.auth, whose, new).await?)
+    let reach = Reach::widest(&grant, admin.as_ref());
+    Ok(tokens::generate(&state.db, &state.auth, reach, user_id, form).await?)
 }
 
 /// One token's page: any token for administrators, one's own otherwise.

@@ -19,7 +19,11 @@ impl UserRow {
     /// Whether "Create token" offers this user: nobody who cannot act now, and only technical
     /// users while the policy reserves administrator-issued tokens for them.
     pub fn may_be_offered_a_token(&self, technical_only: bool) -> bool {
-        self.unusable.is_none() && (self.technical || !technical_only)
+        crate::model::token::may_be_issued_a_token(
+            self.unusable.is_none(),
+            self.technical,
+            technical_only,
+        )
     }
 }
 
@@ -27,9 +31,9 @@ impl UserRow {
 pub async fn list_users() -> Result<Vec<UserRow>, AppError> {
     use crate::server::service::accounts;
 
-    super::context::require_admin().await?;
+    let admin = super::context::require_admin().await?;
     let state = super::context::state()?;
-    Ok(accounts::list_accounts(&state.db)
+    Ok(accounts::list_accounts(&state.db, &admin)
         .await?
         .into_iter()
         .map(row)
@@ -42,7 +46,7 @@ pub async fn list_users() -> Result<Vec<UserRow>, AppError> {
 pub async fn suggest_users(text: String, for_token: bool) -> Result<Vec<UserRow>, AppError> {
     use crate::server::service::{accounts, settings};
 
-    super::context::require_admin().await?;
+    let admin = super::context::require_admin().await?;
     let state = super::context::state()?;
     let suggesting = if for_token {
         let policy = settings::load(&state.db).await?;
@@ -52,7 +56,7 @@ pub async fn suggest_users(text: String, for_token: bool) -> Result<Vec<UserRow>
     } else {
         accounts::Suggesting::Anyone
     };
-    Ok(accounts::suggest(&state.db, &text, suggesting)
+    Ok(accounts::suggest(&state.db, &admin, &text, suggesting)
         .await?
         .into_iter()
         .map(row)
@@ -90,13 +94,11 @@ pub struct UserForm {
 #[server(prefix = "/sfn", endpoint = "get_user")]
 pub async fn get_user(id: i64) -> Result<UserForm, AppError> {
     use crate::server::service::accounts;
-    super::context::require_admin().await?;
+    let admin = super::context::require_admin().await?;
     let state = super::context::state()?;
-    let user = accounts::find_by_id(&state.db, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let accounts::Account { user, is_admin } = accounts::account(&state.db, &admin, id).await?;
     Ok(UserForm {
-        admin: accounts::is_admin(&state.db, id).await?,
+        admin: is_admin,
         username: user.username,
         display_name: user.display_name,
         email: user.email,
@@ -123,7 +125,10 @@ pub async fn create_user(form: UserForm) -> Result<i64, AppError> {
             email: Some(form.email),
             admin: form.admin,
             technical: form.technical,
-            active_until: super::context::optional_date(&form.active_until, "active_until")?,
+            active_until: crate::server::service::optional_date(
+                &form.active_until,
+                "active_until",
+            )?,
         },
         accounts::Creator::Admin(&admin),
     )
@@ -147,7 +152,7 @@ pub async fn update_user(id: i64, form: UserForm) -> Result<(), AppError> {
             admin: Some(form.admin),
             technical: Some(form.technical),
             locked: Some(form.locked),
-            active_until: Some(super::context::optional_date(
+            active_until: Some(crate::server::service::optional_date(
                 &form.active_until,
                 "active_until",
             )?),

@@ -1,6 +1,43 @@
 //! The audit log as the page and the REST API show it.
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+
+/// One event to append (server side; the log's own records are [`AuditRow`]). `target` is what the action was about (a username, a token number).
+#[derive(Debug)]
+pub struct Event<'a> {
+    pub actor: Option<&'a str>,
+    pub action: Action,
+    pub target: Option<&'a str>,
+    pub ip: Option<&'a str>,
+    pub details: Option<serde_json::Value>,
+}
+
+impl<'a> Event<'a> {
+    pub fn new(action: Action) -> Self {
+        Self {
+            actor: None,
+            action,
+            target: None,
+            ip: None,
+            details: None,
+        }
+    }
+
+    pub fn by(actor: &'a str, action: Action, target: &'a str) -> Self {
+        Self {
+            actor: Some(actor),
+            target: Some(target),
+            ..Self::new(action)
+        }
+    }
+
+    pub fn details(self, details: serde_json::Value) -> Self {
+        Self {
+            details: Some(details),
+            ..self
+        }
+    }
+}
 
 /// What happened. Stored as its name; the names are what the audit API filters on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -271,4 +308,21 @@ mod tests {
              scopes profile:read tokens:read"
         );
     }
+}
+
+/// The audit log page's filter, as its URL keeps it: whole days, `to` included.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditFilter {
+    pub actor: String,
+    pub action: String,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    /// The id of the last event of the previous page.
+    pub cursor: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AuditList {
+    pub items: Vec<AuditRow>,
+    pub next_cursor: Option<i64>,
 }

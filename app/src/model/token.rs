@@ -392,6 +392,13 @@ pub struct CreateTokenForm {
     pub secret: String,
 }
 
+/// Whether an administrator may issue a token to a user: one who can act now (`usable`), and
+/// a technical user while the policy reserves administrator-issued tokens for them
+/// (`technical_only`). "Create token" offers only these; the service refuses the others.
+pub fn may_be_issued_a_token(usable: bool, technical: bool, technical_only: bool) -> bool {
+    usable && (technical || !technical_only)
+}
+
 /// When a generated token stops working.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ExpiryChoice {

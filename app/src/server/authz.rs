@@ -5,16 +5,9 @@
 //! a check or pass a flag it did not earn.
 use std::sync::Arc;
 
-use chrono::Utc;
-use sea_orm::{ConnectionTrait, EntityTrait};
-
 use super::account::Account;
 use super::entity::access_token;
-use super::error::{AuthFailure, Result, ServiceError};
-use super::service::accounts;
-use super::service::settings;
-use super::service::token_auth::{failure, Principal};
-use super::service::tokens::{life_cycle, still_overlapping};
+use super::error::{Result, ServiceError};
 use crate::model::scope::{Scope, Scopes};
 use crate::model::token::number;
 
@@ -49,6 +42,9 @@ impl Via {
 #[derive(Clone, Debug)]
 pub struct Grant {
     account: Arc<Account>,
+    /// What the credential itself carries: a token's scopes within its owner's rights.
+    carries: Scopes,
+    /// What it may do: `admin` stands for every scope.
     holds: Scopes,
     via: Via,
     ip: Option<String>,
@@ -69,6 +65,7 @@ impl Grant {
         };
         Self {
             account: Arc::new(account),
+            carries: holds,
             holds,
             via: Via::Session,
             ip: None,
@@ -76,20 +73,26 @@ impl Grant {
         }
     }
 
-    /// A verified bearer token: its scopes within its owner's rights now. `admin` stands for
-    /// every scope, as the administrators' API gives it every power anyway.
-    pub fn token(principal: &Principal) -> Self {
-        let scopes = principal.scopes();
+    /// A verified bearer token (made by the token service only): `scopes`, its scopes within
+    /// its owner's rights now. `admin` stands for every scope, as the administrators' API
+    /// gives it every power anyway.
+    pub(crate) fn verified_token(
+        owner: Arc<Account>,
+        token: Arc<access_token::Model>,
+        scopes: Scopes,
+        secret: Secret,
+    ) -> Self {
         Self {
-            account: principal.owner.clone(),
+            account: owner,
+            carries: scopes,
             holds: if scopes.contains(Scope::Admin) {
                 Scopes::all()
             } else {
                 scopes
             },
-            via: Via::Token(principal.token.clone()),
+            via: Via::Token(token),
             ip: None,
-            secret: principal.secret(),
+            secret,
         }
     }
 
@@ -98,6 +101,7 @@ impl Grant {
         let holds = permissions(account.is_admin);
         Self {
             account: Arc::new(account),
+            carries: holds,
             holds,
             via: Via::Operator,
             ip: None,
@@ -130,59 +134,28 @@ impl Grant {
         &self.via
     }
 
-    /// Checks, inside a change's transaction, that what this grant was built from still
-    /// holds: the token is still effective with its current secret (a secret replaced by a
-    /// rotation is refused with [`ServiceError::PreviousSecret`]), its owner may still act,
-    /// and an administrator still is one. A request that verified before a revoke, lock or
-    /// demotion committed cannot commit a change after it (the change counter, incremented
-    /// first, orders the two).
-    pub(crate) async fn still_holds(&self, db: &impl ConnectionTrait) -> Result<()> {
-        if self.via == Via::Operator {
-            return Ok(());
+    /// Whether the credential itself carries `scope` (a token must name it; `admin` does not
+    /// stand in for it here).
+    pub fn carries(&self, scope: Scope) -> bool {
+        self.carries.contains(scope)
+    }
+
+    /// The credential's own scopes, as [`Self::carries`] reads them.
+    pub fn scopes(&self) -> Scopes {
+        self.carries
+    }
+
+    /// Which of the token's secrets was presented (`Current` for sessions and the operator).
+    pub fn secret(&self) -> Secret {
+        self.secret
+    }
+
+    /// The token the request presented, when it came with one.
+    pub fn presented_token(&self) -> Option<&access_token::Model> {
+        match &self.via {
+            Via::Token(token) => Some(token),
+            _ => None,
         }
-        let refused = |failure| ServiceError::Unauthenticated(failure);
-        let owner = accounts::find_by_id(db, self.account.user.id)
-            .await?
-            .ok_or(refused(AuthFailure::InvalidToken))?;
-        if let Via::Token(verified) = &self.via {
-            let token = access_token::Entity::find_by_id(verified.id)
-                .one(db)
-                .await?
-                .ok_or(refused(AuthFailure::InvalidToken))?;
-            // The secret presented, as it verified: it may have been replaced since.
-            let presented = match self.secret {
-                Secret::Current => Some(verified.secret_digest.as_str()),
-                Secret::Previous => verified.previous_digest.as_deref(),
-            };
-            let current = presented == Some(token.secret_digest.as_str());
-            // A secret that was already the previous one when it verified stops with its
-            // own overlap, or when a newer rotation replaces it.
-            let overlapping = presented.is_some()
-                && token.previous_digest.as_deref() == presented
-                && still_overlapping(token.previous_valid_until);
-            if !current && !overlapping {
-                return Err(refused(AuthFailure::InvalidToken));
-            }
-            let settings = settings::load(db).await?;
-            if let Some(reason) = life_cycle(&token, &owner, &settings, Utc::now().date_naive()) {
-                return Err(refused(failure(reason)));
-            }
-            // A replaced secret authenticates calls until its overlap ends, but changes
-            // nothing: with it, a leaked old secret could regenerate the token (locking out
-            // the new secret's holder) or issue tokens that outlive the overlap.
-            if !current {
-                return Err(ServiceError::PreviousSecret);
-            }
-        } else if accounts::unusable_reason(&owner).is_some() {
-            return Err(refused(AuthFailure::OwnerLocked));
-        }
-        if self.holds.contains(Scope::Admin)
-            && self.account.is_admin
-            && !accounts::is_admin(db, owner.id).await?
-        {
-            return Err(ServiceError::Forbidden);
-        }
-        Ok(())
     }
 
     /// Gateways' `tokens:introspect` comes from administrators and the operator only.

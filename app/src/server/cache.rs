@@ -13,11 +13,11 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use super::account::Account;
+use super::audit_log::RefusalCounts;
+use super::endpoint_access::EndpointAccess;
 use super::entity::{access_token, change_counter};
 use super::error::Result;
 use super::secrets;
-use super::service::audit::RefusalCounts;
-use super::service::traffic::EndpointAccess;
 use crate::model::settings::TokenSettings;
 
 /// Entries per map before it starts afresh: only tokens that verified are kept, so this is

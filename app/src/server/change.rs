@@ -12,15 +12,16 @@ use sea_orm::{
     DbBackend, EntityTrait, ExprTrait, QueryFilter, TransactionTrait,
 };
 
-use super::authz::Grant;
+use super::audit_log as audit;
 use super::cache::AuthCache;
 use super::entity::change_counter;
-use super::error::{Result, ServiceError};
-use super::service::audit;
+use super::error::Result;
 
 /// The PostgreSQL channel on which a committed change is announced.
 pub const CHANNEL: &str = "tessera_changes";
 
+/// Changes on someone's behalf begin with `Change::acting`, which the token service defines:
+/// whether the actor's grant still holds is its rule.
 pub struct Change<'a> {
     txn: DatabaseTransaction,
     counter: i64,
@@ -68,41 +69,17 @@ impl<'a> Change<'a> {
         })
     }
 
-    /// Begins a change on behalf of `grant`, which must still hold (see
-    /// [`Grant::still_holds`]) once this change is ordered after every other.
-    pub async fn acting(
-        db: &DatabaseConnection,
-        cache: &'a AuthCache,
-        grant: &Grant,
-    ) -> Result<Self> {
-        let mut change = Self::begin(db, cache).await?;
-        if let Err(refused) = grant.still_holds(change.db()).await {
-            // Ended first: on SQLite its transaction holds the only write lock.
-            let Self { txn, .. } = change;
-            txn.rollback().await?;
-            // A replaced secret tried a change: its owner should see the attempt.
-            if matches!(refused, ServiceError::PreviousSecret) {
-                let credential = grant.via().label();
-                let refusal = audit::Refusal {
-                    credential: &credential,
-                    known: true,
-                    actor: Some(grant.username()),
-                    ip: grant.ip(),
-                    reason: "previous_secret",
-                };
-                audit::refused(
-                    db,
-                    &cache.refusals,
-                    refusal,
-                    audit::Action::AccessRefused,
-                    None,
-                )
-                .await?;
-            }
-            return Err(refused);
+    /// Ends the change without its writes.
+    pub async fn rollback(self) -> Result<()> {
+        Ok(self.txn.rollback().await?)
+    }
+
+    /// Names `ip` as the acting client's address on the change's audit events.
+    pub fn from_ip(self, ip: Option<&str>) -> Self {
+        Self {
+            ip: ip.map(str::to_owned),
+            ..self
         }
-        change.ip = grant.ip().map(str::to_owned);
-        Ok(change)
     }
 
     /// The transaction the change's writes go through.

@@ -6,15 +6,33 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
+use super::authz::Admin;
 use super::error::{Result, ServiceError};
 use super::secrets;
-use super::service::endpoints::{self, DraftedSecret};
 use super::session::session_failed;
 
 const KEY: &str = "endpoint_token_drafts";
 const LIFETIME_SECONDS: i64 = 15 * 60;
 /// Drafts kept per session; an older one lapses when a newer one would exceed this.
 const KEPT: usize = 8;
+
+/// A value drafted on the server: only its digest and hint, never a secret the browser
+/// chose.
+#[derive(Clone, Debug)]
+pub struct DraftedSecret {
+    pub digest: String,
+    pub hint: String,
+}
+
+/// A new value: the secret to answer once, and what is stored of it.
+pub fn draw() -> (String, DraftedSecret) {
+    let secret = secrets::new_endpoint_secret();
+    let stored = DraftedSecret {
+        digest: secrets::digest(&secret),
+        hint: secrets::hint(&secret),
+    };
+    (secret, stored)
+}
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct Stored {
@@ -41,8 +59,8 @@ async fn store(session: &Session, drafts: Vec<Stored>) -> Result<()> {
 }
 
 /// Draws a new value: answers the draft id and the value, which is not kept.
-pub async fn draft(session: &Session) -> Result<(String, String)> {
-    let (secret, value) = endpoints::draw();
+pub async fn draft(session: &Session, _admin: &Admin) -> Result<(String, String)> {
+    let (secret, value) = draw();
     let id = secrets::random_alphanumeric(24);
     let mut drafts = load(session).await?;
     if drafts.len() >= KEPT {
@@ -60,7 +78,7 @@ pub async fn draft(session: &Session) -> Result<(String, String)> {
 
 /// The drafted value behind `id`. It stays until [`discard`], so that a Save refused for
 /// another field can be corrected and sent again with the value already copied.
-pub async fn find(session: &Session, id: &str) -> Result<DraftedSecret> {
+pub async fn find(session: &Session, _admin: &Admin, id: &str) -> Result<DraftedSecret> {
     let drafts = load(session).await?;
     let found = drafts.into_iter().find(|d| d.id == id).ok_or_else(|| {
         ServiceError::validation(
@@ -75,7 +93,7 @@ pub async fn find(session: &Session, id: &str) -> Result<DraftedSecret> {
 }
 
 /// Forgets a draft: it was saved, or the dialog closed without saving.
-pub async fn discard(session: &Session, id: &str) -> Result<()> {
+pub async fn discard(session: &Session, _admin: &Admin, id: &str) -> Result<()> {
     let mut drafts = load(session).await?;
     drafts.retain(|d| d.id != id);
     store(session, drafts).await

@@ -12,7 +12,57 @@ use sea_orm::{
 
 use super::entity::endpoint_request;
 use super::error::Result;
-use super::service::traffic::Sender;
+use crate::model::endpoint::Method;
+
+/// Who called, as the request log and the records name it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Sender {
+    Anonymous,
+    Primary {
+        method: Method,
+        /// With the value its last regeneration replaced, during the overlap.
+        previous: bool,
+    },
+    EndpointToken {
+        id: i64,
+        name: String,
+        previous: bool,
+    },
+    /// No token, or one that matches nothing.
+    Unknown,
+}
+
+impl Sender {
+    pub fn label(&self) -> String {
+        match self {
+            Self::Anonymous => "anonymous".into(),
+            Self::Primary { method, previous } => {
+                format!("{} primary{}", method.as_str(), previous_label(*previous))
+            }
+            Self::EndpointToken { name, previous, .. } => {
+                format!("{name}{}", previous_label(*previous))
+            }
+            Self::Unknown => "unknown token".into(),
+        }
+    }
+
+    pub fn endpoint_token_id(&self) -> Option<i64> {
+        match self {
+            Self::EndpointToken { id, .. } => Some(*id),
+            _ => None,
+        }
+    }
+}
+
+/// How the request log tells calls with a replaced value, so the data viewer shows who
+/// has yet to switch.
+fn previous_label(previous: bool) -> &'static str {
+    if previous {
+        " (previous value)"
+    } else {
+        ""
+    }
+}
 
 /// Rows per INSERT: ten values each stays far below every backend's parameter limit.
 const INSERT_CHUNK: usize = 500;

@@ -1,8 +1,15 @@
 //! Token secrets: generation from the OS CSPRNG, the offline checksum, digests and hints.
 //! User tokens are `tsr_` + 32 base62 characters + 6 base62 characters of the CRC32 of
 //! the rest, so a scanner can reject typos and find leaked tokens by prefix.
+use chrono::{DateTime, Utc};
 use rand::{distr::Alphanumeric, RngExt};
 use sha2::{Digest, Sha256};
+
+/// Whether a replaced secret whose overlap ends at `until` still works: compared on every
+/// call, so it stops at that instant whatever is cached.
+pub fn still_overlapping(until: Option<DateTime<Utc>>) -> bool {
+    until.is_some_and(|until| Utc::now() < until)
+}
 
 pub const PREFIX: &str = "tsr_";
 const RANDOM_LEN: usize = 32;

@@ -10,11 +10,8 @@ use tower_sessions::{
     Session, SessionStore,
 };
 
-use super::account::Account;
 use super::entity::session as session_row;
 use super::error::Result;
-use super::service::accounts;
-use super::state::SessionConfig;
 
 const USER_KEY: &str = "user";
 
@@ -207,42 +204,23 @@ pub async fn sign_out(session: &Session) -> Result<()> {
     session.flush().await.map_err(session_failed)
 }
 
-/// The account this session belongs to, if it still may act: checked on every request, so
-/// locking a user, or reaching `active_until` or the absolute lifetime, ends access at once.
-pub async fn current_account(
-    session: &Session,
-    db: &DatabaseConnection,
-    config: &SessionConfig,
-) -> Result<Option<Account>> {
-    let Some(signed_in) = session
+/// What this session remembers of its sign-in, if it is signed in.
+pub(crate) async fn signed_in(session: &Session) -> Result<Option<SignedIn>> {
+    session
         .get::<SignedIn>(USER_KEY)
         .await
-        .map_err(session_failed)?
-    else {
-        return Ok(None);
-    };
-    let now = Utc::now().timestamp();
-    let age = now - signed_in.signed_in_at;
-    let max_age = i64::try_from(config.absolute_timeout.as_secs()).unwrap_or(i64::MAX);
-    let account = if age >= max_age {
-        None
-    } else {
-        accounts::find_usable(db, signed_in.user_id).await?
-    };
-    match &account {
-        None => sign_out(session).await?,
-        // Activity slides the idle timeout: saving the session sets its expiry anew.
-        Some(_) if now - signed_in.seen_at >= TOUCH_EVERY_SECONDS => {
-            let seen = SignedIn {
-                seen_at: now,
-                ..signed_in
-            };
-            session
-                .insert(USER_KEY, seen)
-                .await
-                .map_err(session_failed)?;
-        }
-        Some(_) => {}
+        .map_err(session_failed)
+}
+
+/// Records activity at `now`, which slides the idle timeout (saving the session sets its
+/// expiry anew); written at most every [`TOUCH_EVERY_SECONDS`], not on every request.
+pub(crate) async fn seen(session: &Session, signed_in: SignedIn, now: i64) -> Result<()> {
+    if now - signed_in.seen_at < TOUCH_EVERY_SECONDS {
+        return Ok(());
     }
-    Ok(account)
+    let seen = SignedIn {
+        seen_at: now,
+        ..signed_in
+    };
+    session.insert(USER_KEY, seen).await.map_err(session_failed)
 }

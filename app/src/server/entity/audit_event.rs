@@ -13,7 +13,7 @@ pub struct Model {
     pub details: Option<String>,
     /// How many refused requests the row stands for (1 for every other event).
     pub count: i64,
-    /// The bucket of a refused request's row (see `service::audit::refused`); NULL otherwise.
+    /// The bucket of a refused request's row (see `audit_log::refused`); NULL otherwise.
     pub refusal_key: Option<String>,
 }
 

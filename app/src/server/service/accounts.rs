@@ -7,10 +7,10 @@ use sea_orm::{
 };
 use unicode_normalization::UnicodeNormalization;
 
-use super::audit::{Action, Event};
 use super::limits::{self, Key};
 use super::{passwords, trimmed_within};
 pub use crate::server::account::Account;
+use crate::server::audit_log::{Action, Event};
 use crate::server::authz::Admin;
 use crate::server::cache::AuthCache;
 use crate::server::change::Change;
@@ -57,6 +57,7 @@ pub fn username_skeleton(username: &str) -> String {
 
 /// Fills in the look of users created before it was kept (see [`username_skeleton`]), and
 /// gives their key its compatibility form where no other user has that key already.
+#[tracing::instrument(skip_all)]
 pub async fn fill_skeletons(db: &DatabaseConnection) -> Result<usize> {
     let users = user::Entity::find()
         .filter(user::Column::UsernameSkeleton.is_null())
@@ -150,6 +151,7 @@ async fn administrators_group(db: &impl ConnectionTrait) -> Result<group::Model>
         .ok_or_else(|| ServiceError::Internal("the Administrators group is missing".into()))
 }
 
+#[tracing::instrument(skip_all, fields(user_id = user_id))]
 pub async fn is_admin(db: &impl ConnectionTrait, user_id: i64) -> Result<bool> {
     let admins = administrators_group(db).await?;
     Ok(membership::Entity::find_by_id((user_id, admins.id))
@@ -167,6 +169,7 @@ pub enum Creator<'a> {
 }
 
 /// Creates a user, validating every field.
+#[tracing::instrument(skip_all)]
 pub async fn create_user(
     db: &DatabaseConnection,
     cache: &AuthCache,
@@ -262,6 +265,7 @@ pub async fn create_user(
 }
 
 /// The account behind `user_id` if it may act now: not locked and within `active_until`.
+#[tracing::instrument(skip_all, fields(user_id = user_id))]
 pub async fn find_usable(db: &impl ConnectionTrait, user_id: i64) -> Result<Option<Account>> {
     let Some(user) = user::Entity::find_by_id(user_id).one(db).await? else {
         return Ok(None);
@@ -284,10 +288,12 @@ pub fn unusable_reason(user: &user::Model) -> Option<&'static str> {
     }
 }
 
+#[tracing::instrument(skip_all, fields(id = id))]
 pub async fn find_by_id(db: &impl ConnectionTrait, id: i64) -> Result<Option<user::Model>> {
     Ok(user::Entity::find_by_id(id).one(db).await?)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn find_by_username(
     db: &impl ConnectionTrait,
     username: &str,
@@ -349,6 +355,7 @@ async fn usable_admins(db: &impl ConnectionTrait, on: NaiveDate) -> Result<u64> 
 /// on the user's next request, sessions and tokens alike. The last administrator who may
 /// act cannot be demoted, locked or made inactive: the instance would have no one left to
 /// administer it.
+#[tracing::instrument(skip_all, fields(user_id = user_id))]
 pub async fn update_user(
     db: &DatabaseConnection,
     cache: &AuthCache,
@@ -476,6 +483,7 @@ pub async fn update_user(
 
 /// The operator's way back in (`tessera user unlock`): clears the lock and the failed
 /// sign-ins counted against the username, whoever made them.
+#[tracing::instrument(skip_all)]
 pub async fn unlock(
     db: &DatabaseConnection,
     cache: &AuthCache,
@@ -504,12 +512,21 @@ pub async fn unlock(
 }
 
 /// Every user with their Administrators membership, ordered by username.
-pub async fn list_accounts(db: &impl ConnectionTrait) -> Result<Vec<Account>> {
+#[tracing::instrument(skip_all)]
+pub async fn list_accounts(db: &impl ConnectionTrait, _admin: &Admin) -> Result<Vec<Account>> {
     let users = user::Entity::find()
         .order_by_asc(user::Column::UsernameKey)
         .all(db)
         .await?;
     with_roles(db, users).await
+}
+
+/// One user with their Administrators membership, for an administrator.
+#[tracing::instrument(skip_all, fields(id = id))]
+pub async fn account(db: &impl ConnectionTrait, _admin: &Admin, id: i64) -> Result<Account> {
+    let user = find_by_id(db, id).await?.ok_or(ServiceError::NotFound)?;
+    let is_admin = is_admin(db, id).await?;
+    Ok(Account { user, is_admin })
 }
 
 /// How many users a "User" box suggests at most.
@@ -527,8 +544,10 @@ pub enum Suggesting {
 
 /// The first users, by username, whose username or display name contains `text` (any
 /// case): what a "User" box offers as one types, however many users there are.
+#[tracing::instrument(skip_all)]
 pub async fn suggest(
     db: &impl ConnectionTrait,
+    _admin: &Admin,
     text: &str,
     suggesting: Suggesting,
 ) -> Result<Vec<Account>> {
@@ -541,7 +560,7 @@ pub async fn suggest(
         text,
     ));
     if let Suggesting::TokenOwners { technical_only } = suggesting {
-        // The rule of `unusable_reason`, in the query, so that the limit counts only these.
+        // `model::token::may_be_issued_a_token` as a query, so that the limit counts only these.
         select = select.filter(user::Column::Locked.eq(false)).filter(
             Condition::any()
                 .add(user::Column::ActiveUntil.is_null())
@@ -580,8 +599,10 @@ async fn with_roles(db: &impl ConnectionTrait, users: Vec<user::Model>) -> Resul
 pub const PAGE_LIMIT_MAX: u64 = 200;
 
 /// A page of users in id order after `after`, and the cursor of the next page.
+#[tracing::instrument(skip_all)]
 pub async fn list_accounts_page(
     db: &impl ConnectionTrait,
+    _admin: &Admin,
     after: Option<i64>,
     limit: Option<u64>,
 ) -> Result<(Vec<Account>, Option<i64>)> {
@@ -602,6 +623,7 @@ pub async fn list_accounts_page(
 
 /// First start: with no users at all, create the administrator `admin`. Returns the generated
 /// password when none was given, for the caller to show exactly once.
+#[tracing::instrument(skip_all)]
 pub async fn bootstrap_admin(
     db: &DatabaseConnection,
     cache: &AuthCache,

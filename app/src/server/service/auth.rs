@@ -5,9 +5,9 @@ use chrono::Utc;
 use sea_orm::{sea_query::Expr, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use super::accounts::{self, Account};
-use super::audit::{self, Action};
 use super::limits::{self, Key};
 use super::passwords;
+use crate::server::audit_log::{self, Action};
 use crate::server::cache::AuthCache;
 use crate::server::change::Change;
 use crate::server::entity::user;
@@ -19,6 +19,7 @@ const PASSWORD_INPUT_MAX: usize = 1024;
 
 /// Checks the credentials and answers the account that may act, or why not. Every outcome
 /// is written to the audit log with the username tried and the client IP, never the password.
+#[tracing::instrument(skip_all)]
 pub async fn sign_in(
     db: &DatabaseConnection,
     cache: &AuthCache,
@@ -42,10 +43,10 @@ pub async fn sign_in(
         return Err(ServiceError::InvalidCredentials);
     }
     let key = accounts::username_key(username);
-    let event = |action| audit::Event {
+    let event = |action| audit_log::Event {
         target: Some(&key),
         ip,
-        ..audit::Event::new(action)
+        ..audit_log::Event::new(action)
     };
 
     reserve_guess(db, cache, &key, ip).await?;
@@ -60,13 +61,13 @@ pub async fn sign_in(
         }
     };
     let Some(user) = user.filter(|_| matches) else {
-        audit::record(db, event(Action::SignInFailed)).await?;
+        audit_log::record(db, event(Action::SignInFailed)).await?;
         return Err(ServiceError::InvalidCredentials);
     };
     if let Some(reason) = accounts::unusable_reason(&user) {
-        audit::record(
+        audit_log::record(
             db,
-            audit::Event {
+            audit_log::Event {
                 details: Some(serde_json::json!({ "reason": reason })),
                 ..event(Action::SignInFailed)
             },
@@ -78,9 +79,9 @@ pub async fn sign_in(
     if let Some(ip) = ip {
         limits::release(db, Key::Client(ip)).await?;
     }
-    audit::record(
+    audit_log::record(
         db,
-        audit::Event {
+        audit_log::Event {
             actor: Some(&user.username),
             ..event(Action::SignIn)
         },
@@ -120,10 +121,10 @@ async fn reserve_guess(
         if !matches!(err, ServiceError::RateLimited { .. }) {
             return Err(err);
         }
-        audit::refused(
+        audit_log::refused(
             db,
             &cache.refusals,
-            audit::Refusal {
+            audit_log::Refusal {
                 credential: key,
                 known: true,
                 actor: None,
@@ -151,6 +152,7 @@ async fn give_back(db: &DatabaseConnection, key: &str, ip: Option<&str>) -> Resu
 /// Changes the caller's own password after checking the current one. A wrong current
 /// password counts as a failed sign-in, so this form is no way around the rate limit. Every
 /// session of the user ends; the caller signs the current one in again.
+#[tracing::instrument(skip_all)]
 pub async fn change_password(
     db: &DatabaseConnection,
     cache: &AuthCache,
@@ -167,11 +169,11 @@ pub async fn change_password(
         ));
     }
     let key = accounts::username_key(&user.username);
-    let event = |action| audit::Event {
+    let event = |action| audit_log::Event {
         actor: Some(&user.username),
         target: Some(&key),
         ip,
-        ..audit::Event::new(action)
+        ..audit_log::Event::new(action)
     };
     if current.chars().count() > PASSWORD_INPUT_MAX {
         return Err(ServiceError::validation(
@@ -193,7 +195,7 @@ pub async fn change_password(
             limits::release(db, Key::Client(ip)).await?;
         }
     } else {
-        audit::record(db, event(Action::SignInFailed)).await?;
+        audit_log::record(db, event(Action::SignInFailed)).await?;
         return Err(ServiceError::validation(
             "current_password",
             "The current password is not correct",
@@ -220,18 +222,19 @@ pub async fn change_password(
 }
 
 /// Records a sign-out; the session itself is ended by the caller.
+#[tracing::instrument(skip_all)]
 pub async fn record_sign_out(
     db: &DatabaseConnection,
     username: &str,
     ip: Option<&str>,
 ) -> Result<()> {
-    audit::record(
+    audit_log::record(
         db,
-        audit::Event {
+        audit_log::Event {
             actor: Some(username),
             target: Some(&accounts::username_key(username)),
             ip,
-            ..audit::Event::new(Action::SignOut)
+            ..audit_log::Event::new(Action::SignOut)
         },
     )
     .await

@@ -9,9 +9,9 @@ use sea_orm::{
     TransactionTrait,
 };
 
-use super::audit::{self, Action, Event};
 use super::settings;
 use crate::model::token::number;
+use crate::server::audit_log::{self, Action, Event};
 use crate::server::entity::{access_token, expiry_notice, user};
 use crate::server::error::Result;
 
@@ -33,6 +33,7 @@ fn due(days_left: i64, thresholds: &[u32]) -> Option<i32> {
 }
 
 /// Sends the notices due at `now`; returns how many this instance sent.
+#[tracing::instrument(skip_all)]
 pub async fn notify_due(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<usize> {
     let policy = settings::load(db).await?;
     let thresholds = &policy.expiry_notice_days;
@@ -101,7 +102,7 @@ async fn notify(
         Action::TokenExpiring
     };
     let target = number(token.id);
-    audit::record(
+    audit_log::record(
         &txn,
         Event {
             target: Some(&target),
@@ -124,6 +125,7 @@ async fn notify(
 }
 
 /// Forgets a deleted token's notices (they have no foreign key, like its days of use).
+#[tracing::instrument(skip_all, fields(token_id = token_id))]
 pub async fn forget(db: &impl sea_orm::ConnectionTrait, token_id: i64) -> Result<()> {
     expiry_notice::Entity::delete_many()
         .filter(expiry_notice::Column::TokenId.eq(token_id))

@@ -10,13 +10,13 @@ use sea_orm::{
     EntityTrait, QueryFilter, Set,
 };
 
-use super::audit::{Action, Event};
 use super::endpoints::{withdraw_primary, Method};
 use super::limits::{self, Key, PER_REPORTER};
-use super::tokens::{either_digest, still_overlapping};
+use super::tokens::either_digest;
 use super::{is_unsafe_char, settings};
 use crate::model::settings::LeakResponse;
 use crate::model::token::number;
+use crate::server::audit_log::{Action, Event};
 use crate::server::cache::AuthCache;
 use crate::server::change::Change;
 use crate::server::entity::{
@@ -24,6 +24,7 @@ use crate::server::entity::{
 };
 use crate::server::error::{Result, ServiceError};
 use crate::server::secrets;
+use crate::server::secrets::still_overlapping;
 
 /// Items in one report: GitHub sends a few at a time, and each may cost a look-up.
 pub const ITEMS_MAX: usize = 100;
@@ -78,11 +79,13 @@ fn clean(text: &str) -> String {
 
 /// Counts a report against its sender's limit ([`PER_REPORTER`]), before anything about it
 /// costs work: its signature, its parsing, its look-ups.
+#[tracing::instrument(skip_all)]
 pub async fn admit(db: &DatabaseConnection, ip: &str) -> Result<()> {
     limits::reserve(db, Key::Reporter(ip), PER_REPORTER, Utc::now()).await
 }
 
 /// Handles an admitted report (see [`admit`]); `ip` is its sender's, for the audit log.
+#[tracing::instrument(skip_all)]
 pub async fn report(
     db: &DatabaseConnection,
     cache: &AuthCache,

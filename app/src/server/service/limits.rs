@@ -78,6 +78,7 @@ fn client_range(ip: &str) -> String {
 
 /// Forgets every key whose window ended before `now`: random usernames and addresses leave
 /// one row each, which the server removes every hour.
+#[tracing::instrument(skip_all)]
 pub async fn forget_ended(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<u64> {
     let longest = [PER_USERNAME, PER_CLIENT, PER_TOKEN, PER_REPORTER]
         .iter()
@@ -92,6 +93,7 @@ pub async fn forget_ended(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Resu
 }
 
 /// Reserves one attempt for `key`, or answers how long until one is free.
+#[tracing::instrument(skip_all)]
 pub async fn reserve(
     db: &impl ConnectionTrait,
     key: Key<'_>,
@@ -140,6 +142,7 @@ pub async fn reserve(
 }
 
 /// Gives back a reservation whose attempt did not count (it succeeded, or never ran).
+#[tracing::instrument(skip_all)]
 pub async fn release(db: &impl ConnectionTrait, key: Key<'_>) -> Result<()> {
     attempt_limit::Entity::update_many()
         .col_expr(
@@ -154,6 +157,7 @@ pub async fn release(db: &impl ConnectionTrait, key: Key<'_>) -> Result<()> {
 }
 
 /// Forgets every attempt of `key`: after a success, or an administrator's unlock.
+#[tracing::instrument(skip_all)]
 pub async fn clear(db: &impl ConnectionTrait, key: Key<'_>) -> Result<()> {
     attempt_limit::Entity::delete_by_id(key.text())
         .exec(db)

@@ -12,10 +12,10 @@ use sea_orm::{
 };
 
 use super::accounts;
-use super::audit::Action;
-use super::retry;
+use crate::server::audit_log::Action;
 use crate::server::entity::{audit_event, email_notice};
 use crate::server::error::Result;
+use crate::server::retry;
 
 /// The events whose owner gets an email.
 const NOTICES: [Action; 3] = [

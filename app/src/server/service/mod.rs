@@ -8,7 +8,6 @@ pub mod leaks;
 pub mod limits;
 pub mod mail;
 pub mod passwords;
-pub mod retry;
 pub mod sessions;
 pub mod settings;
 pub mod token_auth;
@@ -16,6 +15,7 @@ pub mod tokens;
 pub mod traffic;
 pub mod webhooks;
 
+use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::Condition;
 
@@ -119,4 +119,20 @@ pub(crate) fn any_contains(columns: impl IntoIterator<Item = Expr>, text: &str) 
     columns.into_iter().fold(Condition::any(), |any, column| {
         any.add(lower(column).like(pattern.clone()))
     })
+}
+
+/// The first instant of `day`, in UTC (the zone every stored time is in).
+pub fn start_of_day(day: NaiveDate) -> DateTime<Utc> {
+    day.and_time(chrono::NaiveTime::MIN).and_utc()
+}
+
+/// An optional `YYYY-MM-DD` field: empty is `None`, anything else must be a date.
+pub fn optional_date(text: &str, field: &'static str) -> Result<Option<NaiveDate>> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map(Some)
+        .map_err(|_| ServiceError::validation(field, "Enter the date as YYYY-MM-DD"))
 }

@@ -69,6 +69,7 @@ async fn hasher() -> Result<SemaphorePermit<'static>> {
     }
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn hash(password: String) -> Result<String> {
     let permit = hasher().await?;
     tokio::task::spawn_blocking(move || {
@@ -92,6 +93,7 @@ static DUMMY_HASH: LazyLock<Option<String>> = LazyLock::new(|| {
 });
 
 /// Verifies `password` against `stored`, or against the dummy hash when there is no user.
+#[tracing::instrument(skip_all)]
 pub async fn verify(password: String, stored: Option<String>) -> Result<bool> {
     let permit = hasher().await?;
     tokio::task::spawn_blocking(move || {

@@ -3,17 +3,46 @@
 //! so it stops at its next request on every instance.
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use tower_sessions::Session;
 
-use super::audit::{Action, Event};
 use crate::model::session::SessionView;
+use crate::server::account::Account;
+use crate::server::audit_log::{Action, Event};
 use crate::server::authz::Reach;
 use crate::server::cache::AuthCache;
 use crate::server::change::Change;
+use crate::server::config::SessionConfig;
 use crate::server::entity::session as session_row;
 use crate::server::error::{Result, ServiceError};
 use crate::server::secrets;
 use crate::server::service::accounts;
-use crate::server::session::SignedIn;
+use crate::server::session::{self, SignedIn};
+
+/// The account this session belongs to, if it still may act: checked on every request, so
+/// locking a user, or reaching `active_until` or the absolute lifetime, ends access at once.
+#[tracing::instrument(skip_all)]
+pub async fn current_account(
+    session: &Session,
+    db: &DatabaseConnection,
+    config: &SessionConfig,
+) -> Result<Option<Account>> {
+    let Some(signed_in) = session::signed_in(session).await? else {
+        return Ok(None);
+    };
+    let now = Utc::now().timestamp();
+    let age = now - signed_in.signed_in_at;
+    let max_age = i64::try_from(config.absolute_timeout.as_secs()).unwrap_or(i64::MAX);
+    let account = if age >= max_age {
+        None
+    } else {
+        accounts::find_usable(db, signed_in.user_id).await?
+    };
+    match &account {
+        None => session::sign_out(session).await?,
+        Some(_) => session::seen(session, signed_in, now).await?,
+    }
+    Ok(account)
+}
 
 /// The session a request came with, by its id (never shown: it is the cookie's secret).
 #[derive(Clone, Copy, Debug)]
@@ -53,6 +82,7 @@ fn at(seconds: i64) -> DateTime<Utc> {
 }
 
 /// The live sessions of `user_id`, newest sign-in first; NotFound outside `reach`.
+#[tracing::instrument(skip_all, fields(user_id = user_id))]
 pub async fn list(
     db: &DatabaseConnection,
     reach: Reach<'_>,
@@ -104,6 +134,7 @@ pub enum Ending<'a> {
 
 /// Ends sessions of `user_id` and answers how many; one audit event for them, in the same
 /// transaction. Ending a handle that is not there (ended meanwhile) is NotFound.
+#[tracing::instrument(skip_all, fields(user_id = user_id))]
 pub async fn end(
     db: &DatabaseConnection,
     cache: &AuthCache,

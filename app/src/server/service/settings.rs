@@ -4,7 +4,7 @@ use sea_orm::{sea_query::OnConflict, ConnectionTrait, DatabaseConnection, Entity
 
 pub use crate::model::settings::TokenSettings;
 
-use super::audit::{Action, Event};
+use crate::server::audit_log::{Action, Event};
 use crate::server::authz::Admin;
 use crate::server::cache::AuthCache;
 use crate::server::change::Change;
@@ -116,6 +116,14 @@ async fn put(db: &impl ConnectionTrait, key: &str, value: String) -> Result<()> 
     Ok(())
 }
 
+/// The settings, for the administrators' settings page and API.
+#[tracing::instrument(skip_all)]
+pub async fn read(db: &impl ConnectionTrait, _admin: &Admin) -> Result<TokenSettings> {
+    load(db).await
+}
+
+/// The settings as stored (the defaults until first saved), for the rules that follow them.
+#[tracing::instrument(skip_all)]
 pub async fn load(db: &impl ConnectionTrait) -> Result<TokenSettings> {
     let Some(row) = setting::Entity::find_by_id(TOKENS_KEY).one(db).await? else {
         return Ok(TokenSettings::default());
@@ -125,6 +133,7 @@ pub async fn load(db: &impl ConnectionTrait) -> Result<TokenSettings> {
 }
 
 /// Saves validated settings; every instance sees them on its next request.
+#[tracing::instrument(skip_all)]
 pub async fn save(
     db: &DatabaseConnection,
     cache: &AuthCache,

@@ -6,22 +6,38 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use chrono::Utc;
-use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QuerySelect,
+};
 use subtle::ConstantTimeEq;
 
 use super::accounts::{self, Account};
 use super::limits::{self, Key};
 use super::passwords;
-use super::settings::TokenSettings;
+use super::settings::{self, TokenSettings};
 use super::tokens::{self, allowlist, Reason};
-use crate::model::scope::{Scope, Scopes};
+use crate::model::scope::Scope;
 use crate::model::token::number;
-use crate::server::authz::Secret;
+use crate::server::audit_log::{self, Action, Refusal};
+use crate::server::authz::{Grant, Secret, Via};
+use crate::server::cache::AuthCache;
+use crate::server::change::Change;
 use crate::server::entity::access_token;
 use crate::server::error::{AuthFailure, Result, ServiceError};
-use crate::server::rate_limits::{OverLimit, RateInfo};
+use crate::server::rate_limits::{OverLimit, RateInfo, RateLimits};
 use crate::server::secrets;
-use crate::server::state::AppState;
+use crate::server::usage::UsageLog;
+
+/// What verifying a token reads and counts: the database, the verification cache (which
+/// holds the refusal counts), this instance's rate counters and the usage log.
+#[derive(Clone, Copy)]
+pub struct Verifier<'a> {
+    pub db: &'a DatabaseConnection,
+    pub auth: &'a AuthCache,
+    pub rates: &'a RateLimits,
+    pub usage: &'a UsageLog,
+}
 
 /// What the request presented.
 #[derive(Clone, Copy, Debug, Default)]
@@ -33,32 +49,12 @@ pub struct Credentials<'a> {
     pub ip: Option<IpAddr>,
 }
 
-/// Who is calling, through which token, allowed to do what. Made only by [`authenticate`]
-/// (the private field sees to that), so holding one proves the token verified.
+/// A verified token's request: what it holds, and where the token stands against its rate
+/// limit (for the answer's headers).
 #[derive(Clone, Debug)]
-pub struct Principal {
-    pub token: Arc<access_token::Model>,
-    pub owner: Arc<Account>,
-    scopes: Scopes,
-    /// Which of the token's secrets was presented.
-    secret: Secret,
-    /// Where the token stands against its rate limit, when it has one.
+pub struct Verified {
+    pub grant: Grant,
     pub rate: Option<RateInfo>,
-}
-
-impl Principal {
-    pub fn secret(&self) -> Secret {
-        self.secret
-    }
-
-    /// The token's scopes ∩ the owner's permissions now.
-    pub fn scopes(&self) -> Scopes {
-        self.scopes
-    }
-
-    pub fn allows(&self, scope: Scope) -> bool {
-        self.scopes.contains(scope)
-    }
 }
 
 /// How a refused request names the credential it presented: the token's hint when it has a
@@ -89,14 +85,14 @@ pub fn bearer(authorization: Option<&str>) -> Result<&str> {
 }
 
 async fn token_by_digest(
-    db: &DatabaseConnection,
-    state: &AppState,
+    verifier: Verifier<'_>,
     digest: [u8; 32],
 ) -> Result<Option<Arc<access_token::Model>>> {
-    if let Some(token) = state.auth.token(&digest) {
+    let Verifier { db, auth, .. } = verifier;
+    if let Some(token) = auth.token(&digest) {
         return Ok(Some(token));
     }
-    let stamp = state.auth.stamp();
+    let stamp = auth.stamp();
     let hex = secrets::hex(&digest);
     // One round trip for either secret.
     let token = access_token::Entity::find()
@@ -107,7 +103,7 @@ async fn token_by_digest(
         ))
         .one(db)
         .await?;
-    Ok(token.map(|token| state.auth.put_token(stamp, digest, token)))
+    Ok(token.map(|token| auth.put_token(stamp, digest, token)))
 }
 
 /// Which secret of `token` has the digest `digest`; `None` for a previous one whose overlap
@@ -122,24 +118,25 @@ fn which_secret(token: &access_token::Model, digest: &[u8; 32]) -> Option<Secret
     if token.secret_digest == presented {
         return Some(Secret::Current);
     }
-    let valid = previous == presented && tokens::still_overlapping(token.previous_valid_until);
+    let valid = previous == presented && secrets::still_overlapping(token.previous_valid_until);
     valid.then_some(Secret::Previous)
 }
 
-async fn owner(db: &DatabaseConnection, state: &AppState, id: i64) -> Result<Arc<Account>> {
-    if let Some(owner) = state.auth.owner(id) {
+async fn owner(verifier: Verifier<'_>, id: i64) -> Result<Arc<Account>> {
+    let Verifier { db, auth, .. } = verifier;
+    if let Some(owner) = auth.owner(id) {
         return Ok(owner);
     }
-    let stamp = state.auth.stamp();
+    let stamp = auth.stamp();
     let user = accounts::find_by_id(db, id)
         .await?
         .ok_or(failed(AuthFailure::InvalidToken))?;
     let is_admin = accounts::is_admin(db, id).await?;
-    Ok(state.auth.put_owner(stamp, Account { user, is_admin }))
+    Ok(auth.put_owner(stamp, Account { user, is_admin }))
 }
 
 async fn check_second_factor(
-    state: &AppState,
+    verifier: Verifier<'_>,
     token: &access_token::Model,
     credentials: &Credentials<'_>,
 ) -> Result<()> {
@@ -153,28 +150,23 @@ async fn check_second_factor(
         let presented = credentials
             .pass_code
             .ok_or(failed(AuthFailure::CredentialsRequired))?;
-        if !state
-            .auth
-            .pass_code_verified(&token.secret_digest, presented)
-        {
-            let _turn = state.auth.pass_code_turns.take(token.id).await;
-            if state
-                .auth
-                .pass_code_verified(&token.secret_digest, presented)
-            {
+        let Verifier { db, auth, .. } = verifier;
+        if !auth.pass_code_verified(&token.secret_digest, presented) {
+            let _turn = auth.pass_code_turns.take(token.id).await;
+            if auth.pass_code_verified(&token.secret_digest, presented) {
                 return Ok(());
             }
             // Each try is reserved before argon2: 5 per token per 15 minutes, then 429.
             let key = Key::Token(token.id);
-            limits::reserve(&state.db, key, limits::PER_TOKEN, Utc::now()).await?;
-            let stamp = state.auth.stamp();
+            limits::reserve(db, key, limits::PER_TOKEN, Utc::now()).await?;
+            let stamp = auth.stamp();
             let matches = if presented.chars().count() > passwords::MAX_LEN {
                 false
             } else {
                 match passwords::verify(presented.to_owned(), Some(hash)).await {
                     Ok(matches) => matches,
                     Err(err) => {
-                        limits::release(&state.db, key).await?;
+                        limits::release(db, key).await?;
                         return Err(err);
                     }
                 }
@@ -182,23 +174,35 @@ async fn check_second_factor(
             if !matches {
                 return Err(failed(AuthFailure::CredentialsRequired));
             }
-            limits::clear(&state.db, key).await?;
-            state
-                .auth
-                .remember_pass_code(stamp, &token.secret_digest, presented);
+            limits::clear(db, key).await?;
+            auth.remember_pass_code(stamp, &token.secret_digest, presented);
         }
     }
     Ok(())
 }
 
-pub async fn authenticate(state: &AppState, credentials: Credentials<'_>) -> Result<Principal> {
+/// Verifies a bearer token: what its request holds, or the refusal, which is logged and
+/// audited here (every refused token request is, whichever check refused it).
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn authenticate(
+    verifier: Verifier<'_>,
+    credentials: Credentials<'_>,
+) -> Result<Verified> {
+    let verified = verify(verifier, &credentials).await;
+    if let Err(err) = &verified {
+        refuse_credentials(verifier, &credentials, err).await;
+    }
+    verified
+}
+
+async fn verify(verifier: Verifier<'_>, credentials: &Credentials<'_>) -> Result<Verified> {
     let secret = bearer(credentials.authorization)?;
     let Resolved {
         token,
         owner,
         secret: which,
         settings,
-    } = resolve(state, secret).await?;
+    } = resolve(verifier, secret).await?;
     // Before the second factor: a stolen token cannot be used from outside its allowlist
     // even to try pass codes.
     let guarded = allowlist::Guarded {
@@ -207,12 +211,18 @@ pub async fn authenticate(state: &AppState, credentials: Credentials<'_>) -> Res
         allowed_ips: &token.allowed_ips,
         policy: &token.ip_policy,
     };
-    allowlist::check(state, guarded, credentials.ip).await?;
-    check_second_factor(state, &token, &credentials).await?;
+    allowlist::check(
+        verifier.db,
+        &verifier.auth.refusals,
+        guarded,
+        credentials.ip,
+    )
+    .await?;
+    check_second_factor(verifier, &token, credentials).await?;
     // Counted once the caller proved it holds the whole credential: a stranger with the
     // secret alone cannot spend the owner's budget.
     let rate = match settings.rate_limit(token.own_rate_limit()) {
-        Some(limit) => Some(state.rates.check(token.id, limit).map_err(|over| {
+        Some(limit) => Some(verifier.rates.check(token.id, limit).map_err(|over| {
             ServiceError::OverRateLimit(OverLimit {
                 expires: token.expires_at,
                 ..over
@@ -220,27 +230,78 @@ pub async fn authenticate(state: &AppState, credentials: Credentials<'_>) -> Res
         })?),
         None => None,
     };
-    state.usage.record(token.id, credentials.ip, which);
-    Ok(Principal {
+    verifier.usage.record(token.id, credentials.ip, which);
+    let scopes = tokens::effective_scopes(&token.scopes, owner.is_admin);
+    let ip = credentials.ip.map(|ip| ip.to_string());
+    Ok(Verified {
+        grant: Grant::verified_token(owner, token, scopes, which).from_ip(ip),
         rate,
-        scopes: tokens::effective_scopes(&token.scopes, owner.is_admin),
-        token,
-        owner,
-        secret: which,
     })
+}
+
+/// `grant` if its token carries `scope` (within the owner's permissions now), recording
+/// the scope's use for the token's page; else 403, audited.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn require(verifier: Verifier<'_>, grant: Grant, scope: Scope) -> Result<Grant> {
+    if grant.carries(scope) {
+        if let Some(token) = grant.presented_token() {
+            verifier.usage.record_scope(token.id, scope);
+        }
+        return Ok(grant);
+    }
+    let refusal = Refusal {
+        credential: &grant.via().label(),
+        known: true,
+        actor: Some(grant.username()),
+        ip: grant.ip(),
+        reason: "forbidden",
+    };
+    audit_log::access_refused(verifier.db, &verifier.auth.refusals, refusal, None).await;
+    Err(ServiceError::Forbidden)
+}
+
+/// Audits a refused token request under the hint of what it presented, never the text.
+async fn refuse_credentials(
+    verifier: Verifier<'_>,
+    credentials: &Credentials<'_>,
+    err: &ServiceError,
+) {
+    let reason = match err {
+        ServiceError::Unauthenticated(failure) => failure.code(),
+        ServiceError::RateLimited { .. } | ServiceError::OverRateLimit(_) => "rate_limited",
+        ServiceError::IpNotAllowed => "ip_not_allowed",
+        _ => return,
+    };
+    let credential = presented_credential(credentials.authorization);
+    // Refused before any token was found (or looked for): the hint is of a string Tessera
+    // does not know, made up as often as not.
+    let known = !matches!(
+        err,
+        ServiceError::Unauthenticated(AuthFailure::InvalidToken | AuthFailure::TokensDisabled)
+    );
+    let ip = credentials.ip.map(|ip| ip.to_string());
+    let refusal = Refusal {
+        credential: &credential,
+        known,
+        actor: None,
+        ip: ip.as_deref(),
+        reason,
+    };
+    audit_log::access_refused(verifier.db, &verifier.auth.refusals, refusal, None).await;
 }
 
 /// Introspection: the token and its owner if it is effective now, else `None`. The second
 /// factor is the presenting client's business and is not checked here. A gateway asks
 /// because a client presented the token, so an effective one counts as used (without an
 /// address: the gateway's is not the client's), and the idle policy spares it.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn inspect(
-    state: &AppState,
+    verifier: Verifier<'_>,
     secret: &str,
 ) -> Result<Option<(Arc<access_token::Model>, Arc<Account>)>> {
-    match resolve(state, secret.trim()).await {
+    match resolve(verifier, secret.trim()).await {
         Ok(found) => {
-            state.usage.record(found.token.id, None, found.secret);
+            verifier.usage.record(found.token.id, None, found.secret);
             Ok(Some((found.token, found.owner)))
         }
         Err(ServiceError::Unauthenticated(_)) => Ok(None),
@@ -252,11 +313,12 @@ pub async fn inspect(
 /// imported secret, or is in a rotation's overlap (its previous secret may have been
 /// imported). Otherwise such strings are refused without a database lookup, as before
 /// imports existed; the answer is cached until the next change.
-async fn foreign_secrets_possible(state: &AppState) -> Result<bool> {
-    if let Some(possible) = state.auth.foreign_secrets() {
+async fn foreign_secrets_possible(verifier: Verifier<'_>) -> Result<bool> {
+    let Verifier { db, auth, .. } = verifier;
+    if let Some(possible) = auth.foreign_secrets() {
         return Ok(possible);
     }
-    let stamp = state.auth.stamp();
+    let stamp = auth.stamp();
     let possible = access_token::Entity::find()
         .select_only()
         .column(access_token::Column::Id)
@@ -266,10 +328,10 @@ async fn foreign_secrets_possible(state: &AppState) -> Result<bool> {
                 .add(access_token::Column::PreviousDigest.is_not_null()),
         )
         .into_tuple::<i64>()
-        .one(&state.db)
+        .one(db)
         .await?
         .is_some();
-    state.auth.put_foreign_secrets(stamp, possible);
+    auth.put_foreign_secrets(stamp, possible);
     Ok(possible)
 }
 
@@ -283,23 +345,23 @@ struct Resolved {
     settings: Arc<TokenSettings>,
 }
 
-async fn resolve(state: &AppState, secret: &str) -> Result<Resolved> {
-    let db = &state.db;
+async fn resolve(verifier: Verifier<'_>, secret: &str) -> Result<Resolved> {
+    let Verifier { db, auth, .. } = verifier;
     if !secrets::may_verify(secret)
-        || !(secret.starts_with(secrets::PREFIX) || foreign_secrets_possible(state).await?)
+        || !(secret.starts_with(secrets::PREFIX) || foreign_secrets_possible(verifier).await?)
     {
         return Err(failed(AuthFailure::InvalidToken));
     }
-    let settings = tokens::current_settings(db, &state.auth).await?;
+    let settings = tokens::current_settings(db, auth).await?;
     if !settings.api_tokens_enabled {
         return Err(failed(AuthFailure::TokensDisabled));
     }
     let digest = secrets::digest_bytes(secret);
-    let token = token_by_digest(db, state, digest)
+    let token = token_by_digest(verifier, digest)
         .await?
         .ok_or(failed(AuthFailure::InvalidToken))?;
     let which = which_secret(&token, &digest).ok_or(failed(AuthFailure::InvalidToken))?;
-    let owner = owner(db, state, token.owner_id).await?;
+    let owner = owner(verifier, token.owner_id).await?;
     if let Some(reason) =
         tokens::life_cycle(&token, &owner.user, &settings, Utc::now().date_naive())
     {
@@ -314,12 +376,98 @@ async fn resolve(state: &AppState, secret: &str) -> Result<Resolved> {
 }
 
 /// The refusal a token's life cycle state answers with.
-pub fn failure(reason: Reason) -> AuthFailure {
+fn failure(reason: Reason) -> AuthFailure {
     match reason {
         Reason::Revoked => AuthFailure::TokenRevoked,
         Reason::Expired => AuthFailure::TokenExpired,
         Reason::OwnerLocked => AuthFailure::OwnerLocked,
         Reason::OwnerInactive => AuthFailure::OwnerInactive,
         Reason::TokensDisabled => AuthFailure::TokensDisabled,
+    }
+}
+
+/// Checks, inside a change's transaction, that what `grant` was built from still holds: the
+/// token is still effective with the secret it presented (a secret replaced by a rotation is
+/// refused with [`ServiceError::PreviousSecret`]), its owner may still act, and an
+/// administrator still is one. A request that verified before a revoke, lock or demotion
+/// committed cannot commit a change after it (the change counter, incremented first, orders
+/// the two).
+async fn still_holds(grant: &Grant, db: &impl ConnectionTrait) -> Result<()> {
+    if *grant.via() == Via::Operator {
+        return Ok(());
+    }
+    let owner = accounts::find_by_id(db, grant.account().user.id)
+        .await?
+        .ok_or(failed(AuthFailure::InvalidToken))?;
+    if let Via::Token(verified) = grant.via() {
+        let token = access_token::Entity::find_by_id(verified.id)
+            .one(db)
+            .await?
+            .ok_or(failed(AuthFailure::InvalidToken))?;
+        // The secret presented, as it verified: it may have been replaced since.
+        let presented = match grant.secret() {
+            Secret::Current => Some(verified.secret_digest.as_str()),
+            Secret::Previous => verified.previous_digest.as_deref(),
+        };
+        let current = presented == Some(token.secret_digest.as_str());
+        // A secret that was already the previous one when it verified stops with its own
+        // overlap, or when a newer rotation replaces it.
+        let overlapping = presented.is_some()
+            && token.previous_digest.as_deref() == presented
+            && secrets::still_overlapping(token.previous_valid_until);
+        if !current && !overlapping {
+            return Err(failed(AuthFailure::InvalidToken));
+        }
+        let settings = settings::load(db).await?;
+        if let Some(reason) = tokens::life_cycle(&token, &owner, &settings, Utc::now().date_naive())
+        {
+            return Err(failed(failure(reason)));
+        }
+        // A replaced secret authenticates calls until its overlap ends, but changes nothing:
+        // with it, a leaked old secret could regenerate the token (locking out the new
+        // secret's holder) or issue tokens that outlive the overlap.
+        if !current {
+            return Err(ServiceError::PreviousSecret);
+        }
+    } else if accounts::unusable_reason(&owner).is_some() {
+        return Err(failed(AuthFailure::OwnerLocked));
+    }
+    if grant.holds().contains(Scope::Admin)
+        && grant.account().is_admin
+        && !accounts::is_admin(db, owner.id).await?
+    {
+        return Err(ServiceError::Forbidden);
+    }
+    Ok(())
+}
+
+/// Changes on someone's behalf begin here: the rule that their grant still holds is this
+/// service's, so the change path (below the services) does not import it.
+impl<'a> Change<'a> {
+    /// Begins a change on behalf of `grant`, which must still hold (see [`still_holds`])
+    /// once this change is ordered after every other.
+    pub async fn acting(
+        db: &DatabaseConnection,
+        cache: &'a AuthCache,
+        grant: &Grant,
+    ) -> Result<Self> {
+        let change = Self::begin(db, cache).await?;
+        let Err(refused) = still_holds(grant, change.db()).await else {
+            return Ok(change.from_ip(grant.ip()));
+        };
+        // Ended first: on SQLite its transaction holds the only write lock.
+        change.rollback().await?;
+        // A replaced secret tried a change: its owner should see the attempt.
+        if matches!(refused, ServiceError::PreviousSecret) {
+            let refusal = Refusal {
+                credential: &grant.via().label(),
+                known: true,
+                actor: Some(grant.username()),
+                ip: grant.ip(),
+                reason: "previous_secret",
+            };
+            audit_log::refused(db, &cache.refusals, refusal, Action::AccessRefused, None).await?;
+        }
+        Err(refused)
     }
 }

@@ -4,10 +4,10 @@ use sea_orm::{
     Set,
 };
 
-use super::super::audit::{Action, Event};
 use super::endpoint_tokens::find_token;
 use super::{find, AuthType};
 use crate::model::endpoint::{Assignment, AssignmentView};
+use crate::server::audit_log::{Action, Event};
 use crate::server::authz::Admin;
 use crate::server::cache::AuthCache;
 use crate::server::change::Change;
@@ -16,6 +16,7 @@ use crate::server::error::{Result, ServiceError};
 
 /// Assigns `token_id` to the primaries of `endpoint_id` that `assignment` names; DELETE only
 /// where deleting is allowed, and only on endpoints that take tokens.
+#[tracing::instrument(skip_all, fields(endpoint_id = endpoint_id, token_id = token_id))]
 pub async fn assign(
     db: &DatabaseConnection,
     cache: &AuthCache,
@@ -82,6 +83,7 @@ pub async fn assign(
     })
 }
 
+#[tracing::instrument(skip_all, fields(endpoint_id = endpoint_id, token_id = token_id))]
 pub async fn unassign(
     db: &DatabaseConnection,
     cache: &AuthCache,
@@ -98,6 +100,7 @@ pub async fn unassign(
 
 /// Saves what the page's checkboxes show: an assignment with no method left is removed
 /// (removing one that is not there is no error).
+#[tracing::instrument(skip_all, fields(endpoint_id = endpoint_id, token_id = token_id))]
 pub async fn set_assignment(
     db: &DatabaseConnection,
     cache: &AuthCache,
@@ -143,6 +146,7 @@ async fn remove_assignment(
 }
 
 /// The assignments of one endpoint, or of one endpoint token, or all.
+#[tracing::instrument(skip_all)]
 pub async fn assignments(
     db: &impl ConnectionTrait,
     _admin: &Admin,

@@ -4,19 +4,20 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, NotSet,
     QueryFilter, QueryOrder, Set,
 };
+use tower_sessions::Session;
 
-use super::super::audit::{Action, Event};
 use super::super::tokens::{allowlist, overlap_until, running_overlap};
 use super::super::{required_within, trimmed_within};
 use super::{DESCRIPTION_MAX, NAME_MAX};
-use crate::model::endpoint::{EndpointTokenView, IssuedEndpointToken};
+use crate::model::endpoint::{EndpointTokenForm, EndpointTokenView, IssuedEndpointToken};
 use crate::model::token::IpPolicy;
+use crate::server::audit_log::{Action, Event};
 use crate::server::authz::Admin;
 use crate::server::cache::AuthCache;
 use crate::server::change::Change;
+use crate::server::drafts::{self, draw, DraftedSecret};
 use crate::server::entity::endpoint_token;
 use crate::server::error::{Result, ServiceError};
-use crate::server::secrets;
 
 fn token_view(token: endpoint_token::Model) -> EndpointTokenView {
     EndpointTokenView {
@@ -37,24 +38,6 @@ fn token_view(token: endpoint_token::Model) -> EndpointTokenView {
     }
 }
 
-/// A value drafted on the server (see `server::drafts`): only its digest and hint, never
-/// a secret the browser chose.
-#[derive(Clone, Debug)]
-pub struct DraftedSecret {
-    pub digest: String,
-    pub hint: String,
-}
-
-/// A new value: the secret to answer once, and what is stored of it.
-pub fn draw() -> (String, DraftedSecret) {
-    let secret = secrets::new_endpoint_secret();
-    let stored = DraftedSecret {
-        digest: secrets::digest(&secret),
-        hint: secrets::hint(&secret),
-    };
-    (secret, stored)
-}
-
 fn secret_taken(err: sea_orm::DbErr) -> ServiceError {
     ServiceError::from_db_unique(err, "secret", "Use Regenerate token for a new value")
 }
@@ -65,6 +48,7 @@ pub struct NewEndpointToken {
     pub enabled: bool,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn create_token(
     db: &DatabaseConnection,
     cache: &AuthCache,
@@ -79,6 +63,7 @@ pub async fn create_token(
 }
 
 /// "Token settings" Save for a new token, with the value drafted in the dialog.
+#[tracing::instrument(skip_all)]
 pub async fn create_token_from_draft(
     db: &DatabaseConnection,
     cache: &AuthCache,
@@ -138,6 +123,7 @@ async fn insert_token(
 }
 
 /// Endpoint tokens by name; inactive ones only when asked for.
+#[tracing::instrument(skip_all)]
 pub async fn list_tokens(
     db: &impl ConnectionTrait,
     _admin: &Admin,
@@ -178,6 +164,7 @@ pub struct EndpointTokenChanges {
 }
 
 /// Changes an endpoint token; answers the new secret when one was set.
+#[tracing::instrument(skip_all, fields(id = id))]
 pub async fn update_token(
     db: &DatabaseConnection,
     cache: &AuthCache,
@@ -253,6 +240,7 @@ pub async fn update_token(
 
 /// A new secret for an endpoint token (the API's regenerate); the old one stops at once or
 /// keeps working for `grace_seconds`.
+#[tracing::instrument(skip_all, fields(id = id))]
 pub async fn regenerate_token(
     db: &DatabaseConnection,
     cache: &AuthCache,
@@ -277,4 +265,54 @@ pub async fn regenerate_token(
         endpoint_token: token,
         secret,
     })
+}
+
+/// Save in the "Token settings" dialog: a new token takes the value drafted for it (it
+/// needs one); an existing one takes a drafted value if the form names one. Saved, the
+/// draft lapses, so it cannot set another token's value.
+#[tracing::instrument(skip_all)]
+pub async fn save_token(
+    db: &DatabaseConnection,
+    cache: &AuthCache,
+    session: &Session,
+    admin: &Admin,
+    form: EndpointTokenForm,
+) -> Result<EndpointTokenView> {
+    let draft = match form.draft.as_deref() {
+        Some(id) => Some(drafts::find(session, admin, id).await?),
+        None => None,
+    };
+    let saved = match (form.id, draft) {
+        (None, Some(draft)) => {
+            let new = NewEndpointToken {
+                name: form.name,
+                description: form.description,
+                enabled: form.enabled,
+            };
+            create_token_from_draft(db, cache, admin, new, draft).await?
+        }
+        (None, None) => {
+            return Err(ServiceError::validation(
+                "secret",
+                "Use Regenerate token to draw a value first",
+            ))
+        }
+        (Some(id), draft) => {
+            let changes = EndpointTokenChanges {
+                name: Some(form.name),
+                description: Some(form.description),
+                enabled: Some(form.enabled),
+                secret: draft,
+                grace_seconds: form.grace_seconds,
+                allowed_ips: form.allowed_ips,
+                ip_policy: form.ip_policy,
+                active: None,
+            };
+            update_token(db, cache, admin, id, changes).await?
+        }
+    };
+    if let Some(id) = form.draft.as_deref() {
+        drafts::discard(session, admin, id).await?;
+    }
+    Ok(saved)
 }

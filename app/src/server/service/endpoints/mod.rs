@@ -7,18 +7,18 @@ mod endpoint_tokens;
 pub use assignments::{assign, assignments, set_assignment, unassign};
 use chrono::{DateTime, Utc};
 pub use endpoint_tokens::{
-    create_token, create_token_from_draft, draw, list_tokens, regenerate_token, update_token,
-    DraftedSecret, EndpointTokenChanges, NewEndpointToken,
+    create_token, create_token_from_draft, list_tokens, regenerate_token, save_token, update_token,
+    EndpointTokenChanges, NewEndpointToken,
 };
 use sea_orm::{
     sea_query::Expr, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, NotSet, QueryFilter, QueryOrder, Set,
 };
 
-use super::audit::{Action, Event};
 use super::tokens::{overlap_until, running_overlap};
 use super::{required_within, trimmed_within};
 use crate::model::endpoint::{EndpointView, PrimaryView};
+use crate::server::audit_log::{Action, Event};
 use crate::server::authz::Admin;
 use crate::server::cache::AuthCache;
 use crate::server::change::Change;
@@ -134,12 +134,14 @@ pub(super) async fn find(db: &impl ConnectionTrait, id: i64) -> Result<endpoint:
 }
 
 /// Administrators only, as every read and change here: the proof is the permission.
+#[tracing::instrument(skip_all, fields(id = id))]
 pub async fn get(db: &impl ConnectionTrait, _admin: &Admin, id: i64) -> Result<EndpointView> {
     let endpoint = find(db, id).await?;
     let primaries = primaries_of(db, id).await?;
     Ok(endpoint_view(endpoint, primaries))
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn list(db: &impl ConnectionTrait, _admin: &Admin) -> Result<Vec<EndpointView>> {
     let endpoints = endpoint::Entity::find()
         .order_by_asc(endpoint::Column::Name)
@@ -165,6 +167,7 @@ pub async fn list(db: &impl ConnectionTrait, _admin: &Admin) -> Result<Vec<Endpo
 /// `issued`: the caller shows it.
 /// A primary's value replaced by one never shown (`issued` false) and no overlap: what it
 /// was stops at once, and the endpoint's page offers "Generate" for a new one.
+#[tracing::instrument(skip_all, fields(endpoint_id = endpoint_id))]
 pub(crate) async fn withdraw_primary(
     db: &impl ConnectionTrait,
     endpoint_id: i64,
@@ -242,6 +245,7 @@ fn path_taken(err: sea_orm::DbErr) -> ServiceError {
     ServiceError::from_db_unique(err, "path", "Another endpoint already has this path")
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn create(
     db: &DatabaseConnection,
     cache: &AuthCache,
@@ -292,6 +296,7 @@ pub async fn create(
     get(db, admin, endpoint.id).await
 }
 
+#[tracing::instrument(skip_all, fields(id = id))]
 pub async fn update(
     db: &DatabaseConnection,
     cache: &AuthCache,
@@ -346,6 +351,7 @@ pub async fn update(
 
 /// "Generate <METHOD> token": a new value for an existing primary; the old one stops at once
 /// or, with `grace_seconds`, keeps working until the instant answered.
+#[tracing::instrument(skip_all, fields(id = id))]
 pub async fn regenerate_primary(
     db: &DatabaseConnection,
     cache: &AuthCache,

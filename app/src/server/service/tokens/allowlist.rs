@@ -5,11 +5,11 @@ use std::net::IpAddr;
 use std::str::FromStr;
 
 use ipnet::IpNet;
+use sea_orm::ConnectionTrait;
 
-use super::super::audit::{self, Action};
 use crate::model::token::{IpPolicy, ALLOWLIST_MAX};
+use crate::server::audit_log::{self, Action, RefusalCounts};
 use crate::server::error::{Result, ServiceError};
-use crate::server::state::AppState;
 
 fn invalid(message: String) -> ServiceError {
     ServiceError::validation("allowed_ips", message)
@@ -72,7 +72,13 @@ pub struct Guarded<'a> {
 /// Refuses a call from outside the allowlist (403 `ip_not_allowed`), or, when the
 /// credential only reports, audits it (once a minute per credential, address and
 /// instance) and lets it through.
-pub async fn check(state: &AppState, guarded: Guarded<'_>, ip: Option<IpAddr>) -> Result<()> {
+#[tracing::instrument(skip_all)]
+pub async fn check(
+    db: &impl ConnectionTrait,
+    refusals: &RefusalCounts,
+    guarded: Guarded<'_>,
+    ip: Option<IpAddr>,
+) -> Result<()> {
     if admits(guarded.allowed_ips, ip) {
         return Ok(());
     }
@@ -80,7 +86,7 @@ pub async fn check(state: &AppState, guarded: Guarded<'_>, ip: Option<IpAddr>) -
         return Err(ServiceError::IpNotAllowed);
     }
     let ip = ip.map(|ip| ip.to_string());
-    let refusal = audit::Refusal {
+    let refusal = audit_log::Refusal {
         credential: guarded.credential,
         known: true,
         actor: guarded.actor,
@@ -88,9 +94,9 @@ pub async fn check(state: &AppState, guarded: Guarded<'_>, ip: Option<IpAddr>) -
         reason: "ip_reported",
     };
     let details = serde_json::json!({ "allowed_ips": ranges(guarded.allowed_ips) });
-    audit::refused(
-        &state.db,
-        &state.auth.refusals,
+    audit_log::refused(
+        db,
+        refusals,
         refusal,
         Action::TokenIpReported,
         Some(details),

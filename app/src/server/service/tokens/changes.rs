@@ -8,7 +8,6 @@ use sea_orm::{
 };
 
 use super::super::accounts::{self, Account};
-use super::super::audit::{self, Action, Event};
 use super::super::{passwords, required_within, settings, trimmed_within};
 use super::allowlist;
 use super::import::ImportedSecret;
@@ -17,7 +16,10 @@ use super::rules::{
     Expiry, NewToken, DESCRIPTION_MAX, IDENTIFIER_MAX, NAME_MAX,
 };
 use crate::model::scope::Scopes;
-use crate::model::token::{number, IpPolicy, IssuedToken, TokenEdit, TokenView};
+use crate::model::token::{
+    may_be_issued_a_token, number, IpPolicy, IssuedToken, TokenEdit, TokenView,
+};
+use crate::server::audit_log::{self, Action, Event};
 use crate::server::authz::{Admin, Grant, Reach, Secret, Via};
 use crate::server::cache::AuthCache;
 use crate::server::change::Change;
@@ -25,7 +27,6 @@ use crate::server::entity::{access_token, token_usage_day, user};
 use crate::server::error::{Result, ServiceError};
 use crate::server::rate_limits::PER_MINUTE_MAX;
 use crate::server::secrets;
-use crate::server::service::token_auth::Principal;
 
 /// Whose token a new one is: the caller's own, or (with an administrator's proof) a named
 /// user's.
@@ -49,10 +50,10 @@ async fn refuse_escalation(
         return Ok(());
     };
     let credential = grant.via().label();
-    audit::refused(
+    audit_log::refused(
         db,
         &cache.refusals,
-        audit::Refusal {
+        audit_log::Refusal {
             credential: &credential,
             known: true,
             actor: Some(grant.username()),
@@ -95,6 +96,7 @@ fn outlived_by(
 }
 
 /// Creates a token; answers it with its secret, which is not kept anywhere.
+#[tracing::instrument(skip_all)]
 pub async fn create(
     db: &DatabaseConnection,
     cache: &AuthCache,
@@ -115,14 +117,16 @@ pub async fn create(
     };
     let actor = grant.username();
     let issued_for_other = owner.user.id != grant.account().user.id;
-    if issued_for_other && policy.admin_issued_only_for_technical_users {
-        let active_today = owner.user.active_until.is_none_or(|until| until >= today);
-        if !owner.user.technical || owner.user.locked || !active_today {
-            return Err(ServiceError::validation(
-                "user",
-                "Tokens can be issued only to technical users who are active today",
-            ));
-        }
+    let technical_only = policy.admin_issued_only_for_technical_users;
+    let usable = accounts::unusable_reason(&owner.user).is_none();
+    if issued_for_other
+        && technical_only
+        && !may_be_issued_a_token(usable, owner.user.technical, technical_only)
+    {
+        return Err(ServiceError::validation(
+            "user",
+            "Tokens can be issued only to technical users who are active today",
+        ));
     }
 
     let name = required_within(&new.name, "name", "Name", NAME_MAX)?;
@@ -292,6 +296,7 @@ async fn update_unrevoked(
 
 /// Soft: the row stays with its removal date and stops working at once. Revoking a revoked
 /// token changes nothing.
+#[tracing::instrument(skip_all, fields(id = id))]
 pub async fn revoke(
     db: &DatabaseConnection,
     cache: &AuthCache,
@@ -318,6 +323,7 @@ pub async fn revoke(
 
 /// Changes a token's name, description, allowlist, IP policy or rate limit; answers the token as it is
 /// now. The request must hold every scope of the token. Audited with what was set.
+#[tracing::instrument(skip_all, fields(id = id))]
 pub async fn update(
     db: &DatabaseConnection,
     cache: &AuthCache,
@@ -399,6 +405,7 @@ pub async fn update(
 }
 
 /// Hard: the row is gone; the audit log keeps the fact.
+#[tracing::instrument(skip_all, fields(id = id))]
 pub async fn delete(
     db: &DatabaseConnection,
     cache: &AuthCache,
@@ -430,6 +437,7 @@ pub async fn delete(
 /// `tessera token create`: a token for `username` with every right that user has, made by
 /// whoever runs the command line (they have the database). No lifetime means the policy's
 /// default, 0 days never (where the policy allows it).
+#[tracing::instrument(skip_all)]
 pub async fn create_by_operator(
     db: &DatabaseConnection,
     cache: &AuthCache,
@@ -481,14 +489,17 @@ pub struct Rotation<'a> {
 impl<'a> Rotation<'a> {
     /// A token rotating itself with the secret its call presented: only the current one may
     /// (the replaced one would take the new secret over), and only while it is current.
-    pub fn of_itself(principal: &'a Principal, grace_seconds: i64) -> Result<Self> {
-        if principal.secret() == Secret::Previous {
+    /// Answers the token's id with the rotation; a grant without a token has none to rotate.
+    pub fn of_itself(grant: &'a Grant, grace_seconds: i64) -> Result<(i64, Self)> {
+        let token = grant.presented_token().ok_or(ServiceError::Forbidden)?;
+        if grant.secret() == Secret::Previous {
             return Err(rotated_already());
         }
-        Ok(Self {
+        let rotation = Self {
             grace_seconds,
-            only_if_current: Some(&principal.token.secret_digest),
-        })
+            only_if_current: Some(&token.secret_digest),
+        };
+        Ok((token.id, rotation))
     }
 }
 
@@ -501,6 +512,7 @@ fn rotated_already() -> ServiceError {
 
 /// A new secret for the same record. The old one stops at once, or at the end of the
 /// rotation's overlap (replacing any earlier overlap).
+#[tracing::instrument(skip_all, fields(id = id))]
 pub async fn regenerate(
     db: &DatabaseConnection,
     cache: &AuthCache,

@@ -9,9 +9,9 @@ use sea_orm::{
 };
 
 use super::super::accounts;
-use super::super::audit::{Action, Event};
 use super::super::settings::{self, TokenSettings};
 use super::listing::unused_since;
+use crate::server::audit_log::{Action, Event};
 use crate::server::authz::Admin;
 use crate::server::cache::AuthCache;
 use crate::server::change::Change;
@@ -40,6 +40,7 @@ impl Sweep {
 /// Revokes every token `sweep` names and answers how many, in one statement. No escalation
 /// check is needed: an administrator's grant holds every scope (`admin` stands for all), so
 /// no token is wider than the caller.
+#[tracing::instrument(skip_all)]
 pub async fn revoke_all(
     db: &DatabaseConnection,
     cache: &AuthCache,
@@ -123,6 +124,7 @@ fn revocable_idle(since: DateTime<Utc>, today: NaiveDate) -> Condition {
 
 /// How many tokens the idle sweep would revoke now if the policy said `days`: asked before
 /// an administrator saves a policy that starts revoking.
+#[tracing::instrument(skip_all)]
 pub async fn count_revocable_idle(
     db: &DatabaseConnection,
     _admin: &Admin,
@@ -145,6 +147,7 @@ pub async fn count_revocable_idle(
 /// The idle policy's sweep, run hourly by every instance (a token is revoked once, by
 /// whichever comes first): revokes unexpired tokens unused for the policy's days, with an
 /// audit event (reason `idle`) when there were any. Answers how many.
+#[tracing::instrument(skip_all)]
 pub async fn revoke_idle(
     db: &DatabaseConnection,
     cache: &AuthCache,

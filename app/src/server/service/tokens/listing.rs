@@ -22,6 +22,7 @@ pub const LIST_LIMIT_MAX: u64 = 200;
 
 /// The owner id a "user" filter means; an unknown username matches no token (an empty list,
 /// not an error).
+#[tracing::instrument(skip_all)]
 pub async fn owner_filter(
     db: &impl ConnectionTrait,
     username: Option<&str>,
@@ -402,6 +403,7 @@ fn within(reach: Reach<'_>, query: TokenQuery) -> TokenQuery {
 
 /// One page in the query's order, by keyset pagination: no page scans the ones before it.
 /// A request that reaches only its own tokens lists only those, whatever owner it asks for.
+#[tracing::instrument(skip_all)]
 pub async fn list(
     db: &DatabaseConnection,
     reach: Reach<'_>,
@@ -456,12 +458,14 @@ pub async fn list(
 }
 
 /// How many tokens the query's filters match in all (its cursor and limit aside).
+#[tracing::instrument(skip_all)]
 pub async fn count(db: &DatabaseConnection, reach: Reach<'_>, query: TokenQuery) -> Result<u64> {
     counted(db, reach, query, None).await
 }
 
 /// Like [`count`], but stops at `max` + 1: enough to say "more than `max`" without reading
 /// every match.
+#[tracing::instrument(skip_all)]
 pub async fn count_up_to(
     db: &DatabaseConnection,
     reach: Reach<'_>,
@@ -498,6 +502,7 @@ async fn counted(
 const TOKEN_EVENTS: u64 = 20;
 
 /// One token with its history, for its page, if `reach` covers it.
+#[tracing::instrument(skip_all, fields(id = id))]
 pub async fn detail(db: &DatabaseConnection, reach: Reach<'_>, id: i64) -> Result<TokenDetail> {
     let (token, owner) = find_visible(db, reach, id).await?;
     let issuer = match token.issuer_id {
@@ -513,7 +518,7 @@ pub async fn detail(db: &DatabaseConnection, reach: Reach<'_>, id: i64) -> Resul
         target: number(token.id),
         ..AuditQuery::default()
     };
-    let (mut events, _) = audit::list(db, &about, TOKEN_EVENTS).await?;
+    let (mut events, _) = audit::events(db, &about, TOKEN_EVENTS).await?;
     if let Reach::Own(grant) = reach {
         // An owner sees what was done to their token, but not from where others did it.
         let me = grant.username();
@@ -539,6 +544,7 @@ pub async fn detail(db: &DatabaseConnection, reach: Reach<'_>, id: i64) -> Resul
 }
 
 /// A token's calls on each of the [`USAGE_DAYS`] days up to `today`, if `reach` covers it.
+#[tracing::instrument(skip_all, fields(id = id))]
 pub async fn requests_per_day(
     db: &DatabaseConnection,
     reach: Reach<'_>,
@@ -576,6 +582,7 @@ async fn calls_per_day(
 }
 
 /// One token, if `reach` covers it.
+#[tracing::instrument(skip_all, fields(id = id))]
 pub async fn get(db: &DatabaseConnection, reach: Reach<'_>, id: i64) -> Result<TokenView> {
     let (token, owner) = find_visible(db, reach, id).await?;
     Ok(view(

@@ -2,6 +2,7 @@
 //! they change (changes). The REST API, the CLI and the pages all come through here.
 pub mod allowlist;
 mod changes;
+mod forms;
 mod import;
 mod kill_switch;
 mod listing;
@@ -11,6 +12,7 @@ pub use crate::model::token::{Reason, TokenSort};
 pub use changes::{
     create, create_by_operator, delete, regenerate, revoke, update, Owner, Rotation,
 };
+pub use forms::{all_of, create_from_form, form_defaults, generate};
 pub use import::ImportedSecret;
 pub use kill_switch::{count_revocable_idle, revoke_all, revoke_idle, Sweep, IDLE_POLICY};
 pub use listing::{
@@ -19,6 +21,5 @@ pub use listing::{
 };
 pub use rules::{
     current_settings, effective_scopes, either_digest, generated_token, life_cycle, overlap_until,
-    running_overlap, still_overlapping, view, Expiry, NewToken, DESCRIPTION_MAX, IDENTIFIER_MAX,
-    NAME_MAX,
+    running_overlap, view, Expiry, NewToken, DESCRIPTION_MAX, IDENTIFIER_MAX, NAME_MAX,
 };

@@ -13,6 +13,7 @@ use crate::server::authz::{self, Grant};
 use crate::server::cache::AuthCache;
 use crate::server::entity::{access_token, user};
 use crate::server::error::{Result, ServiceError};
+use crate::server::secrets::still_overlapping;
 
 pub const NAME_MAX: usize = 200;
 pub const DESCRIPTION_MAX: usize = 1000;
@@ -134,12 +135,6 @@ pub fn either_digest<C: ColumnTrait>(current: C, previous: C, digest: &str) -> C
         .add(previous.eq(digest))
 }
 
-/// Whether a replaced secret whose overlap ends at `until` still works: compared on every
-/// call, so it stops at that instant whatever is cached.
-pub fn still_overlapping(until: Option<DateTime<Utc>>) -> bool {
-    until.is_some_and(|until| Utc::now() < until)
-}
-
 pub fn view(
     token: &access_token::Model,
     owner: &user::Model,
@@ -256,6 +251,7 @@ pub fn resolve_expiry(
 }
 
 /// The settings as verification sees them: from memory, loaded once after each change.
+#[tracing::instrument(skip_all)]
 pub async fn current_settings(
     db: &impl ConnectionTrait,
     cache: &AuthCache,

@@ -60,6 +60,7 @@ fn invalid(message: impl Into<String>) -> ServiceError {
 
 /// `url` parsed and checked: http or https, a host, no credentials, and (unless
 /// `allow_private`) every address it resolves to public.
+#[tracing::instrument(skip_all)]
 pub async fn check(url: &str, allow_private: bool) -> Result<Url> {
     let url = url.trim();
     if url.is_empty() {

@@ -15,12 +15,12 @@ use sea_orm::{
     EntityTrait, NotSet, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 
-use super::super::audit::{self, Action, Event};
-use super::super::retry;
 use super::{address, signature};
 use crate::model::webhook::DeliveryState;
+use crate::server::audit_log::{self, Action, Event};
 use crate::server::entity::{webhook, webhook_attempt, webhook_delivery};
 use crate::server::error::{Result, ServiceError};
+use crate::server::retry;
 
 /// An answer slower than this is a failure.
 pub const TIMEOUT: Duration = Duration::from_secs(10);
@@ -398,7 +398,7 @@ async fn turn_off(
     if turned_off {
         let abandoned = super::abandon_pending(txn, hook.id).await?;
         let target = super::target(hook.id);
-        audit::record(
+        audit_log::record(
             txn,
             Event {
                 target: Some(&target),

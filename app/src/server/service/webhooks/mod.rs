@@ -1,9 +1,8 @@
 //! Webhooks: where lifecycle events go. Administrators manage them; events reach them from
-//! the outbox (`outbox`), signed (`signature`), sent by any instance (`delivery`), only to
+//! the outbox (`crate::server::webhook_outbox`), signed (`signature`), sent by any instance (`delivery`), only to
 //! public addresses unless the operator allows more (`address`).
 pub mod address;
 pub mod delivery;
-pub mod outbox;
 pub mod signature;
 
 use chrono::Utc;
@@ -12,11 +11,11 @@ use sea_orm::{
     EntityTrait, NotSet, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
-use super::audit::{Action, Event};
 use crate::model::webhook::{
     AttemptView, CreatedWebhook, DeliveryState, DeliveryView, WebhookDraft, WebhookEvent,
     WebhookView,
 };
+use crate::server::audit_log::{Action, Event};
 use crate::server::authz::Admin;
 use crate::server::cache::AuthCache;
 use crate::server::change::Change;
@@ -70,6 +69,7 @@ pub(crate) fn origin(url: &str) -> String {
 }
 
 /// Gives up what is pending for a webhook that was turned off; how many.
+#[tracing::instrument(skip_all, fields(id = id))]
 pub(crate) async fn abandon_pending(db: &impl ConnectionTrait, id: i64) -> Result<u64> {
     Ok(webhook_delivery::Entity::update_many()
         .col_expr(
@@ -90,6 +90,7 @@ async fn find(db: &impl ConnectionTrait, id: i64) -> Result<webhook::Model> {
         .ok_or(ServiceError::NotFound)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn list(db: &DatabaseConnection, _admin: &Admin) -> Result<Vec<WebhookView>> {
     Ok(webhook::Entity::find()
         .order_by_asc(webhook::Column::Id)
@@ -100,6 +101,7 @@ pub async fn list(db: &DatabaseConnection, _admin: &Admin) -> Result<Vec<Webhook
         .collect())
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn create(
     db: &DatabaseConnection,
     cache: &AuthCache,
@@ -146,6 +148,7 @@ pub async fn create(
     })
 }
 
+#[tracing::instrument(skip_all, fields(id = id))]
 pub async fn update(
     db: &DatabaseConnection,
     cache: &AuthCache,
@@ -190,6 +193,7 @@ pub async fn update(
 }
 
 /// Deletes the webhook with its deliveries and their log.
+#[tracing::instrument(skip_all, fields(id = id))]
 pub async fn delete(
     db: &DatabaseConnection,
     cache: &AuthCache,
@@ -242,6 +246,7 @@ fn delivery_view(
 
 /// The webhook's deliveries, newest first, each with its attempts: `limit` of them (at
 /// most [`LOG_LIMIT`]) after the delivery `after`, and the last one's id when more follow.
+#[tracing::instrument(skip_all, fields(id = id))]
 pub async fn deliveries(
     db: &DatabaseConnection,
     _admin: &Admin,
@@ -286,6 +291,7 @@ pub async fn deliveries(
 
 /// "Redeliver": the delivery is due again now, with the same `webhook-id` and another day
 /// of retries. The worker sends it within a second.
+#[tracing::instrument(skip_all, fields(id = id))]
 pub async fn redeliver(
     db: &DatabaseConnection,
     cache: &AuthCache,
@@ -310,7 +316,7 @@ pub async fn redeliver(
     let mut active: webhook_delivery::ActiveModel = delivery.into();
     active.state = Set(DeliveryState::Pending.as_str().to_owned());
     active.next_attempt_at = Set(now);
-    active.retry_until = Set(now + super::retry::RETRY_FOR);
+    active.retry_until = Set(now + crate::server::retry::RETRY_FOR);
     active.locked_until = Set(None);
     // A fresh round of retries, from the first backoff.
     active.attempts = Set(0);
@@ -333,6 +339,7 @@ pub async fn redeliver(
 
 /// Forgets deliveries (and their attempts) that ended before `before`; the hourly job runs
 /// it with [`KEEP_DAYS`].
+#[tracing::instrument(skip_all)]
 pub async fn forget_before(db: &DatabaseConnection, before: chrono::DateTime<Utc>) -> Result<u64> {
     let ended = webhook_delivery::Entity::find()
         .select_only()

@@ -1,12 +1,12 @@
 //! The outbox: every audit event becomes a delivery row for each enabled webhook that wants
-//! it, written by `audit::record` in the event's own transaction. A change that rolls back
+//! it, written by `audit_log::record` in the event's own transaction. A change that rolls back
 //! therefore sends nothing, and one that commits cannot lose its events to a crash.
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, Set,
 };
 
-use super::super::audit::{Action, Event};
+use crate::model::audit::{Action, Event};
 use crate::model::webhook::{DeliveryState, WebhookEvent};
 use crate::server::entity::{webhook, webhook_delivery};
 use crate::server::error::Result;
@@ -14,7 +14,7 @@ use crate::server::secrets;
 
 /// The lifecycle events an audit event is: most are one or none; a leak report that
 /// stopped a credential is also its revocation (or its change, for endpoint credentials).
-pub fn lifecycle(action: Action, details: Option<&serde_json::Value>) -> Vec<WebhookEvent> {
+fn lifecycle(action: Action, details: Option<&serde_json::Value>) -> Vec<WebhookEvent> {
     let detail = |key: &str| details.and_then(|d| d.get(key)).and_then(|v| v.as_str());
     if action == Action::TokenLeaked && detail("response") == Some("revoked") {
         let stopped = if detail("credential") == Some("access_token") {
@@ -114,7 +114,7 @@ async fn insert(
         attempts: Set(0),
         created_at: Set(at),
         next_attempt_at: Set(at),
-        retry_until: Set(at + super::super::retry::RETRY_FOR),
+        retry_until: Set(at + super::retry::RETRY_FOR),
         locked_until: Set(None),
         last_status: Set(None),
     }
