@@ -18,6 +18,13 @@ export default defineConfig({
   // One worker: the settings spec switches the API off for everyone while it runs.
   workers: 1,
   reporter: process.env.CI ? [["list"]] : [["list"], ["html", { open: "never" }]],
+  projects: [
+    // Each role signs in through the form once (tests/auth.setup.ts).
+    { name: "sign-in", testMatch: /auth\.setup\.ts/ },
+    { name: "console", dependencies: ["sign-in"], testIgnore: /sessions\.spec\.ts/ },
+    // Last: these end the stored sessions' siblings (password change, sign out others).
+    { name: "sessions", dependencies: ["console"], testMatch: /sessions\.spec\.ts/ },
+  ],
   use: {
     baseURL,
     trace: "retain-on-failure",

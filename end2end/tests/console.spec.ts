@@ -2,7 +2,8 @@
 // live in the URL, a copy that works without the Clipboard API, confirmations that default to
 // Cancel, and a phone layout.
 import { APIRequestContext, Page } from "@playwright/test";
-import { test, expect, hydrated, confirmWith, generateAccessToken, ADMIN, openDialog } from "./fixtures";
+import { test, expect, hydrated, confirmWith, ADMIN, signedIn } from "./fixtures";
+import { TokensPage } from "./areas/tokens";
 
 /** An administrator's API token, made through "Generate Access Token" with the admin scope. */
 async function adminToken(page: Page) {
@@ -39,9 +40,9 @@ function api(request: APIRequestContext, secret: string) {
   };
 }
 
-test("Generate Access Token asks for a name, an expiry and scopes, then shows the token once", async ({ page, login, request }) => {
-  await login.open("/me/tokens");
-  await login.signInAndWait(ADMIN);
+test("Generate Access Token asks for a name, an expiry and scopes, then shows the token once", async ({ page, request }) => {
+  const tokens = new TokensPage(page);
+  await tokens.open(ADMIN, "/me/tokens");
   await page.getByRole("button", { name: "Generate Access Token" }).click();
   const form = page.getByRole("region", { name: "Generate access token" });
   // Nothing is made before the choices are confirmed.
@@ -79,9 +80,9 @@ test("Generate Access Token asks for a name, an expiry and scopes, then shows th
   await expect(row).toContainText("Not effective (revoked)");
 });
 
-test("the token list: part of a name, status, total, headers that sort, Clear filters, all in the URL", async ({ page, login, request }) => {
-  await login.open("/me/tokens");
-  await login.signInAndWait(ADMIN);
+test("the token list: part of a name, status, total, headers that sort, Clear filters, all in the URL", async ({ page, request }) => {
+  const tokens = new TokensPage(page);
+  await tokens.open(ADMIN, "/me/tokens");
   const suffix = Date.now().toString(36);
   const client = api(request, await adminToken(page));
   await client.user(`svc-${suffix}-billing`, "Billing service");
@@ -142,11 +143,11 @@ test.describe("without the Clipboard API", () => {
     });
   });
 
-  test("Copy selects the token and says how to copy it, and closing asks first", async ({ page, login }) => {
-    await login.open("/admin/tokens");
-    await login.signInAndWait(ADMIN);
+  test("Copy selects the token and says how to copy it, and closing asks first", async ({ page }) => {
+    const tokens = new TokensPage(page);
+    await tokens.open();
     expect(await page.evaluate(() => typeof navigator.clipboard)).toBe("undefined");
-    const create = await openDialog(page, "+ Token", "Create token");
+    const create = await tokens.createDialog();
     await create.getByLabel("User").fill(ADMIN.username);
     await create.getByLabel("Name").fill(`no-clipboard-${Date.now()}`);
     await create.getByRole("button", { name: "Create" }).click();
@@ -175,9 +176,8 @@ test.describe("without the Clipboard API", () => {
   });
 });
 
-test("switching an endpoint token off or deactivating it is confirmed, with Cancel focused", async ({ page, login }) => {
-  await login.open("/admin/endpoint-tokens");
-  await login.signInAndWait(ADMIN);
+test("switching an endpoint token off or deactivating it is confirmed, with Cancel focused", async ({ page }) => {
+  await signedIn(page, ADMIN, "/admin/endpoint-tokens");
   const name = `confirm-${Date.now()}`;
   await page.getByRole("button", { name: "+ Add" }).click();
   const dialog = page.getByRole("dialog", { name: "Token settings" });
@@ -205,10 +205,10 @@ test("switching an endpoint token off or deactivating it is confirmed, with Canc
   await expect(page.getByRole("switch", { name: `Enabled ${name}` })).toHaveCount(0);
 });
 
-test("on a phone: a menu button, filters behind a button, and the first token above the fold", async ({ page, login }) => {
+test("on a phone: a menu button, filters behind a button, and the first token above the fold", async ({ page }) => {
   await page.setViewportSize({ width: 375, height: 812 });
-  await login.open("/me/tokens");
-  await login.signInAndWait(ADMIN);
+  const tokens = new TokensPage(page);
+  await tokens.open(ADMIN, "/me/tokens");
   await adminToken(page);
   await page.goto("/admin/tokens");
   await hydrated(page);
@@ -237,9 +237,8 @@ test("on a phone: a menu button, filters behind a button, and the first token ab
   await expect(filters.getByLabel("Status")).toBeVisible();
 });
 
-test("tabs, the audit filters, the user search and Show inactive survive a reload and Back", async ({ page, login }) => {
-  await login.open("/admin/users/1");
-  await login.signInAndWait(ADMIN);
+test("tabs, the audit filters, the user search and Show inactive survive a reload and Back", async ({ page }) => {
+  await signedIn(page, ADMIN, "/admin/users/1");
   await page.getByRole("tab", { name: "Access Tokens" }).click();
   await expect(page).toHaveURL("/admin/users/1?tab=tokens");
   await page.reload();
@@ -279,10 +278,10 @@ test("tabs, the audit filters, the user search and Show inactive survive a reloa
   await expect(page.getByRole("switch", { name: "Show inactive" })).not.toBeChecked();
 });
 
-test("a token's page shows every field and regenerates, revokes and deletes with confirmation", async ({ page, login, request }) => {
-  await login.open("/me/tokens");
-  await login.signInAndWait(ADMIN);
-  const section = await generateAccessToken(page, page, `page-${Date.now()}`);
+test("a token's page shows every field and regenerates, revokes and deletes with confirmation", async ({ page, request }) => {
+  const tokens = new TokensPage(page);
+  await tokens.open(ADMIN, "/me/tokens");
+  const section = await tokens.generate(page, `page-${Date.now()}`);
   const old = (await section.getByLabel("Access token").textContent())!.trim();
   await page.goto("/admin/tokens");
   await hydrated(page);
@@ -318,11 +317,11 @@ test("a token's page shows every field and regenerates, revokes and deletes with
   await expect(page).toHaveURL("/admin/tokens");
 });
 
-test("the audit log reads in words, links targets and shows the JSON on demand", async ({ page, login, request }) => {
-  await login.open("/me/tokens");
-  await login.signInAndWait(ADMIN);
+test("the audit log reads in words, links targets and shows the JSON on demand", async ({ page, request }) => {
+  const tokens = new TokensPage(page);
+  await tokens.open(ADMIN, "/me/tokens");
   const name = `audited-${Date.now()}`;
-  await generateAccessToken(page, page, name);
+  await tokens.generate(page, name);
   const row = page.getByRole("row").filter({ hasText: name });
   await row.getByRole("button", { name: `Revoke ${name}` }).click();
   await confirmWith(page, "Revoke");
@@ -349,9 +348,9 @@ test("the audit log reads in words, links targets and shows the JSON on demand",
   await expect(page.getByRole("heading", { level: 1, name })).toBeVisible();
 });
 
-test("the home page is a dashboard: tokens by status, what expires this week, refusals today, recent events", async ({ page, login, request }) => {
-  await login.open("/me/tokens");
-  await login.signInAndWait(ADMIN);
+test("the home page is a dashboard: tokens by status, what expires this week, refusals today, recent events", async ({ page, request }) => {
+  const tokens = new TokensPage(page);
+  await tokens.open(ADMIN, "/me/tokens");
   const suffix = Date.now().toString(36);
   const secret = await adminToken(page);
   const client = api(request, secret);
@@ -393,9 +392,8 @@ const SLOW_LISTS = [
   { link: "Audit log", sfn: "list_audit", loading: "Loading events…" },
 ];
 
-test("on a slow server, moving to a list shows that it is loading", async ({ page, login }) => {
-  await login.open("/admin/settings");
-  await login.signInAndWait(ADMIN);
+test("on a slow server, moving to a list shows that it is loading", async ({ page }) => {
+  await signedIn(page, ADMIN, "/admin/settings");
   for (const { link, sfn, loading } of SLOW_LISTS) {
     // The server answers the list a second late, as an overloaded one would.
     const slow = `**/sfn/${sfn}*`;

@@ -1,28 +1,23 @@
-import { Browser } from "@playwright/test";
-import { test, expect, hydrated, confirmWith, generateAccessToken, openDialog, ADMIN, VIEWER } from "./fixtures";
+import { test, expect, hydrated, confirmWith, elsewhere, ADMIN, VIEWER } from "./fixtures";
+import { SettingsPage } from "./areas/settings";
+import { TokensPage } from "./areas/tokens";
+import { UsersPage } from "./areas/users";
 
 // Kill switches: every token of a user from their page, every token issued before a moment
 // from Settings. Both confirmed (Cancel focused), both say how many they revoked.
 
-test("Revoke all tokens on a user's page stops every token of theirs", async ({ page, login, request }) => {
-  await login.open("/admin/users");
-  await login.signInAndWait(ADMIN);
+test("Revoke all tokens on a user's page stops every token of theirs", async ({ page, request }) => {
+  const users = new UsersPage(page);
+  await users.open();
   const username = `kill-${Date.now()}`;
-  const create = await openDialog(page, "+ User", "Create user");
-  await create.getByLabel("Username").fill(username);
-  await create.getByLabel("Password").fill("orchid-tunnel-basalt-58");
-  await create.getByLabel("Technical user").check();
-  await create.getByRole("button", { name: "Create" }).click();
-  await expect(page).toHaveURL(/\/admin\/users\/\d+$/);
-  await hydrated(page);
+  await users.create({ username, password: "orchid-tunnel-basalt-58", technical: true });
 
-  await page.getByRole("tab", { name: "Access Tokens" }).click();
-  const panel = page.getByRole("tabpanel", { name: "Access Tokens" });
+  const panel = await users.tab("Access Tokens");
   // Nothing to revoke yet: no button.
   await expect(panel.getByRole("button", { name: "Revoke all tokens" })).toHaveCount(0);
   const secrets: string[] = [];
   for (const name of ["first", "second"]) {
-    const section = await generateAccessToken(page, panel, name);
+    const section = await new TokensPage(page).generate(panel, name);
     secrets.push((await section.getByLabel("Access token").textContent())!.trim());
     await section.getByRole("button", { name: "Done: hide the token" }).click();
     await section.getByRole("button", { name: "Close anyway" }).click();
@@ -55,10 +50,10 @@ test("Revoke all tokens on a user's page stops every token of theirs", async ({ 
   await expect(row.getByRole("link", { name: username })).toBeVisible();
 });
 
-test("Settings revokes every token issued before a moment, refusing one in the future", async ({ page, login, request }) => {
-  await login.open("/me/tokens");
-  await login.signInAndWait(ADMIN);
-  const section = await generateAccessToken(page, page, `before-${Date.now()}`);
+test("Settings revokes every token issued before a moment, refusing one in the future", async ({ page, request }) => {
+  const tokens = new TokensPage(page);
+  await tokens.open(ADMIN, "/me/tokens");
+  const section = await tokens.generate(page, `before-${Date.now()}`);
   const secret = (await section.getByLabel("Access token").textContent())!.trim();
   const call = () => request.get("/api/v1/me", { headers: { Authorization: `Bearer ${secret}` } });
   expect((await call()).status()).toBe(200);
@@ -100,67 +95,12 @@ test("Settings revokes every token issued before a moment, refusing one in the f
 });
 
 /** Another browser, signed in as `user`: its own cookies, optionally its own User-Agent. */
-async function elsewhere(browser: Browser, user: { username: string; password: string }, userAgent?: string) {
-  const context = await browser.newContext(userAgent ? { userAgent } : {});
-  const page = await context.newPage();
-  await page.goto("/login");
-  await hydrated(page);
-  await page.getByLabel("Username").fill(user.username);
-  await page.getByRole("textbox", { name: "Password", exact: true }).fill(user.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).not.toHaveURL(/\/login/);
-  return { context, page };
-}
-
-test("My sessions lists every browser signed in, and signs out the others", async ({ page, login, browser }) => {
-  const firefoxAgent = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:140.0) Gecko/20100101 Firefox/140.0";
-  const other = await elsewhere(browser, ADMIN, firefoxAgent);
-  const third = await elsewhere(browser, ADMIN);
-
-  await login.open("/me");
-  await login.signInAndWait(ADMIN);
-  await page.getByRole("navigation", { name: "My account" }).getByRole("link", { name: "Sessions" }).click();
-  await expect(page).toHaveURL("/me/sessions");
-  const table = page.getByRole("region", { name: "Sessions" });
-  const current = table.locator("tbody tr").filter({ hasText: "This session" });
-  await expect(current).toHaveCount(1);
-  await expect(current).toContainText("127.0.0.1");
-  const firefox = table.locator("tbody tr").filter({ hasText: "Firefox 140 on Windows 10" });
-  await expect(firefox).toHaveCount(1);
-
-  // One by one: the other browser is signed out at its next request.
-  await firefox.first().getByRole("button", { name: /^Sign out session / }).click();
-  await expect(page.getByRole("status").filter({ hasText: "1 session signed out." })).toBeVisible();
-  await expect(firefox).toHaveCount(0);
-  await other.page.goto("/admin/tokens");
-  await expect(other.page).toHaveURL(/\/login/);
-
-  // Sign out all other sessions: confirmed, Cancel focused; this one stays.
-  await page.getByRole("button", { name: "Sign out all other sessions" }).click();
-  await expect(page.getByRole("dialog", { name: "Please confirm" })).toContainText("this one stays");
-  await confirmWith(page, "Sign out");
-  await expect(table.locator("tbody tr")).toHaveCount(1);
-  await expect(page.getByRole("button", { name: "Sign out all other sessions" })).toHaveCount(0);
-  await third.page.goto("/admin/tokens");
-  await expect(third.page).toHaveURL(/\/login/);
-  await page.reload();
-  await hydrated(page);
-  await expect(table.locator("tbody tr").filter({ hasText: "This session" })).toHaveCount(1);
-  await other.context.close();
-  await third.context.close();
-});
-
-test("an administrator signs out a user's sessions from the user page", async ({ page, login, browser }) => {
-  await login.open("/admin/users");
-  await login.signInAndWait(ADMIN);
+test("an administrator signs out a user's sessions from the user page", async ({ page, browser }) => {
+  const users = new UsersPage(page);
+  await users.open();
   const username = `sess-${Date.now()}`;
   const password = "orchid-tunnel-basalt-58";
-  const create = await openDialog(page, "+ User", "Create user");
-  await create.getByLabel("Username").fill(username);
-  await create.getByLabel("Password").fill(password);
-  await create.getByRole("button", { name: "Create" }).click();
-  await expect(page).toHaveURL(/\/admin\/users\/\d+$/);
-  const userPage = new URL(page.url()).pathname;
+  const userPage = await users.create({ username, password });
 
   const theirs = await elsewhere(browser, { username, password });
 
@@ -178,29 +118,28 @@ test("an administrator signs out a user's sessions from the user page", async ({
   await theirs.context.close();
 });
 
-test("the idle policy is set in Settings, checked by field, and offered as a token filter", async ({ page, login }) => {
-  await login.open("/admin/settings");
-  await login.signInAndWait(ADMIN);
-  const flag = page.getByLabel("Flag tokens unused for (days, 0 for never)");
-  const revoke = page.getByLabel("Revoke tokens unused for (days, 0 for never)");
+test("the idle policy is set in Settings, checked by field, and offered as a token filter", async ({ page }) => {
+  const settings = new SettingsPage(page);
+  await settings.open();
+  const flag = settings.field("Flag tokens unused for (days, 0 for never)");
+  const revokeLabel = "Revoke tokens unused for (days, 0 for never)";
+  const revoke = settings.field(revokeLabel);
   await expect(flag).toHaveValue("90");
   await expect(revoke).toHaveValue("0");
   // Revoking sooner than flagging is refused next to the field.
   await revoke.fill("30");
-  await page.getByRole("button", { name: "Save", exact: true }).click();
-  await expect(page.locator(".field").filter({ has: revoke }).getByRole("alert")).toContainText("no sooner than they are flagged idle");
+  await settings.save();
+  await expect(settings.fieldError(revokeLabel)).toContainText("no sooner than they are flagged idle");
   // Starting to revoke is asked first, with how many tokens it would take now.
   await revoke.fill("180");
-  await page.getByRole("button", { name: "Save", exact: true }).click();
+  await settings.save();
   await expect(page.getByRole("dialog", { name: "Please confirm" })).toContainText(/Revoke tokens unused for 180 days\? \d+ tokens? would be revoked within the hour/);
   await confirmWith(page, "Save and revoke");
   await expect(page.getByRole("status").filter({ hasText: "Settings saved." })).toBeVisible();
-  await page.reload();
-  await hydrated(page);
+  await settings.reload();
   await expect(revoke).toHaveValue("180");
   await revoke.fill("0");
-  await page.getByRole("button", { name: "Save", exact: true }).click();
-  await expect(page.getByRole("status").filter({ hasText: "Settings saved." })).toBeVisible();
+  await settings.saved();
 
   // Every token here was made today: none is idle, and the empty list offers to clear.
   await page.goto("/admin/tokens?status=idle");
@@ -209,11 +148,11 @@ test("the idle policy is set in Settings, checked by field, and offered as a tok
   await expect(page.getByRole("button", { name: "Clear filters" })).toBeVisible();
 });
 
-test("a token's page sets its IP allowlist: calls from elsewhere are refused, bad ranges named", async ({ page, login, request }) => {
-  await login.open("/me/tokens");
-  await login.signInAndWait(ADMIN);
+test("a token's page sets its IP allowlist: calls from elsewhere are refused, bad ranges named", async ({ page, request }) => {
+  const tokens = new TokensPage(page);
+  await tokens.open(ADMIN, "/me/tokens");
   const name = `allow-${Date.now()}`;
-  const section = await generateAccessToken(page, page, name);
+  const section = await tokens.generate(page, name);
   const secret = (await section.getByLabel("Access token").textContent())!.trim();
   const me = () => request.get("/api/v1/me", { headers: { Authorization: `Bearer ${secret}` } });
   expect((await me()).status()).toBe(200);
@@ -253,11 +192,11 @@ test("a token's page sets its IP allowlist: calls from elsewhere are refused, ba
   await expect(history.locator("tbody tr").last()).toContainText("Token created");
 });
 
-test("Rotate on a token's page keeps the old secret working for the chosen overlap", async ({ page, login, request }) => {
-  await login.open("/me/tokens");
-  await login.signInAndWait(ADMIN);
+test("Rotate on a token's page keeps the old secret working for the chosen overlap", async ({ page, request }) => {
+  const tokens = new TokensPage(page);
+  await tokens.open(ADMIN, "/me/tokens");
   const name = `rotate-${Date.now()}`;
-  const section = await generateAccessToken(page, page, name);
+  const section = await tokens.generate(page, name);
   const first = (await section.getByLabel("Access token").textContent())!.trim();
   const status = async (secret: string) =>
     (await request.get("/api/v1/me", { headers: { Authorization: `Bearer ${secret}` } })).status();
@@ -292,11 +231,11 @@ test("Rotate on a token's page keeps the old secret working for the chosen overl
   await expect(page.getByRole("region", { name: "Token details" })).toContainText("None working");
 });
 
-test("a token's page sets its rate limit: beyond it calls get 429 with the RateLimit headers", async ({ page, login, request }) => {
-  await login.open("/me/tokens");
-  await login.signInAndWait(ADMIN);
+test("a token's page sets its rate limit: beyond it calls get 429 with the RateLimit headers", async ({ page, request }) => {
+  const tokens = new TokensPage(page);
+  await tokens.open(ADMIN, "/me/tokens");
   const name = `rate-${Date.now()}`;
-  const section = await generateAccessToken(page, page, name);
+  const section = await tokens.generate(page, name);
   const secret = (await section.getByLabel("Access token").textContent())!.trim();
   const me = () => request.get("/api/v1/me", { headers: { Authorization: `Bearer ${secret}` } });
   await section.getByRole("button", { name: "Done: hide the token" }).click();
@@ -349,11 +288,9 @@ test("a token's page sets its rate limit: beyond it calls get 429 with the RateL
   await expect(usage.getByRole("table", { name: "Requests per day" }).getByRole("row").nth(1)).toContainText(`${today}3`);
 });
 
-test("an administrator imports an existing secret: weak ones are named, a strong one works and is never shown", async ({ page, login, request }) => {
-  await login.open("/admin/tokens");
-  await login.signIn(ADMIN);
-  await expect(page).toHaveURL("/admin/tokens");
-  await hydrated(page);
+test("an administrator imports an existing secret: weak ones are named, a strong one works and is never shown", async ({ page, request }) => {
+  const tokens = new TokensPage(page);
+  await tokens.open();
   const name = `imported-${Date.now()}`;
   const alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
   const secret = Array.from(crypto.getRandomValues(new Uint8Array(40)), (b) => alphabet[b % alphabet.length]).join("");

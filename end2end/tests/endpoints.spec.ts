@@ -1,5 +1,6 @@
 import { Page } from "@playwright/test";
-import { test, expect, hydrated, ADMIN, openDialog } from "./fixtures";
+import { test, expect, hydrated } from "./fixtures";
+import { EndpointsPage } from "./areas/endpoints";
 
 test.use({ permissions: ["clipboard-read", "clipboard-write"] });
 
@@ -28,16 +29,16 @@ async function addEndpointToken(page: Page, name: string) {
   return secret;
 }
 
-test("an administrator wires an endpoint to two applications and sees who calls it", async ({ page, login, request }) => {
+test("an administrator wires an endpoint to two applications and sees who calls it", async ({ page, request }) => {
   const suffix = Date.now();
   const path = `orders-${suffix}`;
   const appA = `shop-${suffix}`;
   const appB = `billing-${suffix}`;
-  await login.open("/admin/endpoints");
-  await login.signInAndWait(ADMIN);
+  const endpoints = new EndpointsPage(page);
+  await endpoints.open();
 
   // Create with no authentication, then switch it to Token on the General tab.
-  const create = await openDialog(page, "+ Endpoint", "Create endpoint");
+  const create = await endpoints.createDialog();
   await create.getByLabel("Name").fill("Orders");
   await create.getByLabel("Path").fill("Not A Slug");
   await create.getByRole("button", { name: "Create" }).click();
@@ -212,17 +213,13 @@ test("an administrator wires an endpoint to two applications and sees who calls 
   await expect(settings).toContainText("The value replaced last still works until");
 });
 
-test("the data viewer pages its calls 50 at a time, refused calls apart, with time presets", async ({ page, login, request }) => {
+test("the data viewer pages its calls 50 at a time, refused calls apart, with time presets", async ({ page, request }) => {
   const path = `paged-${Date.now()}`;
-  await login.open("/admin/endpoints");
-  await login.signInAndWait(ADMIN);
-  const create = await openDialog(page, "+ Endpoint", "Create endpoint");
-  await create.getByLabel("Name").fill("Paged");
-  await create.getByLabel("Path").fill(path);
-  await create.getByRole("button", { name: "Create" }).click();
-  await expect(page).toHaveURL(/\/admin\/endpoints\/\d+$/);
+  const endpoints = new EndpointsPage(page);
+  await endpoints.open();
+  const endpointPath = await endpoints.create("Paged", path);
   // No authentication: every call is accepted; a malformed body is refused.
-  const records = `/api/v1/endpoints/${path}/records`;
+  const records = EndpointsPage.records(path);
   for (let i = 0; i < 55; i++) {
     expect((await request.post(records, { data: { n: i } })).status()).toBe(201);
   }
@@ -230,7 +227,6 @@ test("the data viewer pages its calls 50 at a time, refused calls apart, with ti
   expect(bad.status()).toBe(400);
 
   // Without token authentication there is no Tokens tab: a link to it opens General.
-  const endpointPath = new URL(page.url()).pathname;
   await page.goto(`${endpointPath}?tab=tokens`);
   await hydrated(page);
   await expect(page.getByRole("tab", { name: "Tokens" })).toHaveCount(0);

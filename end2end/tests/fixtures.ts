@@ -1,8 +1,41 @@
 import AxeBuilder from "@axe-core/playwright";
-import { test as base, expect, Locator, Page } from "@playwright/test";
+import { test as base, expect, Browser, Page } from "@playwright/test";
+import * as fs from "node:fs";
+import * as path from "node:path";
 
-export const ADMIN = { username: "admin", password: "granite-meadow-lantern-77" };
-export const VIEWER = { username: "viewer", password: "copper-violet-harbour-31" };
+export type User = { username: string; password: string };
+export const ADMIN: User = { username: "admin", password: "granite-meadow-lantern-77" };
+export const VIEWER: User = { username: "viewer", password: "copper-violet-harbour-31" };
+
+/** Where the "sign-in" project keeps `user`'s signed-in browser state (auth.setup.ts). */
+export function stateFile(user: User) {
+  return path.join(__dirname, "..", ".auth", `${user.username}.json`);
+}
+
+/**
+ * Opens `path` as `user`, with the session the "sign-in" project signed in through the form
+ * once per role: the tests of sign-in itself use the form (LoginPage), every other test
+ * starts here.
+ */
+export async function signedIn(page: Page, user: User, to: string) {
+  const state = JSON.parse(fs.readFileSync(stateFile(user), "utf8"));
+  await page.context().addCookies(state.cookies);
+  await page.goto(to);
+  await hydrated(page);
+}
+
+/** A second browser signed in as `user` through the form, with its own session. */
+export async function elsewhere(browser: Browser, user: User, userAgent?: string) {
+  const context = await browser.newContext(userAgent ? { userAgent } : {});
+  const page = await context.newPage();
+  await page.goto("/login");
+  await hydrated(page);
+  await page.getByLabel("Username").fill(user.username);
+  await page.getByRole("textbox", { name: "Password", exact: true }).fill(user.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).not.toHaveURL(/\/login/);
+  return { context, page };
+}
 
 /** Serious and critical axe findings, as readable lines (empty when there are none). */
 export async function seriousFindings(page: Page) {
@@ -15,20 +48,6 @@ export async function seriousFindings(page: Page) {
 /** Waits until the WebAssembly has taken over the server-rendered page. */
 export async function hydrated(page: Page) {
   await expect(page.locator("main[data-hydrated=true]")).toBeAttached();
-}
-
-/**
- * "Generate Access Token" in `within` (a page or a tab panel): the choices first (a name,
- * the default expiry and scopes), then "Generate"; answers the section showing the token.
- */
-export async function generateAccessToken(page: Page, within: Page | Locator = page, name = "") {
-  await within.getByRole("button", { name: "Generate Access Token" }).click();
-  const form = within.getByRole("region", { name: "Generate access token" });
-  if (name) await form.getByLabel("Name").fill(name);
-  await form.getByRole("button", { name: "Generate", exact: true }).click();
-  const section = within.getByRole("region", { name: "New access token" });
-  await expect(section).toBeVisible();
-  return section;
 }
 
 /**
@@ -61,13 +80,13 @@ export class LoginPage {
   }
 
   /** Signs in and waits for the page it leads to to be hydrated (not the login page's). */
-  async signInAndWait(user: { username: string; password: string }) {
+  async signInAndWait(user: User) {
     await this.signIn(user);
     await expect(this.page).not.toHaveURL(/\/login/);
     await hydrated(this.page);
   }
 
-  async signIn(user: { username: string; password: string }) {
+  async signIn(user: User) {
     await this.page.getByLabel("Username").fill(user.username);
     await this.page.getByRole("textbox", { name: "Password", exact: true }).fill(user.password);
     await this.page.getByRole("button", { name: "Sign in" }).click();

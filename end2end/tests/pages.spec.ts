@@ -1,4 +1,4 @@
-import { test, expect, hydrated, seriousFindings, ADMIN } from "./fixtures";
+import { test, expect, hydrated, seriousFindings, ADMIN, signedIn } from "./fixtures";
 
 // Every page an administrator can reach, and the sign-in page.
 const PAGES = [
@@ -41,10 +41,9 @@ test("the sign-in page has no serious accessibility findings", async ({ page }) 
 // One test per page and width, so that each stays well inside the test timeout.
 for (const width of WIDTHS) {
   for (const path of PAGES) {
-    test(`${path} at ${width} px: no serious accessibility findings, no sideways scrolling`, async ({ page, login }) => {
+    test(`${path} at ${width} px: no serious accessibility findings, no sideways scrolling`, async ({ page }) => {
       await page.setViewportSize({ width, height: 900 });
-      await login.open(path);
-      await login.signInAndWait(ADMIN);
+      await signedIn(page, ADMIN, path);
       await expect(page).toHaveURL(path);
       await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
       expect(await seriousFindings(page)).toEqual([]);

@@ -1,9 +1,13 @@
-import { test, expect, hydrated, confirmWith, generateAccessToken, ADMIN } from "./fixtures";
+import { test, expect, hydrated, confirmWith, ADMIN } from "./fixtures";
+import { SettingsPage } from "./areas/settings";
+import { TokensPage } from "./areas/tokens";
 
-test("switching API tokens off makes the token API refuse, and back on restores it", async ({ page, login, request }) => {
-  await login.open("/me/tokens");
-  await login.signInAndWait(ADMIN);
-  const secret = (await (await generateAccessToken(page)).getByLabel("Access token").textContent())!.trim();
+const MAXIMUM = "Maximum lifetime (days, 0 for no limit)";
+
+test("switching API tokens off makes the token API refuse, and back on restores it", async ({ page, request }) => {
+  const tokens = new TokensPage(page);
+  await tokens.open(ADMIN, "/me/tokens");
+  const secret = (await (await tokens.generate()).getByLabel("Access token").textContent())!.trim();
   const me = () => request.get("/api/v1/me", { headers: { Authorization: `Bearer ${secret}` } });
   expect((await me()).status()).toBe(200);
 
@@ -29,43 +33,36 @@ test("switching API tokens off makes the token API refuse, and back on restores 
   expect((await me()).status()).toBe(200);
 });
 
-test("an inconsistent policy is refused with a message naming it", async ({ page, login }) => {
-  await login.open("/admin/settings");
-  await login.signInAndWait(ADMIN);
-  await page.getByLabel("Default lifetime (days)").fill("400");
-  await page.getByLabel("Maximum lifetime (days, 0 for no limit)").fill("30");
-  await page.getByRole("button", { name: "Save" }).click();
+test("an inconsistent policy is refused with a message naming it", async ({ page }) => {
+  const settings = new SettingsPage(page);
+  await settings.open();
+  await settings.field("Default lifetime (days)").fill("400");
+  await settings.field(MAXIMUM).fill("30");
+  await settings.save();
   await expect(page.getByRole("alert").filter({ hasText: "cannot exceed the maximum" })).toBeVisible();
   // Next to the field it is about, not by the Save button.
-  const field = page.locator(".field").filter({ has: page.getByLabel("Default lifetime (days)") });
-  await expect(field.getByRole("alert")).toContainText("cannot exceed the maximum");
-  await page.reload();
-  await hydrated(page);
-  await expect(page.getByLabel("Default lifetime (days)")).toHaveValue("90");
+  await expect(settings.fieldError("Default lifetime (days)")).toContainText("cannot exceed the maximum");
+  await settings.reload();
+  await expect(settings.field("Default lifetime (days)")).toHaveValue("90");
 });
 
-test("clearing Maximum lifetime is refused by the field instead of saving no maximum", async ({ page, login }) => {
-  await login.open("/admin/settings");
-  await login.signInAndWait(ADMIN);
-  const maximum = page.getByLabel("Maximum lifetime (days, 0 for no limit)");
+test("clearing Maximum lifetime is refused by the field instead of saving no maximum", async ({ page }) => {
+  const settings = new SettingsPage(page);
+  await settings.open();
+  const maximum = settings.field(MAXIMUM);
   await maximum.fill("365");
-  await page.getByRole("button", { name: "Save" }).click();
-  await expect(page.getByRole("status").filter({ hasText: "Settings saved." })).toBeVisible();
+  await settings.saved();
   await maximum.fill("");
-  await page.getByRole("button", { name: "Save" }).click();
-  const field = page.locator(".field").filter({ has: maximum });
-  await expect(field.getByRole("alert")).toContainText("enter a whole number");
-  await page.reload();
-  await hydrated(page);
-  await expect(page.getByLabel("Maximum lifetime (days, 0 for no limit)")).toHaveValue("365");
+  await settings.save();
+  await expect(settings.fieldError(MAXIMUM)).toContainText("enter a whole number");
+  await settings.reload();
+  await expect(maximum).toHaveValue("365");
   // An explicit 0 still means no maximum; then back to the default for the other tests.
   for (const days of ["0", "365"]) {
-    await page.getByLabel("Maximum lifetime (days, 0 for no limit)").fill(days);
-    await page.getByRole("button", { name: "Save" }).click();
-    await expect(page.getByRole("status").filter({ hasText: "Settings saved." })).toBeVisible();
-    await page.reload();
-    await hydrated(page);
-    await expect(page.getByLabel("Maximum lifetime (days, 0 for no limit)")).toHaveValue(days);
+    await maximum.fill(days);
+    await settings.saved();
+    await settings.reload();
+    await expect(maximum).toHaveValue(days);
   }
 });
 

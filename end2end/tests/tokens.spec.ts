@@ -1,16 +1,14 @@
-import { test, expect, hydrated, generateAccessToken, ADMIN, VIEWER, openDialog } from "./fixtures";
+import { test, expect, hydrated, ADMIN, VIEWER, signedIn } from "./fixtures";
+import { TokensPage } from "./areas/tokens";
 
 test.use({ permissions: ["clipboard-read", "clipboard-write"] });
 
-test("an administrator creates a token, reads it once, copies it, uses it, revokes it and deletes another", async ({ page, login, request }) => {
-  await login.open("/admin/tokens");
-  await login.signIn(ADMIN);
-  await expect(page).toHaveURL("/admin/tokens");
-  await hydrated(page);
+test("an administrator creates a token, reads it once, copies it, uses it, revokes it and deletes another", async ({ page, request }) => {
+  const tokens = new TokensPage(page);
+  await tokens.open();
   const name = `ci-${Date.now()}`;
 
-  await page.getByRole("button", { name: "+ Token" }).click();
-  const create = page.getByRole("dialog", { name: "Create token" });
+  const create = await tokens.createDialog();
   await expect(create).toBeVisible();
   await create.getByLabel("User").fill(VIEWER.username);
   await create.getByLabel("Name").fill(name);
@@ -49,11 +47,10 @@ test("an administrator creates a token, reads it once, copies it, uses it, revok
   await expect(page.getByRole("row").filter({ hasText: name })).toHaveCount(0);
 });
 
-test("the create dialog names what is wrong and Escape closes it", async ({ page, login }) => {
-  await login.open("/admin/tokens");
-  await login.signInAndWait(ADMIN);
-  await page.getByRole("button", { name: "+ Token" }).click();
-  const create = page.getByRole("dialog", { name: "Create token" });
+test("the create dialog names what is wrong and Escape closes it", async ({ page }) => {
+  const tokens = new TokensPage(page);
+  await tokens.open();
+  const create = await tokens.createDialog();
   await create.getByLabel("User").fill("nobody-by-this-name");
   await create.getByLabel("Name").fill("x");
   await create.getByRole("button", { name: "Create" }).click();
@@ -67,13 +64,11 @@ test("the create dialog names what is wrong and Escape closes it", async ({ page
   await expect(page.getByRole("button", { name: "+ Token" })).toBeFocused();
 });
 
-test("a user generates their own token, sees it once, and sees nobody else's", async ({ page, login, request }) => {
-  await login.open("/me/tokens");
-  await login.signIn(VIEWER);
-  await expect(page).toHaveURL("/me/tokens");
-  await hydrated(page);
+test("a user generates their own token, sees it once, and sees nobody else's", async ({ page, request }) => {
+  const tokens = new TokensPage(page);
+  await tokens.open(VIEWER, "/me/tokens");
   await expect(page.getByRole("link", { name: "API documentation" })).toHaveAttribute("href", "/api/docs");
-  const section = await generateAccessToken(page);
+  const section = await tokens.generate();
   await expect(section).toContainText("only time the token is shown");
   const secret = (await section.getByLabel("Access token").textContent())!.trim();
   await section.getByRole("button", { name: "Copy" }).click();
@@ -94,10 +89,8 @@ test("a user generates their own token, sees it once, and sees nobody else's", a
   await expect(page.getByRole("cell", { name: ADMIN.username, exact: true })).toHaveCount(0);
 });
 
-test("the admin server functions refuse a non-administrator called directly", async ({ page, login }) => {
-  await login.open();
-  await login.signIn(VIEWER);
-  await expect(page).toHaveURL("/");
+test("the admin server functions refuse a non-administrator called directly", async ({ page }) => {
+  await signedIn(page, VIEWER, "/");
   for (const fn of ["list_users", "suggest_users", "list_tokens", "delete_token"]) {
     const status = await page.evaluate(async (name) => {
       const response = await fetch(`/sfn/${name}`, {
@@ -111,9 +104,9 @@ test("the admin server functions refuse a non-administrator called directly", as
   }
 });
 
-test("each User box suggests the users matching what it holds, not every user", async ({ page, login }) => {
-  await login.open("/admin/tokens");
-  await login.signInAndWait(ADMIN);
+test("each User box suggests the users matching what it holds, not every user", async ({ page }) => {
+  const tokens = new TokensPage(page);
+  await tokens.open();
   const suggested = (list: string) =>
     expect.poll(() => page.locator(`#${list} option`).evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value)));
 
@@ -121,8 +114,7 @@ test("each User box suggests the users matching what it holds, not every user", 
   await suggested("filter-users").toContain(VIEWER.username);
   await suggested("filter-users").not.toContain(ADMIN.username);
 
-  await page.getByRole("button", { name: "+ Token" }).click();
-  const create = page.getByRole("dialog", { name: "Create token" });
+  const create = await tokens.createDialog();
   await create.getByLabel("User").fill("dmi");
   await suggested("token-users").toContain(ADMIN.username);
   await suggested("token-users").not.toContain(VIEWER.username);
@@ -130,11 +122,11 @@ test("each User box suggests the users matching what it holds, not every user", 
   await suggested("token-users").toEqual([]);
 });
 
-test("a double click on Create issues one token, not two", async ({ page, login }) => {
-  await login.open("/admin/tokens");
-  await login.signInAndWait(ADMIN);
+test("a double click on Create issues one token, not two", async ({ page }) => {
+  const tokens = new TokensPage(page);
+  await tokens.open();
   const name = `double-${Date.now()}`;
-  const create = await openDialog(page, "+ Token", "Create token");
+  const create = await tokens.createDialog();
   await create.getByLabel("User").fill(VIEWER.username);
   await create.getByLabel("Name").fill(name);
   await create.getByRole("button", { name: "Create" }).dblclick();
@@ -153,12 +145,11 @@ test("a double click on Create issues one token, not two", async ({ page, login 
   await expect(page.getByRole("row").filter({ hasText: name })).toHaveCount(1);
 });
 
-test("a second tab that revoked and deleted the token first leaves the first tab with a clear message", async ({ page, context, login }) => {
-  await login.open("/admin/tokens");
-  await login.signInAndWait(ADMIN);
+test("a second tab that revoked and deleted the token first leaves the first tab with a clear message", async ({ page, context }) => {
+  const tokens = new TokensPage(page);
+  await tokens.open();
   const name = `two-tabs-${Date.now()}`;
-  await page.getByRole("button", { name: "+ Token" }).click();
-  const create = page.getByRole("dialog", { name: "Create token" });
+  const create = await tokens.createDialog();
   await create.getByLabel("User").fill(VIEWER.username);
   await create.getByLabel("Name").fill(name);
   await create.getByRole("button", { name: "Create" }).click();
@@ -187,9 +178,9 @@ test("a second tab that revoked and deleted the token first leaves the first tab
   await expect(page.getByRole("row").filter({ hasText: name })).toHaveCount(0);
 });
 
-test("the token list sorts by expiry, soonest first, across pages", async ({ page, login }) => {
-  await login.open("/admin/tokens");
-  await login.signInAndWait(ADMIN);
+test("the token list sorts by expiry, soonest first, across pages", async ({ page }) => {
+  const tokens = new TokensPage(page);
+  await tokens.open();
   await page.getByLabel("Sort by").selectOption("expires");
   await expect(page.getByRole("columnheader", { name: "Expires" })).toHaveAttribute("aria-sort", "ascending");
   await expect(page.locator("tbody tr").first()).toBeVisible();
@@ -201,13 +192,13 @@ test("the token list sorts by expiry, soonest first, across pages", async ({ pag
   await expect(page.getByRole("columnheader", { name: "Created" })).toHaveAttribute("aria-sort", "descending");
 });
 
-test("a secret leaves the page when the dialog or section that showed it closes", async ({ page, login }) => {
-  await login.open("/admin/tokens");
-  await login.signInAndWait(ADMIN);
+test("a secret leaves the page when the dialog or section that showed it closes", async ({ page }) => {
+  const tokens = new TokensPage(page);
+  await tokens.open();
   const created = page.getByRole("dialog", { name: "Token created" });
   // Closed three ways: Copy to clipboard, Close, Escape.
   for (const close of ["Copy to clipboard", "Close", "Escape"]) {
-    const create = await openDialog(page, "+ Token", "Create token");
+    const create = await tokens.createDialog();
     await create.getByLabel("User").fill(VIEWER.username);
     await create.getByLabel("Name").fill(`gone-${close}-${Date.now()}`);
     await create.getByRole("button", { name: "Create" }).click();
@@ -235,7 +226,7 @@ test("a secret leaves the page when the dialog or section that showed it closes"
   await page.goto("/me/tokens");
   await hydrated(page);
   for (const leave of ["Done", "navigation"]) {
-    const section = await generateAccessToken(page);
+    const section = await tokens.generate();
     const secret = (await section.getByLabel("Access token").textContent())!.trim();
     expect(secret).toMatch(/^tsr_/);
     if (leave === "Done") {
@@ -252,11 +243,9 @@ test("a secret leaves the page when the dialog or section that showed it closes"
   }
 });
 
-test("the token list's filters and order live in the URL: a reload and Back restore them", async ({ page, login }) => {
-  await login.open("/admin/tokens");
-  await login.signIn(ADMIN);
-  await expect(page).toHaveURL("/admin/tokens");
-  await hydrated(page);
+test("the token list's filters and order live in the URL: a reload and Back restore them", async ({ page }) => {
+  const tokens = new TokensPage(page);
+  await tokens.open();
   const filters = page.locator("form.filters");
 
   await filters.getByLabel("Status").selectOption("effective");

@@ -1,10 +1,8 @@
-import { test, expect, hydrated, confirmWith, generateAccessToken, ADMIN } from "./fixtures";
+import { test, expect, hydrated, confirmWith, ADMIN, signedIn } from "./fixtures";
+import { TokensPage } from "./areas/tokens";
 
-test("an administrator adds a user, edits and locks them, and issues their first token", async ({ page, login }) => {
-  await login.open("/admin/users");
-  await login.signIn(ADMIN);
-  await expect(page).toHaveURL("/admin/users");
-  await hydrated(page);
+test("an administrator adds a user, edits and locks them, and issues their first token", async ({ page }) => {
+  await signedIn(page, ADMIN, "/admin/users");
   const username = `svc-${Date.now()}`;
 
   await page.getByRole("button", { name: "+ User" }).click();
@@ -35,7 +33,7 @@ test("an administrator adds a user, edits and locks them, and issues their first
   await page.getByRole("tab", { name: "Access Tokens" }).click();
   const panel = page.getByRole("tabpanel", { name: "Access Tokens" });
   await expect(panel.getByRole("link", { name: "API documentation" })).toBeVisible();
-  await expect(await generateAccessToken(page, panel)).toContainText("tsr_");
+  await expect(await new TokensPage(page).generate(panel)).toContainText("tsr_");
   await page.reload();
   await hydrated(page);
   await page.getByRole("tab", { name: "Access Tokens" }).click();

@@ -1,7 +1,8 @@
 import * as http from "node:http";
 import * as crypto from "node:crypto";
 import { AddressInfo } from "node:net";
-import { test, expect, hydrated, generateAccessToken, openDialog, seriousFindings, ADMIN } from "./fixtures";
+import { test, expect, hydrated, openDialog, seriousFindings, ADMIN, signedIn } from "./fixtures";
+import { TokensPage } from "./areas/tokens";
 
 // Settings > Webhooks against a real HTTP receiver: added with a secret shown once, events
 // arrive signed as Standard Webhooks says, the delivery log shows each attempt, and
@@ -41,11 +42,10 @@ function signedBy(event: Received, secret: string): boolean {
   return event.signature.split(" ").includes(`v1,${expected}`);
 }
 
-test("A webhook is added, receives signed events, and redelivers from its log", async ({ page, login }) => {
+test("A webhook is added, receives signed events, and redelivers from its log", async ({ page }) => {
   const receiver = await startReceiver();
   try {
-    await login.open("/admin/settings");
-    await login.signInAndWait(ADMIN);
+    await signedIn(page, ADMIN, "/admin/settings");
     const section = page.getByRole("region", { name: "Webhooks" });
     await expect(section).toBeVisible();
 
@@ -71,7 +71,7 @@ test("A webhook is added, receives signed events, and redelivers from its log", 
     // An event: a token created on My account arrives signed, without its secret.
     await page.goto("/me/tokens");
     await hydrated(page);
-    const token = await generateAccessToken(page, page, "webhook-e2e");
+    const token = await new TokensPage(page).generate(page, "webhook-e2e");
     const value = (await token.getByLabel("Access token").textContent())!.trim();
     await expect.poll(() => receiver.received.length, { timeout: 15_000 }).toBe(1);
     const event = receiver.received[0];
@@ -111,9 +111,8 @@ test("A webhook is added, receives signed events, and redelivers from its log", 
   }
 });
 
-test("A webhook URL inside the network is refused by the server with its reason", async ({ page, login }) => {
-  await login.open("/admin/settings");
-  await login.signInAndWait(ADMIN);
+test("A webhook URL inside the network is refused by the server with its reason", async ({ page }) => {
+  await signedIn(page, ADMIN, "/admin/settings");
   const add = await openDialog(page, "+ Webhook", "Add webhook");
   await add.getByLabel("URL").fill("ftp://example.com/hook");
   await add.getByLabel(/^Token revoked/).check();
