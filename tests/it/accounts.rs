@@ -12,6 +12,7 @@ on_both_backends!(
     passwords_are_stored_as_argon2id_and_common_ones_refused,
     bootstrap_creates_admin_once,
     a_user_box_suggests_the_first_matching_users_only,
+    a_user_id_that_names_nobody_is_not_found,
 );
 
 fn new_user(username: &str, password: &str) -> NewUser {
@@ -218,4 +219,44 @@ async fn a_user_box_suggests_the_first_matching_users_only(backend: Backend) {
     assert_eq!(rows.as_array().unwrap().len(), 20);
     assert_eq!(rows[0]["username"], "ops-00");
     app.stop().await;
+}
+
+/// An administrator's user page and "Generate Access Token" for a user id that names nobody
+/// answer 404 (not a 500, and not a token for someone else); a non-administrator gets 403.
+async fn a_user_id_that_names_nobody_is_not_found(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(&db).await;
+    app.create_user("ops", false).await;
+    let get_user = |client: reqwest::Client| {
+        let url = app.url("/sfn/get_user");
+        async move {
+            let answer = client.post(url).form(&[("id", "999999")]).send().await;
+            answer.unwrap().status().as_u16()
+        }
+    };
+    let generate = |client: reqwest::Client| {
+        let url = app.url("/sfn/generate_access_token");
+        let body = serde_json::json!({
+            "user_id": 999999,
+            "form": {"name": "", "expiry": "Never", "scopes": ["profile:read"],
+                     "identifier": "", "pass_code": ""},
+        });
+        async move {
+            let answer = client.post(url).json(&body).send().await;
+            answer.unwrap().status().as_u16()
+        }
+    };
+    let user = app.client();
+    app.sign_in(&user, "ops", USER_PASSWORD).await;
+    assert_eq!(get_user(user.clone()).await, 403);
+    assert_eq!(generate(user).await, 404, "beyond one's reach is not found");
+    let admin = app.client();
+    app.sign_in(&admin, "admin", ADMIN_PASSWORD).await;
+    assert_eq!(get_user(admin.clone()).await, 404);
+    assert_eq!(generate(admin).await, 404);
+    let tokens = app::server::entity::access_token::Entity::find()
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(tokens, 0, "nothing was issued");
 }

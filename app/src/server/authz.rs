@@ -76,7 +76,7 @@ impl Grant {
     /// A verified bearer token (made by the token service only): `scopes`, its scopes within
     /// its owner's rights now. `admin` stands for every scope, as the administrators' API
     /// gives it every power anyway.
-    pub(crate) fn verified_token(
+    pub(in crate::server) fn verified_token(
         owner: Arc<Account>,
         token: Arc<access_token::Model>,
         scopes: Scopes,
