@@ -1,7 +1,8 @@
-//! Verifying a bearer token on each API request. The hot path touches only memory: the
-//! checksum rejects malformed tokens offline, verified tokens and owners are cached until a
-//! change invalidates them, pass codes pay argon2 once per (token, pass code), and last use
-//! is recorded in memory for a batched write.
+//! Verifying a bearer token on each API request, auditing every refusal, and checking again
+//! inside each change that the caller's grant still holds (`Change::acting`). The hot path
+//! touches only memory: the checksum rejects malformed tokens offline, verified tokens and
+//! owners are cached until a change invalidates them, pass codes pay argon2 once per (token,
+//! pass code), and last use is recorded in memory for a batched write.
 use std::net::IpAddr;
 use std::sync::Arc;
 
