@@ -44,18 +44,11 @@ pub async fn list_users() -> Result<Vec<UserRow>, AppError> {
 /// `for_token`, only those "Create token" may offer.
 #[server(prefix = "/sfn", endpoint = "suggest_users")]
 pub async fn suggest_users(text: String, for_token: bool) -> Result<Vec<UserRow>, AppError> {
-    use crate::server::service::{accounts, settings};
+    use crate::server::service::accounts;
 
     let admin = super::context::require_admin().await?;
     let state = super::context::state()?;
-    let suggesting = if for_token {
-        let policy = settings::load(&state.db).await?;
-        accounts::Suggesting::TokenOwners {
-            technical_only: policy.admin_issued_only_for_technical_users,
-        }
-    } else {
-        accounts::Suggesting::Anyone
-    };
+    let suggesting = accounts::suggesting(&state.db, for_token).await?;
     Ok(accounts::suggest(&state.db, &admin, &text, suggesting)
         .await?
         .into_iter()

@@ -542,6 +542,19 @@ pub enum Suggesting {
     TokenOwners { technical_only: bool },
 }
 
+/// What a "User" box offers: anyone, or with `for_token` the users "Create token" may
+/// issue a token to under the current policy.
+#[tracing::instrument(skip_all)]
+pub async fn suggesting(db: &impl ConnectionTrait, for_token: bool) -> Result<Suggesting> {
+    if !for_token {
+        return Ok(Suggesting::Anyone);
+    }
+    let policy = super::settings::load(db).await?;
+    Ok(Suggesting::TokenOwners {
+        technical_only: policy.admin_issued_only_for_technical_users,
+    })
+}
+
 /// The first users, by username, whose username or display name contains `text` (any
 /// case): what a "User" box offers as one types, however many users there are.
 #[tracing::instrument(skip_all)]
