@@ -1,5 +1,6 @@
 //! Page access, decided on the server before a page renders: anonymous visitors go to the
-//! sign-in page, and non-administrators get 403 on `/admin/...`. A page path written another
+//! sign-in page, and non-administrators get 403 on `/admin/...` (auditors read the pages
+//! listed in [`AUDITED_PAGES`]). A page path written another
 //! way (`/admin/tokens/`, `//admin//tokens`) is first sent to its one canonical form, so no
 //! spelling reaches a page around this guard.
 use axum::{
@@ -13,6 +14,8 @@ use tower_sessions::Session;
 use app::server::{service::sessions, state::AppState};
 
 const PUBLIC_PAGES: [&str; 1] = ["/login"];
+/// Administrators' pages that auditors read too (they show them no button that changes).
+const AUDITED_PAGES: [&str; 1] = ["/admin/groups"];
 /// leptos_axum registers server functions beside the pages; each checks its caller itself
 /// and answers 401/403 rather than a redirect.
 const SERVER_FN_PREFIX: &str = "/sfn/";
@@ -43,7 +46,7 @@ pub async fn pages(
             let target = format!("/login?next={}", urlencoding::encode(&wanted));
             Redirect::to(&target).into_response()
         }
-        Some(account) if path.starts_with("/admin") && !account.is_admin => {
+        Some(account) if path.starts_with("/admin") && !may_see(&account, &path) => {
             // The page itself shows the forbidden notice; the status tells machines.
             let mut response = next.run(request).await;
             *response.status_mut() = StatusCode::FORBIDDEN;
@@ -78,6 +81,16 @@ pub async fn canonical(request: Request, next: Next) -> Response {
         None => canonical,
     };
     Redirect::permanent(&target).into_response()
+}
+
+fn may_see(account: &app::server::account::Account, path: &str) -> bool {
+    let audited = AUDITED_PAGES.iter().any(|page| {
+        path == *page
+            || path
+                .strip_prefix(page)
+                .is_some_and(|rest| rest.starts_with('/'))
+    });
+    account.is_admin() || (audited && account.rights.may_audit())
 }
 
 #[cfg(test)]

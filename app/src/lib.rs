@@ -96,6 +96,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/tokens/:id") view={Lazy::<lazy::token_pages::Token>::new()}/>
                     <Route path=path!("/admin/users") view={Lazy::<lazy::other_pages::Users>::new()}/>
                     <Route path=path!("/admin/users/:id") view={Lazy::<lazy::other_pages::User>::new()}/>
+                    <Route path=path!("/admin/groups") view={Lazy::<lazy::other_pages::Groups>::new()}/>
+                    <Route path=path!("/admin/groups/:id") view={Lazy::<lazy::other_pages::Group>::new()}/>
                     <Route path=path!("/admin/endpoints") view={Lazy::<lazy::other_pages::Endpoints>::new()}/>
                     <Route path=path!("/admin/endpoints/:id") view={Lazy::<lazy::other_pages::Endpoint>::new()}/>
                     <Route path=path!("/admin/endpoint-tokens") view={Lazy::<lazy::other_pages::EndpointTokens>::new()}/>

@@ -27,6 +27,7 @@ mod m20261127_000021_token_name_search;
 mod m20261127_000022_previous_digest_indexes;
 mod m20261207_000023_audit_refusal_counts;
 mod m20261207_000024_username_skeleton;
+mod m20261208_000025_groups_and_rights;
 
 pub struct Migrator;
 
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000022_previous_digest_indexes::Migration),
             Box::new(m20261207_000023_audit_refusal_counts::Migration),
             Box::new(m20261207_000024_username_skeleton::Migration),
+            Box::new(m20261208_000025_groups_and_rights::Migration),
         ]
     }
 }

@@ -6,7 +6,7 @@ use super::dto::{
     RevokeIssuedBeforeRequest, RevokedCount, UpdateUserRequest, UsageDays, UserObject,
 };
 use super::error::ApiResult;
-use super::extract::{cursor_id, ApiJson, ApiQuery, Caller, Id, OptionalJson};
+use super::extract::{cursor_id, ApiJson, ApiQuery, AsAdmin, AsOverseer, Id, OptionalJson};
 use super::me::user_object;
 use super::tokens::{page, rotation, token_query};
 use app::api::tokens::{IssuedToken, TokenView};
@@ -27,13 +27,12 @@ use app::server::state::AppState;
 #[tracing::instrument(skip_all)]
 pub async fn list_users(
     State(state): State<AppState>,
-    caller: Caller,
+    AsOverseer(overseer): AsOverseer,
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> ApiResult<Json<Page<UserObject>>> {
-    let admin = caller.admin().await?;
     let after = cursor_id(params.cursor.as_deref())?;
     let (accounts, next) =
-        accounts::list_accounts_page(&state.db, &admin, after, params.limit).await?;
+        accounts::list_accounts_page(&state.db, &overseer, after, params.limit).await?;
     Ok(Json(Page {
         items: accounts.iter().map(user_object).collect(),
         next_cursor: next.map(|id| id.to_string()),
@@ -48,10 +47,9 @@ pub async fn list_users(
 #[tracing::instrument(skip_all)]
 pub async fn create_user(
     State(state): State<AppState>,
-    caller: Caller,
+    AsAdmin(admin): AsAdmin,
     ApiJson(body): ApiJson<CreateUserRequest>,
 ) -> ApiResult<(StatusCode, Json<UserObject>)> {
-    let admin = caller.admin().await?;
     let user = accounts::create_user(
         &state.db,
         &state.auth,
@@ -67,10 +65,7 @@ pub async fn create_user(
         accounts::Creator::Admin(&admin),
     )
     .await?;
-    let account = accounts::Account {
-        is_admin: body.admin,
-        user,
-    };
+    let account = accounts::account_of(&state.db, user).await?;
     Ok((StatusCode::CREATED, Json(user_object(&account))))
 }
 
@@ -82,11 +77,10 @@ pub async fn create_user(
 #[tracing::instrument(skip_all)]
 pub async fn update_user(
     State(state): State<AppState>,
-    caller: Caller,
+    AsAdmin(admin): AsAdmin,
     Id(id): Id,
     ApiJson(body): ApiJson<UpdateUserRequest>,
 ) -> ApiResult<Json<UserObject>> {
-    let admin = caller.admin().await?;
     let changes = UserChanges {
         display_name: body.display_name,
         email: body.email,
@@ -107,10 +101,9 @@ pub async fn update_user(
 #[tracing::instrument(skip_all)]
 pub async fn revoke_user_tokens(
     State(state): State<AppState>,
-    caller: Caller,
+    AsAdmin(admin): AsAdmin,
     Id(id): Id,
 ) -> ApiResult<Json<RevokedCount>> {
-    let admin = caller.admin().await?;
     let revoked = tokens::revoke_all(&state.db, &state.auth, &admin, Sweep::OfUser(id)).await?;
     Ok(Json(RevokedCount { revoked }))
 }
@@ -125,10 +118,9 @@ pub async fn revoke_user_tokens(
 #[tracing::instrument(skip_all)]
 pub async fn revoke_issued_before(
     State(state): State<AppState>,
-    caller: Caller,
+    AsAdmin(admin): AsAdmin,
     ApiJson(body): ApiJson<RevokeIssuedBeforeRequest>,
 ) -> ApiResult<Json<RevokedCount>> {
-    let admin = caller.admin().await?;
     let sweep = Sweep::IssuedBefore(body.before);
     let revoked = tokens::revoke_all(&state.db, &state.auth, &admin, sweep).await?;
     Ok(Json(RevokedCount { revoked }))
@@ -141,15 +133,12 @@ pub async fn revoke_issued_before(
 #[tracing::instrument(skip_all)]
 pub async fn list_tokens(
     State(state): State<AppState>,
-    caller: Caller,
+    AsOverseer(overseer): AsOverseer,
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> ApiResult<Json<Page<TokenView>>> {
-    let admin = caller.admin().await?;
     let owner_id = tokens::owner_filter(&state.db, params.user.as_deref()).await?;
     let query = token_query(params, owner_id)?;
-    Ok(Json(page(
-        tokens::list(&state.db, Reach::Any(&admin), query).await?,
-    )))
+    Ok(Json(page(tokens::list(&state.db, &overseer, query).await?)))
 }
 
 /// Issues a token for a user; the secret is in this answer only.
@@ -162,10 +151,9 @@ pub async fn list_tokens(
 #[tracing::instrument(skip_all)]
 pub async fn create_token(
     State(state): State<AppState>,
-    caller: Caller,
+    AsAdmin(admin): AsAdmin,
     ApiJson(body): ApiJson<AdminCreateTokenRequest>,
 ) -> ApiResult<(StatusCode, Json<IssuedToken>)> {
-    let admin = caller.admin().await?;
     let secret = body
         .secret
         .map(|given| tokens::ImportedSecret::check(&admin, &given))
@@ -187,11 +175,10 @@ pub async fn create_token(
 #[tracing::instrument(skip_all)]
 pub async fn get_token(
     State(state): State<AppState>,
-    caller: Caller,
+    AsOverseer(overseer): AsOverseer,
     Id(id): Id,
 ) -> ApiResult<Json<TokenView>> {
-    let admin = caller.admin().await?;
-    Ok(Json(tokens::get(&state.db, Reach::Any(&admin), id).await?))
+    Ok(Json(tokens::get(&state.db, &overseer, id).await?))
 }
 
 /// Calls per day of any user's token, over the last 30 days.
@@ -202,11 +189,10 @@ pub async fn get_token(
 #[tracing::instrument(skip_all)]
 pub async fn token_usage(
     State(state): State<AppState>,
-    caller: Caller,
+    AsOverseer(overseer): AsOverseer,
     Id(id): Id,
 ) -> ApiResult<Json<UsageDays>> {
-    let admin = caller.admin().await?;
-    let days = tokens::requests_per_day(&state.db, Reach::Any(&admin), id).await?;
+    let days = tokens::requests_per_day(&state.db, &overseer, id).await?;
     Ok(Json(UsageDays { days }))
 }
 
@@ -219,11 +205,10 @@ pub async fn token_usage(
 #[tracing::instrument(skip_all)]
 pub async fn update_token(
     State(state): State<AppState>,
-    caller: Caller,
+    AsAdmin(admin): AsAdmin,
     Id(id): Id,
     ApiJson(edit): ApiJson<TokenEdit>,
 ) -> ApiResult<Json<TokenView>> {
-    let admin = caller.admin().await?;
     Ok(Json(
         tokens::update(&state.db, &state.auth, Reach::Any(&admin), id, edit).await?,
     ))
@@ -236,10 +221,9 @@ pub async fn update_token(
 #[tracing::instrument(skip_all)]
 pub async fn delete_token(
     State(state): State<AppState>,
-    caller: Caller,
+    AsAdmin(admin): AsAdmin,
     Id(id): Id,
 ) -> ApiResult<StatusCode> {
-    let admin = caller.admin().await?;
     tokens::delete(&state.db, &state.auth, &admin, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -251,10 +235,9 @@ pub async fn delete_token(
 #[tracing::instrument(skip_all)]
 pub async fn revoke_token(
     State(state): State<AppState>,
-    caller: Caller,
+    AsAdmin(admin): AsAdmin,
     Id(id): Id,
 ) -> ApiResult<StatusCode> {
-    let admin = caller.admin().await?;
     tokens::revoke(&state.db, &state.auth, Reach::Any(&admin), id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -269,11 +252,10 @@ pub async fn revoke_token(
 #[tracing::instrument(skip_all)]
 pub async fn regenerate_token(
     State(state): State<AppState>,
-    caller: Caller,
+    AsAdmin(admin): AsAdmin,
     Id(id): Id,
     OptionalJson(body): OptionalJson<RegenerateRequest>,
 ) -> ApiResult<Json<IssuedToken>> {
-    let admin = caller.admin().await?;
     let rotation = rotation(body);
     Ok(Json(
         tokens::regenerate(&state.db, &state.auth, Reach::Any(&admin), id, rotation).await?,
@@ -289,10 +271,9 @@ pub async fn regenerate_token(
 #[tracing::instrument(skip_all)]
 pub async fn audit_log(
     State(state): State<AppState>,
-    caller: Caller,
+    AsOverseer(overseer): AsOverseer,
     ApiQuery(params): ApiQuery<AuditParams>,
 ) -> ApiResult<Json<Page<AuditRow>>> {
-    let admin = caller.admin().await?;
     let cursor = cursor_id(params.cursor.as_deref())?;
     let query = AuditQuery {
         actor: params.actor.unwrap_or_default(),
@@ -302,7 +283,8 @@ pub async fn audit_log(
         to: params.to,
         cursor,
     };
-    let (items, next) = audit::list(&state.db, &admin, &query, params.limit.unwrap_or(50)).await?;
+    let (items, next) =
+        audit::list(&state.db, &overseer, &query, params.limit.unwrap_or(50)).await?;
     Ok(Json(Page {
         items,
         next_cursor: next.map(|id| id.to_string()),

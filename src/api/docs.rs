@@ -11,7 +11,7 @@ use utoipa::{
     Modify, OpenApi,
 };
 
-use super::{admin, dto, endpoints, error, leaks, me, records, tokens, webhooks};
+use super::{admin, dto, endpoints, error, groups, leaks, me, records, tokens, webhooks};
 use app::model::token::{StatusFilter, TokenSort};
 
 #[derive(OpenApi)]
@@ -26,6 +26,8 @@ use app::model::token::{StatusFilter, TokenSort};
         admin::list_tokens, admin::create_token, admin::get_token, admin::update_token,
         admin::delete_token, admin::token_usage,
         admin::revoke_token, admin::regenerate_token, admin::audit_log,
+        groups::list, groups::create, groups::get, groups::update, groups::delete,
+        groups::members, groups::add_member, groups::remove_member,
         endpoints::list, endpoints::create, endpoints::get, endpoints::update,
         endpoints::regenerate_primary, endpoints::list_assignments, endpoints::assign,
         endpoints::unassign, endpoints::requests, endpoints::list_tokens,
@@ -74,6 +76,7 @@ fn path_parameter(name: &str) -> (Schema, &'static str) {
             "The endpoint's path (its slug)",
         ),
         "token_id" => (integer().into(), "The endpoint token's id"),
+        "user_id" => (integer().into(), "The user's id"),
         _ => (integer().into(), "The id"),
     }
 }

@@ -95,6 +95,11 @@ pub struct Page<T: ToSchema> {
 pub struct MeResponse {
     pub user: UserObject,
     pub token: TokenInUse,
+    /// The owner's groups, by name.
+    pub groups: Vec<String>,
+    /// What the owner's groups give them now (a token does no more than its scopes allow
+    /// within these).
+    pub rights: Vec<app::model::rights::Right>,
 }
 
 #[derive(Serialize, ToSchema)]

@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::dto::RegenerateRequest;
 use super::error::{ApiError, ApiResult};
-use super::extract::{ApiJson, ApiQuery, Caller, OptionalJson};
+use super::extract::{ApiJson, ApiQuery, AsAdmin, AsOverseer, OptionalJson};
 use app::api::endpoints::{
     Assignment, AssignmentView, EndpointTokenView, EndpointView, IssuedEndpointToken, RequestView,
 };
@@ -87,10 +87,9 @@ fn items<T: ToSchema>(items: Vec<T>) -> Json<Items<T>> {
 #[tracing::instrument(skip_all)]
 pub async fn list(
     State(state): State<AppState>,
-    caller: Caller,
+    AsOverseer(overseer): AsOverseer,
 ) -> ApiResult<Json<Items<EndpointView>>> {
-    let admin = caller.admin().await?;
-    Ok(items(endpoints::list(&state.db, &admin).await?))
+    Ok(items(endpoints::list(&state.db, &overseer).await?))
 }
 
 /// Creates an endpoint; with authentication type token it gets POST and GET primaries.
@@ -103,10 +102,9 @@ pub async fn list(
 #[tracing::instrument(skip_all)]
 pub async fn create(
     State(state): State<AppState>,
-    caller: Caller,
+    AsAdmin(admin): AsAdmin,
     ApiJson(body): ApiJson<CreateEndpointRequest>,
 ) -> ApiResult<(StatusCode, Json<EndpointView>)> {
-    let admin = caller.admin().await?;
     let endpoint = endpoints::create(
         &state.db,
         &state.auth,
@@ -131,12 +129,11 @@ pub async fn create(
 #[tracing::instrument(skip_all)]
 pub async fn get(
     State(state): State<AppState>,
-    caller: Caller,
+    AsOverseer(overseer): AsOverseer,
     Path(endpoint): Path<String>,
 ) -> ApiResult<Json<EndpointView>> {
-    let admin = caller.admin().await?;
     Ok(Json(
-        endpoints::get(&state.db, &admin, id(&endpoint)?).await?,
+        endpoints::get(&state.db, &overseer, id(&endpoint)?).await?,
     ))
 }
 
@@ -149,11 +146,10 @@ pub async fn get(
 #[tracing::instrument(skip_all)]
 pub async fn update(
     State(state): State<AppState>,
-    caller: Caller,
+    AsAdmin(admin): AsAdmin,
     Path(endpoint): Path<String>,
     ApiJson(body): ApiJson<UpdateEndpointRequest>,
 ) -> ApiResult<Json<EndpointView>> {
-    let admin = caller.admin().await?;
     let endpoint = endpoints::update(
         &state.db,
         &state.auth,
@@ -183,11 +179,10 @@ pub async fn update(
 #[tracing::instrument(skip_all)]
 pub async fn regenerate_primary(
     State(state): State<AppState>,
-    caller: Caller,
+    AsAdmin(admin): AsAdmin,
     Path((endpoint, method)): Path<(String, String)>,
     OptionalJson(body): OptionalJson<RegenerateRequest>,
 ) -> ApiResult<Json<Secret>> {
-    let admin = caller.admin().await?;
     let method = Method::parse(&method).ok_or_else(ApiError::not_found)?;
     let grace = RegenerateRequest::grace_seconds(body);
     let (secret, previous_valid_until) = endpoints::regenerate_primary(
@@ -220,12 +215,15 @@ pub struct TokenListParams {
 #[tracing::instrument(skip_all)]
 pub async fn list_tokens(
     State(state): State<AppState>,
-    caller: Caller,
+    AsOverseer(overseer): AsOverseer,
     ApiQuery(params): ApiQuery<TokenListParams>,
 ) -> ApiResult<Json<Items<EndpointTokenView>>> {
-    let admin = caller.admin().await?;
-    let tokens =
-        endpoints::list_tokens(&state.db, &admin, params.include_inactive.unwrap_or(false)).await?;
+    let tokens = endpoints::list_tokens(
+        &state.db,
+        &overseer,
+        params.include_inactive.unwrap_or(false),
+    )
+    .await?;
     Ok(items(tokens))
 }
 
@@ -248,10 +246,9 @@ pub struct CreateEndpointTokenRequest {
 #[tracing::instrument(skip_all)]
 pub async fn create_token(
     State(state): State<AppState>,
-    caller: Caller,
+    AsAdmin(admin): AsAdmin,
     ApiJson(body): ApiJson<CreateEndpointTokenRequest>,
 ) -> ApiResult<(StatusCode, Json<IssuedEndpointToken>)> {
-    let admin = caller.admin().await?;
     let issued = endpoints::create_token(
         &state.db,
         &state.auth,
@@ -291,11 +288,10 @@ pub struct UpdateEndpointTokenRequest {
 #[tracing::instrument(skip_all)]
 pub async fn update_token(
     State(state): State<AppState>,
-    caller: Caller,
+    AsAdmin(admin): AsAdmin,
     Path(token): Path<String>,
     ApiJson(body): ApiJson<UpdateEndpointTokenRequest>,
 ) -> ApiResult<Json<EndpointTokenView>> {
-    let admin = caller.admin().await?;
     let token = endpoints::update_token(
         &state.db,
         &state.auth,
@@ -325,11 +321,10 @@ pub async fn update_token(
 #[tracing::instrument(skip_all)]
 pub async fn regenerate_token(
     State(state): State<AppState>,
-    caller: Caller,
+    AsAdmin(admin): AsAdmin,
     Path(token): Path<String>,
     OptionalJson(body): OptionalJson<RegenerateRequest>,
 ) -> ApiResult<Json<IssuedEndpointToken>> {
-    let admin = caller.admin().await?;
     let grace = RegenerateRequest::grace_seconds(body);
     let issued =
         endpoints::regenerate_token(&state.db, &state.auth, &admin, id(&token)?, grace).await?;
@@ -343,13 +338,12 @@ pub async fn regenerate_token(
 #[tracing::instrument(skip_all)]
 pub async fn list_assignments(
     State(state): State<AppState>,
-    caller: Caller,
+    AsOverseer(overseer): AsOverseer,
     Path(endpoint): Path<String>,
 ) -> ApiResult<Json<Items<AssignmentView>>> {
-    let admin = caller.admin().await?;
-    let endpoint = endpoints::get(&state.db, &admin, id(&endpoint)?).await?;
+    let endpoint = endpoints::get(&state.db, &overseer, id(&endpoint)?).await?;
     Ok(items(
-        endpoints::assignments(&state.db, &admin, Some(endpoint.id), None).await?,
+        endpoints::assignments(&state.db, &overseer, Some(endpoint.id), None).await?,
     ))
 }
 
@@ -363,11 +357,10 @@ pub async fn list_assignments(
 #[tracing::instrument(skip_all)]
 pub async fn assign(
     State(state): State<AppState>,
-    caller: Caller,
+    AsAdmin(admin): AsAdmin,
     Path((endpoint, token)): Path<(String, String)>,
     ApiJson(body): ApiJson<Assignment>,
 ) -> ApiResult<Json<AssignmentView>> {
-    let admin = caller.admin().await?;
     let view = endpoints::assign(
         &state.db,
         &state.auth,
@@ -389,10 +382,9 @@ pub async fn assign(
 #[tracing::instrument(skip_all)]
 pub async fn unassign(
     State(state): State<AppState>,
-    caller: Caller,
+    AsAdmin(admin): AsAdmin,
     Path((endpoint, token)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    let admin = caller.admin().await?;
     endpoints::unassign(&state.db, &state.auth, &admin, id(&endpoint)?, id(&token)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -414,12 +406,11 @@ pub struct RequestParams {
 #[tracing::instrument(skip_all)]
 pub async fn requests(
     State(state): State<AppState>,
-    caller: Caller,
+    AsOverseer(overseer): AsOverseer,
     Path(endpoint): Path<String>,
     ApiQuery(params): ApiQuery<RequestParams>,
 ) -> ApiResult<Json<Items<RequestView>>> {
-    let admin = caller.admin().await?;
-    let endpoint = endpoints::get(&state.db, &admin, id(&endpoint)?).await?;
+    let endpoint = endpoints::get(&state.db, &overseer, id(&endpoint)?).await?;
     let filter = RequestFilter {
         tokens: params
             .tokens
@@ -435,6 +426,6 @@ pub async fn requests(
         to: params.to,
     };
     Ok(items(
-        traffic::requests(&state.db, &admin, endpoint.id, &filter).await?,
+        traffic::requests(&state.db, &overseer, endpoint.id, &filter).await?,
     ))
 }

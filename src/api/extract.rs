@@ -14,7 +14,7 @@ use serde::de::DeserializeOwned;
 use super::error::ApiError;
 use super::token_headers::TokenAnswer;
 use app::model::scope::Scope;
-use app::server::authz::{Admin, Grant};
+use app::server::authz::{Admin, Grant, Overseer};
 use app::server::client_ip::ClientIp;
 use app::server::error::ServiceError;
 use app::server::service::token_auth::{self, Credentials, Verified};
@@ -40,6 +40,53 @@ impl Caller {
             .await?
             .admin()
             .ok_or_else(ApiError::forbidden)
+    }
+
+    /// The proof of oversight (reading what administrators read): a token with `admin` or
+    /// `audit:read` whose owner still holds that right.
+    pub async fn overseer(self) -> Result<Overseer, ApiError> {
+        let scope = if self.grant.carries(Scope::Admin) {
+            Scope::Admin
+        } else {
+            Scope::AuditRead
+        };
+        self.grant(scope)
+            .await?
+            .overseer()
+            .ok_or_else(ApiError::forbidden)
+    }
+}
+
+/// The administrator's proof, taken before the body is read: a caller without it is refused
+/// with 403 whatever it sent.
+pub struct AsAdmin(pub Admin);
+
+impl FromRequestParts<AppState> for AsAdmin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        Ok(Self(
+            Caller::from_request_parts(parts, state)
+                .await?
+                .admin()
+                .await?,
+        ))
+    }
+}
+
+/// The proof of oversight (administrators and auditors), taken before the body is read.
+pub struct AsOverseer(pub Overseer);
+
+impl FromRequestParts<AppState> for AsOverseer {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        Ok(Self(
+            Caller::from_request_parts(parts, state)
+                .await?
+                .overseer()
+                .await?,
+        ))
     }
 }
 

@@ -14,7 +14,7 @@ pub fn user_object(account: &Account) -> UserObject {
         username: user.username.clone(),
         display_name: user.display_name.clone(),
         email: user.email.clone(),
-        admin: account.is_admin,
+        admin: account.is_admin(),
         technical: user.technical,
         locked: user.locked,
         active_until: user.active_until,
@@ -45,5 +45,7 @@ pub async fn me(caller: Caller) -> ApiResult<Json<MeResponse>> {
                 .collect(),
             expires_at: token.expires_at,
         },
+        groups: grant.account().groups.clone(),
+        rights: grant.account().rights.iter().cloned().collect(),
     }))
 }

@@ -6,6 +6,7 @@ mod dto;
 mod endpoints;
 mod error;
 mod extract;
+mod groups;
 mod leaks;
 mod me;
 mod records;
@@ -56,6 +57,21 @@ pub fn router() -> Router<AppState> {
             post(admin::revoke_issued_before),
         )
         .route("/api/v1/admin/audit", get(admin::audit_log))
+        .route(
+            "/api/v1/admin/groups",
+            get(groups::list).post(groups::create),
+        )
+        .route(
+            "/api/v1/admin/groups/{id}",
+            get(groups::get)
+                .patch(groups::update)
+                .delete(groups::delete),
+        )
+        .route("/api/v1/admin/groups/{id}/members", get(groups::members))
+        .route(
+            "/api/v1/admin/groups/{id}/members/{user_id}",
+            put(groups::add_member).delete(groups::remove_member),
+        )
         .route(
             "/api/v1/admin/tokens",
             get(admin::list_tokens).post(admin::create_token),

@@ -236,7 +236,7 @@ pub async fn introspect(
         active: true,
         sub: Some(owner.user.username.clone()),
         exp,
-        scope: Some(tokens::effective_scopes(&token.scopes, owner.is_admin).to_list()),
+        scope: Some(tokens::effective_scopes(&token.scopes, &owner.rights).to_list()),
         token_type: Some("Bearer".into()),
         id: Some(token.id),
         number: Some(number(token.id)),

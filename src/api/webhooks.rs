@@ -8,7 +8,7 @@ use axum::{
 use super::dto::Page;
 use super::endpoints::id;
 use super::error::ApiResult;
-use super::extract::{cursor_id, ApiJson, ApiQuery, Caller, Id};
+use super::extract::{cursor_id, ApiJson, ApiQuery, AsAdmin, AsOverseer, Id};
 use app::model::webhook::{CreatedWebhook, DeliveryView, WebhookDraft, WebhookEvent, WebhookView};
 use app::server::service::webhooks;
 use app::server::state::AppState;
@@ -22,11 +22,10 @@ use utoipa::{IntoParams, ToSchema};
 #[tracing::instrument(skip_all)]
 pub async fn list(
     State(state): State<AppState>,
-    caller: Caller,
+    AsOverseer(overseer): AsOverseer,
 ) -> ApiResult<Json<Page<WebhookView>>> {
-    let admin = caller.admin().await?;
     Ok(Json(Page {
-        items: webhooks::list(&state.db, &admin).await?,
+        items: webhooks::list(&state.db, &overseer).await?,
         next_cursor: None,
     }))
 }
@@ -79,10 +78,9 @@ impl From<NewWebhook> for WebhookDraft {
 #[tracing::instrument(skip_all)]
 pub async fn create(
     State(state): State<AppState>,
-    caller: Caller,
+    AsAdmin(admin): AsAdmin,
     ApiJson(body): ApiJson<NewWebhook>,
 ) -> ApiResult<(StatusCode, Json<CreatedWebhook>)> {
-    let admin = caller.admin().await?;
     let created =
         webhooks::create(&state.db, &state.auth, &state.webhooks, &admin, body.into()).await?;
     Ok((StatusCode::CREATED, Json(created)))
@@ -96,11 +94,10 @@ pub async fn create(
 #[tracing::instrument(skip_all)]
 pub async fn update(
     State(state): State<AppState>,
-    caller: Caller,
+    AsAdmin(admin): AsAdmin,
     Id(id): Id,
     ApiJson(body): ApiJson<WebhookDraft>,
 ) -> ApiResult<Json<WebhookView>> {
-    let admin = caller.admin().await?;
     let view = webhooks::update(&state.db, &state.auth, &state.webhooks, &admin, id, body).await?;
     Ok(Json(view))
 }
@@ -113,10 +110,9 @@ pub async fn update(
 #[tracing::instrument(skip_all)]
 pub async fn delete(
     State(state): State<AppState>,
-    caller: Caller,
+    AsAdmin(admin): AsAdmin,
     Id(id): Id,
 ) -> ApiResult<StatusCode> {
-    let admin = caller.admin().await?;
     webhooks::delete(&state.db, &state.auth, &admin, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -130,14 +126,13 @@ pub async fn delete(
 #[tracing::instrument(skip_all)]
 pub async fn deliveries(
     State(state): State<AppState>,
-    caller: Caller,
+    AsOverseer(overseer): AsOverseer,
     Id(id): Id,
     ApiQuery(params): ApiQuery<LogParams>,
 ) -> ApiResult<Json<Page<DeliveryView>>> {
-    let admin = caller.admin().await?;
     let after = cursor_id(params.cursor.as_deref())?;
     let limit = params.limit.unwrap_or(webhooks::LOG_LIMIT);
-    let (items, next) = webhooks::deliveries(&state.db, &admin, id, after, limit).await?;
+    let (items, next) = webhooks::deliveries(&state.db, &overseer, id, after, limit).await?;
     Ok(Json(Page {
         items,
         next_cursor: next.map(|id| id.to_string()),
@@ -154,10 +149,9 @@ pub async fn deliveries(
 #[tracing::instrument(skip_all)]
 pub async fn redeliver(
     State(state): State<AppState>,
-    caller: Caller,
+    AsAdmin(admin): AsAdmin,
     Path((webhook, delivery)): Path<(String, String)>,
 ) -> ApiResult<(StatusCode, Json<DeliveryView>)> {
-    let admin = caller.admin().await?;
     let view = webhooks::redeliver(
         &state.db,
         &state.auth,

@@ -112,7 +112,7 @@ async fn bootstrap_creates_admin_once(backend: Backend) {
         .await
         .unwrap()
         .unwrap();
-    assert!(accounts::is_admin(&conn, admin.id).await.unwrap());
+    assert!(is_admin(&conn, admin.id).await);
     assert!(
         accounts::bootstrap_admin(&conn, &AuthCache::default(), None)
             .await
@@ -135,7 +135,7 @@ async fn a_user_box_suggests_the_first_matching_users_only(backend: Backend) {
         let db = app.db.clone();
         let admin = admin.clone();
         async move {
-            accounts::suggest(&db, &admin, text, accounts::Suggesting::Anyone)
+            accounts::suggest(&db, &(&admin).into(), text, accounts::Suggesting::Anyone)
                 .await
                 .unwrap()
                 .into_iter()
@@ -151,7 +151,13 @@ async fn a_user_box_suggests_the_first_matching_users_only(backend: Backend) {
     assert_eq!(suggested("%").await, Vec::<String>::new());
     assert_eq!(suggested("ops_").await, Vec::<String>::new());
     assert!(matches!(
-        accounts::suggest(&app.db, &admin, "ops\u{0}", accounts::Suggesting::Anyone).await,
+        accounts::suggest(
+            &app.db,
+            &(&admin).into(),
+            "ops\u{0}",
+            accounts::Suggesting::Anyone
+        )
+        .await,
         Err(ServiceError::Validation { field: "text", .. })
     ));
 
@@ -180,7 +186,7 @@ async fn a_user_box_suggests_the_first_matching_users_only(backend: Backend) {
         async move {
             accounts::suggest(
                 &db,
-                &admin,
+                &(&admin).into(),
                 "ops-",
                 accounts::Suggesting::TokenOwners { technical_only },
             )

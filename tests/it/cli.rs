@@ -75,7 +75,7 @@ async fn the_cli_migrates_and_creates_users_from_standard_input(backend: Backend
         .unwrap()
         .expect("judy exists");
     assert!(judy.technical);
-    assert!(!accounts::is_admin(&conn, judy.id).await.unwrap());
+    assert!(!is_admin(&conn, judy.id).await);
     assert!(accounts::find_by_username(&conn, "kim")
         .await
         .unwrap()

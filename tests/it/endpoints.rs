@@ -579,13 +579,13 @@ async fn every_call_is_logged_and_the_viewer_filters_by_token(backend: Backend) 
     let proof = app.admin().await;
     let today = chrono::Utc::now() - chrono::Duration::hours(1);
     assert_eq!(
-        traffic::refused_since(&app.db, &proof, today)
+        traffic::refused_since(&app.db, &(&proof).into(), today)
             .await
             .unwrap(),
         vec![(orders, 2)]
     );
     let tomorrow = chrono::Utc::now() + chrono::Duration::days(1);
-    assert!(traffic::refused_since(&app.db, &proof, tomorrow)
+    assert!(traffic::refused_since(&app.db, &(&proof).into(), tomorrow)
         .await
         .unwrap()
         .is_empty());
@@ -594,10 +594,16 @@ async fn every_call_is_logged_and_the_viewer_filters_by_token(backend: Backend) 
     let mut seen = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
-        let (page, next) =
-            traffic::requests_page(&app.db, &proof, orders, &all, 1, cursor.as_deref())
-                .await
-                .unwrap();
+        let (page, next) = traffic::requests_page(
+            &app.db,
+            &(&proof).into(),
+            orders,
+            &all,
+            1,
+            cursor.as_deref(),
+        )
+        .await
+        .unwrap();
         seen.extend(page.into_iter().map(|r| r.id));
         match next {
             Some(next) => cursor = Some(next),
@@ -610,7 +616,15 @@ async fn every_call_is_logged_and_the_viewer_filters_by_token(backend: Backend) 
     sorted.sort_unstable_by(|a, b| b.cmp(a));
     assert_eq!(sorted, expected);
     assert_eq!(seen.len(), 4);
-    let bad = traffic::requests_page(&app.db, &proof, orders, &all, 1, Some("yesterday")).await;
+    let bad = traffic::requests_page(
+        &app.db,
+        &(&proof).into(),
+        orders,
+        &all,
+        1,
+        Some("yesterday"),
+    )
+    .await;
     assert!(bad.is_err());
     app.stop().await;
 }

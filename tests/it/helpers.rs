@@ -278,8 +278,7 @@ impl TestApp {
             .await
             .unwrap()
             .expect("user");
-        let is_admin = accounts::is_admin(&self.db, user.id).await.unwrap();
-        Grant::operator(accounts::Account { user, is_admin })
+        Grant::operator(accounts::account_of(&self.db, user).await.unwrap())
     }
 
     /// A client of the administrators' REST API, with a fresh `admin` token.
@@ -288,6 +287,12 @@ impl TestApp {
             app: self,
             token: self.issue("admin", &["admin"]).await.secret,
         }
+    }
+
+    /// The bootstrap administrator's proof of oversight, for reads a test makes through the
+    /// services.
+    pub async fn overseer(&self) -> app::server::authz::Overseer {
+        (&self.admin().await).into()
     }
 
     /// The bootstrap administrator's proof, for changes a test makes through the services.
@@ -638,4 +643,13 @@ impl AdminClient<'_> {
         let path = format!("/api/v1/admin/endpoints/{endpoint}/assignments/{token}");
         self.ok(Method::PUT, &path, Some(body)).await;
     }
+}
+
+/// Whether `user_id` holds `admin` now, through any group.
+pub async fn is_admin(db: &impl sea_orm::ConnectionTrait, user_id: i64) -> bool {
+    app::server::service::groups::standing_of(db, user_id)
+        .await
+        .unwrap()
+        .rights
+        .is_admin()
 }

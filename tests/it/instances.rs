@@ -69,6 +69,14 @@ async fn changes_on_one_instance_are_refused_on_the_other(backend: Backend) {
     let svc = a.user_id("svc").await;
     let ada = a.user_id("ada").await;
     let ada_token = a.issue("ada", &["admin"]).await.secret;
+    a.create_user("audrey", false).await;
+    let audrey = a.user_id("audrey").await;
+    let auditors = a.get_json("/api/v1/admin/groups", &root).await["items"][1]["id"]
+        .as_i64()
+        .unwrap();
+    let auditor = format!("/api/v1/admin/groups/{auditors}/members/{audrey}");
+    assert_eq!(call(&a, Method::PUT, &auditor, &root, None).await, 204);
+    let audrey_token = a.issue("audrey", &["audit:read"]).await.secret;
     let me = "/api/v1/me";
     let mut by_kind: Vec<(&str, Vec<Duration>)> = Vec::new();
     let mut record = |kind, took| match by_kind.iter_mut().find(|(k, _)| *k == kind) {
@@ -118,6 +126,15 @@ async fn changes_on_one_instance_are_refused_on_the_other(backend: Backend) {
         let promoted = Some(json!({"admin": true}));
         assert_eq!(call(&a, Method::PATCH, &path, &root, promoted).await, 200);
 
+        // Leave a group: an auditor's token loses the administrators' reads.
+        until(&b, users, &audrey_token, 403, 200).await;
+        assert_eq!(call(&a, Method::DELETE, &auditor, &root, None).await, 204);
+        record(
+            "leave group",
+            until(&b, users, &audrey_token, 200, 403).await,
+        );
+        assert_eq!(call(&a, Method::PUT, &auditor, &root, None).await, 204);
+
         // Switch the API tokens feature off, then on again.
         let token = a.issue("svc", &["profile:read"]).await;
         until(&b, me, &token.secret, 401, 200).await;
@@ -140,7 +157,7 @@ async fn changes_on_one_instance_are_refused_on_the_other(backend: Backend) {
     }
 
     let mut all: Vec<Duration> = by_kind.iter().flat_map(|(_, t)| t.clone()).collect();
-    assert_eq!(all.len(), 6 * ROUNDS);
+    assert_eq!(all.len(), 7 * ROUNDS);
     eprintln!("propagation A -> B on {backend:?}, {} changes:", all.len());
     for (kind, times) in &mut by_kind {
         let (median, worst) = summary(times);

@@ -391,7 +391,8 @@ async fn idle_tokens_are_flagged_listed_and_revoked_by_the_policy(backend: Backe
     // (the expired one stays expired rather than revoked).
     let today = Utc::now().date_naive();
     // What Settings shows before saving a policy: the same tokens the sweep takes.
-    let preview = |days| tokens::count_revocable_idle(&app.db, &admin, days, today);
+    let overseer = app.overseer().await;
+    let preview = |days| tokens::count_revocable_idle(&app.db, &overseer, days, today);
     assert_eq!(preview(60).await.unwrap(), 1);
     assert_eq!(preview(35).await.unwrap(), 2);
     assert_eq!(preview(0).await.unwrap(), 0);

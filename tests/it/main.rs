@@ -13,6 +13,7 @@ mod cli;
 mod endpoints;
 mod expiry;
 mod front_door;
+mod groups;
 mod health;
 mod import;
 mod input;

@@ -21,6 +21,63 @@ async fn migrations_go_up_down_and_up_again(backend: Backend) {
 }
 
 on_both_backends!(tokens_made_before_issued_at_count_from_their_creation);
+on_both_backends!(administrators_keep_their_power_through_the_groups_migration);
+
+/// Migration 25 on a database made before it, with two administrators and a user: both
+/// administrators hold `admin` afterwards (their tokens keep working), the user holds
+/// nothing, and Auditors exists; down and up again changes none of it.
+async fn administrators_keep_their_power_through_the_groups_migration(backend: Backend) {
+    use app::server::entity::group;
+    use sea_orm::{EntityTrait, QueryOrder};
+
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(&db).await;
+    app.create_user("ada", true).await;
+    app.create_user("bob", false).await;
+    let ids = [
+        app.user_id("admin").await,
+        app.user_id("ada").await,
+        app.user_id("bob").await,
+    ];
+    let token = app.issue("ada", &["admin"]).await.secret;
+    app.stop().await;
+    let conn = db.connect().await;
+    for _ in 0..2 {
+        Migrator::down(&conn, Some(1)).await.expect("down to 24");
+        let names: Vec<String> = sea_orm::ConnectionTrait::query_all_raw(
+            &conn,
+            sea_orm::Statement::from_string(conn.get_database_backend(), "SELECT name FROM groups"),
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.try_get::<String>("", "name").unwrap())
+        .collect();
+        assert_eq!(names, ["Administrators"], "as before migration 25");
+        Migrator::up(&conn, None).await.expect("up");
+        let mut held = Vec::new();
+        for id in ids {
+            held.push(is_admin(&conn, id).await);
+        }
+        assert_eq!(held, [true, true, false]);
+        let groups = group::Entity::find()
+            .order_by_asc(group::Column::Id)
+            .all(&conn)
+            .await
+            .unwrap();
+        let builtin: Vec<(&str, bool)> = groups
+            .iter()
+            .map(|g| (g.name.as_str(), g.builtin))
+            .collect();
+        assert_eq!(builtin, [("Administrators", true), ("Auditors", true)]);
+    }
+    let app = TestApp::spawn(&db).await;
+    let (status, answer) = app
+        .call(reqwest::Method::GET, "/api/v1/admin/users", &token, None)
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    app.stop().await;
+}
 
 /// Migration 12 on a database with tokens: each gets `issued_at` = its `created_at`, so a
 /// cut-off between two old tokens' creations revokes exactly the older one.

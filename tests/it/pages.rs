@@ -7,17 +7,19 @@ on_both_backends!(
     an_administrator_sees_the_administration_menu,
 );
 
-const PAGES: [&str; 10] = [
+const PAGES: [&str; 12] = [
     "/",
     "/me",
     "/me/tokens",
     "/admin/tokens",
     "/admin/users",
+    "/admin/groups",
     "/admin/endpoints",
     "/admin/endpoint-tokens",
     "/admin/audit",
     "/admin/settings",
     "/admin/users/1",
+    "/admin/groups/1",
 ];
 
 async fn an_anonymous_visitor_is_sent_to_sign_in_with_the_page_to_return_to(backend: Backend) {
@@ -113,6 +115,7 @@ async fn an_administrator_sees_the_administration_menu(backend: Backend) {
         for item in [
             "Tokens",
             "Users",
+            "Groups",
             "Endpoints",
             "Endpoint tokens",
             "Audit log",

@@ -10,6 +10,8 @@ pub struct SessionUser {
     pub username: String,
     pub display_name: String,
     pub is_admin: bool,
+    /// Reads what administrators read (administrators and auditors).
+    pub may_audit: bool,
 }
 
 /// Where to go after signing in: only a path on this site, never another origin. Browsers
@@ -33,9 +35,10 @@ pub fn safe_next(next: Option<&str>) -> String {
 pub async fn current_user() -> Result<Option<SessionUser>, AppError> {
     let account = super::context::account().await?;
     Ok(account.map(|a| SessionUser {
+        is_admin: a.is_admin(),
+        may_audit: a.rights.may_audit(),
         username: a.user.username,
         display_name: a.user.display_name,
-        is_admin: a.is_admin,
     }))
 }
 

@@ -3,7 +3,7 @@ use leptos::prelude::*;
 use tower_sessions::Session;
 
 use crate::error::AppError;
-use crate::server::authz::{Admin, Grant};
+use crate::server::authz::{Admin, Grant, Overseer};
 use crate::server::client_ip::ClientIp;
 use crate::server::service::sessions;
 use crate::server::{account::Account, audit_log as audit, session, state::AppState};
@@ -91,6 +91,16 @@ pub async fn require_admin() -> Result<Admin, AppError> {
     let grant = require_grant().await?;
     match grant.admin() {
         Some(admin) => Ok(admin),
+        None => Err(refuse(AppError::Forbidden, Some(grant.account())).await),
+    }
+}
+
+/// Proof that the signed-in caller reads what administrators read (administrators and
+/// auditors), or 401/403.
+pub async fn require_overseer() -> Result<Overseer, AppError> {
+    let grant = require_grant().await?;
+    match grant.overseer() {
+        Some(overseer) => Ok(overseer),
         None => Err(refuse(AppError::Forbidden, Some(grant.account())).await),
     }
 }

@@ -4,20 +4,18 @@ use leptos::prelude::*;
 use crate::error::AppError;
 pub use crate::model::dashboard::{Dashboard, Refusals};
 
-/// The dashboard for an administrator; nothing for anyone else (whose home page has none), so
+/// The dashboard for an administrator or auditor; nothing for anyone else (whose home page has none), so
 /// the page asks without first waiting to know who is signed in.
 #[server(prefix = "/sfn", endpoint = "dashboard")]
 pub async fn load_dashboard() -> Result<Option<Dashboard>, AppError> {
     use crate::model::audit::AuditQuery;
     use crate::model::token::{StatusFilter, TokenSort};
-    use crate::server::authz::Reach;
     use crate::server::service::{audit, endpoints, start_of_day, tokens, traffic};
     let grant = super::context::require_grant().await?;
-    let Some(admin) = grant.admin() else {
+    let Some(overseer) = grant.overseer() else {
         return Ok(None);
     };
     let state = super::context::state()?;
-    let reach = Reach::Any(&admin);
     let by_status = |status| tokens::TokenQuery {
         status: Some(status),
         ..Default::default()
@@ -27,13 +25,13 @@ pub async fn load_dashboard() -> Result<Option<Dashboard>, AppError> {
         if status != StatusFilter::NotEffective {
             counts.push((
                 status,
-                tokens::count(&state.db, reach, by_status(status)).await?,
+                tokens::count(&state.db, &overseer, by_status(status)).await?,
             ));
         }
     }
     let expiring = tokens::list(
         &state.db,
-        reach,
+        &overseer,
         tokens::TokenQuery {
             limit: Some(10),
             sort: TokenSort::Expires,
@@ -42,10 +40,10 @@ pub async fn load_dashboard() -> Result<Option<Dashboard>, AppError> {
     )
     .await?
     .items;
-    let (recent, _) = audit::list(&state.db, &admin, &AuditQuery::default(), 5).await?;
+    let (recent, _) = audit::list(&state.db, &overseer, &AuditQuery::default(), 5).await?;
     let midnight = start_of_day(chrono::Utc::now().date_naive());
-    let names = endpoints::list(&state.db, &admin).await?;
-    let refused_today = traffic::refused_since(&state.db, &admin, midnight)
+    let names = endpoints::list(&state.db, &overseer).await?;
+    let refused_today = traffic::refused_since(&state.db, &overseer, midnight)
         .await?
         .into_iter()
         .filter_map(|(endpoint_id, calls)| {

@@ -13,17 +13,17 @@ use crate::error::AppError;
 #[server(prefix = "/sfn", endpoint = "list_endpoints")]
 pub async fn list_endpoints() -> Result<Vec<EndpointView>, AppError> {
     use crate::server::service::endpoints;
-    let admin = super::context::require_admin().await?;
+    let overseer = super::context::require_overseer().await?;
     let state = super::context::state()?;
-    Ok(endpoints::list(&state.db, &admin).await?)
+    Ok(endpoints::list(&state.db, &overseer).await?)
 }
 
 #[server(prefix = "/sfn", endpoint = "get_endpoint")]
 pub async fn get_endpoint(id: i64) -> Result<EndpointView, AppError> {
     use crate::server::service::endpoints;
-    let admin = super::context::require_admin().await?;
+    let overseer = super::context::require_overseer().await?;
     let state = super::context::state()?;
-    Ok(endpoints::get(&state.db, &admin, id).await?)
+    Ok(endpoints::get(&state.db, &overseer, id).await?)
 }
 
 #[server(prefix = "/sfn", endpoint = "create_endpoint", input = Json)]
@@ -78,9 +78,9 @@ pub async fn list_endpoint_tokens(
     include_inactive: bool,
 ) -> Result<Vec<EndpointTokenView>, AppError> {
     use crate::server::service::endpoints;
-    let admin = super::context::require_admin().await?;
+    let overseer = super::context::require_overseer().await?;
     let state = super::context::state()?;
-    Ok(endpoints::list_tokens(&state.db, &admin, include_inactive).await?)
+    Ok(endpoints::list_tokens(&state.db, &overseer, include_inactive).await?)
 }
 
 /// A value for the "Token settings" dialog, kept in the session as a digest until Save.
@@ -133,9 +133,9 @@ pub async fn endpoint_assignments(
     token_id: Option<i64>,
 ) -> Result<Vec<AssignmentView>, AppError> {
     use crate::server::service::endpoints;
-    let admin = super::context::require_admin().await?;
+    let overseer = super::context::require_overseer().await?;
     let state = super::context::state()?;
-    Ok(endpoints::assignments(&state.db, &admin, endpoint_id, token_id).await?)
+    Ok(endpoints::assignments(&state.db, &overseer, endpoint_id, token_id).await?)
 }
 
 /// Saves an assignment; one with nothing assigned is removed.
@@ -162,15 +162,15 @@ pub async fn assign_endpoint_token(
 #[server(prefix = "/sfn", endpoint = "endpoint_traffic", input = Json)]
 pub async fn endpoint_traffic(id: i64, filter: TrafficFilter) -> Result<Traffic, AppError> {
     use crate::server::service::traffic;
-    let admin = super::context::require_admin().await?;
+    let overseer = super::context::require_overseer().await?;
     let state = super::context::state()?;
-    Ok(traffic::traffic(&state.db, &admin, id, filter).await?)
+    Ok(traffic::traffic(&state.db, &overseer, id, filter).await?)
 }
 
 #[server(prefix = "/sfn", endpoint = "endpoint_record")]
 pub async fn endpoint_record(endpoint_id: i64, id: i64) -> Result<RecordView, AppError> {
     use crate::server::service::traffic;
-    let admin = super::context::require_admin().await?;
+    let overseer = super::context::require_overseer().await?;
     let state = super::context::state()?;
-    Ok(traffic::get_record(&state.db, &admin, endpoint_id, id).await?)
+    Ok(traffic::get_record(&state.db, &overseer, endpoint_id, id).await?)
 }

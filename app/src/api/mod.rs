@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod dashboard;
 pub mod endpoints;
+pub mod groups;
 pub mod sessions;
 pub mod settings;
 pub mod tokens;

@@ -9,9 +9,9 @@ pub use crate::model::settings::TokenSettings;
 
 #[server(prefix = "/sfn", endpoint = "get_token_settings")]
 pub async fn get_token_settings() -> Result<TokenSettings, AppError> {
-    let admin = super::context::require_admin().await?;
+    let overseer = super::context::require_overseer().await?;
     let state = super::context::state()?;
-    Ok(crate::server::service::settings::read(&state.db, &admin).await?)
+    Ok(crate::server::service::settings::read(&state.db, &overseer).await?)
 }
 
 #[server(prefix = "/sfn", endpoint = "save_token_settings", input = Json)]
@@ -25,17 +25,17 @@ pub async fn save_token_settings(settings: TokenSettings) -> Result<(), AppError
 #[server(prefix = "/sfn", endpoint = "idle_revocation_preview")]
 pub async fn idle_revocation_preview(days: u32) -> Result<u64, AppError> {
     use crate::server::service::tokens;
-    let admin = super::context::require_admin().await?;
+    let overseer = super::context::require_overseer().await?;
     let state = super::context::state()?;
     let today = chrono::Utc::now().date_naive();
-    Ok(tokens::count_revocable_idle(&state.db, &admin, days, today).await?)
+    Ok(tokens::count_revocable_idle(&state.db, &overseer, days, today).await?)
 }
 
 #[server(prefix = "/sfn", endpoint = "list_audit", input = Json)]
 pub async fn list_audit(filter: AuditFilter) -> Result<AuditList, AppError> {
-    let admin = super::context::require_admin().await?;
+    let overseer = super::context::require_overseer().await?;
     let state = super::context::state()?;
     let (items, next_cursor) =
-        crate::server::service::audit::page(&state.db, &admin, filter).await?;
+        crate::server::service::audit::page(&state.db, &overseer, filter).await?;
     Ok(AuditList { items, next_cursor })
 }

@@ -31,9 +31,9 @@ impl UserRow {
 pub async fn list_users() -> Result<Vec<UserRow>, AppError> {
     use crate::server::service::accounts;
 
-    let admin = super::context::require_admin().await?;
+    let overseer = super::context::require_overseer().await?;
     let state = super::context::state()?;
-    Ok(accounts::list_accounts(&state.db, &admin)
+    Ok(accounts::list_accounts(&state.db, &overseer)
         .await?
         .into_iter()
         .map(row)
@@ -46,10 +46,10 @@ pub async fn list_users() -> Result<Vec<UserRow>, AppError> {
 pub async fn suggest_users(text: String, for_token: bool) -> Result<Vec<UserRow>, AppError> {
     use crate::server::service::accounts;
 
-    let admin = super::context::require_admin().await?;
+    let overseer = super::context::require_overseer().await?;
     let state = super::context::state()?;
     let suggesting = accounts::suggesting(&state.db, for_token).await?;
-    Ok(accounts::suggest(&state.db, &admin, &text, suggesting)
+    Ok(accounts::suggest(&state.db, &overseer, &text, suggesting)
         .await?
         .into_iter()
         .map(row)
@@ -61,10 +61,10 @@ fn row(account: crate::server::service::accounts::Account) -> UserRow {
     use crate::server::service::accounts;
     UserRow {
         unusable: accounts::unusable_reason(&account.user).map(str::to_owned),
+        is_admin: account.is_admin(),
         id: account.user.id,
         username: account.user.username,
         display_name: account.user.display_name,
-        is_admin: account.is_admin,
         technical: account.user.technical,
     }
 }
@@ -82,16 +82,22 @@ pub struct UserForm {
     pub locked: bool,
     /// `YYYY-MM-DD` or empty.
     pub active_until: String,
+    /// The groups they belong to, by name (shown, not edited here).
+    #[serde(default)]
+    pub groups: Vec<String>,
 }
 
 #[server(prefix = "/sfn", endpoint = "get_user")]
 pub async fn get_user(id: i64) -> Result<UserForm, AppError> {
     use crate::server::service::accounts;
-    let admin = super::context::require_admin().await?;
+    let overseer = super::context::require_overseer().await?;
     let state = super::context::state()?;
-    let accounts::Account { user, is_admin } = accounts::account(&state.db, &admin, id).await?;
+    let account = accounts::account(&state.db, &overseer, id).await?;
+    let admin = account.is_admin();
+    let user = account.user;
     Ok(UserForm {
-        admin: is_admin,
+        admin,
+        groups: account.groups,
         username: user.username,
         display_name: user.display_name,
         email: user.email,

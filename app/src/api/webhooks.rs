@@ -7,9 +7,9 @@ use crate::model::webhook::{CreatedWebhook, DeliveryView, WebhookDraft, WebhookV
 
 #[server(prefix = "/sfn", endpoint = "list_webhooks")]
 pub async fn list_webhooks() -> Result<Vec<WebhookView>, AppError> {
-    let admin = super::context::require_admin().await?;
+    let overseer = super::context::require_overseer().await?;
     let state = super::context::state()?;
-    Ok(crate::server::service::webhooks::list(&state.db, &admin).await?)
+    Ok(crate::server::service::webhooks::list(&state.db, &overseer).await?)
 }
 
 #[server(prefix = "/sfn", endpoint = "create_webhook", input = Json)]
@@ -50,11 +50,11 @@ pub async fn delete_webhook(id: i64) -> Result<(), AppError> {
 
 #[server(prefix = "/sfn", endpoint = "webhook_deliveries")]
 pub async fn webhook_deliveries(id: i64) -> Result<Vec<DeliveryView>, AppError> {
-    let admin = super::context::require_admin().await?;
+    let overseer = super::context::require_overseer().await?;
     let state = super::context::state()?;
     let (log, _) = crate::server::service::webhooks::deliveries(
         &state.db,
-        &admin,
+        &overseer,
         id,
         None,
         crate::server::service::webhooks::LOG_LIMIT,

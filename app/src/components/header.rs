@@ -3,13 +3,15 @@ use leptos::prelude::*;
 use super::session::{load_page, CurrentUser};
 use crate::api::auth::SignOut;
 
-const ADMIN_LINKS: [(&str, &str); 6] = [
-    ("/admin/tokens", "Tokens"),
-    ("/admin/users", "Users"),
-    ("/admin/endpoints", "Endpoints"),
-    ("/admin/endpoint-tokens", "Endpoint tokens"),
-    ("/admin/audit", "Audit log"),
-    ("/admin/settings", "Settings"),
+/// The administrators' pages, and whether auditors read them too.
+const ADMIN_LINKS: [(&str, &str, bool); 7] = [
+    ("/admin/tokens", "Tokens", false),
+    ("/admin/users", "Users", false),
+    ("/admin/groups", "Groups", true),
+    ("/admin/endpoints", "Endpoints", false),
+    ("/admin/endpoint-tokens", "Endpoint tokens", false),
+    ("/admin/audit", "Audit log", false),
+    ("/admin/settings", "Settings", false),
 ];
 
 #[component]
@@ -49,15 +51,21 @@ pub fn AppHeader() -> impl IntoView {
                                 on:click=move |_| open.update(|o| *o = !*o)>"Menu"</button>
                             <nav aria-label="Main" class="nav" id="main-nav">
                                 <ul>
-                                    {u.is_admin.then(|| view! {
-                                        <li class="nav-admin">
-                                            <a href="/admin/tokens">"Administration"</a>
-                                            <ul class="subnav">
-                                                {ADMIN_LINKS.iter().map(|&(href, label)| view! {
-                                                    <li><a href=href aria-current=current(href)>{label}</a></li>
-                                                }).collect_view()}
-                                            </ul>
-                                        </li>
+                                    {u.may_audit.then(|| {
+                                        let links: Vec<_> = ADMIN_LINKS
+                                            .iter()
+                                            .filter(|&&(_, _, audited)| u.is_admin || audited)
+                                            .collect();
+                                        view! {
+                                            <li class="nav-admin">
+                                                <a href=links[0].0>"Administration"</a>
+                                                <ul class="subnav">
+                                                    {links.iter().map(|&&(href, label, _)| view! {
+                                                        <li><a href=href aria-current=current(href)>{label}</a></li>
+                                                    }).collect_view()}
+                                                </ul>
+                                            </li>
+                                        }
                                     })}
                                     <li><a href="/me/tokens" aria-current=current("/me")>"My account"</a></li>
                                 </ul>

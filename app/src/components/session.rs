@@ -26,11 +26,34 @@ pub fn load_page(path: &str) {
 /// fail, and the browser could hydrate the page from such a failure.
 #[component]
 pub fn AdminOnly(children: ChildrenFn) -> impl IntoView {
+    view! { <ShownTo who=|u| u.is_admin children/> }
+}
+
+/// Like [`AdminOnly`], for pages auditors read too (without their buttons).
+#[component]
+pub fn OverseerOnly(children: ChildrenFn) -> impl IntoView {
+    view! { <ShownTo who=|u| u.may_audit children/> }
+}
+
+/// Shows `children` (controls that change something) to administrators only: auditors
+/// read the same pages without them.
+#[component]
+pub fn ForAdmins(children: ChildrenFn) -> impl IntoView {
+    let CurrentUser(user) = expect_context();
+    view! {
+        <Suspense>
+            {move || user.get().and_then(|u| u.ok().flatten()).filter(|u| u.is_admin).map(|_| children())}
+        </Suspense>
+    }
+}
+
+#[component]
+fn ShownTo(who: fn(&SessionUser) -> bool, children: ChildrenFn) -> impl IntoView {
     let CurrentUser(user) = expect_context();
     view! {
         <Suspense>
             {move || user.get().map(|user| match user {
-                Ok(Some(u)) if u.is_admin => children().into_any(),
+                Ok(Some(u)) if who(&u) => children().into_any(),
                 _ => view! { <crate::pages::errors::Forbidden/> }.into_any(),
             })}
         </Suspense>

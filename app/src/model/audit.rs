@@ -88,12 +88,18 @@ pub enum Action {
     /// Tessera turned a webhook off after its deliveries failed for a day.
     WebhookDisable,
     WebhookRedeliver,
+    GroupCreate,
+    /// Name, description or rights changed.
+    GroupUpdate,
+    GroupDelete,
+    GroupMemberAdd,
+    GroupMemberRemove,
     /// A request that did not authenticate (401) or was not allowed (403).
     AccessRefused,
 }
 
 impl Action {
-    pub const ALL: [Action; 36] = [
+    pub const ALL: [Action; 41] = [
         Self::SignIn,
         Self::SignInFailed,
         Self::SignInRefused,
@@ -129,6 +135,11 @@ impl Action {
         Self::WebhookDelete,
         Self::WebhookDisable,
         Self::WebhookRedeliver,
+        Self::GroupCreate,
+        Self::GroupUpdate,
+        Self::GroupDelete,
+        Self::GroupMemberAdd,
+        Self::GroupMemberRemove,
         Self::AccessRefused,
     ];
 
@@ -174,6 +185,11 @@ impl Action {
             Self::WebhookDelete => "Webhook deleted",
             Self::WebhookDisable => "Webhook turned off after failures",
             Self::WebhookRedeliver => "Webhook delivery sent again",
+            Self::GroupCreate => "Group created",
+            Self::GroupUpdate => "Group changed",
+            Self::GroupDelete => "Group deleted",
+            Self::GroupMemberAdd => "Member added to a group",
+            Self::GroupMemberRemove => "Member removed from a group",
             Self::AccessRefused => "API call refused",
         }
     }
@@ -215,6 +231,11 @@ impl Action {
             Self::WebhookDelete => "webhook.delete",
             Self::WebhookDisable => "webhook.disable",
             Self::WebhookRedeliver => "webhook.redeliver",
+            Self::GroupCreate => "group.create",
+            Self::GroupUpdate => "group.update",
+            Self::GroupDelete => "group.delete",
+            Self::GroupMemberAdd => "group.member_add",
+            Self::GroupMemberRemove => "group.member_remove",
             Self::AccessRefused => "auth.refused",
         }
     }

@@ -3,6 +3,8 @@
 pub mod audit;
 pub mod dashboard;
 pub mod endpoint;
+pub mod group;
+pub mod rights;
 pub mod scope;
 pub mod session;
 pub mod settings;

@@ -16,17 +16,30 @@ pub enum Scope {
     /// For gateways; granted only by administrators.
     #[serde(rename = "tokens:introspect")]
     TokensIntrospect,
+    /// Read endpoint records, where the owner holds `endpoint:get` on the endpoint.
+    #[serde(rename = "records:read")]
+    RecordsRead,
+    /// Write and delete endpoint records, where the owner holds `endpoint:post` or
+    /// `endpoint:delete` on the endpoint.
+    #[serde(rename = "records:write")]
+    RecordsWrite,
+    /// Read what administrators read, for an owner who holds `audit:read`.
+    #[serde(rename = "audit:read")]
+    AuditRead,
     #[serde(rename = "admin")]
     Admin,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 6] = [
+    pub const ALL: [Scope; 9] = [
         Scope::ProfileRead,
         Scope::TokensRead,
         Scope::TokensWrite,
         Scope::TokensRotate,
         Scope::TokensIntrospect,
+        Scope::RecordsRead,
+        Scope::RecordsWrite,
+        Scope::AuditRead,
         Scope::Admin,
     ];
 
@@ -37,6 +50,9 @@ impl Scope {
             Self::TokensWrite => "tokens:write",
             Self::TokensRotate => "tokens:rotate",
             Self::TokensIntrospect => "tokens:introspect",
+            Self::RecordsRead => "records:read",
+            Self::RecordsWrite => "records:write",
+            Self::AuditRead => "audit:read",
             Self::Admin => "admin",
         }
     }
@@ -55,18 +71,21 @@ impl Scope {
                 "Rotate this token itself (POST /api/v1/tokens/self/rotate), nothing else."
             }
             Self::TokensIntrospect => "Check other tokens, for gateways (administrators grant it).",
+            Self::RecordsRead => "Read the records of endpoints the owner may read.",
+            Self::RecordsWrite => "Write and delete records where the owner may.",
+            Self::AuditRead => "Read what administrators read, for auditors; change nothing.",
             Self::Admin => "Everything an administrator may do through the API.",
         }
     }
 
-    fn bit(self) -> u8 {
+    fn bit(self) -> u16 {
         1 << (self as u8)
     }
 }
 
 /// A set of scopes, in the order of [`Scope::ALL`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct Scopes(u8);
+pub struct Scopes(u16);
 
 impl Scopes {
     pub const NONE: Scopes = Scopes(0);
@@ -127,6 +146,6 @@ mod tests {
         assert!(narrow.is_subset(wide));
         assert!(!wide.is_subset(narrow));
         assert_eq!(wide.to_list(), "tokens:write admin");
-        assert_eq!(Scopes::all().without(Scope::Admin).iter().count(), 5);
+        assert_eq!(Scopes::all().without(Scope::Admin).iter().count(), 8);
     }
 }

@@ -14,7 +14,7 @@ use leptos::prelude::*;
 use leptos_router::LazyRoute;
 
 use crate::pages::{
-    account, audit, endpoint_tokens, endpoints, home, settings, token, tokens, users,
+    account, audit, endpoint_tokens, endpoints, groups, home, settings, token, tokens, users,
 };
 
 /// A route type per page (what the router's `Lazy` takes); the pages of one group are drawn
@@ -107,6 +107,8 @@ console_pages!(other_pages {
     MySessions => account::MySessionsPage,
     Users => users::UsersPage,
     User => users::UserPage,
+    Groups => groups::GroupsPage,
+    Group => groups::GroupPage,
     Endpoints => endpoints::EndpointsPage,
     Endpoint => endpoints::EndpointPage,
     EndpointTokens => endpoint_tokens::EndpointTokensPage,

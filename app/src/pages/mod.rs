@@ -3,6 +3,7 @@ pub mod audit;
 pub mod endpoint_tokens;
 pub mod endpoints;
 pub mod errors;
+pub mod groups;
 pub mod home;
 pub mod lazy;
 pub mod login;

@@ -224,10 +224,20 @@ pub fn UserPage() -> impl IntoView {
                     {move || Suspend::new(async move {
                         user.await.ok().map(|form| {
                             let locked = form.locked;
+                            let groups = form.groups.clone();
                             view! {
                                 <UserFields creating=false initial=form.clone() on_save=move |form| async move {
                                     update_user(id, form).await
                                 }/>
+                                <section class="section" aria-labelledby="groups-heading">
+                                    <h2 id="groups-heading">"Groups"</h2>
+                                    {if groups.is_empty() {
+                                        view! { <p class="empty">"Not in any group: they manage only their own tokens."</p> }.into_any()
+                                    } else {
+                                        view! { <ul>{groups.into_iter().map(|g| view! { <li>{g}</li> }).collect_view()}</ul> }.into_any()
+                                    }}
+                                    <p><a href="/admin/groups">"Manage groups"</a></p>
+                                </section>
                                 <LockButton id form locked/>
                             }
                         })

@@ -1,9 +1,19 @@
-//! Who a signed-in user or a token's owner is: the user and whether they administer.
+//! Who a signed-in user or a token's owner is: the user, their groups and the rights those
+//! give.
 use super::entity::user;
+use crate::model::rights::Rights;
 
-/// A user together with what they may do.
+/// A user together with what they may do now.
 #[derive(Clone, Debug)]
 pub struct Account {
     pub user: user::Model,
-    pub is_admin: bool,
+    /// The names of their groups, in name order.
+    pub groups: Vec<String>,
+    pub rights: Rights,
+}
+
+impl Account {
+    pub fn is_admin(&self) -> bool {
+        self.rights.is_admin()
+    }
 }

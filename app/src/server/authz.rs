@@ -1,13 +1,15 @@
 //! What a request holds, as types. A [`Grant`] is built only from a verified session, a
 //! verified bearer token or the operator's command line; an [`Admin`] proof only from a
-//! grant that holds `admin`. Services that need an administrator take the proof, services
-//! that act on the caller's or anyone's things take a [`Reach`], so a handler cannot forget
-//! a check or pass a flag it did not earn.
+//! grant that holds `admin`, an [`Overseer`] proof (reading what administrators read) from
+//! one that holds `admin` or `audit:read`. Services that need an administrator take the
+//! proof, services that act on the caller's or anyone's things take a [`Reach`], so a
+//! handler cannot forget a check or pass a flag it did not earn.
 use std::sync::Arc;
 
 use super::account::Account;
 use super::entity::access_token;
 use super::error::{Result, ServiceError};
+use crate::model::rights::Rights;
 use crate::model::scope::{Scope, Scopes};
 use crate::model::token::number;
 
@@ -54,14 +56,12 @@ pub struct Grant {
 
 impl Grant {
     /// A signed-in session: an administrator's holds every scope, anyone else's every scope
-    /// but `admin` and `tokens:introspect` (which administrators grant, for gateways).
+    /// their rights allow but `tokens:introspect` (which administrators grant, for gateways).
     pub(crate) fn session(account: Account) -> Self {
-        let holds = if account.is_admin {
+        let holds = if account.is_admin() {
             Scopes::all()
         } else {
-            Scopes::all()
-                .without(Scope::Admin)
-                .without(Scope::TokensIntrospect)
+            permissions(&account.rights).without(Scope::TokensIntrospect)
         };
         Self {
             account: Arc::new(account),
@@ -98,7 +98,7 @@ impl Grant {
 
     /// The command line acts as `account` with every right `account` has.
     pub fn operator(account: Account) -> Self {
-        let holds = permissions(account.is_admin);
+        let holds = permissions(&account.rights);
         Self {
             account: Arc::new(account),
             carries: holds,
@@ -166,16 +166,29 @@ impl Grant {
     /// The proof of administration, if this request holds `admin` and its account is still
     /// an administrator.
     pub fn admin(&self) -> Option<Admin> {
-        (self.account.is_admin && self.holds.contains(Scope::Admin)).then(|| Admin(self.clone()))
+        (self.account.is_admin() && self.holds.contains(Scope::Admin)).then(|| Admin(self.clone()))
+    }
+
+    /// The proof of oversight, if this request holds `audit:read` (`admin` stands for it)
+    /// and its account still may read what administrators read.
+    pub fn overseer(&self) -> Option<Overseer> {
+        (self.account.rights.may_audit() && self.holds.contains(Scope::AuditRead))
+            .then(|| Overseer(self.clone()))
     }
 }
 
-/// Everything a user may do now; a token never grants more.
-pub fn permissions(is_admin: bool) -> Scopes {
-    if is_admin {
-        Scopes::all()
+/// Every scope a user's rights allow now; a token never grants more. `admin` and
+/// `audit:read` follow the rights of those names; the other scopes anyone may hold (what
+/// `records:*` reach is decided per endpoint by the owner's rights).
+pub fn permissions(rights: &Rights) -> Scopes {
+    if rights.is_admin() {
+        return Scopes::all();
+    }
+    let scopes = Scopes::all().without(Scope::Admin);
+    if rights.may_audit() {
+        scopes
     } else {
-        Scopes::all().without(Scope::Admin)
+        scopes.without(Scope::AuditRead)
     }
 }
 
@@ -194,6 +207,27 @@ impl Admin {
 
     pub fn username(&self) -> &str {
         self.0.username()
+    }
+}
+
+/// Proof that the request may read what administrators read (administrators and auditors).
+/// Only [`Grant::overseer`] makes one, or an [`Admin`] proof.
+#[derive(Clone, Debug)]
+pub struct Overseer(Grant);
+
+impl Overseer {
+    pub fn grant(&self) -> &Grant {
+        &self.0
+    }
+
+    pub fn username(&self) -> &str {
+        self.0.username()
+    }
+}
+
+impl From<&Admin> for Overseer {
+    fn from(admin: &Admin) -> Self {
+        Self(admin.0.clone())
     }
 }
 
@@ -217,22 +251,66 @@ impl<'a> Reach<'a> {
         }
     }
 
+    /// The user a page of someone's things is about (see [`Sight::owner_of`]).
+    pub fn owner_of(self, user_id: Option<i64>) -> Result<i64> {
+        Sight::from(self).owner_of(user_id)
+    }
+
+    /// Whether something owned by `owner_id` is within reach.
+    pub fn covers(self, owner_id: i64) -> bool {
+        Sight::from(self).covers(owner_id)
+    }
+}
+
+/// Whose things a request may read: its own, or (administrators and auditors) anyone's.
+/// Made from a [`Reach`] or an [`Overseer`] proof only.
+#[derive(Clone, Copy, Debug)]
+pub struct Sight<'a> {
+    grant: &'a Grant,
+    anyone: bool,
+}
+
+impl<'a> Sight<'a> {
+    pub fn grant(self) -> &'a Grant {
+        self.grant
+    }
+
+    /// Whether it sees everyone's things.
+    pub fn anyone(self) -> bool {
+        self.anyone
+    }
+
     /// The user a page of someone's things is about: the caller when none is named, or the
-    /// named one within reach. Someone else's, beyond it, is not found (not forbidden: that
+    /// named one within sight. Someone else's, beyond it, is not found (not forbidden: that
     /// would tell the user exists).
     pub fn owner_of(self, user_id: Option<i64>) -> Result<i64> {
         match user_id {
-            None => Ok(self.grant().account().user.id),
+            None => Ok(self.grant.account().user.id),
             Some(id) if self.covers(id) => Ok(id),
             Some(_) => Err(ServiceError::NotFound),
         }
     }
 
-    /// Whether something owned by `owner_id` is within reach.
+    /// Whether something owned by `owner_id` is within sight.
     pub fn covers(self, owner_id: i64) -> bool {
-        match self {
-            Self::Own(grant) => grant.account().user.id == owner_id,
-            Self::Any(_) => true,
+        self.anyone || self.grant.account().user.id == owner_id
+    }
+}
+
+impl<'a> From<Reach<'a>> for Sight<'a> {
+    fn from(reach: Reach<'a>) -> Self {
+        Self {
+            grant: reach.grant(),
+            anyone: matches!(reach, Reach::Any(_)),
+        }
+    }
+}
+
+impl<'a> From<&'a Overseer> for Sight<'a> {
+    fn from(overseer: &'a Overseer) -> Self {
+        Self {
+            grant: overseer.grant(),
+            anyone: true,
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod endpoint_request;
 pub mod endpoint_token;
 pub mod expiry_notice;
 pub mod group;
+pub mod group_right;
 pub mod membership;
 pub mod session;
 pub mod setting;

@@ -1,4 +1,4 @@
-//! Users, groups and the built-in Administrators group.
+//! Users: creation, changes (with the Administrators shortcut), lookups and lists.
 use chrono::{NaiveDate, Utc};
 use rand::{distr::Alphanumeric, RngExt};
 use sea_orm::{
@@ -7,18 +7,18 @@ use sea_orm::{
 };
 use unicode_normalization::UnicodeNormalization;
 
+use super::groups;
 use super::limits::{self, Key};
 use super::{passwords, trimmed_within};
 pub use crate::server::account::Account;
 use crate::server::audit_log::{Action, Event};
-use crate::server::authz::Admin;
+use crate::server::authz::{Admin, Overseer};
 use crate::server::cache::AuthCache;
 use crate::server::change::Change;
-use crate::server::entity::{group, membership, user};
+use crate::server::entity::{membership, user};
 use crate::server::error::{Result, ServiceError};
 use crate::server::session::DbSessionStore;
 
-pub const ADMINISTRATORS: &str = "Administrators";
 pub const USERNAME_MAX_LEN: usize = 64;
 
 /// What is needed to create a user; validated by [`create_user`].
@@ -143,21 +143,14 @@ fn capitalized(field: &str) -> String {
         .unwrap_or_default()
 }
 
-async fn administrators_group(db: &impl ConnectionTrait) -> Result<group::Model> {
-    group::Entity::find()
-        .filter(group::Column::Name.eq(ADMINISTRATORS))
-        .one(db)
-        .await?
-        .ok_or_else(|| ServiceError::Internal("the Administrators group is missing".into()))
-}
-
-#[tracing::instrument(skip_all, fields(user_id = user_id))]
-pub async fn is_admin(db: &impl ConnectionTrait, user_id: i64) -> Result<bool> {
-    let admins = administrators_group(db).await?;
-    Ok(membership::Entity::find_by_id((user_id, admins.id))
-        .one(db)
-        .await?
-        .is_some())
+/// `user` with their groups and the rights those give now.
+pub async fn account_of(db: &impl ConnectionTrait, user: user::Model) -> Result<Account> {
+    let groups::Standing { groups, rights } = groups::standing_of(db, user.id).await?;
+    Ok(Account {
+        user,
+        groups,
+        rights,
+    })
 }
 
 /// Who creates a user: an administrator, or the operator (first start and the command line,
@@ -239,7 +232,7 @@ pub async fn create_user(
     .await
     .map_err(|e| ServiceError::from_db_unique(e, "username", "This username is already taken"))?;
     if new.admin {
-        let admins = administrators_group(txn).await?;
+        let admins = groups::administrators(txn).await?;
         membership::ActiveModel {
             user_id: Set(created.id),
             group_id: Set(admins.id),
@@ -273,8 +266,7 @@ pub async fn find_usable(db: &impl ConnectionTrait, user_id: i64) -> Result<Opti
     if unusable_reason(&user).is_some() {
         return Ok(None);
     }
-    let is_admin = is_admin(db, user.id).await?;
-    Ok(Some(Account { user, is_admin }))
+    Ok(Some(account_of(db, user).await?))
 }
 
 /// Why a user may not act now, if they may not.
@@ -327,28 +319,6 @@ pub struct UserChanges {
     pub locked: Option<bool>,
     /// `Some(None)` clears the date.
     pub active_until: Option<Option<NaiveDate>>,
-}
-
-/// Administrators who may act on day `on`: not locked, within `active_until`.
-async fn usable_admins(db: &impl ConnectionTrait, on: NaiveDate) -> Result<u64> {
-    let admins = administrators_group(db).await?;
-    let member_ids: Vec<i64> = membership::Entity::find()
-        .filter(membership::Column::GroupId.eq(admins.id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| m.user_id)
-        .collect();
-    Ok(user::Entity::find()
-        .filter(user::Column::Id.is_in(member_ids))
-        .filter(user::Column::Locked.eq(false))
-        .filter(
-            sea_orm::Condition::any()
-                .add(user::Column::ActiveUntil.is_null())
-                .add(user::Column::ActiveUntil.gte(on)),
-        )
-        .count(db)
-        .await?)
 }
 
 /// Applies `changes`; whatever affects access (membership, lock, active until) takes effect
@@ -415,7 +385,7 @@ pub async fn update_user(
     active.updated_at = Set(Utc::now());
     let user = active.update(txn).await?;
     if let Some(admin) = changes.admin {
-        let admins = administrators_group(txn).await?;
+        let admins = groups::administrators(txn).await?;
         let member = membership::Entity::find_by_id((user_id, admins.id))
             .one(txn)
             .await?;
@@ -438,15 +408,15 @@ pub async fn update_user(
     }
     // Someone must still administer the instance: today, and after the last day of an
     // administrator given an end date.
-    let is_admin = is_admin(txn, user_id).await?;
+    let account = account_of(txn, user).await?;
     let on = match changes.active_until {
-        Some(Some(until)) if is_admin => until.succ_opt().unwrap_or(until).max(today),
+        Some(Some(until)) if account.is_admin() => until.succ_opt().unwrap_or(until).max(today),
         _ => today,
     };
     let may_remove_admin = changes.admin == Some(false)
         || changes.locked == Some(true)
         || matches!(changes.active_until, Some(Some(_)));
-    if may_remove_admin && usable_admins(txn, on).await? == 0 {
+    if may_remove_admin {
         let field = if changes.admin == Some(false) {
             "admin"
         } else if changes.locked == Some(true) {
@@ -454,12 +424,7 @@ pub async fn update_user(
         } else {
             "active_until"
         };
-        return Err(ServiceError::Conflict {
-            field,
-            message: "At least one active administrator must remain: make someone else an \
-                      administrator first"
-                .into(),
-        });
+        groups::check_an_admin_remains(txn, on, field).await?;
     }
     match changes.locked {
         Some(true) => DbSessionStore::delete_for_user(txn, user_id).await?,
@@ -478,7 +443,22 @@ pub async fn update_user(
         )
         .await?;
     change.commit().await?;
-    Ok(Account { user, is_admin })
+    Ok(account)
+}
+
+/// Adds the user named `username` to group `group_id` (the console's "Add member" box).
+#[tracing::instrument(skip_all, fields(group_id = group_id))]
+pub async fn add_to_group(
+    db: &DatabaseConnection,
+    cache: &AuthCache,
+    admin: &Admin,
+    group_id: i64,
+    username: &str,
+) -> Result<()> {
+    let user = find_by_username(db, username)
+        .await?
+        .ok_or_else(|| ServiceError::validation("username", "No user has this username"))?;
+    groups::add_member(db, cache, admin, group_id, user.id).await
 }
 
 /// The operator's way back in (`tessera user unlock`): clears the lock and the failed
@@ -513,7 +493,10 @@ pub async fn unlock(
 
 /// Every user with their Administrators membership, ordered by username.
 #[tracing::instrument(skip_all)]
-pub async fn list_accounts(db: &impl ConnectionTrait, _admin: &Admin) -> Result<Vec<Account>> {
+pub async fn list_accounts(
+    db: &impl ConnectionTrait,
+    _overseer: &Overseer,
+) -> Result<Vec<Account>> {
     let users = user::Entity::find()
         .order_by_asc(user::Column::UsernameKey)
         .all(db)
@@ -523,10 +506,9 @@ pub async fn list_accounts(db: &impl ConnectionTrait, _admin: &Admin) -> Result<
 
 /// One user with their Administrators membership, for an administrator.
 #[tracing::instrument(skip_all, fields(id = id))]
-pub async fn account(db: &impl ConnectionTrait, _admin: &Admin, id: i64) -> Result<Account> {
+pub async fn account(db: &impl ConnectionTrait, _overseer: &Overseer, id: i64) -> Result<Account> {
     let user = find_by_id(db, id).await?.ok_or(ServiceError::NotFound)?;
-    let is_admin = is_admin(db, id).await?;
-    Ok(Account { user, is_admin })
+    account_of(db, user).await
 }
 
 /// How many users a "User" box suggests at most.
@@ -560,7 +542,7 @@ pub async fn suggesting(db: &impl ConnectionTrait, for_token: bool) -> Result<Su
 #[tracing::instrument(skip_all)]
 pub async fn suggest(
     db: &impl ConnectionTrait,
-    _admin: &Admin,
+    _overseer: &Overseer,
     text: &str,
     suggesting: Suggesting,
 ) -> Result<Vec<Account>> {
@@ -592,19 +574,18 @@ pub async fn suggest(
 }
 
 async fn with_roles(db: &impl ConnectionTrait, users: Vec<user::Model>) -> Result<Vec<Account>> {
-    let admins = administrators_group(db).await?;
-    let admin_ids: std::collections::HashSet<i64> = membership::Entity::find()
-        .filter(membership::Column::GroupId.eq(admins.id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| m.user_id)
-        .collect();
+    let ids: Vec<i64> = users.iter().map(|u| u.id).collect();
+    let mut standings = groups::standing_of_users(db, &ids).await?;
     Ok(users
         .into_iter()
-        .map(|user| Account {
-            is_admin: admin_ids.contains(&user.id),
-            user,
+        .map(|user| {
+            let groups::Standing { groups, rights } =
+                standings.remove(&user.id).unwrap_or_default();
+            Account {
+                user,
+                groups,
+                rights,
+            }
         })
         .collect())
 }
@@ -615,7 +596,7 @@ pub const PAGE_LIMIT_MAX: u64 = 200;
 #[tracing::instrument(skip_all)]
 pub async fn list_accounts_page(
     db: &impl ConnectionTrait,
-    _admin: &Admin,
+    _overseer: &Overseer,
     after: Option<i64>,
     limit: Option<u64>,
 ) -> Result<(Vec<Account>, Option<i64>)> {

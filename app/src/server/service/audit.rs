@@ -8,7 +8,7 @@ use sea_orm::{
 
 use super::{start_of_day, without_control};
 use crate::model::audit::{AuditFilter, AuditQuery, AuditRow};
-use crate::server::authz::Admin;
+use crate::server::authz::Overseer;
 use crate::server::entity::audit_event;
 use crate::server::error::Result;
 
@@ -22,7 +22,7 @@ pub const PAGE_EVENTS: u64 = 50;
 #[tracing::instrument(skip_all)]
 pub async fn list(
     db: &impl ConnectionTrait,
-    _admin: &Admin,
+    _overseer: &Overseer,
     query: &AuditQuery,
     limit: u64,
 ) -> Result<(Vec<AuditRow>, Option<i64>)> {
@@ -33,7 +33,7 @@ pub async fn list(
 #[tracing::instrument(skip_all)]
 pub async fn page(
     db: &impl ConnectionTrait,
-    admin: &Admin,
+    overseer: &Overseer,
     filter: AuditFilter,
 ) -> Result<(Vec<AuditRow>, Option<i64>)> {
     let query = AuditQuery {
@@ -44,7 +44,7 @@ pub async fn page(
         to: filter.to.and_then(|day| day.succ_opt()).map(start_of_day),
         cursor: filter.cursor,
     };
-    list(db, admin, &query, PAGE_EVENTS).await
+    list(db, overseer, &query, PAGE_EVENTS).await
 }
 
 /// The events `query` finds, for whoever the caller has shown may see them (an

@@ -87,8 +87,7 @@ pub async fn sign_in(
         },
     )
     .await?;
-    let is_admin = accounts::is_admin(db, user.id).await?;
-    Ok(Account { user, is_admin })
+    accounts::account_of(db, user).await
 }
 
 /// Reserves one guess for the username `key` and one failure of the client's budget, before

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod auth;
 pub mod endpoints;
 pub mod expiry;
+pub mod groups;
 pub mod leaks;
 pub mod limits;
 pub mod mail;

@@ -5,7 +5,7 @@ use sea_orm::{sea_query::OnConflict, ConnectionTrait, DatabaseConnection, Entity
 pub use crate::model::settings::TokenSettings;
 
 use crate::server::audit_log::{Action, Event};
-use crate::server::authz::Admin;
+use crate::server::authz::{Admin, Overseer};
 use crate::server::cache::AuthCache;
 use crate::server::change::Change;
 use crate::server::entity::setting;
@@ -118,7 +118,7 @@ async fn put(db: &impl ConnectionTrait, key: &str, value: String) -> Result<()> 
 
 /// The settings, for the administrators' settings page and API.
 #[tracing::instrument(skip_all)]
-pub async fn read(db: &impl ConnectionTrait, _admin: &Admin) -> Result<TokenSettings> {
+pub async fn read(db: &impl ConnectionTrait, _overseer: &Overseer) -> Result<TokenSettings> {
     load(db).await
 }
 

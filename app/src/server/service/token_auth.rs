@@ -14,6 +14,7 @@ use sea_orm::{
 use subtle::ConstantTimeEq;
 
 use super::accounts::{self, Account};
+use super::groups;
 use super::limits::{self, Key};
 use super::passwords;
 use super::settings::{self, TokenSettings};
@@ -132,8 +133,7 @@ async fn owner(verifier: Verifier<'_>, id: i64) -> Result<Arc<Account>> {
     let user = accounts::find_by_id(db, id)
         .await?
         .ok_or(failed(AuthFailure::InvalidToken))?;
-    let is_admin = accounts::is_admin(db, id).await?;
-    Ok(auth.put_owner(stamp, Account { user, is_admin }))
+    Ok(auth.put_owner(stamp, accounts::account_of(db, user).await?))
 }
 
 async fn check_second_factor(
@@ -232,7 +232,7 @@ async fn verify(verifier: Verifier<'_>, credentials: &Credentials<'_>) -> Result
         None => None,
     };
     verifier.usage.record(token.id, credentials.ip, which);
-    let scopes = tokens::effective_scopes(&token.scopes, owner.is_admin);
+    let scopes = tokens::effective_scopes(&token.scopes, &owner.rights);
     let ip = credentials.ip.map(|ip| ip.to_string());
     Ok(Verified {
         grant: Grant::verified_token(owner, token, scopes, which).from_ip(ip),
@@ -434,8 +434,8 @@ async fn still_holds(grant: &Grant, db: &impl ConnectionTrait) -> Result<()> {
         return Err(failed(AuthFailure::OwnerLocked));
     }
     if grant.holds().contains(Scope::Admin)
-        && grant.account().is_admin
-        && !accounts::is_admin(db, owner.id).await?
+        && grant.account().is_admin()
+        && !groups::standing_of(db, owner.id).await?.rights.is_admin()
     {
         return Err(ServiceError::Forbidden);
     }

@@ -8,7 +8,7 @@ use super::endpoint_tokens::find_token;
 use super::{find, AuthType};
 use crate::model::endpoint::{Assignment, AssignmentView};
 use crate::server::audit_log::{Action, Event};
-use crate::server::authz::Admin;
+use crate::server::authz::{Admin, Overseer};
 use crate::server::cache::AuthCache;
 use crate::server::change::Change;
 use crate::server::entity::{endpoint, endpoint_assignment, endpoint_token};
@@ -149,7 +149,7 @@ async fn remove_assignment(
 #[tracing::instrument(skip_all)]
 pub async fn assignments(
     db: &impl ConnectionTrait,
-    _admin: &Admin,
+    _overseer: &Overseer,
     endpoint_id: Option<i64>,
     token_id: Option<i64>,
 ) -> Result<Vec<AssignmentView>> {

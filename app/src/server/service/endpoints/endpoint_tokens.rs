@@ -12,7 +12,7 @@ use super::{DESCRIPTION_MAX, NAME_MAX};
 use crate::model::endpoint::{EndpointTokenForm, EndpointTokenView, IssuedEndpointToken};
 use crate::model::token::IpPolicy;
 use crate::server::audit_log::{Action, Event};
-use crate::server::authz::Admin;
+use crate::server::authz::{Admin, Overseer};
 use crate::server::cache::AuthCache;
 use crate::server::change::Change;
 use crate::server::drafts::{self, draw, DraftedSecret};
@@ -126,7 +126,7 @@ async fn insert_token(
 #[tracing::instrument(skip_all)]
 pub async fn list_tokens(
     db: &impl ConnectionTrait,
-    _admin: &Admin,
+    _overseer: &Overseer,
     include_inactive: bool,
 ) -> Result<Vec<EndpointTokenView>> {
     let mut select = endpoint_token::Entity::find()

@@ -19,7 +19,7 @@ use super::tokens::{overlap_until, running_overlap};
 use super::{required_within, trimmed_within};
 use crate::model::endpoint::{EndpointView, PrimaryView};
 use crate::server::audit_log::{Action, Event};
-use crate::server::authz::Admin;
+use crate::server::authz::{Admin, Overseer};
 use crate::server::cache::AuthCache;
 use crate::server::change::Change;
 use crate::server::entity::{endpoint, endpoint_assignment, endpoint_primary};
@@ -135,14 +135,14 @@ pub(super) async fn find(db: &impl ConnectionTrait, id: i64) -> Result<endpoint:
 
 /// Administrators only, as every read and change here: the proof is the permission.
 #[tracing::instrument(skip_all, fields(id = id))]
-pub async fn get(db: &impl ConnectionTrait, _admin: &Admin, id: i64) -> Result<EndpointView> {
+pub async fn get(db: &impl ConnectionTrait, _overseer: &Overseer, id: i64) -> Result<EndpointView> {
     let endpoint = find(db, id).await?;
     let primaries = primaries_of(db, id).await?;
     Ok(endpoint_view(endpoint, primaries))
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn list(db: &impl ConnectionTrait, _admin: &Admin) -> Result<Vec<EndpointView>> {
+pub async fn list(db: &impl ConnectionTrait, _overseer: &Overseer) -> Result<Vec<EndpointView>> {
     let endpoints = endpoint::Entity::find()
         .order_by_asc(endpoint::Column::Name)
         .order_by_asc(endpoint::Column::Id)
@@ -293,7 +293,7 @@ pub async fn create(
         )
         .await?;
     change.commit().await?;
-    get(db, admin, endpoint.id).await
+    get(db, &admin.into(), endpoint.id).await
 }
 
 #[tracing::instrument(skip_all, fields(id = id))]
@@ -346,7 +346,7 @@ pub async fn update(
         )
         .await?;
     change.commit().await?;
-    get(db, admin, id).await
+    get(db, &admin.into(), id).await
 }
 
 /// "Generate <METHOD> token": a new value for an existing primary; the old one stops at once

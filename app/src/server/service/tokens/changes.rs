@@ -7,7 +7,7 @@ use sea_orm::{
     EntityTrait, NotSet, QueryFilter, Set, UpdateMany,
 };
 
-use super::super::accounts::{self, Account};
+use super::super::accounts;
 use super::super::{passwords, required_within, settings, trimmed_within};
 use super::allowlist;
 use super::import::ImportedSecret;
@@ -20,7 +20,7 @@ use crate::model::token::{
     may_be_issued_a_token, number, IpPolicy, IssuedToken, TokenEdit, TokenView,
 };
 use crate::server::audit_log::{self, Action, Event};
-use crate::server::authz::{Admin, Grant, Reach, Secret, Via};
+use crate::server::authz::{Admin, Grant, Reach, Secret, Sight, Via};
 use crate::server::cache::AuthCache;
 use crate::server::change::Change;
 use crate::server::entity::{access_token, token_usage_day, user};
@@ -111,8 +111,7 @@ pub async fn create(
             let user = accounts::find_by_username(db, username)
                 .await?
                 .ok_or_else(|| ServiceError::validation("user", "No user has this username"))?;
-            let is_admin = accounts::is_admin(db, user.id).await?;
-            (admin.grant(), Account { user, is_admin })
+            (admin.grant(), accounts::account_of(db, user).await?)
         }
     };
     let actor = grant.username();
@@ -138,7 +137,7 @@ pub async fn create(
     )?;
     let scopes = parse_scopes(&new.scopes)?;
     refuse_escalation(db, cache, grant, scopes, Act::Give, &owner.user.username).await?;
-    check_owner_may_hold(scopes, owner.is_admin)?;
+    check_owner_may_hold(scopes, &owner.rights)?;
     let expires_at = outlived_by(
         grant,
         new.expires,
@@ -240,11 +239,11 @@ pub async fn create(
     ))
 }
 
-/// The token and its owner if `reach` covers it; anyone else gets NotFound, so ids of
+/// The token and its owner if `sight` covers it; anyone else gets NotFound, so ids of
 /// other users' tokens reveal nothing.
 pub(super) async fn find_visible(
     db: &impl ConnectionTrait,
-    reach: Reach<'_>,
+    sight: Sight<'_>,
     id: i64,
 ) -> Result<(access_token::Model, user::Model)> {
     access_token::Entity::find_by_id(id)
@@ -252,7 +251,7 @@ pub(super) async fn find_visible(
         .one(db)
         .await?
         .and_then(|(t, o)| o.map(|o| (t, o)))
-        .filter(|(_, owner)| reach.covers(owner.id))
+        .filter(|(_, owner)| sight.covers(owner.id))
         .ok_or(ServiceError::NotFound)
 }
 
@@ -263,7 +262,7 @@ async fn find_touchable(
     reach: Reach<'_>,
     id: i64,
 ) -> Result<(access_token::Model, user::Model)> {
-    let (token, owner) = find_visible(db, reach, id).await?;
+    let (token, owner) = find_visible(db, reach.into(), id).await?;
     refuse_escalation(
         db,
         cache,
@@ -399,7 +398,7 @@ pub async fn update(
             .await?;
         change.commit().await?;
     }
-    let (token, owner) = find_visible(db, reach, id).await?;
+    let (token, owner) = find_visible(db, reach.into(), id).await?;
     let policy = settings::load(db).await?;
     Ok(view(&token, &owner, &policy, Utc::now().date_naive()))
 }
@@ -451,11 +450,7 @@ pub async fn create_by_operator(
         .ok_or_else(|| {
             ServiceError::validation("user", format!("no user has the username {username}"))
         })?;
-    let is_admin = accounts::is_admin(db, owner.id).await?;
-    let grant = Grant::operator(Account {
-        user: owner,
-        is_admin,
-    });
+    let grant = Grant::operator(accounts::account_of(db, owner).await?);
     let expires = match expires_in_days {
         None => Expiry::Default,
         Some(0) => Expiry::Never,
@@ -610,7 +605,7 @@ pub async fn regenerate(
         )
         .await?;
     change.commit().await?;
-    let (token, owner) = find_visible(db, reach, id).await?;
+    let (token, owner) = find_visible(db, reach.into(), id).await?;
     let policy = settings::load(db).await?;
     Ok(IssuedToken::new(
         view(&token, &owner, &policy, Utc::now().date_naive()),

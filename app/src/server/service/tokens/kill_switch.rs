@@ -12,7 +12,7 @@ use super::super::accounts;
 use super::super::settings::{self, TokenSettings};
 use super::listing::unused_since;
 use crate::server::audit_log::{Action, Event};
-use crate::server::authz::Admin;
+use crate::server::authz::{Admin, Overseer};
 use crate::server::cache::AuthCache;
 use crate::server::change::Change;
 use crate::server::entity::access_token;
@@ -127,7 +127,7 @@ fn revocable_idle(since: DateTime<Utc>, today: NaiveDate) -> Condition {
 #[tracing::instrument(skip_all)]
 pub async fn count_revocable_idle(
     db: &DatabaseConnection,
-    _admin: &Admin,
+    _overseer: &Overseer,
     days: u32,
     today: NaiveDate,
 ) -> Result<u64> {

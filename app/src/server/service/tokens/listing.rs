@@ -14,7 +14,7 @@ use crate::model::audit::AuditQuery;
 use crate::model::token::{
     number, parse_number, DayCount, StatusFilter, TokenDetail, TokenSort, TokenView, USAGE_DAYS,
 };
-use crate::server::authz::Reach;
+use crate::server::authz::Sight;
 use crate::server::entity::{access_token, token_usage_day, user};
 use crate::server::error::{Result, ServiceError};
 
@@ -390,14 +390,14 @@ fn trimmed(text: Option<&str>) -> Option<&str> {
     text.map(str::trim).filter(|t| !t.is_empty())
 }
 
-/// The owner restriction `reach` imposes on any query.
-fn within(reach: Reach<'_>, query: TokenQuery) -> TokenQuery {
-    match reach {
-        Reach::Own(grant) => TokenQuery {
-            owner_id: Some(grant.account().user.id),
-            ..query
-        },
-        Reach::Any(_) => query,
+/// The owner restriction `sight` imposes on any query.
+fn within(sight: Sight<'_>, query: TokenQuery) -> TokenQuery {
+    if sight.anyone() {
+        return query;
+    }
+    TokenQuery {
+        owner_id: Some(sight.grant().account().user.id),
+        ..query
     }
 }
 
@@ -406,10 +406,10 @@ fn within(reach: Reach<'_>, query: TokenQuery) -> TokenQuery {
 #[tracing::instrument(skip_all)]
 pub async fn list(
     db: &DatabaseConnection,
-    reach: Reach<'_>,
+    sight: impl Into<Sight<'_>>,
     query: TokenQuery,
 ) -> Result<TokenPage> {
-    let query = within(reach, query);
+    let query = within(sight.into(), query);
     let policy = settings::load(db).await?;
     let today = Utc::now().date_naive();
     let limit = query.limit.unwrap_or(50).clamp(1, LIST_LIMIT_MAX);
@@ -459,8 +459,12 @@ pub async fn list(
 
 /// How many tokens the query's filters match in all (its cursor and limit aside).
 #[tracing::instrument(skip_all)]
-pub async fn count(db: &DatabaseConnection, reach: Reach<'_>, query: TokenQuery) -> Result<u64> {
-    counted(db, reach, query, None).await
+pub async fn count(
+    db: &DatabaseConnection,
+    sight: impl Into<Sight<'_>>,
+    query: TokenQuery,
+) -> Result<u64> {
+    counted(db, sight.into(), query, None).await
 }
 
 /// Like [`count`], but stops at `max` + 1: enough to say "more than `max`" without reading
@@ -468,20 +472,20 @@ pub async fn count(db: &DatabaseConnection, reach: Reach<'_>, query: TokenQuery)
 #[tracing::instrument(skip_all)]
 pub async fn count_up_to(
     db: &DatabaseConnection,
-    reach: Reach<'_>,
+    sight: impl Into<Sight<'_>>,
     query: TokenQuery,
     max: u64,
 ) -> Result<u64> {
-    counted(db, reach, query, Some(max + 1)).await
+    counted(db, sight.into(), query, Some(max + 1)).await
 }
 
 async fn counted(
     db: &DatabaseConnection,
-    reach: Reach<'_>,
+    sight: Sight<'_>,
     query: TokenQuery,
     max: Option<u64>,
 ) -> Result<u64> {
-    let query = within(reach, query);
+    let query = within(sight, query);
     let policy = settings::load(db).await?;
     let Some(matches) = matching(db, &query, &policy, Utc::now().date_naive()).await? else {
         return Ok(0);
@@ -501,10 +505,15 @@ async fn counted(
 /// How many of its audit events a token's page shows.
 const TOKEN_EVENTS: u64 = 20;
 
-/// One token with its history, for its page, if `reach` covers it.
+/// One token with its history, for its page, if `sight` covers it.
 #[tracing::instrument(skip_all, fields(id = id))]
-pub async fn detail(db: &DatabaseConnection, reach: Reach<'_>, id: i64) -> Result<TokenDetail> {
-    let (token, owner) = find_visible(db, reach, id).await?;
+pub async fn detail(
+    db: &DatabaseConnection,
+    sight: impl Into<Sight<'_>>,
+    id: i64,
+) -> Result<TokenDetail> {
+    let sight = sight.into();
+    let (token, owner) = find_visible(db, sight, id).await?;
     let issuer = match token.issuer_id {
         Some(issuer) if issuer == owner.id => Some(owner.username.clone()),
         Some(issuer) => user::Entity::find_by_id(issuer)
@@ -519,9 +528,9 @@ pub async fn detail(db: &DatabaseConnection, reach: Reach<'_>, id: i64) -> Resul
         ..AuditQuery::default()
     };
     let (mut events, _) = audit::events(db, &about, TOKEN_EVENTS).await?;
-    if let Reach::Own(grant) = reach {
+    if !sight.anyone() {
         // An owner sees what was done to their token, but not from where others did it.
-        let me = grant.username();
+        let me = sight.grant().username();
         for event in &mut events {
             if event.actor.as_deref() != Some(me) {
                 event.ip = None;
@@ -543,14 +552,14 @@ pub async fn detail(db: &DatabaseConnection, reach: Reach<'_>, id: i64) -> Resul
     })
 }
 
-/// A token's calls on each of the [`USAGE_DAYS`] days up to `today`, if `reach` covers it.
+/// A token's calls on each of the [`USAGE_DAYS`] days up to `today`, if `sight` covers it.
 #[tracing::instrument(skip_all, fields(id = id))]
 pub async fn requests_per_day(
     db: &DatabaseConnection,
-    reach: Reach<'_>,
+    sight: impl Into<Sight<'_>>,
     id: i64,
 ) -> Result<Vec<DayCount>> {
-    let (token, _) = find_visible(db, reach, id).await?;
+    let (token, _) = find_visible(db, sight.into(), id).await?;
     calls_per_day(db, token.id, Utc::now().date_naive()).await
 }
 
@@ -581,10 +590,14 @@ async fn calls_per_day(
         .collect())
 }
 
-/// One token, if `reach` covers it.
+/// One token, if `sight` covers it.
 #[tracing::instrument(skip_all, fields(id = id))]
-pub async fn get(db: &DatabaseConnection, reach: Reach<'_>, id: i64) -> Result<TokenView> {
-    let (token, owner) = find_visible(db, reach, id).await?;
+pub async fn get(
+    db: &DatabaseConnection,
+    sight: impl Into<Sight<'_>>,
+    id: i64,
+) -> Result<TokenView> {
+    let (token, owner) = find_visible(db, sight.into(), id).await?;
     Ok(view(
         &token,
         &owner,

@@ -5,6 +5,7 @@ use sea_orm::{ColumnTrait, Condition, ConnectionTrait};
 
 use super::super::settings::{self, TokenSettings};
 use super::allowlist;
+use crate::model::rights::Rights;
 use crate::model::scope::{Scope, Scopes};
 use crate::model::token::{
     number, IpPolicy, Reason, TokenState, TokenView, GRACE_SECONDS_MAX, SCOPE_USE_DAYS,
@@ -20,8 +21,8 @@ pub const DESCRIPTION_MAX: usize = 1000;
 pub const IDENTIFIER_MAX: usize = 200;
 
 /// The token's scopes ∩ the owner's permissions now.
-pub fn effective_scopes(token_scopes: &str, owner_is_admin: bool) -> Scopes {
-    Scopes::parse_list(token_scopes).intersection(authz::permissions(owner_is_admin))
+pub fn effective_scopes(token_scopes: &str, owner: &Rights) -> Scopes {
+    Scopes::parse_list(token_scopes).intersection(authz::permissions(owner))
 }
 
 /// The scopes a request asks for, known and without repeats, or a message naming the first
@@ -73,12 +74,19 @@ pub fn escalation(grant: &Grant, scopes: Scopes, act: Act) -> Option<&'static st
     }
 }
 
-/// An `admin` token needs an owner in Administrators.
-pub fn check_owner_may_hold(scopes: Scopes, owner_is_admin: bool) -> Result<()> {
-    if scopes.contains(Scope::Admin) && !owner_is_admin {
+/// An `admin` token needs an owner who holds `admin`, an `audit:read` token one who may
+/// read what administrators read.
+pub fn check_owner_may_hold(scopes: Scopes, owner: &Rights) -> Result<()> {
+    if scopes.contains(Scope::Admin) && !owner.is_admin() {
         return Err(ServiceError::validation(
             "scopes",
             "The scope \"admin\" needs an owner in Administrators",
+        ));
+    }
+    if scopes.contains(Scope::AuditRead) && !owner.may_audit() {
+        return Err(ServiceError::validation(
+            "scopes",
+            "The scope \"audit:read\" needs an owner in Auditors or Administrators",
         ));
     }
     Ok(())
@@ -296,13 +304,20 @@ mod tests {
 
     #[test]
     fn effective_scopes_never_exceed_the_owner() {
+        use crate::model::rights::{Right, RightKind};
+        let holding = |kind| [Right::plain(kind)].into_iter().collect::<Rights>();
+        let scopes = "admin audit:read tokens:read";
         assert_eq!(
-            effective_scopes("admin tokens:read", false).to_list(),
+            effective_scopes(scopes, &Rights::default()).to_list(),
             "tokens:read"
         );
         assert_eq!(
-            effective_scopes("admin tokens:read", true).to_list(),
-            "tokens:read admin"
+            effective_scopes(scopes, &holding(RightKind::AuditRead)).to_list(),
+            "tokens:read audit:read"
+        );
+        assert_eq!(
+            effective_scopes(scopes, &holding(RightKind::Admin)).to_list(),
+            "tokens:read audit:read admin"
         );
     }
 

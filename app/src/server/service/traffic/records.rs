@@ -8,7 +8,7 @@ use sea_orm::{
 };
 
 use crate::model::endpoint::RecordView;
-use crate::server::authz::Admin;
+use crate::server::authz::Overseer;
 use crate::server::entity::{endpoint_record, endpoint_request};
 use crate::server::error::{Result, ServiceError};
 use crate::server::record_writer::{RecordWriter, Stored};
@@ -139,7 +139,7 @@ pub async fn record_data_piece(
 #[tracing::instrument(skip_all, fields(id = id, endpoint_id = endpoint_id))]
 pub async fn get_record(
     db: &impl ConnectionTrait,
-    _admin: &Admin,
+    _overseer: &Overseer,
     endpoint_id: i64,
     id: i64,
 ) -> Result<RecordView> {

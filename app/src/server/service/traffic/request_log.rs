@@ -7,7 +7,7 @@ use sea_orm::{
 };
 
 use crate::model::endpoint::RequestView;
-use crate::server::authz::Admin;
+use crate::server::authz::Overseer;
 use crate::server::entity::endpoint_request;
 use crate::server::error::{Result, ServiceError};
 
@@ -27,12 +27,12 @@ pub const REQUESTS_MAX: u64 = 5000;
 #[tracing::instrument(skip_all, fields(endpoint_id = endpoint_id))]
 pub async fn requests(
     db: &impl ConnectionTrait,
-    admin: &Admin,
+    overseer: &Overseer,
     endpoint_id: i64,
     filter: &RequestFilter,
 ) -> Result<Vec<RequestView>> {
     Ok(
-        requests_page(db, admin, endpoint_id, filter, REQUESTS_MAX, None)
+        requests_page(db, overseer, endpoint_id, filter, REQUESTS_MAX, None)
             .await?
             .0,
     )
@@ -43,7 +43,7 @@ pub async fn requests(
 #[tracing::instrument(skip_all, fields(endpoint_id = endpoint_id))]
 pub async fn requests_page(
     db: &impl ConnectionTrait,
-    _admin: &Admin,
+    _overseer: &Overseer,
     endpoint_id: i64,
     filter: &RequestFilter,
     limit: u64,
@@ -110,7 +110,7 @@ pub async fn requests_page(
 #[tracing::instrument(skip_all)]
 pub async fn refused_since(
     db: &impl ConnectionTrait,
-    _admin: &Admin,
+    _overseer: &Overseer,
     since: DateTime<Utc>,
 ) -> Result<Vec<(i64, u64)>> {
     let rows: Vec<(i64, i64)> = endpoint_request::Entity::find()
@@ -135,7 +135,7 @@ pub async fn refused_since(
 #[tracing::instrument(skip_all, fields(endpoint_id = endpoint_id))]
 pub async fn senders(
     db: &impl ConnectionTrait,
-    _admin: &Admin,
+    _overseer: &Overseer,
     endpoint_id: i64,
 ) -> Result<Vec<String>> {
     let mut labels: Vec<String> = endpoint_request::Entity::find()

@@ -6,7 +6,7 @@ use sea_orm::ConnectionTrait;
 use super::super::{endpoints, optional_date, start_of_day};
 use super::{calls_per_sender, requests, requests_page, senders, RequestFilter};
 use crate::model::endpoint::{Traffic, TrafficFilter, TrafficRange};
-use crate::server::authz::Admin;
+use crate::server::authz::Overseer;
 use crate::server::error::Result;
 
 /// Calls on one page of the data viewer.
@@ -19,11 +19,11 @@ pub const CHART_BUCKETS: usize = 24;
 #[tracing::instrument(skip_all, fields(id = id))]
 pub async fn traffic(
     db: &impl ConnectionTrait,
-    admin: &Admin,
+    overseer: &Overseer,
     id: i64,
     filter: TrafficFilter,
 ) -> Result<Traffic> {
-    let endpoint = endpoints::get(db, admin, id).await?;
+    let endpoint = endpoints::get(db, overseer, id).await?;
     let (from, to) = match filter.range {
         // Whole days, `to` included.
         TrafficRange::Custom => (
@@ -41,10 +41,10 @@ pub async fn traffic(
     };
     let cursor = filter.cursor.as_deref();
     let (calls, next_cursor) =
-        requests_page(db, admin, endpoint.id, &query, CALLS_PER_PAGE, cursor).await?;
-    let charted = requests(db, admin, endpoint.id, &query).await?;
+        requests_page(db, overseer, endpoint.id, &query, CALLS_PER_PAGE, cursor).await?;
+    let charted = requests(db, overseer, endpoint.id, &query).await?;
     Ok(Traffic {
-        senders: senders(db, admin, endpoint.id).await?,
+        senders: senders(db, overseer, endpoint.id).await?,
         chart: calls_per_sender(&charted, CHART_BUCKETS),
         requests: calls,
         next_cursor,

@@ -16,7 +16,7 @@ use crate::model::webhook::{
     WebhookView,
 };
 use crate::server::audit_log::{Action, Event};
-use crate::server::authz::Admin;
+use crate::server::authz::{Admin, Overseer};
 use crate::server::cache::AuthCache;
 use crate::server::change::Change;
 use crate::server::entity::{webhook, webhook_attempt, webhook_delivery};
@@ -91,7 +91,7 @@ async fn find(db: &impl ConnectionTrait, id: i64) -> Result<webhook::Model> {
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn list(db: &DatabaseConnection, _admin: &Admin) -> Result<Vec<WebhookView>> {
+pub async fn list(db: &DatabaseConnection, _overseer: &Overseer) -> Result<Vec<WebhookView>> {
     Ok(webhook::Entity::find()
         .order_by_asc(webhook::Column::Id)
         .all(db)
@@ -249,7 +249,7 @@ fn delivery_view(
 #[tracing::instrument(skip_all, fields(id = id))]
 pub async fn deliveries(
     db: &DatabaseConnection,
-    _admin: &Admin,
+    _overseer: &Overseer,
     id: i64,
     after: Option<i64>,
     limit: u64,
