@@ -19,6 +19,7 @@ use app::api::endpoints::RecordView;
 use app::server::endpoint_access::EndpointAccess;
 use app::server::error::ServiceError;
 use app::server::requests::{Call, Sender};
+use app::server::service::token_auth::Credentials;
 use app::server::service::{endpoints::Method, traffic};
 use app::server::state::AppState;
 use std::sync::Arc;
@@ -47,19 +48,16 @@ async fn open(
     let access = traffic::endpoint_access(&state.db, &state.auth, path)
         .await
         .map_err(|e| (None, ApiError::from(e)))?;
-    let authorization = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    let (sender, verdict) = traffic::authorize(
-        &state.db,
-        &state.auth,
-        &access,
-        method,
-        authorization,
-        Some(ip),
-    )
-    .await
-    .map_err(|e| (None, ApiError::from(e)))?;
+    let named = |name| headers.get(name).and_then(|v| v.to_str().ok());
+    let credentials = Credentials {
+        authorization: named(header::AUTHORIZATION.as_str()),
+        identifier: named("x-token-identifier"),
+        pass_code: named("x-token-pass-code"),
+        ip: Some(ip),
+    };
+    let (sender, verdict) = traffic::authorize(state.verifier(), &access, method, credentials)
+        .await
+        .map_err(|e| (None, ApiError::from(e)))?;
     let gate = Gate { access, sender };
     match verdict {
         Ok(()) => Ok(gate),

@@ -35,4 +35,5 @@ mod token_api;
 mod token_search;
 mod trust;
 mod usage_days;
+mod user_records;
 mod webhooks;

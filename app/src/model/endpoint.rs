@@ -185,7 +185,8 @@ pub struct RequestView {
     pub id: i64,
     pub received_at: DateTime<Utc>,
     pub method: String,
-    /// `POST primary`, an endpoint token's name, `anonymous` or `unknown token`.
+    /// `POST primary`, an endpoint token's name, a user token as `AT-000012 (alice)`,
+    /// `anonymous` or `unknown token`.
     pub token: String,
     pub endpoint_token_id: Option<i64>,
     pub status: u16,

@@ -28,6 +28,11 @@ pub enum Sender {
         name: String,
         previous: bool,
     },
+    /// A user's access token, acting with its owner's rights.
+    UserToken {
+        number: String,
+        owner: String,
+    },
     /// No token, or one that matches nothing.
     Unknown,
 }
@@ -42,6 +47,7 @@ impl Sender {
             Self::EndpointToken { name, previous, .. } => {
                 format!("{name}{}", previous_label(*previous))
             }
+            Self::UserToken { number, owner } => format!("{number} ({owner})"),
             Self::Unknown => "unknown token".into(),
         }
     }

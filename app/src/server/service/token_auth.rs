@@ -250,6 +250,11 @@ pub async fn require(verifier: Verifier<'_>, grant: Grant, scope: Scope) -> Resu
         }
         return Ok(grant);
     }
+    Err(forbid(verifier, &grant).await)
+}
+
+/// 403 for a request that verified but may not do what it asked, audited (aggregated).
+pub async fn forbid(verifier: Verifier<'_>, grant: &Grant) -> ServiceError {
     let refusal = Refusal {
         credential: &grant.via().label(),
         known: true,
@@ -258,7 +263,7 @@ pub async fn require(verifier: Verifier<'_>, grant: Grant, scope: Scope) -> Resu
         reason: "forbidden",
     };
     audit_log::access_refused(verifier.db, &verifier.auth.refusals, refusal, None).await;
-    Err(ServiceError::Forbidden)
+    ServiceError::Forbidden
 }
 
 /// Audits a refused token request under the hint of what it presented, never the text.

@@ -1,13 +1,16 @@
-//! Who may call an endpoint: the matching primary, or an enabled endpoint token with an
-//! enabled assignment for the method, from an allowed address.
-use std::net::IpAddr;
+//! Who may call an endpoint: the matching primary, an enabled endpoint token with an
+//! enabled assignment for the method, from an allowed address, or a user's access token
+//! with `records:read` (GET) or `records:write` (POST, DELETE) whose owner holds the
+//! matching `endpoint:*` right on this endpoint now.
 use std::sync::Arc;
 
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use super::super::endpoints::{AuthType, Method};
-use super::super::token_auth::bearer;
+use super::super::token_auth::{self, bearer, Credentials, Verified, Verifier};
 use super::super::tokens::allowlist;
+use crate::model::scope::Scope;
+use crate::model::token::number;
 use crate::server::audit_log as audit;
 use crate::server::cache::AuthCache;
 use crate::server::endpoint_access::{self, EndpointAccess};
@@ -66,13 +69,15 @@ async fn stranger(db: &DatabaseConnection, digest: &str) -> Result<(Sender, Serv
 /// Decides a call of `method` on `access`: who is calling, and whether they may.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn authorize(
-    db: &DatabaseConnection,
-    cache: &AuthCache,
+    verifier: Verifier<'_>,
     access: &EndpointAccess,
     method: Method,
-    authorization: Option<&str>,
-    ip: Option<IpAddr>,
+    credentials: Credentials<'_>,
 ) -> Result<(Sender, Result<()>)> {
+    let Verifier {
+        db, auth: cache, ..
+    } = verifier;
+    let ip = credentials.ip;
     let endpoint = &access.endpoint;
     let token_needed = endpoint.auth_type == AuthType::Token.as_str();
     if method == Method::Delete && !endpoint.allow_deleting {
@@ -86,13 +91,12 @@ pub async fn authorize(
     if !token_needed {
         return Ok((Sender::Anonymous, Ok(())));
     }
-    let secret = match bearer(authorization) {
+    let secret = match bearer(credentials.authorization) {
         Ok(secret) => secret,
         Err(err) => return Ok((Sender::Unknown, Err(err))),
     };
     if !secrets::is_endpoint_secret(secret) {
-        let invalid = ServiceError::Unauthenticated(AuthFailure::InvalidToken);
-        return Ok((Sender::Unknown, Err(invalid)));
+        return user_token(verifier, &endpoint.path, method, credentials).await;
     }
     let digest = secrets::digest_bytes(secret);
     if let Some((primary, previous)) = access.primary(&digest) {
@@ -148,4 +152,38 @@ pub async fn authorize(
     }
     let (sender, refusal) = stranger(db, &secrets::hex(&digest)).await?;
     Ok((sender, Err(refusal)))
+}
+
+/// A call with something that is not an endpoint secret: a user's access token acts with
+/// its scopes within its owner's rights now (the token service decides and audits whether
+/// it authenticates; this decides whether it may call this endpoint).
+async fn user_token(
+    verifier: Verifier<'_>,
+    path: &str,
+    method: Method,
+    credentials: Credentials<'_>,
+) -> Result<(Sender, Result<()>)> {
+    let Verified { grant, .. } = match token_auth::authenticate(verifier, credentials).await {
+        Ok(verified) => verified,
+        Err(refusal) => return Ok((Sender::Unknown, Err(refusal))),
+    };
+    let Some(token) = grant.presented_token() else {
+        return Ok((Sender::Unknown, Err(ServiceError::Forbidden)));
+    };
+    let sender = Sender::UserToken {
+        number: number(token.id),
+        owner: grant.username().to_owned(),
+    };
+    let scope = match method {
+        Method::Get => Scope::RecordsRead,
+        Method::Post | Method::Delete => Scope::RecordsWrite,
+    };
+    let grant = match token_auth::require(verifier, grant, scope).await {
+        Ok(grant) => grant,
+        Err(refusal) => return Ok((sender, Err(refusal))),
+    };
+    if !grant.account().rights.on_endpoint(method, path) {
+        return Ok((sender, Err(token_auth::forbid(verifier, &grant).await)));
+    }
+    Ok((sender, Ok(())))
 }
