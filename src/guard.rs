@@ -15,7 +15,7 @@ use app::server::{service::sessions, state::AppState};
 
 const PUBLIC_PAGES: [&str; 1] = ["/login"];
 /// Administrators' pages that auditors read too (they show them no button that changes).
-const AUDITED_PAGES: [&str; 1] = ["/admin/groups"];
+const AUDITED_PAGES: [&str; 2] = ["/admin/groups", "/admin/audit"];
 /// leptos_axum registers server functions beside the pages; each checks its caller itself
 /// and answers 401/403 rather than a redirect.
 const SERVER_FN_PREFIX: &str = "/sfn/";

@@ -323,3 +323,29 @@ test("an administrator imports an existing secret: weak ones are named, a strong
   await page.getByRole("button", { name: "+ Token" }).click();
   await expect(create.getByLabel("Existing secret (optional)")).toHaveValue("");
 });
+
+test("an owner suspends a token and resumes it with the same secret", async ({ page, request }) => {
+  const tokens = new TokensPage(page);
+  await tokens.open(ADMIN, "/me/tokens");
+  const name = `pause-${Date.now()}`;
+  const section = await tokens.generate(page, name);
+  const secret = await TokensPage.secretIn(section);
+  const call = () => request.get("/api/v1/me", { headers: { Authorization: `Bearer ${secret}` } });
+  expect((await call()).status()).toBe(200);
+
+  await page.getByRole("link", { name, exact: true }).click();
+  await expect(page).toHaveURL(/\/me\/tokens\/\d+$/);
+  await hydrated(page);
+  await page.getByRole("button", { name: `Suspend ${name}` }).click();
+  await confirmWith(page, "Suspend");
+  const details = page.getByRole("region", { name: "Token details" });
+  await expect(details).toContainText("Suspended by admin");
+  const refused = await call();
+  expect(refused.status()).toBe(401);
+  expect((await refused.json()).error.code).toBe("token_suspended");
+
+  await page.getByRole("button", { name: `Resume ${name}` }).click();
+  await confirmWith(page, "Resume");
+  await expect(details).toContainText("Effective");
+  expect((await call()).status()).toBe(200);
+});

@@ -70,6 +70,10 @@ test("an administrator makes a group of auditors and endpoint readers; its membe
   await expect(auditor.page.getByRole("button", { name: "+ Group" })).toHaveCount(0);
   const response = await auditor.page.goto("/admin/settings");
   expect(response?.status()).toBe(403);
+  await auditor.page.goto("/admin/audit");
+  await hydrated(auditor.page);
+  await expect(auditor.page.getByRole("heading", { level: 1, name: "Audit log" })).toBeVisible();
+  await expect(auditor.page.locator("tbody tr").first()).toBeVisible();
 
   // Removing the member ends it at their next request.
   await members.getByRole("button", { name: `Remove ${member.username}` }).click();

@@ -28,6 +28,7 @@ mod m20261127_000022_previous_digest_indexes;
 mod m20261207_000023_audit_refusal_counts;
 mod m20261207_000024_username_skeleton;
 mod m20261208_000025_groups_and_rights;
+mod m20261208_000026_token_suspension;
 
 pub struct Migrator;
 
@@ -60,6 +61,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000023_audit_refusal_counts::Migration),
             Box::new(m20261207_000024_username_skeleton::Migration),
             Box::new(m20261208_000025_groups_and_rights::Migration),
+            Box::new(m20261208_000026_token_suspension::Migration),
         ]
     }
 }

@@ -2,8 +2,9 @@
 use axum::{extract::State, http::StatusCode, Json};
 
 use super::dto::{
-    AdminCreateTokenRequest, AuditParams, CreateUserRequest, ListParams, Page, RegenerateRequest,
-    RevokeIssuedBeforeRequest, RevokedCount, UpdateUserRequest, UsageDays, UserObject,
+    AdminCreateTokenRequest, AuditParams, CreateUserRequest, KillSwitchRequest, ListParams, Page,
+    RegenerateRequest, RevokeIssuedBeforeRequest, RevokedCount, UpdateUserRequest, UsageDays,
+    UserObject,
 };
 use super::error::ApiResult;
 use super::extract::{cursor_id, ApiJson, ApiQuery, AsAdmin, AsOverseer, Id, OptionalJson};
@@ -93,9 +94,10 @@ pub async fn update_user(
     Ok(Json(user_object(&account)))
 }
 
-/// Kill switch: revokes every token the user owns, at once on every instance.
+/// Kill switch: revokes (or, with `mode: suspend`, suspends) every token the user owns, at
+/// once on every instance.
 #[utoipa::path(post, path = "/api/v1/admin/users/{id}/revoke-tokens",
-    operation_id = "revokeTokensOfUser", tag = "admin",
+    operation_id = "revokeTokensOfUser", tag = "admin", request_body = Option<KillSwitchRequest>,
     responses((status = 200, body = RevokedCount), (status = 404, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
 #[tracing::instrument(skip_all)]
@@ -103,9 +105,12 @@ pub async fn revoke_user_tokens(
     State(state): State<AppState>,
     AsAdmin(admin): AsAdmin,
     Id(id): Id,
+    OptionalJson(body): OptionalJson<KillSwitchRequest>,
 ) -> ApiResult<Json<RevokedCount>> {
-    let revoked = tokens::revoke_all(&state.db, &state.auth, &admin, Sweep::OfUser(id)).await?;
-    Ok(Json(RevokedCount { revoked }))
+    let mode = body.unwrap_or_default().mode;
+    let sweep = Sweep::OfUser(id);
+    let count = tokens::revoke_all(&state.db, &state.auth, &admin, sweep, mode).await?;
+    Ok(Json(RevokedCount::of(mode, count)))
 }
 
 /// Kill switch for the morning after an incident: revokes every access token whose current
@@ -122,8 +127,8 @@ pub async fn revoke_issued_before(
     ApiJson(body): ApiJson<RevokeIssuedBeforeRequest>,
 ) -> ApiResult<Json<RevokedCount>> {
     let sweep = Sweep::IssuedBefore(body.before);
-    let revoked = tokens::revoke_all(&state.db, &state.auth, &admin, sweep).await?;
-    Ok(Json(RevokedCount { revoked }))
+    let count = tokens::revoke_all(&state.db, &state.auth, &admin, sweep, body.mode).await?;
+    Ok(Json(RevokedCount::of(body.mode, count)))
 }
 
 /// Every user's tokens, filtered by user, state and text, in pages.

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use app::model::scope::Scope;
-use app::model::token::{StatusFilter, TokenSort};
+use app::model::token::{KillMode, StatusFilter, TokenSort};
 use app::server::service::tokens::{Expiry, NewToken};
 
 #[derive(Deserialize, ToSchema)]
@@ -219,13 +219,44 @@ pub struct AuditParams {
 pub struct RevokeIssuedBeforeRequest {
     /// Every token whose current secret was issued before this moment is revoked (up to now).
     pub before: DateTime<Utc>,
+    /// `revoke` (the default) or `suspend`.
+    #[serde(default)]
+    pub mode: KillMode,
+}
+
+/// A kill switch's options; the body may be left out.
+#[derive(Default, Deserialize, ToSchema)]
+pub struct KillSwitchRequest {
+    /// `revoke` (the default) or `suspend`.
+    #[serde(default)]
+    pub mode: KillMode,
 }
 
 /// What a kill switch did.
 #[derive(Serialize, ToSchema)]
 pub struct RevokedCount {
-    /// How many tokens it revoked (those already revoked are not counted).
+    /// How many tokens it revoked (those already revoked are not counted); 0 when it
+    /// suspended.
     pub revoked: u64,
+    /// With `mode: suspend`: how many tokens it suspended (those revoked or suspended
+    /// already are not counted).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suspended: Option<u64>,
+}
+
+impl RevokedCount {
+    pub fn of(mode: KillMode, count: u64) -> Self {
+        match mode {
+            KillMode::Revoke => Self {
+                revoked: count,
+                suspended: None,
+            },
+            KillMode::Suspend => Self {
+                revoked: 0,
+                suspended: Some(count),
+            },
+        }
+    }
 }
 
 /// A regeneration's options; the body may be left out.

@@ -92,6 +92,17 @@ async fn changes_on_one_instance_are_refused_on_the_other(backend: Backend) {
         assert_eq!(call(&a, Method::POST, &path, &root, None).await, 204);
         record("revoke", until(&b, me, &token.secret, 200, 401).await);
 
+        // Suspend, then resume for the next round (the same secret).
+        let token = a.issue("svc", &["profile:read"]).await;
+        until(&b, me, &token.secret, 401, 200).await;
+        let path = format!("/api/v1/admin/tokens/{}", token.token.id);
+        let suspend = Some(json!({"suspended_until": "indefinite"}));
+        assert_eq!(call(&a, Method::PATCH, &path, &root, suspend).await, 200);
+        record("suspend", until(&b, me, &token.secret, 200, 401).await);
+        let resume = Some(json!({"suspended_until": null}));
+        assert_eq!(call(&a, Method::PATCH, &path, &root, resume).await, 200);
+        until(&b, me, &token.secret, 401, 200).await;
+
         // Delete.
         let token = a.issue("svc", &["profile:read"]).await;
         until(&b, me, &token.secret, 401, 200).await;
@@ -157,7 +168,7 @@ async fn changes_on_one_instance_are_refused_on_the_other(backend: Backend) {
     }
 
     let mut all: Vec<Duration> = by_kind.iter().flat_map(|(_, t)| t.clone()).collect();
-    assert_eq!(all.len(), 7 * ROUNDS);
+    assert_eq!(all.len(), 8 * ROUNDS);
     eprintln!("propagation A -> B on {backend:?}, {} changes:", all.len());
     for (kind, times) in &mut by_kind {
         let (median, worst) = summary(times);

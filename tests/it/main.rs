@@ -31,6 +31,7 @@ mod scope_use;
 mod sessions;
 mod sign_in;
 mod slow_clients;
+mod suspension;
 mod token_api;
 mod token_search;
 mod trust;

@@ -42,8 +42,12 @@ async fn administrators_keep_their_power_through_the_groups_migration(backend: B
     let token = app.issue("ada", &["admin"]).await.secret;
     app.stop().await;
     let conn = db.connect().await;
+    // Back to before migration 25 and every later one.
+    let later = u32::try_from(Migrator::migrations().len() - 24).unwrap();
     for _ in 0..2 {
-        Migrator::down(&conn, Some(1)).await.expect("down to 24");
+        Migrator::down(&conn, Some(later))
+            .await
+            .expect("down to 24");
         let names: Vec<String> = sea_orm::ConnectionTrait::query_all_raw(
             &conn,
             sea_orm::Statement::from_string(conn.get_database_backend(), "SELECT name FROM groups"),

@@ -86,7 +86,14 @@ pub async fn revoke_user_tokens(user_id: i64) -> Result<u64, AppError> {
     let admin = super::context::require_admin().await?;
     let state = super::context::state()?;
     let sweep = tokens::Sweep::OfUser(user_id);
-    Ok(tokens::revoke_all(&state.db, &state.auth, &admin, sweep).await?)
+    Ok(tokens::revoke_all(
+        &state.db,
+        &state.auth,
+        &admin,
+        sweep,
+        crate::model::token::KillMode::Revoke,
+    )
+    .await?)
 }
 
 /// Kill switch: revokes every token whose secret was issued before `before` (now when
@@ -99,7 +106,14 @@ pub async fn revoke_issued_before(
     let admin = super::context::require_admin().await?;
     let state = super::context::state()?;
     let sweep = tokens::Sweep::IssuedBefore(before.unwrap_or_else(chrono::Utc::now));
-    Ok(tokens::revoke_all(&state.db, &state.auth, &admin, sweep).await?)
+    Ok(tokens::revoke_all(
+        &state.db,
+        &state.auth,
+        &admin,
+        sweep,
+        crate::model::token::KillMode::Revoke,
+    )
+    .await?)
 }
 
 /// The tokens of `user_id` (administrators), or of the caller when `None`.

@@ -10,7 +10,7 @@ const ADMIN_LINKS: [(&str, &str, bool); 7] = [
     ("/admin/groups", "Groups", true),
     ("/admin/endpoints", "Endpoints", false),
     ("/admin/endpoint-tokens", "Endpoint tokens", false),
-    ("/admin/audit", "Audit log", false),
+    ("/admin/audit", "Audit log", true),
     ("/admin/settings", "Settings", false),
 ];
 

@@ -3,6 +3,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use leptos::prelude::*;
 
 use crate::api::tokens::TokenView;
+use crate::model::token::{Reason, SuspendUntil};
 
 /// "3 days ago", "in 5 hours"; the exact UTC time is on hover.
 #[component]
@@ -48,6 +49,7 @@ pub fn days_left(expires_at: Option<NaiveDate>) -> Option<i64> {
 #[component]
 pub fn StatusBadge(token: TokenView) -> impl IntoView {
     let (class, text) = match token.reason {
+        Some(Reason::Suspended) => ("badge warn", suspended_label(&token)),
         Some(reason) => ("badge muted", format!("Not effective ({})", reason.label())),
         None => match days_left(token.expires_at) {
             Some(0) => ("badge warn", "Expires today".to_owned()),
@@ -60,6 +62,20 @@ pub fn StatusBadge(token: TokenView) -> impl IntoView {
         .idle
         .then(|| view! { <span class="badge muted" title="Unused for the policy's idle period">"Idle"</span> });
     view! { <span class=class>{text}</span>{idle} }
+}
+
+/// "Suspended", with until when and by whom.
+fn suspended_label(token: &TokenView) -> String {
+    let until = match token.suspended_until {
+        Some(SuspendUntil::Until(at)) => format!(" until {}", at.format("%Y-%m-%d %H:%M UTC")),
+        _ => String::new(),
+    };
+    let by = token
+        .suspended_by
+        .as_deref()
+        .map(|who| format!(" by {who}"))
+        .unwrap_or_default();
+    format!("Suspended{until}{by}")
 }
 
 /// "Imported" beside the name of a token whose secret an administrator gave.

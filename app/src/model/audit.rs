@@ -59,6 +59,9 @@ pub enum Action {
     /// A call from outside a token's allowlist, accepted because the token only reports.
     TokenIpReported,
     TokenRevoke,
+    /// Suspended by hand or by a kill switch, indefinitely or until a time.
+    TokenSuspend,
+    TokenResume,
     TokenDelete,
     TokenRegenerate,
     /// Every token of one user, at once.
@@ -99,7 +102,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 41] = [
+    pub const ALL: [Action; 43] = [
         Self::SignIn,
         Self::SignInFailed,
         Self::SignInRefused,
@@ -114,6 +117,8 @@ impl Action {
         Self::TokenUpdate,
         Self::TokenIpReported,
         Self::TokenRevoke,
+        Self::TokenSuspend,
+        Self::TokenResume,
         Self::TokenDelete,
         Self::TokenRegenerate,
         Self::TokenRevokeAll,
@@ -164,6 +169,8 @@ impl Action {
             Self::TokenUpdate => "Token changed",
             Self::TokenIpReported => "Call from outside a token's allowlist (reported)",
             Self::TokenRevoke => "Token revoked",
+            Self::TokenSuspend => "Token suspended",
+            Self::TokenResume => "Token resumed",
             Self::TokenDelete => "Token deleted",
             Self::TokenRegenerate => "Token regenerated",
             Self::TokenRevokeAll => "All tokens of a user revoked",
@@ -210,6 +217,8 @@ impl Action {
             Self::TokenUpdate => "token.update",
             Self::TokenIpReported => "token.ip_reported",
             Self::TokenRevoke => "token.revoke",
+            Self::TokenSuspend => "token.suspend",
+            Self::TokenResume => "token.resume",
             Self::TokenDelete => "token.delete",
             Self::TokenRegenerate => "token.regenerate",
             Self::TokenRevokeAll => "token.revoke_all",

@@ -50,6 +50,93 @@ pub struct TokenView {
     /// Its secret was given by an administrator, not generated.
     #[serde(default)]
     pub imported: bool,
+    /// While suspended: `"indefinite"` or the time it resumes by itself; null otherwise.
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>, example = "indefinite"))]
+    pub suspended_until: Option<SuspendUntil>,
+    /// Who suspended it, while it is suspended.
+    #[serde(default)]
+    pub suspended_by: Option<String>,
+    /// Suspended by an administrator or officer: its owner may not lift it.
+    #[serde(default)]
+    pub suspended_above_owner: bool,
+}
+
+/// Until when a token is suspended: `"indefinite"` or an RFC 3339 time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SuspendUntil {
+    Indefinite,
+    Until(DateTime<Utc>),
+}
+
+impl SuspendUntil {
+    /// The time it ends by itself, if any.
+    pub fn end(self) -> Option<DateTime<Utc>> {
+        match self {
+            Self::Indefinite => None,
+            Self::Until(at) => Some(at),
+        }
+    }
+}
+
+impl Serialize for SuspendUntil {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Indefinite => serializer.serialize_str("indefinite"),
+            Self::Until(at) => at.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for SuspendUntil {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        if text == "indefinite" {
+            return Ok(Self::Indefinite);
+        }
+        DateTime::parse_from_rfc3339(&text)
+            .map(|at| Self::Until(at.with_timezone(&Utc)))
+            .map_err(|_| {
+                serde::de::Error::custom(
+                    "suspended_until must be \"indefinite\", an RFC 3339 time or null",
+                )
+            })
+    }
+}
+
+/// What a kill switch does to the tokens it names.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum KillMode {
+    /// For good.
+    #[default]
+    Revoke,
+    /// Until an administrator resumes them (with the same secrets).
+    Suspend,
+}
+
+/// Who suspended a token: its owner may lift only their own suspension.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SuspensionSource {
+    Owner,
+    /// An administrator or a token officer, by hand or with a kill switch.
+    Manager,
+}
+
+impl SuspensionSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Owner => "owner",
+            Self::Manager => "manager",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Owner, Self::Manager]
+            .into_iter()
+            .find(|source| source.as_str() == text)
+    }
 }
 
 /// How far back `scopes_used` looks.
@@ -115,6 +202,16 @@ pub struct TokenEdit {
         schema(value_type = Option<u32>, minimum = 1, maximum = 10000000)
     )]
     pub rate_limit_per_minute: Option<Option<u32>>,
+    /// Suspends (`"indefinite"` or a future RFC 3339 time, when it resumes by itself) or,
+    /// with `null`, resumes the token with the same secret. An owner may not lift a
+    /// suspension an administrator or officer set (403). Left out: unchanged.
+    #[serde(
+        default,
+        deserialize_with = "super::explicit_null",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>, example = "indefinite"))]
+    pub suspended_until: Option<Option<SuspendUntil>>,
 }
 
 /// How many ranges an allowlist holds at most.
@@ -136,6 +233,7 @@ pub enum TokenState {
 pub enum Reason {
     Revoked,
     Expired,
+    Suspended,
     OwnerLocked,
     OwnerInactive,
     TokensDisabled,
@@ -147,6 +245,7 @@ impl Reason {
         match self {
             Self::Revoked => "revoked",
             Self::Expired => "expired",
+            Self::Suspended => "suspended",
             Self::OwnerLocked => "owner locked",
             Self::OwnerInactive => "owner inactive",
             Self::TokensDisabled => "API tokens off",
@@ -269,7 +368,9 @@ pub enum StatusFilter {
     /// Past its last day (and not revoked).
     Expired,
     Revoked,
-    /// Neither revoked nor expired, but its owner is locked.
+    /// Neither revoked nor expired, but suspended now.
+    Suspended,
+    /// Neither revoked, expired nor suspended, but its owner is locked.
     OwnerLocked,
     /// Neither revoked, expired nor locked, but its owner's `active_until` has passed.
     OwnerInactive,
@@ -280,11 +381,12 @@ pub enum StatusFilter {
 }
 
 impl StatusFilter {
-    pub const ALL: [StatusFilter; 8] = [
+    pub const ALL: [StatusFilter; 9] = [
         Self::Effective,
         Self::ExpiringSoon,
         Self::Expired,
         Self::Revoked,
+        Self::Suspended,
         Self::OwnerLocked,
         Self::OwnerInactive,
         Self::NotEffective,
@@ -300,6 +402,7 @@ impl StatusFilter {
             Self::ExpiringSoon => "expiring_soon",
             Self::Expired => "expired",
             Self::Revoked => "revoked",
+            Self::Suspended => "suspended",
             Self::OwnerLocked => "owner_locked",
             Self::OwnerInactive => "owner_inactive",
             Self::NotEffective => "not_effective",
@@ -313,6 +416,7 @@ impl StatusFilter {
             Self::ExpiringSoon => "Expiring soon (7 days)",
             Self::Expired => "Expired",
             Self::Revoked => "Revoked",
+            Self::Suspended => "Suspended",
             Self::OwnerLocked => "Owner locked",
             Self::OwnerInactive => "Owner inactive",
             Self::NotEffective => "Not effective (any reason)",

@@ -7,7 +7,7 @@ use crate::api::settings::{list_audit, AuditFilter};
 use crate::components::audit_table::AuditTable;
 use crate::components::filters::Filters;
 use crate::components::pager::Pager;
-use crate::components::session::AdminOnly;
+use crate::components::session::OverseerOnly;
 use crate::components::url_state::UrlState;
 
 fn date(text: &str) -> Option<NaiveDate> {
@@ -34,7 +34,7 @@ pub fn AuditPage() -> impl IntoView {
     let value = move |memo: Memo<Option<String>>| move || memo.get().unwrap_or_default();
     let go_to = move |c: Option<i64>| url.push(&[("cursor", c.map(|c| c.to_string()))]);
     view! {
-        <AdminOnly>
+        <OverseerOnly>
             <Title text="Audit log"/>
             <h1>"Audit log"</h1>
             <Filters>
@@ -63,6 +63,6 @@ pub fn AuditPage() -> impl IntoView {
                     }
                 })}
             </Transition>
-        </AdminOnly>
+        </OverseerOnly>
     }
 }

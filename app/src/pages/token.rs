@@ -1,12 +1,13 @@
 //! One token's page: `/admin/tokens/{id}` for administrators, `/me/tokens/{id}` for one's
-//! own: every field, its history, and Revoke, Regenerate and (administrators) Delete.
+//! own: every field, its history, and Revoke, Regenerate, Suspend or Resume, and
+//! (administrators) Delete.
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_navigate, use_params_map};
 
 use crate::api::tokens::{
-    delete_token, load_token_detail, regenerate_token, revoke_token, IpPolicy, IssuedToken,
-    TokenDetail, TokenEdit, TokenView, UpdateToken,
+    delete_token, load_token_detail, regenerate_token, revoke_token, update_token, IpPolicy,
+    IssuedToken, TokenDetail, TokenEdit, TokenView, UpdateToken,
 };
 use crate::components::audit_table::AuditTable;
 use crate::components::chart::RequestsPerDay;
@@ -17,7 +18,7 @@ use crate::components::session::CurrentUser;
 use crate::components::toast::use_toasts;
 use crate::components::token::{ImportedBadge, ScopeChips, StatusBadge, When};
 use crate::error::AppError;
-use crate::model::token::Reason;
+use crate::model::token::{Reason, SuspendUntil};
 
 #[component]
 pub fn TokenPage() -> impl IntoView {
@@ -103,6 +104,51 @@ fn TokenSummary(detail: TokenDetail, changed: RwSignal<u32>, list: &'static str)
             );
         }
     };
+    // Suspend keeps the secret; Resume is offered to whoever may lift the suspension (an
+    // owner not one set above them).
+    let suspended = token.suspended_until.is_some();
+    let above_owner = token.suspended_above_owner;
+    let suspend = {
+        let (name, number) = (name.clone(), number.clone());
+        move |_| {
+            let (question, label, wanted) = if suspended {
+                (
+                    format!("Resume “{name}” ({number})? It works again with the same secret."),
+                    "Resume",
+                    None,
+                )
+            } else {
+                (
+                    format!("Suspend “{name}” ({number})? Everything using it is refused until it is resumed; the secret stays the same."),
+                    "Suspend",
+                    Some(SuspendUntil::Indefinite),
+                )
+            };
+            confirmation.ask(question, label, move || {
+                let edit = TokenEdit {
+                    suspended_until: Some(wanted),
+                    ..Default::default()
+                };
+                leptos::task::spawn_local(async move {
+                    match update_token(id, edit).await {
+                        Ok(view) => toasts.show(format!(
+                            "Token {} {}.",
+                            view.number,
+                            if wanted.is_some() {
+                                "suspended"
+                            } else {
+                                "resumed"
+                            }
+                        )),
+                        Err(e) => message.set(Some(Err(e.to_string()))),
+                    }
+                    changed.update(|n| *n += 1);
+                });
+            });
+        }
+    };
+    let may_suspend = move || !revoked && (!suspended || !above_owner || is_admin());
+    let suspend_label = format!("{} {name}", if suspended { "Resume" } else { "Suspend" });
     // The previous secret: until when it works, and when it was last used.
     let previous = RwSignal::new((token.previous_valid_until, token.previous_used_at));
     // Regenerate is a rotation without overlap; Rotate lets the old secret work a while.
@@ -191,6 +237,12 @@ fn TokenSummary(detail: TokenDetail, changed: RwSignal<u32>, list: &'static str)
                     let rotate = rotate.clone();
                     move |_| rotate(0)
                 } aria-label=format!("Regenerate {name}")>"Regenerate"</button>
+                <Show when=may_suspend>
+                    <button type="button" class="secondary" on:click=suspend.clone()
+                        aria-label=suspend_label.clone()>
+                        {if suspended { "Resume" } else { "Suspend" }}
+                    </button>
+                </Show>
                 <button type="button" class="secondary" disabled=revoked on:click=revoke
                     aria-label=format!("Revoke {name}")>"Revoke"</button>
                 <Show when=is_admin>

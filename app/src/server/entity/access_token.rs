@@ -43,6 +43,13 @@ pub struct Model {
     pub rate_limit_per_minute: Option<i32>,
     /// The secret was given by an administrator (imported), not generated.
     pub imported: bool,
+    /// Set while suspended (see `suspended_until`).
+    pub suspended_at: Option<DateTimeUtc>,
+    /// When a suspension ends by itself; empty with `suspended_at` set: indefinite.
+    pub suspended_until: Option<DateTimeUtc>,
+    pub suspended_by: Option<String>,
+    /// Who set it (see `model::token::SuspensionSource`).
+    pub suspension_source: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -386,6 +386,7 @@ fn failure(reason: Reason) -> AuthFailure {
     match reason {
         Reason::Revoked => AuthFailure::TokenRevoked,
         Reason::Expired => AuthFailure::TokenExpired,
+        Reason::Suspended => AuthFailure::TokenSuspended,
         Reason::OwnerLocked => AuthFailure::OwnerLocked,
         Reason::OwnerInactive => AuthFailure::OwnerInactive,
         Reason::TokensDisabled => AuthFailure::TokensDisabled,

@@ -1,7 +1,7 @@
 //! Creating, describing, revoking, deleting and regenerating tokens. Each change goes
 //! through `server::change` (write, audit event and change counter in one transaction) and
 //! each first checks that the request holds every scope of the token it touches.
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
     sea_query::Expr, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, NotSet, QueryFilter, Set, UpdateMany,
@@ -12,12 +12,13 @@ use super::super::{passwords, required_within, settings, trimmed_within};
 use super::allowlist;
 use super::import::ImportedSecret;
 use super::rules::{
-    check_owner_may_hold, escalation, overlap_until, parse_scopes, resolve_expiry, view, Act,
-    Expiry, NewToken, DESCRIPTION_MAX, IDENTIFIER_MAX, NAME_MAX,
+    check_owner_may_hold, escalation, overlap_until, parse_scopes, resolve_expiry, set_above_owner,
+    suspension, view, Act, Expiry, NewToken, DESCRIPTION_MAX, IDENTIFIER_MAX, NAME_MAX,
 };
 use crate::model::scope::Scopes;
 use crate::model::token::{
-    may_be_issued_a_token, number, IpPolicy, IssuedToken, TokenEdit, TokenView,
+    may_be_issued_a_token, number, IpPolicy, IssuedToken, SuspendUntil, SuspensionSource,
+    TokenEdit, TokenView,
 };
 use crate::server::audit_log::{self, Action, Event};
 use crate::server::authz::{Admin, Grant, Reach, Secret, Sight, Via};
@@ -214,6 +215,10 @@ pub async fn create(
         scopes_used: Set(None),
         rate_limit_per_minute: Set(None),
         imported: Set(imported),
+        suspended_at: NotSet,
+        suspended_until: NotSet,
+        suspended_by: NotSet,
+        suspension_source: NotSet,
     }
     .insert(change.db())
     .await?;
@@ -333,6 +338,15 @@ pub async fn update(
     find_touchable(db, cache, reach, id).await?;
     let mut update = access_token::Entity::update_many();
     let mut details = serde_json::Map::new();
+    let now = Utc::now();
+    if let Some(Some(SuspendUntil::Until(at))) = changes.suspended_until {
+        if at <= now {
+            return Err(ServiceError::validation(
+                "suspended_until",
+                "Choose a time in the future, or \"indefinite\"",
+            ));
+        }
+    }
     if let Some(name) = changes.name {
         let name = required_within(&name, "name", "Name", NAME_MAX)?;
         details.insert("name".into(), name.clone().into());
@@ -379,8 +393,19 @@ pub async fn update(
         );
     }
     let actor = reach.grant().username();
+    if let Some(wanted) = changes.suspended_until {
+        details.insert("suspended_until".into(), serde_json::json!(wanted));
+    }
     if !details.is_empty() {
         let change = Change::acting(db, cache, reach.grant()).await?;
+        if let Some(wanted) = changes.suspended_until {
+            update = suspend(change.db(), reach, id, wanted, now, update).await?;
+        }
+        let action = match changes.suspended_until {
+            Some(Some(_)) => Action::TokenSuspend,
+            Some(None) => Action::TokenResume,
+            None => Action::TokenUpdate,
+        };
         let updated = update
             .col_expr(access_token::Column::UpdatedAt, Expr::value(Utc::now()))
             .col_expr(access_token::Column::UpdatedBy, Expr::value(actor))
@@ -392,8 +417,7 @@ pub async fn update(
         }
         change
             .audit(
-                Event::by(actor, Action::TokenUpdate, &number(id))
-                    .details(serde_json::Value::Object(details)),
+                Event::by(actor, action, &number(id)).details(serde_json::Value::Object(details)),
             )
             .await?;
         change.commit().await?;
@@ -401,6 +425,52 @@ pub async fn update(
     let (token, owner) = find_visible(db, reach.into(), id).await?;
     let policy = settings::load(db).await?;
     Ok(view(&token, &owner, &policy, Utc::now().date_naive()))
+}
+
+/// Adds suspending the token until `wanted` (or, with `None`, resuming it) to `update`,
+/// read within the change: a revoked token stays revoked (409), and an owner may not
+/// change a suspension an administrator or officer set (403).
+async fn suspend(
+    db: &impl ConnectionTrait,
+    reach: Reach<'_>,
+    id: i64,
+    wanted: Option<SuspendUntil>,
+    now: DateTime<Utc>,
+    update: UpdateMany<access_token::Entity>,
+) -> Result<UpdateMany<access_token::Entity>> {
+    let token = access_token::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    if token.revoked_at.is_some() {
+        return Err(ServiceError::Conflict {
+            field: "suspended_until",
+            message: "A revoked token stays revoked: it cannot be suspended or resumed".into(),
+        });
+    }
+    let by_owner = matches!(reach, Reach::Own(_));
+    if by_owner && suspension(&token, now).is_some() && set_above_owner(&token) {
+        return Err(ServiceError::Forbidden);
+    }
+    let source = if by_owner {
+        SuspensionSource::Owner
+    } else {
+        SuspensionSource::Manager
+    };
+    let (at, until, by, source) = match wanted {
+        Some(until) => (
+            Some(now),
+            until.end(),
+            Some(reach.grant().username().to_owned()),
+            Some(source.as_str()),
+        ),
+        None => (None, None, None, None),
+    };
+    Ok(update
+        .col_expr(access_token::Column::SuspendedAt, Expr::value(at))
+        .col_expr(access_token::Column::SuspendedUntil, Expr::value(until))
+        .col_expr(access_token::Column::SuspendedBy, Expr::value(by))
+        .col_expr(access_token::Column::SuspensionSource, Expr::value(source)))
 }
 
 /// Hard: the row is gone; the audit log keeps the fact.

@@ -10,7 +10,8 @@ use sea_orm::{
 
 use super::super::accounts;
 use super::super::settings::{self, TokenSettings};
-use super::listing::unused_since;
+use super::listing::{not_suspended, unused_since};
+use crate::model::token::{KillMode, SuspensionSource};
 use crate::server::audit_log::{Action, Event};
 use crate::server::authz::{Admin, Overseer};
 use crate::server::cache::AuthCache;
@@ -37,15 +38,16 @@ impl Sweep {
     }
 }
 
-/// Revokes every token `sweep` names and answers how many, in one statement. No escalation
-/// check is needed: an administrator's grant holds every scope (`admin` stands for all), so
-/// no token is wider than the caller.
+/// Revokes (or suspends, by `mode`) every token `sweep` names and answers how many, in one
+/// statement. No escalation check is needed: an administrator's grant holds every scope
+/// (`admin` stands for all), so no token is wider than the caller.
 #[tracing::instrument(skip_all)]
 pub async fn revoke_all(
     db: &DatabaseConnection,
     cache: &AuthCache,
     admin: &Admin,
     sweep: Sweep,
+    mode: KillMode,
 ) -> Result<u64> {
     let (action, target, mut details) = match sweep {
         Sweep::OfUser(user_id) => {
@@ -74,8 +76,16 @@ pub async fn revoke_all(
     };
     let actor = admin.username();
     let change = Change::acting(db, cache, admin.grant()).await?;
-    let revoked = revoke_in(&change, sweep.update(), actor).await?;
-    details["revoked"] = revoked.into();
+    let count = match mode {
+        KillMode::Revoke => revoke_in(&change, sweep.update(), actor).await?,
+        KillMode::Suspend => suspend_in(&change, sweep.update(), actor).await?,
+    };
+    details["mode"] = serde_json::json!(mode);
+    details[if mode == KillMode::Revoke {
+        "revoked"
+    } else {
+        "suspended"
+    }] = count.into();
     let event = Event {
         actor: Some(actor),
         target: target.as_deref(),
@@ -83,7 +93,7 @@ pub async fn revoke_all(
     };
     change.audit(event.details(details)).await?;
     change.commit().await?;
-    Ok(revoked)
+    Ok(count)
 }
 
 fn unrevoked() -> UpdateMany<access_token::Entity> {
@@ -100,6 +110,31 @@ async fn revoke_in(
     Ok(tokens
         .col_expr(access_token::Column::RevokedAt, Expr::value(now))
         .col_expr(access_token::Column::RevokedBy, Expr::value(by))
+        .col_expr(access_token::Column::UpdatedAt, Expr::value(now))
+        .col_expr(access_token::Column::UpdatedBy, Expr::value(by))
+        .exec(change.db())
+        .await?
+        .rows_affected)
+}
+
+/// Suspends indefinitely, as an administrator (the owners may not lift it), what `tokens`
+/// selects and is not suspended now, within `change`; answers how many.
+async fn suspend_in(
+    change: &Change<'_>,
+    tokens: UpdateMany<access_token::Entity>,
+    by: &str,
+) -> Result<u64> {
+    let now = Utc::now();
+    let no_end: Option<DateTime<Utc>> = None;
+    Ok(tokens
+        .filter(not_suspended(now))
+        .col_expr(access_token::Column::SuspendedAt, Expr::value(now))
+        .col_expr(access_token::Column::SuspendedUntil, Expr::value(no_end))
+        .col_expr(access_token::Column::SuspendedBy, Expr::value(by))
+        .col_expr(
+            access_token::Column::SuspensionSource,
+            Expr::value(SuspensionSource::Manager.as_str()),
+        )
         .col_expr(access_token::Column::UpdatedAt, Expr::value(now))
         .col_expr(access_token::Column::UpdatedBy, Expr::value(by))
         .exec(change.db())

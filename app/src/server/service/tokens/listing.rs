@@ -214,10 +214,13 @@ async fn matching(
             .add(user::Column::ActiveUntil.is_null())
             .add(user::Column::ActiveUntil.gte(today))
     };
+    let now = Utc::now();
+    let not_suspended = || not_suspended(now);
     let effective = || {
         Condition::all()
             .add(not_revoked())
             .add(not_expired())
+            .add(not_suspended())
             .add(user::Column::Locked.eq(false))
             .add(usable())
     };
@@ -232,13 +235,19 @@ async fn matching(
         StatusFilter::Revoked => {
             Condition::all().add(access_token::Column::RevokedAt.is_not_null())
         }
+        StatusFilter::Suspended => Condition::all()
+            .add(not_revoked())
+            .add(not_expired())
+            .add(not_suspended().not()),
         StatusFilter::OwnerLocked => Condition::all()
             .add(not_revoked())
             .add(not_expired())
+            .add(not_suspended())
             .add(user::Column::Locked.eq(true)),
         StatusFilter::OwnerInactive => Condition::all()
             .add(not_revoked())
             .add(not_expired())
+            .add(not_suspended())
             .add(user::Column::Locked.eq(false))
             .add(usable().not()),
         StatusFilter::NotEffective if !tokens_enabled => Condition::all(),
@@ -249,6 +258,19 @@ async fn matching(
         },
     };
     Ok(Some(all.add(condition)))
+}
+
+/// Not suspended at `now`, as `rules::suspension` reads it: never suspended, or its time
+/// has come (an indefinite suspension has none). Written without a NULL comparison, so that
+/// its negation selects exactly the suspended tokens.
+pub(super) fn not_suspended(now: DateTime<Utc>) -> Condition {
+    Condition::any()
+        .add(access_token::Column::SuspendedAt.is_null())
+        .add(
+            Condition::all()
+                .add(access_token::Column::SuspendedUntil.is_not_null())
+                .add(access_token::Column::SuspendedUntil.lte(now)),
+        )
 }
 
 /// Neither used nor issued since `since`: a secret issued (or regenerated) lately is not

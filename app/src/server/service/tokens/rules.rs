@@ -8,7 +8,8 @@ use super::allowlist;
 use crate::model::rights::Rights;
 use crate::model::scope::{Scope, Scopes};
 use crate::model::token::{
-    number, IpPolicy, Reason, TokenState, TokenView, GRACE_SECONDS_MAX, SCOPE_USE_DAYS,
+    number, IpPolicy, Reason, SuspendUntil, SuspensionSource, TokenState, TokenView,
+    GRACE_SECONDS_MAX, SCOPE_USE_DAYS,
 };
 use crate::server::authz::{self, Grant};
 use crate::server::cache::AuthCache;
@@ -92,6 +93,26 @@ pub fn check_owner_may_hold(scopes: Scopes, owner: &Rights) -> Result<()> {
     Ok(())
 }
 
+/// The token's suspension, if it is suspended at `now` (one whose time has come is not).
+pub fn suspension(token: &access_token::Model, now: DateTime<Utc>) -> Option<SuspendUntil> {
+    token.suspended_at?;
+    match token.suspended_until {
+        None => Some(SuspendUntil::Indefinite),
+        Some(until) if until > now => Some(SuspendUntil::Until(until)),
+        Some(_) => None,
+    }
+}
+
+/// Whether an administrator or officer set `token`'s suspension (its owner may not lift
+/// that one).
+pub fn set_above_owner(token: &access_token::Model) -> bool {
+    token
+        .suspension_source
+        .as_deref()
+        .and_then(SuspensionSource::parse)
+        == Some(SuspensionSource::Manager)
+}
+
 /// The life cycle state, derived each time and never stored: `None` means Effective.
 pub fn life_cycle(
     token: &access_token::Model,
@@ -103,6 +124,8 @@ pub fn life_cycle(
         Some(Reason::Revoked)
     } else if token.expires_at.is_some_and(|last_day| last_day < today) {
         Some(Reason::Expired)
+    } else if suspension(token, Utc::now()).is_some() {
+        Some(Reason::Suspended)
     } else if owner.locked {
         Some(Reason::OwnerLocked)
     } else if owner.active_until.is_some_and(|until| until < today) {
@@ -184,6 +207,9 @@ pub fn view(
             today - Duration::days(SCOPE_USE_DAYS),
         ),
         imported: token.imported,
+        suspended_until: suspension(token, Utc::now()),
+        suspended_by: suspension(token, Utc::now()).and(token.suspended_by.clone()),
+        suspended_above_owner: suspension(token, Utc::now()).is_some() && set_above_owner(token),
         rate_limit_per_minute: token.own_rate_limit(),
         idle: reason.is_none()
             && settings.idle_since(today).is_some_and(|since| {
