@@ -1,4 +1,4 @@
-import { test, expect, hydrated, confirmWith, elsewhere } from "./fixtures";
+import { test, expect, hydrated, confirmWith, elsewhere, openDialog } from "./fixtures";
 import { EndpointsPage } from "./areas/endpoints";
 import { GroupsPage } from "./areas/groups";
 import { UsersPage } from "./areas/users";
