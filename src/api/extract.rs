@@ -45,7 +45,9 @@ impl Caller {
     /// The proof of oversight (reading what administrators read): a token with `admin` or
     /// `audit:read` whose owner still holds that right.
     pub async fn overseer(self) -> Result<Overseer, ApiError> {
-        let scope = if self.grant.carries(Scope::Admin) {
+        // `admin` only while the owner still administers: an auditor's token that also
+        // carries `admin` reads as an auditor.
+        let scope = if self.grant.carries(Scope::Admin) && self.grant.account().is_admin() {
             Scope::Admin
         } else {
             Scope::AuditRead

@@ -99,10 +99,27 @@ async fn groups_are_made_named_and_guarded(backend: Backend) {
         )
         .await;
     assert_eq!(status, 422, "an unknown right");
+    for name in [
+        json!("Bad\u{0}name"),
+        json!("İ".repeat(100)),
+        json!("x".repeat(101)),
+    ] {
+        let (status, answer) = root
+            .send(Method::POST, GROUPS, Some(json!({"name": name})))
+            .await;
+        assert_eq!((status, field(&answer)), (422, "name"), "{answer}");
+    }
+    let many: Vec<Value> = (0..1001)
+        .map(|i| json!({"right": "tokens:manage", "target": i}))
+        .collect();
     let (status, answer) = root
-        .send(Method::POST, GROUPS, Some(json!({"name": "Bad\u{0}name"})))
+        .send(
+            Method::POST,
+            GROUPS,
+            Some(json!({"name": "Many", "rights": many})),
+        )
         .await;
-    assert_eq!((status, field(&answer)), (422, "name"));
+    assert_eq!((status, field(&answer)), (422, "rights"), "{answer}");
 
     // Names are unique in any case, and the built-in groups keep theirs.
     let (status, answer) = root
@@ -138,6 +155,28 @@ async fn groups_are_made_named_and_guarded(backend: Backend) {
         )
         .await;
     assert_eq!(described["group"]["description"], "Compliance");
+
+    // Renaming the endpoint's path moves its rights along.
+    let orders_id = root.ok(Method::GET, "/api/v1/admin/endpoints", None).await["items"][0]["id"]
+        .as_i64()
+        .unwrap();
+    root.ok(
+        Method::PATCH,
+        &format!("/api/v1/admin/endpoints/{orders_id}"),
+        Some(json!({"path": "orders-2026"})),
+    )
+    .await;
+    let moved = root.ok(Method::GET, &path(readers), None).await;
+    assert_eq!(
+        moved["group"]["rights"],
+        json!([{"right": "endpoint:get", "target": "orders-2026"}])
+    );
+    root.ok(
+        Method::PATCH,
+        &format!("/api/v1/admin/endpoints/{orders_id}"),
+        Some(json!({"path": "orders"})),
+    )
+    .await;
 
     // Members come and go; the list and the count follow.
     app.create_user("carol", false).await;
@@ -257,6 +296,48 @@ async fn nobody_grants_themselves_a_right(backend: Backend) {
     .await;
     let _ = ada;
 
+    // Administering through a group of one's own is no way into Administrators either.
+    app.create_user("eve", false).await;
+    let eve = app.user_id("eve").await;
+    let root_group = root
+        .ok(
+            Method::POST,
+            GROUPS,
+            Some(json!({"name": "Root", "rights": [{"right": "admin"}]})),
+        )
+        .await["group"]["id"]
+        .as_i64()
+        .unwrap();
+    root.ok(
+        Method::PUT,
+        &format!("{GROUPS}/{root_group}/members/{eve}"),
+        None,
+    )
+    .await;
+    let eve_token = app.issue("eve", &["admin"]).await.secret;
+    let (status, _) = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/admin/users/{eve}"),
+            &eve_token,
+            Some(json!({"admin": true})),
+        )
+        .await;
+    assert_eq!(status, 403, "adding oneself to Administrators");
+    let (status, _) = app
+        .call(
+            Method::DELETE,
+            &format!("{GROUPS}/{root_group}/members/{eve}"),
+            &eve_token,
+            None,
+        )
+        .await;
+    assert_eq!(status, 204, "leaving is allowed");
+    let (status, _) = app
+        .call(Method::GET, "/api/v1/admin/users", &eve_token, None)
+        .await;
+    assert_eq!(status, 403, "and takes the right away at once");
+
     // A user who is no administrator reaches none of it, session-less tokens included.
     app.create_user("mallory", false).await;
     let mallory = app
@@ -355,12 +436,14 @@ async fn an_auditor_reads_everything_and_changes_nothing(backend: Backend) {
     let (webhook_id, webhook_secret) = crate::webhooks::add_webhook(
         &app,
         &root.token,
-        "http://127.0.0.1:9/hook",
+        "http://127.0.0.1:9/services/T0001/B0002/s3cr3tPathPart?token=hunter2hunter2",
         &["token.revoked"],
     )
     .await;
     let issued = app.issue("admin", &["profile:read"]).await;
     let secrets = [
+        "s3cr3tPathPart".to_owned(),
+        "hunter2hunter2".to_owned(),
         root.token.clone(),
         issued.secret.clone(),
         endpoint_secret,

@@ -272,10 +272,46 @@ async fn kill_switches_suspend_and_an_administrator_resumes(backend: Backend) {
         status, 401,
         "the administrator's own token was issued before, too"
     );
-    // Left out, the mode is revoke, as before.
+    // A suspension the owner set is replaced by the switch's, which the owner cannot lift.
     let root = app.admin_client().await;
+    let third = app.issue("bob", &["profile:read"]).await;
+    let fourth = app.issue("bob", &["profile:read", "tokens:write"]).await;
+    let (status, _) = app
+        .call(
+            Method::PATCH,
+            &own(third.token.id),
+            &fourth.secret,
+            Some(json!({"suspended_until": "indefinite"})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let answer = root
+        .ok(Method::POST, &switch, Some(json!({"mode": "suspend"})))
+        .await;
+    assert_eq!(
+        answer["suspended"], 2,
+        "the owner's suspension and the fourth"
+    );
+    let (status, _) = root
+        .send(
+            Method::PATCH,
+            &admin_route(fourth.token.id),
+            Some(json!({"suspended_until": null})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = app
+        .call(
+            Method::PATCH,
+            &own(third.token.id),
+            &fourth.secret,
+            Some(json!({"suspended_until": null})),
+        )
+        .await;
+    assert_eq!(status, 403, "the switch's suspension is above the owner");
+    // Left out, the mode is revoke, as before.
     let answer = root.ok(Method::POST, &switch, None).await;
-    assert_eq!(answer, json!({"revoked": 2}));
+    assert_eq!(answer, json!({"revoked": 4}));
     assert_eq!(app.me(&first.secret).await.1, "token_revoked");
     app.stop().await;
 }

@@ -93,7 +93,12 @@ pub async fn get_user(id: i64) -> Result<UserForm, AppError> {
     let overseer = super::context::require_overseer().await?;
     let state = super::context::state()?;
     let account = accounts::account(&state.db, &overseer, id).await?;
-    let admin = account.is_admin();
+    // The box is membership of Administrators itself: a user who administers through
+    // another group is not ticked, so that saving the form does not add them.
+    let admin = account
+        .groups
+        .iter()
+        .any(|g| g == crate::server::service::groups::ADMINISTRATORS);
     let user = account.user;
     Ok(UserForm {
         admin,

@@ -161,6 +161,8 @@ pub fn GroupPage() -> impl IntoView {
         },
     );
     let changed = move || version.update(|v| *v += 1);
+    // Made here, not in the tab: a change reloads the tabs, and the message must outlive it.
+    let members_notice = RwSignal::new(None::<String>);
     view! {
         <OverseerOnly>
             <Title text="Group"/>
@@ -185,10 +187,10 @@ pub fn GroupPage() -> impl IntoView {
                             <GeneralTab detail=d.clone()/>
                         </div>
                         <div id="panel-members" role="tabpanel" aria-label="Members" hidden=move || tab.get() != Tab::Members>
-                            <MembersTab detail=d.clone() changed/>
+                            <MembersTab detail=d.clone() changed message=members_notice/>
                         </div>
                         <div id="panel-rights" role="tabpanel" aria-label="Rights" hidden=move || tab.get() != Tab::Rights>
-                            <RightsTab detail=d changed/>
+                            <RightsTab detail=d/>
                         </div>
                     })
                 })}
@@ -274,6 +276,7 @@ fn GeneralTab(detail: GroupDetail) -> impl IntoView {
 fn MembersTab(
     detail: GroupDetail,
     changed: impl Fn() + Copy + Send + Sync + 'static,
+    message: RwSignal<Option<String>>,
 ) -> impl IntoView {
     let GroupDetail {
         group,
@@ -286,7 +289,6 @@ fn MembersTab(
     let username = RwSignal::new(String::new());
     let submission = Submission::new();
     let confirmation = Confirmation::new();
-    let message = RwSignal::new(None::<String>);
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let name = username.get_untracked();
@@ -371,11 +373,10 @@ fn MembersTab(
     }
 }
 
+/// Saving keeps the tab as it is (its boxes already show what was saved), so its "Rights
+/// saved." stays in view.
 #[component]
-fn RightsTab(
-    detail: GroupDetail,
-    changed: impl Fn() + Copy + Send + Sync + 'static,
-) -> impl IntoView {
+fn RightsTab(detail: GroupDetail) -> impl IntoView {
     let GroupDetail {
         group,
         endpoints,
@@ -403,11 +404,7 @@ fn RightsTab(
             rights: Some(chosen.get_untracked().into_iter().collect()),
             ..Default::default()
         };
-        submission.run(async move {
-            update_group(id, changes).await?;
-            changed();
-            Ok(())
-        });
+        submission.run(update_group(id, changes));
     };
     view! {
         <form on:submit=save novalidate>

@@ -384,12 +384,16 @@ pub async fn update_user(
     }
     active.updated_at = Set(Utc::now());
     let user = active.update(txn).await?;
-    if let Some(admin) = changes.admin {
+    if let Some(wanted) = changes.admin {
         let admins = groups::administrators(txn).await?;
         let member = membership::Entity::find_by_id((user_id, admins.id))
             .one(txn)
             .await?;
-        match (admin, member) {
+        match (wanted, member) {
+            // Nobody adds themselves to a group, this one included (see `groups`).
+            (true, None) if user_id == admin.account().user.id => {
+                return Err(ServiceError::Forbidden)
+            }
             (true, None) => {
                 membership::ActiveModel {
                     user_id: Set(user_id),

@@ -9,8 +9,9 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
-    sea_query::Query, ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait,
-    DatabaseConnection, EntityTrait, NotSet, PaginatorTrait, QueryFilter, QueryOrder, Set,
+    sea_query::{Expr, Query},
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    NotSet, PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
 
 use super::{required_within, trimmed_within};
@@ -144,6 +145,25 @@ pub(crate) async fn check_an_admin_remains(
     Ok(())
 }
 
+/// Endpoint rights name the endpoint by its path: when the path changes, the rights move
+/// with it in the same change (else its readers would lose it, and a later endpoint given
+/// the old path would inherit them).
+pub async fn follow_endpoint(db: &impl ConnectionTrait, from: &str, to: &str) -> Result<()> {
+    let endpoint_rights = [
+        RightKind::EndpointGet,
+        RightKind::EndpointPost,
+        RightKind::EndpointDelete,
+    ]
+    .map(RightKind::as_str);
+    group_right::Entity::update_many()
+        .col_expr(group_right::Column::Target, Expr::value(to))
+        .filter(group_right::Column::Right.is_in(endpoint_rights))
+        .filter(group_right::Column::Target.eq(from))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// Every group, in name order.
 #[tracing::instrument(skip_all)]
 pub async fn list(db: &impl ConnectionTrait, _overseer: &Overseer) -> Result<Vec<Group>> {
@@ -225,7 +245,7 @@ pub async fn create(
     admin: &Admin,
     new: NewGroup,
 ) -> Result<Group> {
-    let name = required_within(&new.name, "name", "Name", NAME_MAX)?;
+    let name = group_name(&new.name)?;
     let description = trimmed_within(
         new.description.as_deref().unwrap_or_default(),
         "description",
@@ -266,11 +286,7 @@ pub async fn update(
     id: i64,
     changes: GroupChanges,
 ) -> Result<Group> {
-    let name = changes
-        .name
-        .as_deref()
-        .map(|name| required_within(name, "name", "Name", NAME_MAX))
-        .transpose()?;
+    let name = changes.name.as_deref().map(group_name).transpose()?;
     let description = changes
         .description
         .as_deref()
@@ -465,6 +481,19 @@ async fn member_count(db: &impl ConnectionTrait, id: i64) -> Result<u64> {
         .await?)
 }
 
+/// A name as given (trimmed, not blank, no control characters), whose lower-cased key fits
+/// as well: lower-casing lengthens some letters (`İ` becomes two characters).
+fn group_name(text: &str) -> Result<String> {
+    let name = required_within(text, "name", "Name", NAME_MAX)?;
+    if name.to_lowercase().chars().count() > NAME_MAX {
+        return Err(ServiceError::validation(
+            "name",
+            format!("Name must be at most {NAME_MAX} characters"),
+        ));
+    }
+    Ok(name)
+}
+
 fn builtin(field: &'static str, message: &str) -> ServiceError {
     ServiceError::Conflict {
         field,
@@ -492,8 +521,17 @@ async fn check_name_free(db: &impl ConnectionTrait, name: &str, except: Option<i
     Ok(())
 }
 
+/// The most rights one group holds: more than every endpoint × method of a large instance.
+pub const RIGHTS_MAX: usize = 1000;
+
 /// The rights asked for, each in the shape its kind needs and naming something that exists.
 async fn checked_rights(db: &impl ConnectionTrait, rights: Vec<Right>) -> Result<BTreeSet<Right>> {
+    if rights.len() > RIGHTS_MAX {
+        return Err(ServiceError::validation(
+            "rights",
+            format!("A group holds at most {RIGHTS_MAX} rights"),
+        ));
+    }
     let mut checked = BTreeSet::new();
     for right in rights {
         let right = right

@@ -331,6 +331,9 @@ pub async fn update(
     active.updated_at = Set(Utc::now());
     active.updated_by = Set(Some(admin.username().to_owned()));
     let endpoint = active.update(txn).await.map_err(path_taken)?;
+    if endpoint.path != current.path {
+        super::groups::follow_endpoint(txn, &current.path, &endpoint.path).await?;
+    }
     reconcile_primaries(txn, &endpoint).await?;
     change
         .audit(

@@ -10,7 +10,7 @@ use sea_orm::{
 
 use super::super::accounts;
 use super::super::settings::{self, TokenSettings};
-use super::listing::{not_suspended, unused_since};
+use super::listing::unused_since;
 use crate::model::token::{KillMode, SuspensionSource};
 use crate::server::audit_log::{Action, Event};
 use crate::server::authz::{Admin, Overseer};
@@ -118,7 +118,9 @@ async fn revoke_in(
 }
 
 /// Suspends indefinitely, as an administrator (the owners may not lift it), what `tokens`
-/// selects and is not suspended now, within `change`; answers how many.
+/// selects, within `change`; answers how many. A suspension the owner set, or one with an
+/// end, is replaced (else the owner could lift it, or it would end by itself); only an
+/// indefinite one an administrator set already is left and not counted.
 async fn suspend_in(
     change: &Change<'_>,
     tokens: UpdateMany<access_token::Entity>,
@@ -127,7 +129,12 @@ async fn suspend_in(
     let now = Utc::now();
     let no_end: Option<DateTime<Utc>> = None;
     Ok(tokens
-        .filter(not_suspended(now))
+        .filter(
+            Condition::any()
+                .add(access_token::Column::SuspendedAt.is_null())
+                .add(access_token::Column::SuspendedUntil.is_not_null())
+                .add(access_token::Column::SuspensionSource.ne(SuspensionSource::Manager.as_str())),
+        )
         .col_expr(access_token::Column::SuspendedAt, Expr::value(now))
         .col_expr(access_token::Column::SuspendedUntil, Expr::value(no_end))
         .col_expr(access_token::Column::SuspendedBy, Expr::value(by))

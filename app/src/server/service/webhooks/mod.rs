@@ -91,14 +91,35 @@ async fn find(db: &impl ConnectionTrait, id: i64) -> Result<webhook::Model> {
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn list(db: &DatabaseConnection, _overseer: &Overseer) -> Result<Vec<WebhookView>> {
+pub async fn list(db: &DatabaseConnection, overseer: &Overseer) -> Result<Vec<WebhookView>> {
+    let auditor = overseer.grant().admin().is_none();
     Ok(webhook::Entity::find()
         .order_by_asc(webhook::Column::Id)
         .all(db)
         .await?
         .into_iter()
         .map(view)
+        .map(|hook| {
+            if auditor {
+                WebhookView {
+                    url: origin_only(&hook.url),
+                    ..hook
+                }
+            } else {
+                hook
+            }
+        })
         .collect())
+}
+
+/// A receiver's address as auditors see it: its origin only. Such addresses often carry a
+/// credential (Slack's and Teams' secret paths, `?token=`, `user:pass@`), and auditors see
+/// no secret.
+fn origin_only(address: &str) -> String {
+    match url::Url::parse(address) {
+        Ok(parsed) => format!("{}/…", parsed.origin().ascii_serialization()),
+        Err(_) => "…".into(),
+    }
 }
 
 #[tracing::instrument(skip_all)]
